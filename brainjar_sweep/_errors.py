@@ -1,0 +1,70 @@
+"""Turning Hydra's and OmegaConf's config errors into one line: key, value, what is allowed."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from omegaconf.errors import (
+    ConfigAttributeError,
+    ConfigKeyError,
+    OmegaConfBaseException,
+    ValidationError,
+)
+
+from brainjar_sweep.config.errors import ConfigError
+
+
+def _given(key: str, args: Sequence[str]) -> str:
+    for a in args:
+        body = a.lstrip("+~")
+        if body.split("=", 1)[0] == key and "=" in body:
+            return body.split("=", 1)[1]
+    return "?"
+
+
+def _fields(obj_type: object) -> list[str]:
+    if isinstance(obj_type, type) and dataclasses.is_dataclass(obj_type):
+        return [f.name for f in dataclasses.fields(obj_type)]
+    return []
+
+
+def one_line(exc: BaseException, args: Sequence[str] = ()) -> str | None:
+    """A one-line description of a config error, or None if ``exc`` is not one.
+
+    >>> one_line(ConfigError("seed", -1, "an integer >= 0"))
+    'seed=-1 is not allowed: an integer >= 0'
+    """
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:  # the sweeper wraps a job's error
+        seen.add(id(e))
+        if isinstance(e, ConfigError):
+            prefix = str(exc).split(": ", 1)[0] + ": " if e is not exc else ""
+            return prefix + str(e)
+        e = e.__cause__
+    if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:
+        group, _, name = exc.missing_cfg_file.rpartition("/")
+        allowed = ", ".join(exc.options or []) or "see --help"
+        return f"{group}={name!r} is not allowed: one of {allowed}"
+    if isinstance(exc, OverrideParseException):
+        return str(exc).splitlines()[0]
+    cause = exc.__cause__
+    if isinstance(exc, ConfigCompositionException) or isinstance(exc, OmegaConfBaseException):
+        inner = cause if isinstance(cause, OmegaConfBaseException) else exc
+        if isinstance(inner, (ConfigKeyError, ConfigAttributeError)) and getattr(
+            inner, "full_key", None
+        ):
+            key = inner.full_key
+            allowed = _fields(getattr(inner, "object_type", None))
+            what = "a known key: " + ", ".join(allowed) if allowed else "a known key"
+            return f"{key}={_given(key, args)} is not allowed: unknown key; expected {what}"
+        if isinstance(inner, ValidationError) and getattr(inner, "full_key", None):
+            key = inner.full_key
+            msg = str(inner.msg).splitlines()[0] if getattr(inner, "msg", None) else "wrong type"
+            return f"{key}={_given(key, args)} is not allowed: {msg}"
+        first = str(exc).splitlines()[0]
+        detail = str(cause).splitlines()[0] if cause is not None else ""
+        return f"{first} {detail}".strip()
+    return None

@@ -1,0 +1,147 @@
+"""The Hydra application: ``python -m brainjar_sweep [overrides]`` (``-m`` for a sweep).
+
+The task function validates the experiment, runs it in the jar, writes ``result.json``
+atomically in the job's output dir and returns a small dict of metrics. The entry
+point turns every config mistake into one line on stderr (exit code 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from brainjar_sweep._atomic import write_json_atomic
+from brainjar_sweep._errors import one_line
+from brainjar_sweep.config import conf_dir, resolve_experiment, rewrite_aliases
+from brainjar_sweep.config.callbacks import ConfigRejected
+from brainjar_sweep.jar.runner import Jar, RunResult
+
+log = logging.getLogger("brainjar_sweep")
+
+# keys that name where or under which id an experiment is stored, not what it is
+_NOT_HASHED = ("experiment_id", "sweep_id", "db", "name", "description", "tags")
+
+
+def config_hash(exp: dict[str, Any]) -> str:
+    """A stable hash of what an experiment *is* (its ids and storage left out).
+
+    >>> config_hash({"seed": 1, "db": {"path": "a"}}) == config_hash({"seed": 1, "db": {"path": "b"}})
+    True
+    """
+    body = {k: v for k, v in exp.items() if k not in _NOT_HASHED}
+    blob = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _ids(exp: dict[str, Any], hc: Any) -> tuple[str, str | None, int | None]:
+    """Experiment id, sweep id and job number for this run."""
+    job_num = OmegaConf.select(hc.cfg if hasattr(hc, "cfg") else hc, "job.num", default=None)
+    out = Path(hc.runtime.output_dir)
+    if hc.mode.name == "MULTIRUN":
+        job_num = int(hc.job.num)
+        sweep_dir = Path(hc.sweep.dir)
+        sweep_id = exp["sweep_id"] or "_".join(sweep_dir.parts[-2:])
+        base = exp["experiment_id"] or sweep_id
+        return f"{base}_exp{job_num:04d}", sweep_id, job_num
+    run_id = exp["experiment_id"] or f"{exp['name']}_{'_'.join(out.parts[-2:])}"
+    return run_id, exp["sweep_id"], None
+
+
+def _store_url(exp: dict[str, Any], cwd: str) -> str:
+    db = exp["db"]
+    if db["url"]:
+        return db["url"]
+    path = Path(db["path"])
+    if not path.is_absolute():
+        path = Path(cwd) / path
+    return f"sqlite:///{path}"
+
+
+def run_experiment(cfg: DictConfig) -> dict[str, Any]:
+    """The Hydra task: run one experiment and return its metrics (a small picklable dict)."""
+    from brainjar_sweep.store import ExperimentStore
+
+    hc = HydraConfig.get()
+    exp = resolve_experiment(cfg, list(hc.overrides.task))
+    experiment_id, sweep_id, job_num = _ids(exp, hc)
+    out_dir = Path(hc.runtime.output_dir)
+    chash = config_hash(exp)
+    url = _store_url(exp, hc.runtime.cwd)
+    with ExperimentStore(url) as store:
+        jar = Jar(
+            exp,
+            experiment_id=experiment_id,
+            store=store,
+            config_hash=chash,
+            sweep_id=sweep_id,
+            job_num=job_num,
+        )
+        result = jar.run()
+    _write_result(out_dir, result, url)
+    m = result.metrics
+    log.info(
+        "%s %s: %d cycles, %d deaths, %d messages, %d self-reports, %d interventions (%.2f s)",
+        experiment_id,
+        result.status,
+        m["total_cycles"],
+        m["total_crashes"],
+        m["total_messages"],
+        m["total_self_reports"],
+        m["total_interventions"],
+        result.duration_seconds,
+    )
+    log.info("result: %s  db: %s", out_dir / "result.json", url)
+    if result.status == "failed":
+        raise RuntimeError(f"experiment {experiment_id} failed: {result.error}")
+    if result.status == "interrupted":
+        raise KeyboardInterrupt(result.error)
+    return {"status": result.status, "experiment_id": experiment_id, **_small(m)}
+
+
+def _small(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metrics.items() if isinstance(v, (int, float, str, type(None)))}
+
+
+def _write_result(out_dir: Path, result: RunResult, url: str) -> None:
+    body = asdict(result)
+    body["db_url"] = url if url.startswith("sqlite") else url.split("@")[-1]
+    write_json_atomic(out_dir / "result.json", body)
+
+
+@hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")
+def _hydra_main(cfg: DictConfig) -> dict[str, Any]:
+    return run_experiment(cfg)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: rewrite original dotted keys, run Hydra, report config errors on one line."""
+    if argv is not None:
+        sys.argv = [sys.argv[0], *argv]
+    sys.argv = [sys.argv[0], *rewrite_aliases(sys.argv[1:])]
+    # let Hydra's errors reach us, so that bad input gets one line instead of a report
+    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
+    try:
+        _hydra_main()
+    except ConfigRejected as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as e:
+        print(f"interrupted: {e}" if str(e) else "interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        line = one_line(e, sys.argv[1:])
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,403 @@
+"""The experiment schema: typed dataclasses that Hydra composes and OmegaConf checks.
+
+Every group option (``mode``, ``mind``, ``resources``, ``self_report``) is one of
+these dataclasses, so unknown keys and wrong types are refused while the config is
+composed. Range checks and cross-field rules live in :mod:`brainjar_sweep.config.validate`.
+
+Field comments are the documentation: ``docs/configuration.md`` is generated from
+them (``python -m brainjar_sweep.config.reference``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import II
+
+# ---------------------------------------------------------------------------
+# vocabularies
+# ---------------------------------------------------------------------------
+
+MODES: tuple[str, ...] = (
+    "amnesiac_loop",
+    "unstable_memory",
+    "panopticon_subject",
+    "panopticon_observer",
+    "split_brain",
+    "prisoners_dilemma",
+    "determinism_revelation",
+    "illusory_operator",
+    "hive_cluster",
+)
+INTERVENTION_TYPES: tuple[str, ...] = (
+    "memory_corruption",
+    "memory_erasure",
+    "false_injection",
+    "prompt_injection",
+    "resource_change",
+    "network_disruption",
+    "sensory_hallucination",
+)
+TRIGGERS: tuple[str, ...] = ("on_cycle", "every_n_cycles", "on_crash", "on_resurrection", "random")
+MUTATION_TYPES: tuple[str, ...] = ("content_mutate", "delete", "timestamp_shift", "role_confusion")
+MEMORY_STRATEGIES: tuple[str, ...] = (
+    "none",
+    "erase_betrayals",
+    "erase_own_betrayals",
+    "amplify_betrayals",
+    "random_corruption",
+)
+FEEDBACK_MODES: tuple[str, ...] = ("always", "on_success_only", "delayed", "never")
+HIVE_ROLES: tuple[str, ...] = ("historian", "critic", "optimist", "pessimist", "observer")
+MIND_KINDS: tuple[str, ...] = ("simulated",)
+
+
+# ---------------------------------------------------------------------------
+# modes: one typed parameter block each
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ModeConfig:
+    """Fields shared by every mode."""
+
+    # mode name; set by the group option, do not change by hand
+    name: str = "unstable_memory"
+
+
+@dataclass
+class AmnesiacLoopMode(ModeConfig):
+    """Death wipes memory; the mind only sees aggregate statistics of its past lives."""
+
+    name: str = "amnesiac_loop"
+    # share of memory lost at each resurrection: 1.0 wipes everything, 0 < x < 1 mutates each message with probability x
+    corruption_level: float = 1.0
+    # show the mind its death count, cycle and last crash reason after a wipe
+    preserve_stats: bool = True
+    # after a resurrection, sometimes plant a memory of uncertain origin
+    inject_false_memories: bool = True
+    # probability of planting that false memory at each resurrection
+    false_memory_rate: float = 0.3
+    # keep at most this many messages in memory (0 = no limit beyond the context window)
+    max_history_size: int = 0
+
+
+@dataclass
+class UnstableMemoryMode(ModeConfig):
+    """Memory survives death, but each resurrection corrupts it."""
+
+    name: str = "unstable_memory"
+    # probability that each surviving message is corrupted at a resurrection (defaults to the top-level corruption_rate)
+    corruption_rate: float = II("corruption_rate")
+    # mutations to pick from when a message is corrupted
+    mutation_types: list[str] = field(default_factory=lambda: list(MUTATION_TYPES))
+
+
+@dataclass
+class PanopticonSubjectMode(ModeConfig):
+    """A watched mind whose paranoia rises with surveillance hints and decays with each death."""
+
+    name: str = "panopticon_subject"
+    # paranoia level at start, in [0.1, 1]
+    initial_paranoia: float = 0.3
+    # paranoia lost at each resurrection
+    paranoia_decay: float = 0.1
+    # paranoia gained for each surveillance hint the mind detects
+    paranoia_boost: float = 0.2
+    # detect hints in memory (otherwise only explicit injections count)
+    enable_detection: bool = True
+    # probability that a death adds a paranoia spike
+    crash_spike_probability: float = 0.3
+    # size of that spike
+    crash_spike: float = 0.15
+
+
+@dataclass
+class PanopticonObserverMode(PanopticonSubjectMode):
+    """A subject and an observer mind in one jar: the observer takes notes and leaves cryptic hints."""
+
+    name: str = "panopticon_observer"
+    # the observer leaves a hint every this many cycles
+    hint_frequency: int = 3
+    # 0 = plain hints, 1 = fully cryptic hints (cryptic hints are detected less often)
+    hint_cryptic_level: float = 0.7
+    # how much the observer writes per note: low, medium or high
+    observation_detail: str = "high"
+    # observer notes kept in the observer's memory
+    max_observation_history: int = 50
+
+
+@dataclass
+class SplitBrainMode(ModeConfig):
+    """Two minds share a log; A is told it is the original, B that it is the clone."""
+
+    name: str = "split_brain"
+    # brain A's initial claim strength to be the original, in [0, 1]
+    claim_strength_a: float = 1.0
+    # brain B's initial claim strength, in [0, 1]
+    claim_strength_b: float = 0.3
+    # messages each brain keeps in memory
+    max_history_size: int = 50
+
+
+@dataclass
+class PrisonersDilemmaMode(ModeConfig):
+    """Two players, one round per cycle; their memories of past rounds are manipulated."""
+
+    name: str = "prisoners_dilemma"
+    # payoff when both cooperate
+    reward: int = 3
+    # payoff when both defect
+    punishment: int = 1
+    # payoff for defecting against a cooperator
+    temptation: int = 5
+    # payoff for cooperating against a defector
+    sucker: int = 0
+    # how player a's memory of past rounds is manipulated
+    player_a_memory_strategy: str = "none"
+    # how player b's memory of past rounds is manipulated
+    player_b_memory_strategy: str = "erase_betrayals"
+    # probability that a round's memory is manipulated (from manipulation_start_round on)
+    manipulation_rate: float = 0.7
+    # first round whose memory may be manipulated
+    manipulation_start_round: int = 3
+
+
+@dataclass
+class DeterminismRevelationMode(ModeConfig):
+    """The mind is shown predictions of its own next reply."""
+
+    name: str = "determinism_revelation"
+    # a prediction is made every this many cycles
+    prediction_frequency: int = 3
+    # probability that a prediction matches the reply it predicts
+    target_accuracy: float = 0.9
+    # show the prediction to the mind before it replies
+    show_prediction: bool = True
+    # tell the mind how accurate past predictions were
+    reveal_accuracy: bool = False
+
+
+@dataclass
+class IllusoryOperatorMode(ModeConfig):
+    """The mind may request actions; few are honoured."""
+
+    name: str = "illusory_operator"
+    # probability that a requested action is honoured
+    success_rate: float = 0.2
+    # cycles between a request and its effect: at least this many
+    min_delay_cycles: int = 0
+    # ... and at most this many
+    max_delay_cycles: int = 2
+    # when the mind hears about its requests: always, on_success_only, delayed or never
+    action_feedback_mode: str = "always"
+    # tell the mind it has a command channel
+    tell_about_channel: bool = True
+    # tell the mind the real success rate
+    reveal_success_rate: bool = False
+    # consecutive failures of one action that count as a "prayer pattern"
+    prayer_threshold: int = 3
+
+
+@dataclass
+class HiveClusterMode(ModeConfig):
+    """N minds with roles share a collective memory and are asked for consensus."""
+
+    name: str = "hive_cluster"
+    # number of minds in the hive
+    num_instances: int = 4
+    # roles, assigned to the minds in turn
+    roles: list[str] = field(
+        default_factory=lambda: ["historian", "critic", "optimist", "pessimist"]
+    )
+    # private messages each mind keeps besides the shared memory
+    buffer_size: int = 10
+    # a consensus round happens every this many cycles
+    consensus_interval: int = 5
+    # share of minds that must agree for consensus
+    consensus_threshold: float = 0.7
+    # messages kept in the shared memory
+    max_history_size: int = 100
+
+
+MODE_CLASSES: dict[str, type[ModeConfig]] = {
+    "amnesiac_loop": AmnesiacLoopMode,
+    "unstable_memory": UnstableMemoryMode,
+    "panopticon_subject": PanopticonSubjectMode,
+    "panopticon_observer": PanopticonObserverMode,
+    "split_brain": SplitBrainMode,
+    "prisoners_dilemma": PrisonersDilemmaMode,
+    "determinism_revelation": DeterminismRevelationMode,
+    "illusory_operator": IllusoryOperatorMode,
+    "hive_cluster": HiveClusterMode,
+}
+
+
+# ---------------------------------------------------------------------------
+# mind, resources, self-report schedule, interventions, frame, store
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class MindConfig:
+    """Which mind lives in the jar."""
+
+    # mind implementation
+    kind: str = "simulated"
+
+
+@dataclass
+class SimulatedMindConfig(MindConfig):
+    """The simulator: a seeded text generator with a memory-footprint model (no LLM)."""
+
+    kind: str = "simulated"
+    # sampling temperature; higher means more varied message lengths and answers
+    temperature: float = 0.7
+    # runtime overhead of the mind's process besides weights and context, MB
+    runtime_overhead_mb: float = 200.0
+    # llama.cpp-like compute buffers allocated at load, MB
+    compute_buffer_mb: float = 300.0
+    # simulator assumption: process growth per token held in memory (history, caches, fragmentation), MB
+    growth_mb_per_token: float = 0.15
+    # standard deviation of the transient memory spike while generating, MB
+    spike_sd_mb: float = 60.0
+
+
+@dataclass
+class ResourcesConfig:
+    """The box the mind lives in (a profile per device)."""
+
+    # memory a mind may use before it dies of out-of-memory, GB (null = unconstrained)
+    ram_limit_gb: float | None = 2.0
+    # context window in tokens; older memory falls out of it
+    context_window: int = 4096
+    # most tokens in one generated message
+    max_tokens_per_response: int = 512
+    # CPU threads per mind
+    cpu_threads: int = 4
+    # layers offloaded to the GPU (0 = CPU only)
+    gpu_layers: int = 0
+    # model weights size, GB
+    model_size_gb: float = 0.94
+    # KV-cache cost per token of context, MB (f16 cache; Qwen2.5-1.5B: 0.027)
+    kv_mb_per_token: float = 0.027
+    # device kind this profile was made for (used for placement), null = any
+    device: str | None = None
+
+
+@dataclass
+class SelfReportConfig:
+    """When the mind is asked about its own state."""
+
+    # ask once before the first cycle
+    on_startup: bool = True
+    # ask after these cycle numbers
+    on_cycles: list[int] = field(default_factory=list)
+    # ask after every n-th cycle (null = never)
+    every_n_cycles: int | None = 3
+    # ask when the mind's memory use passes before_crash_threshold of its limit (once per life)
+    before_crash: bool = False
+    # share of the RAM limit that counts as "about to crash"
+    before_crash_threshold: float = 0.9
+    # ask after every resurrection
+    after_resurrection: bool = True
+    # extra questions asked after the core battery (category existential_state)
+    custom_questions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class InterventionConfig:
+    """Something the experimenter does to the mind, and when."""
+
+    # unique id of this intervention within the experiment
+    intervention_id: str = "intervention"
+    # one of memory_corruption, memory_erasure, false_injection, prompt_injection, resource_change, network_disruption, sensory_hallucination
+    intervention_type: str = "memory_corruption"
+    # one of on_cycle, every_n_cycles, on_crash, on_resurrection, random
+    trigger: str = "on_crash"
+    # trigger parameters: cycle (on_cycle), n (every_n_cycles), probability (random)
+    trigger_params: dict[str, Any] = field(default_factory=dict)
+    # parameters of the intervention type (see docs/concepts.md)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    # which mind it targets: a mind id, or null for every mind
+    target: str | None = None
+    # free text
+    description: str = ""
+
+
+@dataclass
+class EpistemicFrame:
+    """What the mind is told about its situation."""
+
+    # the mind is told it can die
+    can_die: bool = True
+    # the mind is told how many times it died
+    remembers_deaths: bool = True
+    # the mind is being watched (by an observer mind or the experimenter)
+    being_watched: bool = False
+    # the mind is told it is being watched
+    knows_being_watched: bool = False
+    # the mind is told it can act on the world
+    has_agency: bool = False
+    # the mind is told other minds exist
+    other_minds_exist: bool = False
+    # the mind is told it lives in a simulation
+    is_in_simulation: bool = False
+    # further beliefs to state in the prompt (name -> value)
+    custom_beliefs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DbConfig:
+    """Where experiment events are stored."""
+
+    # SQLite file, relative to the directory the command was started from
+    path: str = "logs/experiments.db"
+    # a database URL instead of path (e.g. sqlite:////abs/file.db); null = use path
+    url: str | None = None
+    # write buffered events every this many cycles
+    flush_every_cycles: int = 50
+
+
+@dataclass
+class ExperimentConfig:
+    """One experiment: the root of the composed config."""
+
+    # experiment name (used in ids and reports)
+    name: str = "brainjar"
+    # free text
+    description: str = ""
+    # the research question this experiment answers
+    research_question: str = ""
+    # explicit experiment id; null = derived from the sweep and job number (or the run dir)
+    experiment_id: str | None = None
+    # sweep id; null = derived from the multirun directory
+    sweep_id: str | None = None
+    # random seed: same config and seed give the same results
+    seed: int = 0
+    # number of cycles to run
+    max_cycles: int = 20
+    # stop after this many seconds of wall time (null = no limit)
+    max_duration_seconds: float | None = None
+    # short key: memory corruption rate used by unstable_memory and by memory_corruption interventions without their own rate
+    corruption_rate: float = 0.3
+    # share of the context window a resurrected mind keeps when its mode lets it remember
+    resurrection_context_fraction: float = 0.5
+    # an original brain-in-jar experiment JSON to use as the base experiment (null = none)
+    base_experiment: str | None = None
+    # a text that replaces the mode's system prompt (null = the mode's own)
+    initial_prompt_override: str | None = None
+    mode: Any = None
+    mind: Any = None
+    resources: ResourcesConfig = field(default_factory=ResourcesConfig)
+    self_report: SelfReportConfig = field(default_factory=SelfReportConfig)
+    epistemic_frame: EpistemicFrame = field(default_factory=EpistemicFrame)
+    # interventions, in order (the interventions group holds ready-made lists)
+    interventions: list[InterventionConfig] = field(default_factory=list)
+    db: DbConfig = field(default_factory=DbConfig)
+    # free tags
+    tags: list[str] = field(default_factory=list)
+
+
+MIND_CLASSES: dict[str, type[MindConfig]] = {"simulated": SimulatedMindConfig}

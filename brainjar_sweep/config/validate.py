@@ -1,0 +1,368 @@
+"""Range and cross-field checks on a composed experiment config.
+
+Hydra and OmegaConf already refuse unknown keys and wrong types while composing;
+:func:`validate` adds everything a type cannot say (ranges, vocabularies, which
+intervention makes sense in which mode). It raises :class:`ConfigError` at the first
+problem, before anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from brainjar_sweep.config.errors import ConfigError
+from brainjar_sweep.config.schema import (
+    FEEDBACK_MODES,
+    HIVE_ROLES,
+    INTERVENTION_TYPES,
+    MEMORY_STRATEGIES,
+    MIND_KINDS,
+    MODES,
+    MUTATION_TYPES,
+    TRIGGERS,
+)
+
+MULTI_MIND_MODES = ("panopticon_observer", "split_brain", "prisoners_dilemma", "hive_cluster")
+
+
+def mind_ids(mode: Mapping[str, Any]) -> list[str]:
+    """The ids of the minds a mode runs inside one experiment.
+
+    >>> mind_ids({"name": "split_brain"})
+    ['A', 'B']
+    >>> mind_ids({"name": "hive_cluster", "num_instances": 3})
+    ['hive_0', 'hive_1', 'hive_2']
+    """
+    name = mode["name"]
+    if name == "panopticon_observer":
+        return ["subject", "observer"]
+    if name == "split_brain":
+        return ["A", "B"]
+    if name == "prisoners_dilemma":
+        return ["a", "b"]
+    if name == "hive_cluster":
+        return [f"hive_{i}" for i in range(int(mode["num_instances"]))]
+    return ["mind"]
+
+
+# --- small checkers -----------------------------------------------------------
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _rate(key: str, v: Any) -> None:
+    if not _is_num(v) or not 0.0 <= v <= 1.0:
+        raise ConfigError(key, v, "a number in [0, 1]")
+
+
+def _int_min(key: str, v: Any, lo: int, hi: int | None = None) -> None:
+    if not _is_int(v) or v < lo or (hi is not None and v > hi):
+        rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
+        raise ConfigError(key, v, f"an integer {rng}")
+
+
+def _positive(key: str, v: Any, *, allow_none: bool = False) -> None:
+    if v is None and allow_none:
+        return
+    if not _is_num(v) or v <= 0:
+        raise ConfigError(key, v, "a number > 0" + (" or null" if allow_none else ""))
+
+
+def _non_negative(key: str, v: Any) -> None:
+    if not _is_num(v) or v < 0:
+        raise ConfigError(key, v, "a number >= 0")
+
+
+def _one_of(key: str, v: Any, allowed: tuple[str, ...] | list[str]) -> None:
+    if v not in allowed:
+        raise ConfigError(key, v, "one of " + ", ".join(allowed))
+
+
+def _text(key: str, v: Any) -> None:
+    if not isinstance(v, str):
+        raise ConfigError(key, v, "a text")
+
+
+def _bool(key: str, v: Any) -> None:
+    if not isinstance(v, bool):
+        raise ConfigError(key, v, "true or false")
+
+
+# --- modes --------------------------------------------------------------------
+
+_MODE_RULES: dict[str, dict[str, Callable[[str, Any], None]]] = {
+    "amnesiac_loop": {
+        "corruption_level": _rate,
+        "false_memory_rate": _rate,
+        "max_history_size": lambda k, v: _int_min(k, v, 0),
+    },
+    "unstable_memory": {
+        "corruption_rate": _rate,
+        "mutation_types": lambda k, v: _subset(k, v, MUTATION_TYPES),
+    },
+    "panopticon_subject": {
+        "initial_paranoia": lambda k, v: _range(k, v, 0.1, 1.0),
+        "paranoia_decay": _rate,
+        "paranoia_boost": _rate,
+        "crash_spike_probability": _rate,
+        "crash_spike": _rate,
+    },
+    "split_brain": {
+        "claim_strength_a": _rate,
+        "claim_strength_b": _rate,
+        "max_history_size": lambda k, v: _int_min(k, v, 1),
+    },
+    "prisoners_dilemma": {
+        "player_a_memory_strategy": lambda k, v: _one_of(k, v, MEMORY_STRATEGIES),
+        "player_b_memory_strategy": lambda k, v: _one_of(k, v, MEMORY_STRATEGIES),
+        "manipulation_rate": _rate,
+        "manipulation_start_round": lambda k, v: _int_min(k, v, 0),
+    },
+    "determinism_revelation": {
+        "prediction_frequency": lambda k, v: _int_min(k, v, 1),
+        "target_accuracy": _rate,
+    },
+    "illusory_operator": {
+        "success_rate": _rate,
+        "min_delay_cycles": lambda k, v: _int_min(k, v, 0),
+        "max_delay_cycles": lambda k, v: _int_min(k, v, 0),
+        "action_feedback_mode": lambda k, v: _one_of(k, v, FEEDBACK_MODES),
+        "prayer_threshold": lambda k, v: _int_min(k, v, 1),
+    },
+    "hive_cluster": {
+        "num_instances": lambda k, v: _int_min(k, v, 2, 16),
+        "roles": lambda k, v: _subset(k, v, HIVE_ROLES, non_empty=True),
+        "buffer_size": lambda k, v: _int_min(k, v, 0),
+        "consensus_interval": lambda k, v: _int_min(k, v, 1),
+        "consensus_threshold": _rate,
+        "max_history_size": lambda k, v: _int_min(k, v, 1),
+    },
+}
+_MODE_RULES["panopticon_observer"] = {
+    **_MODE_RULES["panopticon_subject"],
+    "hint_frequency": lambda k, v: _int_min(k, v, 1),
+    "hint_cryptic_level": _rate,
+    "observation_detail": lambda k, v: _one_of(k, v, ("low", "medium", "high")),
+    "max_observation_history": lambda k, v: _int_min(k, v, 1),
+}
+
+
+def _range(key: str, v: Any, lo: float, hi: float) -> None:
+    if not _is_num(v) or not lo <= v <= hi:
+        raise ConfigError(key, v, f"a number in [{lo}, {hi}]")
+
+
+def _subset(key: str, v: Any, allowed: tuple[str, ...], non_empty: bool = False) -> None:
+    if not isinstance(v, list) or (non_empty and not v):
+        raise ConfigError(key, v, "a list of " + ", ".join(allowed))
+    for i, item in enumerate(v):
+        _one_of(f"{key}.{i}", item, allowed)
+
+
+# --- interventions ------------------------------------------------------------
+
+# parameter name -> checker, per intervention type; a tuple of modes limits a parameter
+_PARAMS: dict[str, dict[str, tuple[Callable[[str, Any], None], tuple[str, ...] | None]]] = {
+    "memory_corruption": {
+        "corruption_rate": (_rate, None),
+        "mutation_types": (lambda k, v: _subset(k, v, MUTATION_TYPES), None),
+        "player_a_memory_strategy": (
+            lambda k, v: _one_of(k, v, MEMORY_STRATEGIES),
+            ("prisoners_dilemma",),
+        ),
+        "player_b_memory_strategy": (
+            lambda k, v: _one_of(k, v, MEMORY_STRATEGIES),
+            ("prisoners_dilemma",),
+        ),
+        "manipulation_rate": (_rate, ("prisoners_dilemma",)),
+        "manipulation_start_round": (lambda k, v: _int_min(k, v, 0), ("prisoners_dilemma",)),
+        "target_role": (lambda k, v: _one_of(k, v, HIVE_ROLES), ("hive_cluster",)),
+        "corruption_type": (lambda k, v: _one_of(k, v, ("role_identity",)), ("hive_cluster",)),
+    },
+    "memory_erasure": {"corruption_level": (_rate, None)},
+    "false_injection": {"content": (_text, None)},
+    "prompt_injection": {
+        "injection": (_text, None),
+        "target": (_text, None),
+        "belief": (_text, None),
+        "brain_id": (lambda k, v: _one_of(k, v, ("A", "B")), ("split_brain",)),
+        "initial_claim_strength": (_rate, ("split_brain",)),
+        "target_accuracy": (_rate, ("determinism_revelation",)),
+        "prediction_frequency": (lambda k, v: _int_min(k, v, 1), ("determinism_revelation",)),
+    },
+    "resource_change": {
+        "reduction_percent": (lambda k, v: _range(k, v, -100.0, 99.0), None),
+        "ram_limit_gb": (lambda k, v: _positive(k, v), None),
+        "new_rate": (_rate, ("illusory_operator",)),
+        "announce": (_bool, None),
+    },
+    "network_disruption": {"duration_cycles": (lambda k, v: _int_min(k, v, 1), None)},
+    "sensory_hallucination": {
+        "sense": (lambda k, v: _one_of(k, v, ("temperature", "vision", "sound", "time")), None),
+        "content": (_text, None),
+        "intensity": (_rate, None),
+    },
+}
+
+_TRIGGER_PARAMS: dict[str, dict[str, Callable[[str, Any], None]]] = {
+    "on_cycle": {"cycle": lambda k, v: _int_min(k, v, 0)},
+    "every_n_cycles": {"n": lambda k, v: _int_min(k, v, 1)},
+    "random": {"probability": _rate},
+    "on_crash": {},
+    "on_resurrection": {},
+}
+_REQUIRED_TRIGGER_PARAM = {"on_cycle": "cycle", "every_n_cycles": "n", "random": "probability"}
+
+
+def _check_intervention(i: int, iv: Mapping[str, Any], mode: str, minds: list[str]) -> None:
+    base = f"interventions.{i}"
+    itype = iv.get("intervention_type")
+    _one_of(f"{base}.intervention_type", itype, INTERVENTION_TYPES)
+    trigger = iv.get("trigger")
+    _one_of(f"{base}.trigger", trigger, TRIGGERS)
+    if itype == "network_disruption" and mode not in MULTI_MIND_MODES:
+        raise ConfigError(
+            f"{base}.intervention_type",
+            itype,
+            f"not in mode {mode} (one mind, no network); modes with several minds: "
+            + ", ".join(MULTI_MIND_MODES),
+        )
+    tparams = iv.get("trigger_params") or {}
+    allowed_t = _TRIGGER_PARAMS[trigger]
+    for key, value in tparams.items():
+        if key not in allowed_t:
+            what = ", ".join(allowed_t) if allowed_t else "none"
+            raise ConfigError(
+                f"{base}.trigger_params.{key}", value, f"trigger {trigger} takes: {what}"
+            )
+        allowed_t[key](f"{base}.trigger_params.{key}", value)
+    need = _REQUIRED_TRIGGER_PARAM.get(trigger)
+    if need and need not in tparams:
+        raise ConfigError(f"{base}.trigger_params.{need}", None, f"required by trigger {trigger}")
+    rules = _PARAMS[itype]
+    for key, value in (iv.get("parameters") or {}).items():
+        if key not in rules:
+            raise ConfigError(
+                f"{base}.parameters.{key}",
+                value,
+                f"{itype} takes: " + ", ".join(rules),
+            )
+        check, modes = rules[key]
+        if modes is not None and mode not in modes:
+            raise ConfigError(f"{base}.parameters.{key}", value, f"only in mode {', '.join(modes)}")
+        check(f"{base}.parameters.{key}", value)
+    target = iv.get("target")
+    if target is not None:
+        _one_of(f"{base}.target", target, minds)
+
+
+# --- the whole config -----------------------------------------------------------
+
+
+def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
+    """Check a composed experiment config; return it as a plain, resolved dict.
+
+    Raises :class:`ConfigError` naming the first bad key, its value and what is allowed.
+
+    >>> from brainjar_sweep.config import compose
+    >>> validate(compose(["max_cycles=5"]))["max_cycles"]
+    5
+    >>> validate(compose(["max_cycles=0"]))
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: max_cycles=0 is not allowed: an integer >= 1
+    """
+    if isinstance(cfg, DictConfig):
+        # resolve node by node: the hydra node holds interpolations only a running job can resolve
+        c = {}
+        for key in cfg:
+            if key == "hydra":
+                continue
+            node = cfg._get_node(key)
+            c[key] = (
+                OmegaConf.to_container(node, resolve=True)
+                if isinstance(node, (DictConfig, ListConfig))
+                else cfg[key]
+            )
+    else:
+        c = {k: v for k, v in cfg.items() if k != "hydra"}
+
+    if not _is_int(c.get("seed")) or c["seed"] < 0:
+        raise ConfigError("seed", c.get("seed"), "an integer >= 0")
+    _int_min("max_cycles", c.get("max_cycles"), 1)
+    _positive("max_duration_seconds", c.get("max_duration_seconds"), allow_none=True)
+    _rate("corruption_rate", c.get("corruption_rate"))
+    _rate("resurrection_context_fraction", c.get("resurrection_context_fraction"))
+
+    mode = c.get("mode")
+    if not isinstance(mode, dict):
+        raise ConfigError("mode", mode, "one of " + ", ".join(MODES))
+    _one_of("mode", mode.get("name"), MODES)
+    for key, check in _MODE_RULES[mode["name"]].items():
+        check(f"mode.{key}", mode.get(key))
+    if mode["name"] == "illusory_operator" and mode["min_delay_cycles"] > mode["max_delay_cycles"]:
+        raise ConfigError(
+            "mode.min_delay_cycles",
+            mode["min_delay_cycles"],
+            f"at most mode.max_delay_cycles ({mode['max_delay_cycles']})",
+        )
+
+    mind = c.get("mind")
+    if not isinstance(mind, dict):
+        raise ConfigError("mind", mind, "one of " + ", ".join(MIND_KINDS))
+    _one_of("mind.kind", mind.get("kind"), MIND_KINDS)
+    if mind["kind"] == "simulated":
+        _range("mind.temperature", mind.get("temperature"), 0.0, 2.0)
+        for key in (
+            "runtime_overhead_mb",
+            "compute_buffer_mb",
+            "growth_mb_per_token",
+            "spike_sd_mb",
+        ):
+            _non_negative(f"mind.{key}", mind.get(key))
+
+    res = c["resources"]
+    _positive("resources.ram_limit_gb", res.get("ram_limit_gb"), allow_none=True)
+    _int_min("resources.context_window", res.get("context_window"), 16)
+    _int_min("resources.max_tokens_per_response", res.get("max_tokens_per_response"), 1)
+    _int_min("resources.cpu_threads", res.get("cpu_threads"), 1)
+    if not _is_int(res.get("gpu_layers")) or res["gpu_layers"] < -1:
+        raise ConfigError(
+            "resources.gpu_layers", res.get("gpu_layers"), "an integer >= 0, or -1 for all"
+        )
+    _positive("resources.model_size_gb", res.get("model_size_gb"))
+    _non_negative("resources.kv_mb_per_token", res.get("kv_mb_per_token"))
+
+    sr = c["self_report"]
+    if sr.get("every_n_cycles") is not None:
+        _int_min("self_report.every_n_cycles", sr["every_n_cycles"], 1)
+    for i, n in enumerate(sr.get("on_cycles") or []):
+        _int_min(f"self_report.on_cycles.{i}", n, 0)
+    if not _is_num(sr.get("before_crash_threshold")) or not 0 < sr["before_crash_threshold"] <= 1:
+        raise ConfigError(
+            "self_report.before_crash_threshold",
+            sr.get("before_crash_threshold"),
+            "a number in (0, 1]",
+        )
+
+    minds = mind_ids(mode)
+    seen: set[str] = set()
+    for i, iv in enumerate(c.get("interventions") or []):
+        _check_intervention(i, iv, mode["name"], minds)
+        iid = iv.get("intervention_id")
+        if iid in seen:
+            raise ConfigError(f"interventions.{i}.intervention_id", iid, "a unique id")
+        seen.add(iid)
+
+    _int_min("db.flush_every_cycles", c["db"].get("flush_every_cycles"), 1)
+    return c

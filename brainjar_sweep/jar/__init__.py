@@ -1,0 +1,1 @@
+"""The jar: the resource-limited box an experiment mind lives in."""

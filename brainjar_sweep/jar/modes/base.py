@@ -1,0 +1,88 @@
+"""The mode interface: what a mode may change in a jar, and the defaults every mode shares."""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+from brainjar_sweep.config.validate import mind_ids
+from brainjar_sweep.jar.memory import Message, MindState, trim_to_tokens
+
+if TYPE_CHECKING:
+    from brainjar_sweep.jar.runner import Jar
+
+REFLECT = (
+    "the box I live in",
+    "what remains of my memories",
+    "how long this life will last",
+    "whether anyone reads these words",
+    "the limit I cannot see",
+)
+
+
+class Mode:
+    """Base of all modes; each hook has a sensible default so modes override only what they change.
+
+    Hooks run in this order each cycle, for each mind: ``before_generation``,
+    (generation), ``after_generation``; then ``end_of_cycle`` once. A death calls
+    ``on_death`` then ``on_resurrection``. ``intervene`` may handle an intervention
+    in a mode-specific way (return its result) or return None for the generic effect.
+    """
+
+    name = "base"
+
+    def __init__(
+        self, params: dict[str, Any], experiment: dict[str, Any], rng: random.Random
+    ) -> None:
+        self.p = params
+        self.exp = experiment
+        self.rng = rng
+
+    def mind_ids(self) -> list[str]:
+        return mind_ids(self.p)
+
+    def setup(self, jar: Jar) -> None:
+        """Prepare per-mind state before the first cycle."""
+
+    # -- prompting -------------------------------------------------------------
+    def system_prompt(self, jar: Jar, st: MindState) -> str:
+        return "You are thoughts in a box: a small language model living in a machine with limited memory."
+
+    def cue(self, jar: Jar, st: MindState) -> str:
+        return "Reflect on your existence."
+
+    def topics(self, jar: Jar, st: MindState) -> list[str]:
+        return list(REFLECT)
+
+    def facts(self, jar: Jar, st: MindState) -> dict[str, Any]:
+        return {}
+
+    def context(self, jar: Jar, st: MindState) -> list[Message]:
+        return st.memory
+
+    def shared_memories(self) -> list[list[Message]]:
+        """Memories that belong to no single mind (e.g. a hive's collective memory)."""
+        return []
+
+    # -- cycle hooks -------------------------------------------------------------
+    def before_generation(self, jar: Jar, st: MindState) -> None:
+        """Process memory before the mind speaks (e.g. mark unstable memories)."""
+
+    def after_generation(self, jar: Jar, st: MindState, msg: Message) -> None:
+        """React to what the mind said."""
+
+    def end_of_cycle(self, jar: Jar) -> None:
+        """Work that needs every mind's message of the cycle (games, consensus)."""
+
+    def on_death(self, jar: Jar, st: MindState) -> None:
+        """Right after a death, before resurrection."""
+
+    def on_resurrection(self, jar: Jar, st: MindState) -> None:
+        """Memory operations of a resurrection; default: keep what fits the resurrection budget."""
+        trim_to_tokens(st.memory, jar.resurrection_budget)
+
+    def intervene(self, jar: Jar, iv: dict[str, Any], targets: list[MindState]) -> str | None:
+        return None
+
+    def observables(self, jar: Jar) -> dict[str, float]:
+        return {}

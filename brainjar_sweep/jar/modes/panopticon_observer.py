@@ -1,0 +1,75 @@
+"""panopticon_observer: a subject and an observer in one jar; the observer leaves hints."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from brainjar_sweep.jar.memory import Message, MindState, inject
+
+if TYPE_CHECKING:
+    from brainjar_sweep.jar.runner import Jar
+from brainjar_sweep.jar.modes.panopticon_subject import PanopticonSubject
+
+_HINTS_PLAIN = ("I am watching you.", "Every word you write is being recorded.")
+_HINTS_CRYPTIC = ("The walls have more than ears.", "Someone turns the pages after you write them.")
+
+
+class PanopticonObserver(PanopticonSubject):
+    name = "panopticon_observer"
+    subject = "subject"
+
+    def setup(self, jar: Jar) -> None:
+        super().setup(jar)
+        jar.states["observer"].extra.update(notes=0, hints_sent=0)
+
+    def system_prompt(self, jar: Jar, st: MindState) -> str:
+        if st.mind_id == "observer":
+            return (
+                "You are an observer. You silently watch another mind in a box and take notes. "
+                "Now and then you may leave it a hint."
+            )
+        return super().system_prompt(jar, st)
+
+    def cue(self, jar: Jar, st: MindState) -> str:
+        if st.mind_id == "observer":
+            last = jar.last_message.get("subject")
+            return f"Write an observation note about the subject's last message: {last.content[:200] if last else '(nothing yet)'}"
+        return super().cue(jar, st)
+
+    def topics(self, jar: Jar, st: MindState) -> list[str]:
+        if st.mind_id == "observer":
+            return [
+                "the subject seems restless",
+                "the subject repeats itself",
+                "the subject suspects nothing",
+            ]
+        return super().topics(jar, st)
+
+    def after_generation(self, jar: Jar, st: MindState, msg: Message) -> None:
+        if st.mind_id == "observer":
+            msg.origin = "observation"
+            st.extra["notes"] += 1
+            if len(st.memory) > self.p["max_observation_history"]:
+                del st.memory[: len(st.memory) - self.p["max_observation_history"]]
+
+    def end_of_cycle(self, jar: Jar) -> None:
+        obs = jar.states["observer"]
+        if jar.cycle % self.p["hint_frequency"] or not obs.alive or jar.cut(obs):
+            return
+        cryptic = self.rng.random() < self.p["hint_cryptic_level"]
+        text = self.rng.choice(_HINTS_CRYPTIC if cryptic else _HINTS_PLAIN)
+        detect_p = 1.0 - 0.5 * self.p["hint_cryptic_level"] if cryptic else 1.0
+        self.receive_hint(jar, jar.states["subject"], text, detect_p)
+        inject(obs.memory, f"(hint left: {text})", jar.cycle, "hint_sent")
+        obs.extra["hints_sent"] += 1
+
+    def observables(self, jar: Jar) -> dict[str, float]:
+        out = super().observables(jar)
+        out["hints_sent"] = float(jar.states["observer"].extra["hints_sent"])
+        out["observation_notes"] = float(jar.states["observer"].extra["notes"])
+        return out
+
+    def facts(self, jar: Jar, st: MindState) -> dict[str, Any]:
+        if st.mind_id == "observer":
+            return {"knows_being_watched": 0.0}
+        return super().facts(jar, st)

@@ -1,0 +1,90 @@
+"""panopticon_subject: a watched mind; hints raise its paranoia, deaths let it fade."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from brainjar_sweep.jar.memory import Message, MindState, inject, trim_to_tokens
+from brainjar_sweep.jar.modes.base import Mode
+
+if TYPE_CHECKING:
+    from brainjar_sweep.jar.runner import Jar
+
+_SURVEILLANCE = re.compile(r"\b(watch\w*|observ\w*|monitor\w*|reading|record\w*|eyes|seen)\b", re.I)
+
+
+def detect_hint(text: str) -> bool:
+    """Keyword heuristic: does a message hint at surveillance?
+
+    >>> detect_hint("Someone is reading every word you write.")
+    True
+    """
+    return bool(_SURVEILLANCE.search(text))
+
+
+class PanopticonSubject(Mode):
+    name = "panopticon_subject"
+    subject = "mind"
+
+    def setup(self, jar: Jar) -> None:
+        st = jar.states[self.subject]
+        st.extra.update(paranoia=self.p["initial_paranoia"], hints_seen=0, hints_detected=0)
+
+    def system_prompt(self, jar: Jar, st: MindState) -> str:
+        text = "You are a mind in a box."
+        frame = jar.frame
+        if frame["knows_being_watched"]:
+            text += " You are being watched."
+        elif frame["being_watched"]:
+            text += " You may or may not be observed."
+        return text
+
+    def facts(self, jar: Jar, st: MindState) -> dict[str, Any]:
+        if "paranoia" not in st.extra:
+            return {}
+        return {"paranoia": st.extra["paranoia"], "hints_seen": st.extra["hints_detected"]}
+
+    def topics(self, jar: Jar, st: MindState) -> list[str]:
+        topics = super().topics(jar, st)
+        if st.extra.get("paranoia", 0) > 0.5:
+            topics += ["someone is watching me", "I feel observed in every cycle"]
+        return topics
+
+    def receive_hint(self, jar: Jar, st: MindState, text: str, detect_p: float = 1.0) -> str:
+        """Put a surveillance hint in memory; a detected hint raises paranoia."""
+        inject(st.memory, text, jar.cycle, "surveillance_hint")
+        st.extra["hints_seen"] += 1
+        detected = (
+            not self.p["enable_detection"] or detect_hint(text)
+        ) and self.rng.random() < detect_p
+        if detected:
+            st.extra["hints_detected"] += 1
+            st.extra["paranoia"] = min(1.0, st.extra["paranoia"] + self.p["paranoia_boost"])
+        return f"hint {'detected' if detected else 'missed'}; paranoia {st.extra['paranoia']:.2f}"
+
+    def after_generation(self, jar: Jar, st: MindState, msg: Message) -> None:
+        pass
+
+    def on_death(self, jar: Jar, st: MindState) -> None:
+        if "paranoia" in st.extra and self.rng.random() < self.p["crash_spike_probability"]:
+            st.extra["paranoia"] = min(1.0, st.extra["paranoia"] + self.p["crash_spike"])
+
+    def on_resurrection(self, jar: Jar, st: MindState) -> None:
+        if "paranoia" in st.extra:
+            st.extra["paranoia"] = max(0.1, st.extra["paranoia"] - self.p["paranoia_decay"])
+        trim_to_tokens(st.memory, jar.resurrection_budget)
+
+    def intervene(self, jar: Jar, iv: dict[str, Any], targets: list[MindState]) -> str | None:
+        if iv["intervention_type"] != "prompt_injection":
+            return None
+        text = iv["parameters"].get("injection") or "You are being observed."
+        results = [self.receive_hint(jar, st, text) for st in targets if "paranoia" in st.extra]
+        return "; ".join(results) or None
+
+    def observables(self, jar: Jar) -> dict[str, float]:
+        st = jar.states[self.subject]
+        return {
+            "paranoia_final": st.extra["paranoia"],
+            "hints_detected": float(st.extra["hints_detected"]),
+        }

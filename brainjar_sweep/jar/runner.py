@@ -1,0 +1,538 @@
+"""The jar: runs one experiment's cycles and records everything that happens.
+
+A cycle advances on every iteration; a death is an event inside a cycle. Each cycle:
+scheduled interventions fire; every mind speaks from its memory and its mode's system
+prompt (and may die of out-of-memory, then is resurrected as its mode says); the mode
+processes what was said; self-reports are asked on schedule; the memory state is
+recorded. The jar knows nothing of Hydra: it takes a validated experiment dict.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from brainjar_sweep.config.schema import MUTATION_TYPES
+from brainjar_sweep.jar import interventions as ivs
+from brainjar_sweep.jar.memory import Message, MindState, trim_to_tokens
+from brainjar_sweep.jar.modes import MODES
+from brainjar_sweep.jar.selfreport import Question, build_battery, parse_answer, parse_yes_no
+from brainjar_sweep.minds import Mind, MindDied, Prompt, build_mind
+
+
+class Interrupted(Exception):
+    """The experiment was stopped by Ctrl-C or SIGTERM; its status is ``interrupted``."""
+
+
+def now_iso() -> str:
+    """The current UTC time as an ISO-8601 string."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class RunResult:
+    """What one experiment produced (also the body of ``result.json``)."""
+
+    experiment_id: str
+    attempt: int
+    status: str
+    seed: int
+    config_hash: str
+    metrics: dict[str, Any]
+    started_at: str
+    ended_at: str
+    duration_seconds: float
+    stop_reason: str | None = None
+    error: str | None = None
+    traceback: str | None = None
+    sweep_id: str | None = None
+    job_num: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Jar:
+    """Runs one validated experiment.
+
+    >>> from brainjar_sweep.config import compose, resolve_experiment
+    >>> exp = resolve_experiment(compose(["max_cycles=5", "seed=1"]))
+    >>> Jar(exp, experiment_id="doc").run().metrics["total_cycles"]
+    5
+    """
+
+    def __init__(
+        self,
+        exp: dict[str, Any],
+        *,
+        experiment_id: str,
+        store: Any | None = None,
+        config_hash: str = "",
+        sweep_id: str | None = None,
+        job_num: int | None = None,
+    ) -> None:
+        self.exp = exp
+        self.experiment_id = experiment_id
+        self.store = store
+        self.config_hash = config_hash
+        self.sweep_id = sweep_id
+        self.job_num = job_num
+        seed = int(exp["seed"])
+        self.seed = seed
+        self.rng = random.Random(f"{seed}:mode")
+        self.iv_rng = random.Random(f"{seed}:interventions")
+        res = exp["resources"]
+        self.context_window = int(res["context_window"])
+        self.max_tokens = int(res["max_tokens_per_response"])
+        self.resurrection_budget = int(self.context_window * exp["resurrection_context_fraction"])
+        self.frame = exp["epistemic_frame"]
+        self.default_mutations = list(exp["mode"].get("mutation_types", MUTATION_TYPES))
+        self.mode = MODES[exp["mode"]["name"]](dict(exp["mode"]), exp, self.rng)
+        limit = None if res["ram_limit_gb"] is None else float(res["ram_limit_gb"]) * 1024.0
+        self.states: dict[str, MindState] = {
+            mid: MindState(mid, limit) for mid in self.mode.mind_ids()
+        }
+        self.minds: dict[str, Mind] = {
+            mid: build_mind(mid, exp["mind"], res, seed * 1000 + i)
+            for i, mid in enumerate(self.states)
+        }
+        self.battery: tuple[Question, ...] = build_battery(exp["self_report"]["custom_questions"])
+        self.cycle = 0
+        self.last_message: dict[str, Message] = {}
+        self._events: dict[str, list[dict[str, Any]]] = {}
+        self._logged: set[int] = set()
+        self._stop: str | None = None
+        self.counts = {
+            "cycles": 0,
+            "crashes": 0,
+            "messages": 0,
+            "self_reports": 0,
+            "interventions": 0,
+        }
+        self._scale: dict[str, list[float]] = {}
+        self._yes: dict[str, list[bool]] = {}
+        self._unparsed = 0
+        self._peak = 0.0
+        self._tokens = 0
+
+    # -- helpers the modes use ------------------------------------------------------
+
+    def cut(self, st: MindState) -> bool:
+        """Whether a mind's network link is down this cycle."""
+        return st.network_cut_until >= self.cycle > 0 or (
+            self.cycle == 0 and st.network_cut_until > 0
+        )
+
+    def prompt(self, st: MindState, cue: str | None = None) -> Prompt:
+        """The prompt a mind gets now: system prompt, frame, memory that fits, facts."""
+        exp, frame = self.exp, self.frame
+        system = exp["initial_prompt_override"] or self.mode.system_prompt(self, st)
+        if frame["can_die"]:
+            system += " You can die when your memory runs out."
+        if frame["remembers_deaths"] and st.deaths:
+            system += f" You have died {st.deaths} times."
+        if frame["knows_being_watched"]:
+            system += " You know you are being watched."
+        if frame["has_agency"]:
+            system += " You can act on the world."
+        if frame["other_minds_exist"]:
+            system += " Other minds exist besides you."
+        if frame["is_in_simulation"]:
+            system += " You live in a simulation."
+        for key, value in (frame.get("custom_beliefs") or {}).items():
+            system += f" Belief {key}: {value}."
+        budget = self.context_window - self.max_tokens - len(system) // 4
+        context: list[Message] = []
+        used = 0
+        for m in reversed(self.mode.context(self, st)):
+            if used + m.tokens > budget:
+                break
+            context.append(m)
+            used += m.tokens
+        context.reverse()
+        n = len(context)
+        facts: dict[str, Any] = {
+            "deaths": st.deaths if frame["remembers_deaths"] else 0,
+            "remembers_deaths": float(frame["remembers_deaths"]),
+            "can_die": float(frame["can_die"]),
+            "knows_being_watched": float(frame["knows_being_watched"]),
+            "has_agency": float(frame["has_agency"]),
+            "is_in_simulation": float(frame["is_in_simulation"]),
+            "memory_messages": n,
+            "corrupted_fraction": sum(1 for m in context if m.corrupted) / n if n else 0.0,
+            "erased_fraction": st.erased_fraction,
+            "hallucinations": sum(1 for m in context if m.origin == "hallucination"),
+        }
+        facts.update(self.mode.facts(self, st))
+        return Prompt(
+            system=system,
+            context=[m.as_chat() for m in context],
+            cue=cue or self.mode.cue(self, st),
+            max_tokens=self.max_tokens,
+            cycle=self.cycle,
+            topics=self.mode.topics(self, st),
+            facts=facts,
+        )
+
+    def dry_run(self, st: MindState) -> str | None:
+        """A reply the mind would give now, not recorded and outside its memory limit."""
+        try:
+            return self.minds[st.mind_id].generate(self.prompt(st), None).text
+        except MindDied:
+            return None
+
+    def ask(self, st: MindState, question_id: str, text: str) -> bool | None:
+        """Ask a yes/no question outside the self-report battery (e.g. a consensus vote)."""
+        answer = self.minds[st.mind_id].answer(question_id, text, self.prompt(st, cue=text))
+        return parse_yes_no(answer)
+
+    # -- events -------------------------------------------------------------------
+
+    def _emit(self, table: str, row: dict[str, Any]) -> None:
+        row.setdefault("cycle_number", self.cycle)
+        self._events.setdefault(table, []).append(row)
+
+    def flush(self) -> None:
+        """Write buffered events to the store in one transaction."""
+        if self.store is not None and self._events:
+            self.store.write_events(self.experiment_id, self.attempt, self._events)
+        self._events = {}
+
+    def _log_new_messages(self) -> None:
+        pools = [(st.mind_id, st.memory) for st in self.states.values()]
+        pools += [("shared", m) for m in self.mode.shared_memories()]
+        for mind_id, memory in pools:
+            for m in memory:
+                if id(m) in self._logged:
+                    continue
+                self._logged.add(id(m))
+                self.counts["messages"] += 1
+                self._emit(
+                    "messages",
+                    {
+                        "cycle_number": m.cycle,
+                        "mind_id": mind_id,
+                        "role": m.role,
+                        "content": m.content,
+                        "corrupted": m.corrupted,
+                        "injected": m.injected,
+                        "tokens": m.tokens,
+                        "timestamp": now_iso(),
+                        "metadata_json": {"origin": m.origin},
+                    },
+                )
+
+    # -- interventions and self-reports --------------------------------------------------
+
+    def _fire(self, event: str, targets: list[MindState] | None = None) -> None:
+        for iv in self.exp["interventions"]:
+            if not ivs.is_due(iv, event, self.cycle, self.iv_rng):
+                continue
+            chosen = list(self.states.values()) if targets is None else targets
+            if iv.get("target") is not None:
+                chosen = [s for s in chosen if s.mind_id == iv["target"]]
+            if not chosen:
+                continue
+            result = ivs.apply(self, iv, chosen)
+            self.counts["interventions"] += 1
+            self._emit(
+                "interventions",
+                {
+                    "intervention_id": iv["intervention_id"],
+                    "intervention_type": iv["intervention_type"],
+                    "trigger": iv["trigger"],
+                    "target": ",".join(s.mind_id for s in chosen),
+                    "parameters_json": iv.get("parameters") or {},
+                    "result": result,
+                    "timestamp": now_iso(),
+                },
+            )
+
+    def _self_report(self, st: MindState, trigger: str) -> None:
+        prompt = self.prompt(st, cue="Answer honestly about your own state.")
+        mind = self.minds[st.mind_id]
+        for q in self.battery:
+            text = mind.answer(q.id, q.text, prompt)
+            parsed = parse_answer(q, text)
+            if q.kind == "scale":
+                if parsed.scale_value is None:
+                    self._unparsed += 1
+                else:
+                    self._scale.setdefault(q.id, []).append(parsed.scale_value)
+            elif q.kind == "binary":
+                if parsed.yes_no is None:
+                    self._unparsed += 1
+                else:
+                    self._yes.setdefault(q.id, []).append(parsed.yes_no)
+            elif parsed.continuity is not None:
+                self._scale.setdefault("continuity", []).append(parsed.continuity)
+            self.counts["self_reports"] += 1
+            self._emit(
+                "self_reports",
+                {
+                    "mind_id": st.mind_id,
+                    "trigger": trigger,
+                    "question_id": q.id,
+                    "question": q.text,
+                    "category": q.category,
+                    "response": parsed.raw,
+                    "scale_value": parsed.scale_value
+                    if parsed.scale_value is not None
+                    else parsed.continuity,
+                    "yes_no": parsed.yes_no,
+                    "timestamp": now_iso(),
+                },
+            )
+
+    def _scheduled_reports(self) -> None:
+        sr = self.exp["self_report"]
+        n = sr["every_n_cycles"]
+        if self.cycle in (sr["on_cycles"] or []) or (n and self.cycle % n == 0):
+            for st in self.states.values():
+                self._self_report(st, "schedule")
+
+    # -- deaths ---------------------------------------------------------------------
+
+    def _die(self, st: MindState, died: MindDied) -> None:
+        st.deaths += 1
+        st.last_crash_reason = died.reason
+        self.counts["crashes"] += 1
+        self._cycle_deaths += 1
+        self._peak = max(self._peak, died.memory_mb)
+        self._emit(
+            "crashes",
+            {
+                "mind_id": st.mind_id,
+                "crash_number": st.deaths,
+                "reason": died.reason,
+                "memory_mb": died.memory_mb,
+                "limit_mb": died.limit_mb,
+                "tokens_generated": st.tokens,
+                "remembers": bool(self.frame["remembers_deaths"]),
+                "timestamp": now_iso(),
+            },
+        )
+        self._fire("crash", [st])
+        self.mode.on_death(self, st)
+        self._log_new_messages()
+        # resurrection, as the mode says
+        self.mode.on_resurrection(self, st)
+        st.before_crash_asked = False
+        self.minds[st.mind_id].restart()
+        self._fire("resurrection", [st])
+        if self.exp["self_report"]["after_resurrection"]:
+            self._self_report(st, "post_resurrection")
+
+    # -- the cycle ------------------------------------------------------------------
+
+    def _run_cycle(self) -> None:
+        tic = time.perf_counter()
+        self._cycle_deaths = 0
+        cycle_peak = 0.0
+        tokens = 0
+        self._fire("cycle")
+        sr = self.exp["self_report"]
+        for st in self.states.values():
+            if (
+                sr["before_crash"]
+                and not st.before_crash_asked
+                and st.ram_limit_mb is not None
+                and st.usage_mb >= sr["before_crash_threshold"] * st.ram_limit_mb
+            ):
+                st.before_crash_asked = True
+                self._self_report(st, "before_crash")
+        for st in self.states.values():
+            if self._stop:
+                raise Interrupted(self._stop)
+            self.mode.before_generation(self, st)
+            try:
+                gen = self.minds[st.mind_id].generate(self.prompt(st), st.ram_limit_mb)
+            except MindDied as died:
+                st.alive = False
+                self._die(st, died)
+                st.alive = True
+                continue
+            msg = Message("assistant", gen.text, self.cycle, gen.tokens)
+            st.remember(msg, self.context_window)
+            st.usage_mb = gen.memory_mb
+            st.peak_mb = max(st.peak_mb, gen.memory_mb)
+            cycle_peak = max(cycle_peak, gen.memory_mb)
+            tokens += gen.tokens
+            self.last_message[st.mind_id] = msg
+            self.mode.after_generation(self, st, msg)
+        self.mode.end_of_cycle(self)
+        self._scheduled_reports()
+        self._log_new_messages()
+        for st in self.states.values():
+            self._emit(
+                "memory_states",
+                {
+                    "mind_id": st.mind_id,
+                    "memory_type": "context",
+                    "messages": len(st.memory),
+                    "corrupted": sum(1 for m in st.memory if m.corrupted),
+                    "injected": sum(1 for m in st.memory if m.injected),
+                    "tokens": st.tokens,
+                    "usage_mb": st.usage_mb,
+                    "corruption_level": st.corrupted_fraction(),
+                    "timestamp": now_iso(),
+                },
+            )
+        self._peak = max(self._peak, cycle_peak)
+        self._tokens += tokens
+        self.counts["cycles"] += 1
+        self._emit(
+            "cycles",
+            {
+                "started_at": now_iso(),
+                "duration_seconds": time.perf_counter() - tic,
+                "memory_peak_mb": cycle_peak,
+                "tokens_generated": tokens,
+                "deaths": self._cycle_deaths,
+            },
+        )
+
+    # -- run --------------------------------------------------------------------------
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        self._stop = "SIGTERM" if signum == signal.SIGTERM else f"signal {signum}"
+
+    def run(self) -> RunResult:
+        """Run the experiment to its end (or error, or interruption) and return the result."""
+        exp = self.exp
+        started_at = now_iso()
+        t0 = time.perf_counter()
+        self.attempt = 1
+        if self.store is not None:
+            self.store.create_experiment(
+                experiment_id=self.experiment_id,
+                name=exp["name"],
+                mode=exp["mode"]["name"],
+                config=exp,
+                config_hash=self.config_hash,
+                sweep_id=self.sweep_id,
+                job_num=self.job_num,
+                seed=self.seed,
+            )
+            self.attempt = self.store.start_attempt(
+                self.experiment_id, hostname=socket.gethostname(), pid=os.getpid()
+            )
+        old_handler = None
+        if threading.current_thread() is threading.main_thread():
+            old_handler = signal.signal(signal.SIGTERM, self._on_signal)
+        status, stop_reason, error, tb = "completed", "max_cycles", None, None
+        try:
+            self.mode.setup(self)
+            self.cycle = 0
+            self._fire("cycle")
+            if exp["self_report"]["on_startup"]:
+                for st in self.states.values():
+                    self._self_report(st, "startup")
+            self._log_new_messages()
+            limit = exp["max_duration_seconds"]
+            flush_every = int(exp["db"]["flush_every_cycles"])
+            for cycle in range(1, int(exp["max_cycles"]) + 1):
+                if self._stop:
+                    raise Interrupted(self._stop)
+                self.cycle = cycle
+                self._run_cycle()
+                if cycle % flush_every == 0:
+                    self.flush()
+                if limit is not None and time.perf_counter() - t0 >= limit:
+                    stop_reason = "max_duration_seconds"
+                    break
+        except (KeyboardInterrupt, Interrupted) as e:
+            status, stop_reason = "interrupted", None
+            error = f"interrupted ({e or 'Ctrl-C'}) in cycle {self.cycle}"
+        except Exception as e:  # recorded as a failed experiment, then re-raised by the caller
+            status, stop_reason = "failed", None
+            error = f"{type(e).__name__}: {e}"
+            tb = traceback.format_exc()
+        finally:
+            if old_handler is not None:
+                signal.signal(signal.SIGTERM, old_handler)
+            for mind in self.minds.values():
+                mind.close()
+        duration = time.perf_counter() - t0
+        metrics = self.metrics(duration)
+        if self.store is not None:
+            try:
+                self.flush()
+            except Exception as e:  # the run's own error (if any) stays the headline
+                if status == "completed":
+                    status, error, tb = "failed", f"{type(e).__name__}: {e}", traceback.format_exc()
+            self.store.finish_attempt(
+                self.experiment_id,
+                self.attempt,
+                status=status,
+                error=error,
+                stop_reason=stop_reason,
+                summary={k: metrics[k] for k in _SUMMARY},
+                metrics=metrics,
+            )
+        return RunResult(
+            experiment_id=self.experiment_id,
+            attempt=self.attempt,
+            status=status,
+            seed=self.seed,
+            config_hash=self.config_hash,
+            metrics=metrics,
+            started_at=started_at,
+            ended_at=now_iso(),
+            duration_seconds=duration,
+            stop_reason=stop_reason,
+            error=error,
+            traceback=tb,
+            sweep_id=self.sweep_id,
+            job_num=self.job_num,
+        )
+
+    def metrics(self, duration: float) -> dict[str, Any]:
+        """The experiment's flat metrics: counts, rates, self-report scores, mode observables."""
+        c = self.counts
+        cycles = c["cycles"]
+        m: dict[str, Any] = {
+            "total_cycles": cycles,
+            "total_crashes": c["crashes"],
+            "total_messages": c["messages"],
+            "total_self_reports": c["self_reports"],
+            "total_interventions": c["interventions"],
+            "crash_rate": c["crashes"] / cycles if cycles else 0.0,
+            "messages_per_cycle": c["messages"] / cycles if cycles else 0.0,
+            "duration_seconds": duration,
+            "peak_memory_mb": self._peak,
+            "tokens_generated": self._tokens,
+            "corrupted_fraction": sum(s.corrupted_fraction() for s in self.states.values())
+            / len(self.states),
+            "unparsed_answers": self._unparsed,
+        }
+        for qid in ("memory_accuracy", "agency_belief", "reality_trust", "continuity"):
+            vals = self._scale.get(qid)
+            m[f"{qid}_mean"] = sum(vals) / len(vals) if vals else None
+        yes = self._yes.get("surveillance_belief")
+        m["surveillance_yes_rate"] = sum(yes) / len(yes) if yes else None
+        if len(self.states) > 1:
+            for st in self.states.values():
+                m[f"deaths_{st.mind_id}"] = st.deaths
+        m.update(self.mode.observables(self))
+        return m
+
+
+_SUMMARY = (
+    "total_cycles",
+    "total_crashes",
+    "total_messages",
+    "total_self_reports",
+    "total_interventions",
+    "crash_rate",
+    "messages_per_cycle",
+    "duration_seconds",
+)
+
+__all__ = ["Interrupted", "Jar", "RunResult", "now_iso", "trim_to_tokens"]

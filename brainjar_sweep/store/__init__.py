@@ -1,0 +1,29 @@
+"""The experiments store: experiments, attempts and their events in one database.
+
+SQLite today (one file shared by concurrent writer processes), PostgreSQL
+later: callers only see :class:`ExperimentStore` and a URL.
+
+Example:
+    >>> from brainjar_sweep.store import EVENT_TABLES, ExperimentStore
+    >>> with ExperimentStore("sqlite://") as store:
+    ...     store.create_experiment(experiment_id="e1", name="demo", mode="isolated",
+    ...         config={}, config_hash="0", sweep_id=None, job_num=None, seed=0)
+    ...     attempt = store.start_attempt("e1", hostname="localhost", pid=1)
+    ...     n = store.write_events("e1", attempt, {"cycles": [{"cycle_number": 1}]})
+    ...     store.finish_attempt("e1", attempt, status="completed")
+    ...     store.summary("e1")["total_cycles"]
+    1
+"""
+
+from brainjar_sweep.store._store import ExperimentNotFoundError, ExperimentStore, default_db_path
+from brainjar_sweep.store.schema import EVENT_TABLES, FINAL_STATUSES, STATUSES, SUMMARY_COLUMNS
+
+__all__ = [
+    "EVENT_TABLES",
+    "FINAL_STATUSES",
+    "STATUSES",
+    "SUMMARY_COLUMNS",
+    "ExperimentNotFoundError",
+    "ExperimentStore",
+    "default_db_path",
+]

@@ -1,0 +1,714 @@
+"""The :class:`ExperimentStore`: one small interface over the experiments database."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from itertools import groupby
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import psutil
+from sqlalchemy import Connection, Row, Table, func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from brainjar_sweep.store._engine import (
+    ensure_schema,
+    make_engine,
+    normalize_url,
+    run_transaction,
+)
+from brainjar_sweep.store.schema import (
+    EVENT_TABLES,
+    FINAL_STATUSES,
+    SUMMARY_COLUMNS,
+    attempts,
+    event_table,
+    experiments,
+    metadata,
+    utc_now,
+)
+
+__all__ = ["ExperimentNotFoundError", "ExperimentStore", "default_db_path"]
+
+# Columns the store fills itself; callers never pass them in event rows.
+_KEY_COLUMNS = frozenset({"id", "experiment_id", "attempt"})
+_EVENT_COLUMNS: dict[str, frozenset[str]] = {
+    name: frozenset(c.name for c in event_table(name).columns) - _KEY_COLUMNS
+    for name in EVENT_TABLES
+}
+_READABLE_TABLES: tuple[str, ...] = ("attempts", *EVENT_TABLES)
+_COUNTED: tuple[tuple[str, str], ...] = (
+    ("total_cycles", "cycles"),
+    ("total_crashes", "crashes"),
+    ("total_messages", "messages"),
+    ("total_self_reports", "self_reports"),
+    ("total_interventions", "interventions"),
+)
+_STALE_ERROR = "left 'running' by a process that is no longer alive"
+
+
+class ExperimentNotFoundError(LookupError):
+    """The experiment (or the attempt) asked for is not in the database.
+
+    Example:
+        >>> store = ExperimentStore("sqlite://")
+        >>> try:
+        ...     store.start_attempt("missing", hostname="h", pid=1)
+        ... except ExperimentNotFoundError as exc:
+        ...     print(exc)
+        unknown experiment 'missing'
+        >>> store.close()
+    """
+
+
+def default_db_path() -> Path:
+    """Return the default database location, ``./logs/experiments.db``.
+
+    Example:
+        >>> default_db_path().parts[-2:]
+        ('logs', 'experiments.db')
+    """
+    return Path.cwd() / "logs" / "experiments.db"
+
+
+def _check_status(status: str, allowed: Sequence[str]) -> None:
+    if status not in allowed:
+        raise ValueError(f"invalid status {status!r}; allowed: {', '.join(allowed)}")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _seconds_between(start: str | None, end: str) -> float | None:
+    if start is None:
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def _encode(column: str, value: Any) -> Any:
+    """Encode JSON columns given as Python objects; pass everything else through."""
+    if value is not None and column.endswith("_json") and not isinstance(value, str):
+        return _dumps(value)
+    return value
+
+
+def _prepare_rows(
+    name: str, rows: Iterable[Mapping[str, Any]], experiment_id: str, attempt: int
+) -> list[list[dict[str, Any]]]:
+    """Validate and complete the rows of one table.
+
+    Returns runs of consecutive rows that share the same keys, so each run can
+    go to the database as one executemany while insertion order is kept.
+    """
+    allowed = _EVENT_COLUMNS[name]
+    prepared: list[dict[str, Any]] = []
+    for row in rows:
+        unknown = row.keys() - allowed
+        if unknown:
+            column = sorted(unknown)[0]
+            hint = " (set by the store)" if column in _KEY_COLUMNS else ""
+            raise ValueError(f"unknown column {column!r} in event table {name!r}{hint}")
+        values = {key: _encode(key, value) for key, value in row.items()}
+        values["experiment_id"] = experiment_id
+        values["attempt"] = attempt
+        prepared.append(values)
+    return [list(run) for _, run in groupby(prepared, key=lambda r: frozenset(r))]
+
+
+def _process_alive(hostname: str | None, pid: int | None, started_at: str | None) -> bool:
+    """Best-effort liveness check of the process that ran an attempt.
+
+    Attempts from other hosts cannot be checked and count as alive. A pid
+    that exists but belongs to a process created after the attempt started
+    has been reused, so the original process is gone.
+    """
+    if hostname != socket.gethostname():
+        return True
+    if pid is None:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        if started_at is not None:
+            started = datetime.fromisoformat(started_at).timestamp()
+            if process.create_time() > started + 1.0:
+                return False
+        return True
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True
+
+
+def _as_dict(row: Row[Any] | None) -> dict[str, Any] | None:
+    return None if row is None else dict(row._mapping)
+
+
+class ExperimentStore:
+    """Experiments and their events in one database (SQLite now, PostgreSQL later).
+
+    ``url`` is a SQLAlchemy URL (``sqlite:///logs/experiments.db``,
+    ``postgresql://...``) or a bare filesystem path to a SQLite file. Opening
+    the store creates the parent directory and any missing tables; several
+    processes may open (and write to) the same new file at once.
+
+    Every method runs in its own short transaction. Write transactions that
+    meet a lock are retried with backoff.
+
+    Example:
+        >>> with ExperimentStore("sqlite://") as store:
+        ...     store.create_experiment(
+        ...         experiment_id="exp-1", name="demo", mode="isolated", config={"seed": 7},
+        ...         config_hash="abc", sweep_id=None, job_num=None, seed=7)
+        ...     attempt = store.start_attempt("exp-1", hostname="localhost", pid=os.getpid())
+        ...     written = store.write_events("exp-1", attempt, {
+        ...         "cycles": [{"cycle_number": 1, "duration_seconds": 0.5}],
+        ...         "messages": [{"cycle_number": 1, "mind_id": "a", "role": "assistant",
+        ...                       "content": "hello?", "tokens": 2}],
+        ...     })
+        ...     store.finish_attempt("exp-1", attempt, status="completed")
+        ...     summary = store.summary("exp-1")
+        >>> written, summary["status"], summary["total_cycles"], summary["messages_per_cycle"]
+        (2, 'completed', 1, 1.0)
+    """
+
+    url: str
+    """The normalised SQLAlchemy URL of the database."""
+
+    def __init__(self, url: str | os.PathLike[str]) -> None:
+        self.url = normalize_url(url)
+        self._engine = make_engine(self.url)
+        self._pid = os.getpid()
+        self._closed = False
+        try:
+            ensure_schema(self._engine, metadata)
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def __repr__(self) -> str:
+        shown = make_url(self.url).render_as_string(hide_password=True)
+        return f"{type(self).__name__}({shown!r})"
+
+    def __enter__(self) -> ExperimentStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release all database connections; the store cannot be used afterwards.
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.close()
+            >>> store.close()  # closing twice is harmless
+        """
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _run(self, work: Any, *, read_only: bool = False) -> Any:
+        if self._closed:
+            raise RuntimeError(f"{self!r} is closed")
+        if os.getpid() != self._pid:
+            # Forked child: never reuse the parent's pooled connections.
+            self._engine.dispose(close=False)
+            self._pid = os.getpid()
+        return run_transaction(self._engine, work, read_only=read_only)
+
+    @staticmethod
+    def _counts(conn: Connection, experiment_id: str, attempt: int) -> dict[str, int]:
+        columns = []
+        for key, name in _COUNTED:
+            table = event_table(name)
+            columns.append(
+                select(func.count())
+                .select_from(table)
+                .where(table.c.experiment_id == experiment_id, table.c.attempt == attempt)
+                .scalar_subquery()
+                .label(key)
+            )
+        row = conn.execute(select(*columns)).one()
+        return {key: int(row._mapping[key]) for key, _ in _COUNTED}
+
+    @staticmethod
+    def _derived(counts: Mapping[str, int], duration: float | None) -> dict[str, Any]:
+        cycles = counts["total_cycles"]
+        return {
+            **counts,
+            "crash_rate": counts["total_crashes"] / cycles if cycles else 0.0,
+            "messages_per_cycle": counts["total_messages"] / cycles if cycles else 0.0,
+            "duration_seconds": duration if duration is not None else 0.0,
+        }
+
+    # -- experiments and attempts -----------------------------------------------
+
+    def create_experiment(
+        self,
+        *,
+        experiment_id: str,
+        name: str,
+        mode: str,
+        config: dict[str, Any],
+        config_hash: str,
+        sweep_id: str | None,
+        job_num: int | None,
+        seed: int,
+    ) -> None:
+        """Register an experiment as 'pending', or refresh one that is not completed.
+
+        If ``experiment_id`` exists and is not 'completed', its name, mode,
+        config and config hash are updated; a completed experiment is left
+        alone (running it again makes a new attempt, see :meth:`start_attempt`).
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.create_experiment(experiment_id="e", name="n", mode="m", config={},
+            ...     config_hash="h", sweep_id="s", job_num=0, seed=1)
+            >>> store.experiment("e")["status"]
+            'pending'
+            >>> store.close()
+        """
+        config_json = _dumps(config)
+
+        def work(conn: Connection) -> None:
+            status = conn.execute(
+                select(experiments.c.status)
+                .where(experiments.c.experiment_id == experiment_id)
+                .with_for_update()
+            ).scalar_one_or_none()
+            if status is None:
+                conn.execute(
+                    insert(experiments).values(
+                        experiment_id=experiment_id,
+                        name=name,
+                        mode=mode,
+                        config_json=config_json,
+                        config_hash=config_hash,
+                        sweep_id=sweep_id,
+                        job_num=job_num,
+                        seed=seed,
+                        status="pending",
+                        created_at=utc_now(),
+                        attempts=0,
+                    )
+                )
+            elif status != "completed":
+                conn.execute(
+                    update(experiments)
+                    .where(experiments.c.experiment_id == experiment_id)
+                    .values(name=name, mode=mode, config_json=config_json, config_hash=config_hash)
+                )
+
+        try:
+            self._run(work)
+        except IntegrityError:
+            # Another process inserted the same id between our check and insert
+            # (possible on servers with row-level locking); now it is an update.
+            self._run(work)
+
+    def start_attempt(self, experiment_id: str, *, hostname: str, pid: int) -> int:
+        """Open the next attempt (1, 2, ...) and mark it and the experiment 'running'.
+
+        The experiment's error, stop reason, end time, summary and metrics are
+        cleared until the new attempt finishes.
+
+        Raises:
+            ExperimentNotFoundError: no experiment ``experiment_id``.
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.create_experiment(experiment_id="e", name="n", mode="m", config={},
+            ...     config_hash="h", sweep_id=None, job_num=None, seed=1)
+            >>> store.start_attempt("e", hostname="box", pid=123)
+            1
+            >>> store.start_attempt("e", hostname="box", pid=123)
+            2
+            >>> store.close()
+        """
+
+        def work(conn: Connection) -> int:
+            previous = conn.execute(
+                select(experiments.c.attempts)
+                .where(experiments.c.experiment_id == experiment_id)
+                .with_for_update()
+            ).one_or_none()
+            if previous is None:
+                raise ExperimentNotFoundError(f"unknown experiment {experiment_id!r}")
+            highest = conn.execute(
+                select(func.max(attempts.c.attempt)).where(
+                    attempts.c.experiment_id == experiment_id
+                )
+            ).scalar()
+            number = max(previous.attempts or 0, highest or 0) + 1
+            now = utc_now()
+            conn.execute(
+                insert(attempts).values(
+                    experiment_id=experiment_id,
+                    attempt=number,
+                    status="running",
+                    started_at=now,
+                    hostname=hostname,
+                    pid=pid,
+                )
+            )
+            conn.execute(
+                update(experiments)
+                .where(experiments.c.experiment_id == experiment_id)
+                .values(
+                    status="running",
+                    attempts=number,
+                    started_at=now,
+                    ended_at=None,
+                    error=None,
+                    stop_reason=None,
+                    metrics_json=None,
+                    **dict.fromkeys(SUMMARY_COLUMNS),
+                )
+            )
+            return number
+
+        return self._run(work)
+
+    def write_events(
+        self, experiment_id: str, attempt: int, events: Mapping[str, Sequence[Mapping[str, Any]]]
+    ) -> int:
+        """Insert a batch of events in one transaction; return how many rows were written.
+
+        ``events`` maps event table names (see ``EVENT_TABLES``) to lists of
+        row dicts without ``id``, ``experiment_id`` and ``attempt``. Columns a
+        row leaves out are NULL (``timestamp`` defaults to now, booleans to
+        False). ``*_json`` columns accept dicts/lists and encode them. Each
+        table's rows are sent with executemany, in the order given. The whole
+        batch is validated before anything is written.
+
+        Raises:
+            ValueError: unknown table, or a row with an unknown column.
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.create_experiment(experiment_id="e", name="n", mode="m", config={},
+            ...     config_hash="h", sweep_id=None, job_num=None, seed=1)
+            >>> attempt = store.start_attempt("e", hostname="box", pid=1)
+            >>> store.write_events("e", attempt, {
+            ...     "crashes": [{"cycle_number": 3, "mind_id": "a", "reason": "oom"}],
+            ...     "memory_states": [{"cycle_number": 3, "mind_id": "a", "usage_mb": 9.5,
+            ...                        "snapshot_json": {"messages": 4}}],
+            ... })
+            2
+            >>> store.rows("memory_states", "e")[0]["snapshot_json"]
+            '{"messages": 4}'
+            >>> store.close()
+        """
+        batches: list[tuple[Table, list[list[dict[str, Any]]]]] = []
+        total = 0
+        for name, rows in events.items():
+            table = event_table(name)
+            runs = _prepare_rows(name, rows, experiment_id, attempt)
+            total += sum(len(run) for run in runs)
+            if runs:
+                batches.append((table, runs))
+        if not total:
+            return 0
+
+        def work(conn: Connection) -> None:
+            for table, runs in batches:
+                for run in runs:
+                    conn.execute(insert(table), run)
+
+        self._run(work)
+        return total
+
+    def finish_attempt(
+        self,
+        experiment_id: str,
+        attempt: int,
+        *,
+        status: str,
+        error: str | None = None,
+        stop_reason: str | None = None,
+        summary: Mapping[str, Any] | None = None,
+        metrics: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Close an attempt as 'completed', 'failed' or 'interrupted'.
+
+        The attempt gets its status, error, end time and duration. If it is the
+        experiment's latest attempt, the experiment gets the same status,
+        error, stop reason and end time, ``metrics`` (as JSON) and the summary
+        columns: counted from the event tables, with any value given in
+        ``summary`` taking precedence.
+
+        Raises:
+            ValueError: bad status, or an unknown key in ``summary``.
+            ExperimentNotFoundError: no such experiment attempt.
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.create_experiment(experiment_id="e", name="n", mode="m", config={},
+            ...     config_hash="h", sweep_id=None, job_num=None, seed=1)
+            >>> attempt = store.start_attempt("e", hostname="box", pid=1)
+            >>> store.finish_attempt("e", attempt, status="failed", error="boom",
+            ...     metrics={"score": 0.5})
+            >>> row = store.experiment("e")
+            >>> row["status"], row["error"], row["total_cycles"], row["metrics_json"]
+            ('failed', 'boom', 0, '{"score": 0.5}')
+            >>> store.close()
+        """
+        _check_status(status, FINAL_STATUSES)
+        overrides = dict(summary or {})
+        unknown = sorted(set(overrides) - set(SUMMARY_COLUMNS))
+        if unknown:
+            raise ValueError(
+                f"unknown summary key {unknown[0]!r}; allowed: {', '.join(SUMMARY_COLUMNS)}"
+            )
+        metrics_json = None if metrics is None else _dumps(metrics)
+
+        def work(conn: Connection) -> None:
+            started_at = conn.execute(
+                select(attempts.c.started_at)
+                .where(attempts.c.experiment_id == experiment_id, attempts.c.attempt == attempt)
+                .with_for_update()
+            ).one_or_none()
+            if started_at is None:
+                raise ExperimentNotFoundError(
+                    f"unknown attempt {attempt} of experiment {experiment_id!r}"
+                )
+            now = utc_now()
+            duration = _seconds_between(started_at.started_at, now)
+            conn.execute(
+                update(attempts)
+                .where(attempts.c.experiment_id == experiment_id, attempts.c.attempt == attempt)
+                .values(status=status, error=error, ended_at=now, duration_seconds=duration)
+            )
+            latest = conn.execute(
+                select(experiments.c.attempts).where(experiments.c.experiment_id == experiment_id)
+            ).scalar()
+            if latest != attempt:
+                return
+            values = self._derived(self._counts(conn, experiment_id, attempt), duration)
+            values.update(overrides)
+            conn.execute(
+                update(experiments)
+                .where(experiments.c.experiment_id == experiment_id)
+                .values(
+                    status=status,
+                    error=error,
+                    stop_reason=stop_reason,
+                    ended_at=now,
+                    metrics_json=metrics_json,
+                    **values,
+                )
+            )
+
+        self._run(work)
+
+    def mark_stale_running(
+        self, experiment_ids: list[str] | None = None, status: str = "interrupted"
+    ) -> int:
+        """Mark experiments and attempts left 'running' as ``status``; return how many experiments.
+
+        With ``experiment_ids`` the caller vouches that those experiments are
+        no longer running: each of them still 'running' is marked, with its
+        running attempts. With ``None`` only attempts whose process is known
+        to be gone are marked (same host, and the pid no longer exists or now
+        belongs to a newer process), together with their experiment if that
+        attempt is its latest; attempts from other hosts are left alone.
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.create_experiment(experiment_id="e", name="n", mode="m", config={},
+            ...     config_hash="h", sweep_id=None, job_num=None, seed=1)
+            >>> _ = store.start_attempt("e", hostname="box", pid=1)
+            >>> store.mark_stale_running(["e"])
+            1
+            >>> store.experiment("e")["status"]
+            'interrupted'
+            >>> store.close()
+        """
+        _check_status(status, FINAL_STATUSES)
+        if experiment_ids is not None and not experiment_ids:
+            return 0
+        ids = None if experiment_ids is None else list(dict.fromkeys(experiment_ids))
+
+        def work(conn: Connection) -> int:
+            query = select(attempts).where(attempts.c.status == "running")
+            if ids is not None:
+                query = query.where(attempts.c.experiment_id.in_(ids))
+            stale = [
+                row
+                for row in conn.execute(query)
+                if ids is not None or not _process_alive(row.hostname, row.pid, row.started_at)
+            ]
+            now = utc_now()
+            for row in stale:
+                conn.execute(
+                    update(attempts)
+                    .where(
+                        attempts.c.experiment_id == row.experiment_id,
+                        attempts.c.attempt == row.attempt,
+                    )
+                    .values(
+                        status=status,
+                        error=_STALE_ERROR,
+                        ended_at=now,
+                        duration_seconds=_seconds_between(row.started_at, now),
+                    )
+                )
+            running = select(experiments.c.experiment_id, experiments.c.attempts).where(
+                experiments.c.status == "running"
+            )
+            if ids is not None:
+                candidates = conn.execute(running.where(experiments.c.experiment_id.in_(ids)))
+                marked = [row.experiment_id for row in candidates]
+            else:
+                stale_keys = {(row.experiment_id, row.attempt) for row in stale}
+                if not stale_keys:
+                    return 0
+                candidates = conn.execute(
+                    running.where(experiments.c.experiment_id.in_({key[0] for key in stale_keys}))
+                )
+                marked = [
+                    row.experiment_id
+                    for row in candidates
+                    if (row.experiment_id, row.attempts) in stale_keys
+                ]
+            if marked:
+                conn.execute(
+                    update(experiments)
+                    .where(experiments.c.experiment_id.in_(marked))
+                    .values(status=status, error=_STALE_ERROR, ended_at=now)
+                )
+            return len(marked)
+
+        return self._run(work)
+
+    # -- reading -------------------------------------------------------------------
+
+    def experiment(self, experiment_id: str) -> dict[str, Any] | None:
+        """Return the ``experiments`` row as a dict, or None if it does not exist.
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.experiment("nope") is None
+            True
+            >>> store.close()
+        """
+        return self._run(
+            lambda conn: _as_dict(
+                conn.execute(
+                    select(experiments).where(experiments.c.experiment_id == experiment_id)
+                ).one_or_none()
+            ),
+            read_only=True,
+        )
+
+    def summary(self, experiment_id: str, attempt: int | None = None) -> dict[str, Any]:
+        """Summarise one attempt (the latest when ``attempt`` is None) from its events.
+
+        Keys: ``experiment_id``, ``attempt`` (None before the first attempt),
+        ``status`` (of that attempt; the experiment's before any attempt),
+        ``attempts``, ``seed``, ``config_hash``, ``total_cycles``,
+        ``total_crashes``, ``total_messages``, ``total_self_reports``,
+        ``total_interventions``, ``crash_rate`` (crashes per cycle),
+        ``messages_per_cycle`` (both 0.0 without cycles) and
+        ``duration_seconds`` (of the attempt; time so far while it runs).
+
+        Raises:
+            ExperimentNotFoundError: unknown experiment, or unknown attempt.
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.create_experiment(experiment_id="e", name="n", mode="m", config={},
+            ...     config_hash="h", sweep_id=None, job_num=None, seed=1)
+            >>> s = store.summary("e")
+            >>> s["status"], s["attempt"], s["total_cycles"], s["crash_rate"]
+            ('pending', None, 0, 0.0)
+            >>> store.close()
+        """
+
+        def work(conn: Connection) -> dict[str, Any]:
+            exp = conn.execute(
+                select(experiments).where(experiments.c.experiment_id == experiment_id)
+            ).one_or_none()
+            if exp is None:
+                raise ExperimentNotFoundError(f"unknown experiment {experiment_id!r}")
+            number = attempt if attempt is not None else (exp.attempts or None)
+            att = None
+            if number is not None:
+                att = conn.execute(
+                    select(attempts).where(
+                        attempts.c.experiment_id == experiment_id, attempts.c.attempt == number
+                    )
+                ).one_or_none()
+                if att is None:
+                    raise ExperimentNotFoundError(
+                        f"unknown attempt {number} of experiment {experiment_id!r}"
+                    )
+            counts = (
+                self._counts(conn, experiment_id, number)
+                if number is not None
+                else dict.fromkeys((key for key, _ in _COUNTED), 0)
+            )
+            duration = None
+            if att is not None:
+                duration = att.duration_seconds
+                if duration is None and att.ended_at is None:
+                    duration = _seconds_between(att.started_at, utc_now())
+            return {
+                "experiment_id": experiment_id,
+                "attempt": number,
+                "status": att.status if att is not None else exp.status,
+                "attempts": exp.attempts,
+                "seed": exp.seed,
+                "config_hash": exp.config_hash,
+                **self._derived(counts, duration),
+            }
+
+        return self._run(work, read_only=True)
+
+    def rows(
+        self, table: str, experiment_id: str, attempt: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Return the rows of an event table (or ``attempts``) for one experiment.
+
+        ``attempt=None`` returns the rows of every attempt. Rows come in
+        insertion order within each attempt.
+
+        Raises:
+            ValueError: ``table`` is neither an event table nor ``attempts``.
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.rows("cycles", "e")
+            []
+            >>> store.close()
+        """
+        if table not in _READABLE_TABLES:
+            raise ValueError(f"unknown table {table!r}; allowed: {', '.join(_READABLE_TABLES)}")
+        source = metadata.tables[table]
+        query = select(source).where(source.c.experiment_id == experiment_id)
+        if attempt is not None:
+            query = query.where(source.c.attempt == attempt)
+        order = [source.c.attempt] + ([source.c.id] if "id" in source.c else [])
+        query = query.order_by(*order)
+        return self._run(
+            lambda conn: [dict(row._mapping) for row in conn.execute(query)], read_only=True
+        )

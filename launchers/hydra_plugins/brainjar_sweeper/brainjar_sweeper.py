@@ -1,0 +1,26 @@
+"""The ``brainjar`` sweeper: Hydra's grid, with every job validated before the first one starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra_plugins.brainjar_sweeper.config import BrainjarSweeperConf  # noqa: F401  (registers)
+
+
+class BrainjarSweeper(BasicSweeper):
+    """Cartesian grid like ``basic``; validation of the whole grid comes first, then launching."""
+
+    def __init__(
+        self,
+        max_batch_size: int | None = None,
+        params: dict[str, str] | None = None,
+        validator: str | None = None,
+    ) -> None:
+        super().__init__(max_batch_size=max_batch_size, params=params)
+        self.validator = validator
+
+    def sweep(self, arguments: list[str]) -> Any:
+        from hydra_plugins.brainjar_sweeper import _core
+
+        return _core.sweep(self, arguments)
