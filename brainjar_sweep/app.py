@@ -22,7 +22,13 @@ from omegaconf import DictConfig, OmegaConf
 
 from brainjar_sweep._atomic import write_json_atomic
 from brainjar_sweep._errors import one_line
-from brainjar_sweep.config import conf_dir, resolve_experiment, rewrite_aliases
+from brainjar_sweep.config import (
+    ConfigError,
+    conf_dir,
+    expand_base_experiment,
+    resolve_experiment,
+    rewrite_aliases,
+)
 from brainjar_sweep.config.callbacks import ConfigRejected
 from brainjar_sweep.jar.runner import Jar, RunResult
 
@@ -72,7 +78,7 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
     from brainjar_sweep.store import ExperimentStore
 
     hc = HydraConfig.get()
-    exp = resolve_experiment(cfg, list(hc.overrides.task))
+    exp = resolve_experiment(cfg)
     experiment_id, sweep_id, job_num = _ids(exp, hc)
     out_dir = Path(hc.runtime.output_dir)
     chash = config_hash(exp)
@@ -127,7 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: rewrite original dotted keys, run Hydra, report config errors on one line."""
     if argv is not None:
         sys.argv = [sys.argv[0], *argv]
-    sys.argv = [sys.argv[0], *rewrite_aliases(sys.argv[1:])]
+    try:
+        sys.argv = [sys.argv[0], *expand_base_experiment(rewrite_aliases(sys.argv[1:]))]
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     # let Hydra's errors reach us, so that bad input gets one line instead of a report
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     try:

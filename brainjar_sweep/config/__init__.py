@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig
 
 from brainjar_sweep.config import _register  # noqa: F401  (fills the ConfigStore)
 from brainjar_sweep.config._aliases import ALIASES, rewrite_aliases
@@ -32,9 +32,10 @@ __all__ = [
     "ExperimentConfig",
     "INTERVENTION_TYPES",
     "MODES",
+    "MODE_CLASSES",
     "MULTI_MIND_MODES",
     "TRIGGERS",
-    "apply_base_experiment",
+    "expand_base_experiment",
     "compose",
     "conf_dir",
     "load_original_experiment",
@@ -60,67 +61,58 @@ def compose(overrides: Sequence[str] = (), *, return_hydra_config: bool = False)
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    args = expand_base_experiment(rewrite_aliases(overrides))
     if GlobalHydra.instance().is_initialized():
-        return hydra_compose(
-            "config", overrides=rewrite_aliases(overrides), return_hydra_config=return_hydra_config
-        )
+        return hydra_compose("config", overrides=args, return_hydra_config=return_hydra_config)
     with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        return hydra_compose(
-            "config", overrides=rewrite_aliases(overrides), return_hydra_config=return_hydra_config
-        )
+        return hydra_compose("config", overrides=args, return_hydra_config=return_hydra_config)
 
 
-def _value_overrides(overrides: Sequence[str]) -> list[tuple[str, Any]]:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+def expand_base_experiment(args: Sequence[str]) -> list[str]:
+    """Turn ``base_experiment=<original.json>`` into a Hydra config the command line composes over.
 
-    parsed = OverridesParser.create().parse_overrides(list(overrides))
-    out = []
-    for ov in parsed:
-        key = ov.key_or_group
-        if key in GROUPS or key.startswith("hydra") or key == "base_experiment" or ov.is_delete():
-            continue
-        out.append((key, ov.value()))
-    return out
-
-
-def apply_base_experiment(cfg: DictConfig, overrides: Sequence[str] = ()) -> DictConfig:
-    """Merge ``cfg.base_experiment`` (an original JSON experiment) under the command-line overrides.
-
-    The JSON replaces the composed defaults; the overrides given on the command line
-    (``overrides``, e.g. ``["max_cycles=5"]``) still win over the JSON.
+    The JSON is converted once into ``experiment/<name>.yaml`` (package ``_global_``, with its
+    mode as an ``override /mode`` default) in a directory added to Hydra's search path, so every
+    other override, including ``interventions.0.parameters.corruption_rate=...`` on the JSON's
+    own interventions, applies on top of it, in single runs and sweeps alike.
     """
-    base = load_original_experiment(cfg.base_experiment)
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    out = list(args)
+    hits = [i for i, a in enumerate(out) if a.split("=", 1)[0] == "base_experiment" and "=" in a]
+    if not hits:
+        return out
+    path = out[hits[-1]].split("=", 1)[1]
+    base = load_original_experiment(path)
     mode = base.pop("mode")
-    chosen = [o for o in overrides if o.split("=", 1)[0] == "mode"]
-    if chosen and chosen[-1].split("=", 1)[1] != mode["name"]:
+    chosen = [a.split("=", 1)[1] for a in out if a.split("=", 1)[0] == "mode" and "=" in a]
+    if chosen and chosen[-1] != mode["name"]:
         raise ConfigError(
             "mode",
-            chosen[-1].split("=", 1)[1],
+            chosen[-1],
             f"the base experiment's mode ({mode['name']}); drop mode= or base_experiment=",
         )
-    c = OmegaConf.create(OmegaConf.to_container(cfg, resolve=False))
-    out = OmegaConf.merge(OmegaConf.structured(ExperimentConfig), c)
-    with open_dict(out):
-        out.pop("hydra", None)
-    out.mode = OmegaConf.merge(OmegaConf.structured(MODE_CLASSES[mode["name"]]), mode)
-    out = OmegaConf.merge(out, base)
-    for key, value in _value_overrides(overrides):
-        OmegaConf.update(out, key, value, merge=False)
-    assert isinstance(out, DictConfig)
-    return out
+    doc = {"defaults": [{"override /mode": mode.pop("name")}, "_self_"], **base, "mode": mode}
+    text = "# @package _global_\n" + yaml.safe_dump(doc, sort_keys=False)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    root = Path(tempfile.gettempdir()) / f"brainjar_sweep-base-{digest}"
+    target = root / "experiment" / f"base_{digest}.yaml"
+    if not target.is_file():
+        from brainjar_sweep._atomic import write_text_atomic
+
+        write_text_atomic(target, text)
+    return [*out, f"hydra.searchpath=[file://{root}]", f"+experiment=base_{digest}"]
 
 
 def resolve_experiment(cfg: DictConfig, overrides: Sequence[str] | None = None) -> dict[str, Any]:
     """Turn a composed config into the validated, plain experiment dict the jar runs.
 
-    ``overrides`` defaults to the job's own (``cfg.hydra.overrides.task``) when the
-    config carries its ``hydra`` node. Raises :class:`ConfigError` on a bad value.
+    Raises :class:`ConfigError` on a bad value.
     """
-    if overrides is None:
-        hydra_ovr = OmegaConf.select(cfg, "hydra.overrides.task", default=None)
-        overrides = list(hydra_ovr) if hydra_ovr is not None else []
-    if cfg.get("base_experiment"):
-        cfg = apply_base_experiment(cfg, overrides)
     return validate(cfg)
 
 

@@ -35,6 +35,7 @@ class Message:
     injected: bool = False
     origin: str = "reflection"
     minutes_offset: float = 0.0
+    logged: bool = False
 
     def as_chat(self) -> ChatMessage:
         return ChatMessage(self.role, self.content, self.tokens)

@@ -106,7 +106,6 @@ class Jar:
         self.cycle = 0
         self.last_message: dict[str, Message] = {}
         self._events: dict[str, list[dict[str, Any]]] = {}
-        self._logged: set[int] = set()
         self._stop: str | None = None
         self.counts = {
             "cycles": 0,
@@ -209,9 +208,9 @@ class Jar:
         pools += [("shared", m) for m in self.mode.shared_memories()]
         for mind_id, memory in pools:
             for m in memory:
-                if id(m) in self._logged:
+                if m.logged:
                     continue
-                self._logged.add(id(m))
+                m.logged = True
                 self.counts["messages"] += 1
                 self._emit(
                     "messages",
