@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
 from brainjar_sweep.config import (
@@ -230,5 +231,5 @@ def test_original_json_other_mode_and_bad_files(tmp_path) -> None:
 def test_composed_config_is_strict() -> None:
     cfg = compose()
     assert OmegaConf.is_struct(cfg)
-    with pytest.raises(Exception):
+    with pytest.raises(ConfigCompositionException, match="nonexistent_key"):
         compose(["nonexistent_key=1"])
