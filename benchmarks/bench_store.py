@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import queue
 import sqlite3
 import sys
 import tempfile
@@ -214,6 +215,11 @@ def run(url: str, *, writers: int, rows_per_writer: list[int], batch_rows: int) 
         (40, 0)
     """
     ExperimentStore(url).close()  # schema creation is not part of the measurement
+    if __name__ != "__main__":
+        # spawned children import this module by name; make sure they can find it
+        here = str(Path(__file__).resolve().parent)
+        if here not in sys.path:
+            sys.path.append(here)
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(writers)
     results = ctx.Queue()
@@ -223,7 +229,16 @@ def run(url: str, *, writers: int, rows_per_writer: list[int], batch_rows: int) 
     ]
     for proc in procs:
         proc.start()
-    reports = [results.get() for _ in procs]
+    reports = []
+    while len(reports) < writers:
+        try:
+            reports.append(results.get(timeout=1.0))
+        except queue.Empty:
+            dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if dead:
+                for proc in procs:
+                    proc.kill()
+                raise RuntimeError(f"writer process exited with code {dead[0]}") from None
     for proc in procs:
         proc.join()
     errors = [report[-1] for report in reports if report[-1]]
@@ -295,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
 
     Example:
         >>> main(["--rows", "200", "--batch-rows", "25"])  # doctest: +ELLIPSIS
-        Experiments store write benchmark ...
+        Experiments store write benchmark...
         0
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

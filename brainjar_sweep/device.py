@@ -400,6 +400,18 @@ def detect(root: str | Path = "/") -> DeviceInfo:
 # --------------------------------------------------------------------------- capacity
 
 
+def hottest_zone_c(root: str | Path = "/") -> float | None:
+    """The highest thermal-zone temperature under ``root`` right now (None without zones).
+
+    Cheaper than :func:`detect` (reads only ``sys/class/thermal``); the launcher polls it.
+
+    >>> hottest_zone_c("/no/such/root") is None
+    True
+    """
+    zones = read_thermal_zones(Path(root) / "sys/class/thermal")
+    return max((c for _, c in zones), default=None)
+
+
 def memory_budget_gb(total_ram_gb: float, reserve_fraction: float = 0.3) -> float:
     """RAM that parallel jobs may use: the total minus a reserved fraction (default 30%).
 

@@ -13,6 +13,7 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ def _count(events: dict[str, list[dict[str, Any]]]) -> Counter[str]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Any:
+def store(tmp_path: Path) -> Iterator[ExperimentStore]:
     with ExperimentStore(tmp_path / "experiments.db") as opened:
         yield opened
 
@@ -162,11 +163,16 @@ def test_schema_tables_indexes_and_pragmas(store: ExperimentStore) -> None:
     assert insp.get_pk_constraint("attempts")["constrained_columns"] == ["experiment_id", "attempt"]
 
     with store._engine.connect() as conn:
-        pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
-        assert pragma("journal_mode") == "wal"
-        assert pragma("foreign_keys") == 1
-        assert pragma("busy_timeout") == 30000
-        assert pragma("synchronous") == 1  # NORMAL
+        pragmas = {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+        }
+    assert pragmas == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": 30000,
+        "synchronous": 1,  # NORMAL
+    }
 
     # WAL is a property of the file: a plain sqlite3 connection sees it too.
     raw = sqlite3.connect(_engine.sqlite_path(store.url))

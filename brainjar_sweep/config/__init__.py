@@ -60,12 +60,18 @@ def compose(overrides: Sequence[str] = (), *, return_hydra_config: bool = False)
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.singleton import Singleton
 
     args = expand_base_experiment(rewrite_aliases(overrides))
     if GlobalHydra.instance().is_initialized():
         return hydra_compose("config", overrides=args, return_hydra_config=return_hydra_config)
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        return hydra_compose("config", overrides=args, return_hydra_config=return_hydra_config)
+    # leave Hydra's global state (e.g. its version base) as it was, for whoever runs Hydra next
+    state = Singleton.get_state()
+    try:
+        with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+            return hydra_compose("config", overrides=args, return_hydra_config=return_hydra_config)
+    finally:
+        Singleton.set_state(state)
 
 
 def expand_base_experiment(args: Sequence[str]) -> list[str]:

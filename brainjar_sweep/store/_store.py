@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import psutil
 from sqlalchemy import Connection, Row, Table, func, insert, select, update
@@ -36,11 +36,17 @@ from brainjar_sweep.store.schema import (
 
 __all__ = ["ExperimentNotFoundError", "ExperimentStore", "default_db_path"]
 
+T = TypeVar("T")
+
 # Columns the store fills itself; callers never pass them in event rows.
 _KEY_COLUMNS = frozenset({"id", "experiment_id", "attempt"})
 _EVENT_COLUMNS: dict[str, frozenset[str]] = {
     name: frozenset(c.name for c in event_table(name).columns) - _KEY_COLUMNS
     for name in EVENT_TABLES
+}
+_JSON_COLUMNS: dict[str, frozenset[str]] = {
+    name: frozenset(c for c in columns if c.endswith("_json"))
+    for name, columns in _EVENT_COLUMNS.items()
 }
 _READABLE_TABLES: tuple[str, ...] = ("attempts", *EVENT_TABLES)
 _COUNTED: tuple[tuple[str, str], ...] = (
@@ -92,22 +98,19 @@ def _seconds_between(start: str | None, end: str) -> float | None:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
-def _encode(column: str, value: Any) -> Any:
-    """Encode JSON columns given as Python objects; pass everything else through."""
-    if value is not None and column.endswith("_json") and not isinstance(value, str):
-        return _dumps(value)
-    return value
-
-
 def _prepare_rows(
-    name: str, rows: Iterable[Mapping[str, Any]], experiment_id: str, attempt: int
+    name: str, rows: Iterable[Mapping[str, Any]], experiment_id: str, attempt: int, now: str
 ) -> list[list[dict[str, Any]]]:
     """Validate and complete the rows of one table.
 
-    Returns runs of consecutive rows that share the same keys, so each run can
-    go to the database as one executemany while insertion order is kept.
+    ``*_json`` values that are not strings are JSON-encoded, and a missing
+    ``timestamp`` becomes ``now``. Returns runs of consecutive rows that share
+    the same keys, so each run can go to the database as one executemany while
+    insertion order is kept.
     """
     allowed = _EVENT_COLUMNS[name]
+    json_columns = _JSON_COLUMNS[name]
+    stamped = "timestamp" in allowed
     prepared: list[dict[str, Any]] = []
     for row in rows:
         unknown = row.keys() - allowed
@@ -115,7 +118,13 @@ def _prepare_rows(
             column = sorted(unknown)[0]
             hint = " (set by the store)" if column in _KEY_COLUMNS else ""
             raise ValueError(f"unknown column {column!r} in event table {name!r}{hint}")
-        values = {key: _encode(key, value) for key, value in row.items()}
+        values = dict(row)
+        for column in json_columns.intersection(values):
+            value = values[column]
+            if value is not None and not isinstance(value, str):
+                values[column] = _dumps(value)
+        if stamped and values.get("timestamp") is None:
+            values["timestamp"] = now
         values["experiment_id"] = experiment_id
         values["attempt"] = attempt
         prepared.append(values)
@@ -160,7 +169,8 @@ class ExperimentStore:
     ``url`` is a SQLAlchemy URL (``sqlite:///logs/experiments.db``,
     ``postgresql://...``) or a bare filesystem path to a SQLite file. Opening
     the store creates the parent directory and any missing tables; several
-    processes may open (and write to) the same new file at once.
+    processes may open (and write to) the same new file at once. ``sqlite://``
+    is an in-memory database private to the calling thread, handy for examples.
 
     Every method runs in its own short transaction. Write transactions that
     meet a lock are retried with backoff.
@@ -225,7 +235,7 @@ class ExperimentStore:
 
     # -- plumbing ---------------------------------------------------------------
 
-    def _run(self, work: Any, *, read_only: bool = False) -> Any:
+    def _run(self, work: Callable[[Connection], T], *, read_only: bool = False) -> T:
         if self._closed:
             raise RuntimeError(f"{self!r} is closed")
         if os.getpid() != self._pid:
@@ -395,8 +405,8 @@ class ExperimentStore:
 
         ``events`` maps event table names (see ``EVENT_TABLES``) to lists of
         row dicts without ``id``, ``experiment_id`` and ``attempt``. Columns a
-        row leaves out are NULL (``timestamp`` defaults to now, booleans to
-        False). ``*_json`` columns accept dicts/lists and encode them. Each
+        row leaves out are NULL, except ``timestamp`` (the time of the call)
+        and the message flags ``corrupted``/``injected`` (False). ``*_json`` columns accept dicts/lists and encode them. Each
         table's rows are sent with executemany, in the order given. The whole
         batch is validated before anything is written.
 
@@ -420,9 +430,10 @@ class ExperimentStore:
         """
         batches: list[tuple[Table, list[list[dict[str, Any]]]]] = []
         total = 0
+        now = utc_now()
         for name, rows in events.items():
             table = event_table(name)
-            runs = _prepare_rows(name, rows, experiment_id, attempt)
+            runs = _prepare_rows(name, rows, experiment_id, attempt, now)
             total += sum(len(run) for run in runs)
             if runs:
                 batches.append((table, runs))
@@ -521,7 +532,7 @@ class ExperimentStore:
         self._run(work)
 
     def mark_stale_running(
-        self, experiment_ids: list[str] | None = None, status: str = "interrupted"
+        self, experiment_ids: Sequence[str] | None = None, status: str = "interrupted"
     ) -> int:
         """Mark experiments and attempts left 'running' as ``status``; return how many experiments.
 
@@ -583,7 +594,9 @@ class ExperimentStore:
                 if not stale_keys:
                     return 0
                 candidates = conn.execute(
-                    running.where(experiments.c.experiment_id.in_({key[0] for key in stale_keys}))
+                    running.where(
+                        experiments.c.experiment_id.in_(sorted({k[0] for k in stale_keys}))
+                    )
                 )
                 marked = [
                     row.experiment_id

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -156,7 +157,9 @@ attempts = Table(
 )
 
 
-def _event_table(name: str, *columns: Column, extra: tuple = ()) -> Table:
+def _event_table(
+    name: str, *columns: Column[Any], extra: tuple[Index | UniqueConstraint, ...] = ()
+) -> Table:
     """Build an event table with the key columns and indexes all of them share."""
     return Table(
         name,
@@ -170,7 +173,7 @@ def _event_table(name: str, *columns: Column, extra: tuple = ()) -> Table:
     )
 
 
-def _timestamp() -> Column:
+def _timestamp() -> Column[str]:
     return Column("timestamp", Text, nullable=False, default=utc_now)
 
 

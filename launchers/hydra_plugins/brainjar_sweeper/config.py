@@ -1,7 +1,7 @@
 """Config of the ``brainjar`` sweeper (``hydra/sweeper=brainjar``)."""
 
-from __future__ import annotations
-
+# no `from __future__ import annotations` here: Hydra's plugin scan executes this module
+# outside sys.modules, where dataclasses cannot resolve string annotations
 from dataclasses import dataclass
 
 from hydra.core.config_store import ConfigStore

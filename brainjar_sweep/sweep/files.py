@@ -1,0 +1,119 @@
+"""Sweep-level result files, rewritten atomically as jobs finish.
+
+- ``sweep_results.json``: the original project's shape, one entry per job, never duplicated;
+- ``completed_experiments.json``: ids of completed experiments, sorted;
+- ``sweep_table.csv``: one row per job (swept parameters, status, reason, timings, metrics),
+  loadable in one read (``pandas.read_csv``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from brainjar_sweep._atomic import write_json_atomic, write_text_atomic
+
+
+@dataclass
+class JobRecord:
+    """What the sweep files say about one job."""
+
+    job_num: int
+    overrides: list[str]
+    status: str = "pending"  # pending, running, completed, failed, timeout, interrupted
+    reason: str | None = None
+    experiment_id: str | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    duration_seconds: float | None = None
+    memory_gb: float | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        out = {}
+        for ov in self.overrides:
+            key, _, value = ov.lstrip("+~").partition("=")
+            out[key] = value
+        return out
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRecord]) -> None:
+    """Rewrite the three sweep files from ``records`` (one per job of the sweep)."""
+    sweep_dir = Path(sweep_dir)
+    done = [r for r in records if r.status not in ("pending", "running")]
+    results = []
+    for r in sorted(done, key=lambda r: r.job_num):
+        m = r.metrics
+        results.append(
+            {
+                "experiment_id": r.experiment_id or f"{sweep_id}_exp{r.job_num:04d}",
+                "job_num": r.job_num,
+                "parameters": r.parameters,
+                "status": r.status,
+                "start_time": r.start_time,
+                "end_time": r.end_time,
+                "total_cycles": m.get("total_cycles", 0),
+                "total_crashes": m.get("total_crashes", 0),
+                "total_messages": m.get("total_messages", 0),
+                "error_message": r.reason,
+            }
+        )
+    write_json_atomic(
+        sweep_dir / "sweep_results.json",
+        {
+            "sweep_id": sweep_id,
+            "timestamp": _now(),
+            "total_experiments": len(records),
+            "completed_experiments": len(results),
+            "results": results,
+        },
+    )
+    completed = sorted(x["experiment_id"] for x in results if x["status"] == "completed")
+    write_json_atomic(sweep_dir / "completed_experiments.json", completed)
+    params = sorted({k for r in records for k in r.parameters})
+    metric_keys = sorted(
+        {
+            k
+            for r in records
+            for k, v in r.metrics.items()
+            if isinstance(v, (int, float, str, bool)) or v is None
+        }
+    )
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    head = [
+        "job_num",
+        "experiment_id",
+        "status",
+        "reason",
+        "start_time",
+        "end_time",
+        "duration_seconds",
+        "memory_gb",
+    ]
+    w.writerow(head + params + [m for m in metric_keys if m not in head and m not in params])
+    for r in sorted(records, key=lambda r: r.job_num):
+        p = r.parameters
+        row = [
+            r.job_num,
+            r.experiment_id,
+            r.status,
+            r.reason,
+            r.start_time,
+            r.end_time,
+            r.duration_seconds,
+            r.memory_gb,
+        ]
+        row += [p.get(k) for k in params]
+        row += [r.metrics.get(m) for m in metric_keys if m not in head and m not in params]
+        w.writerow(row)
+    write_text_atomic(sweep_dir / "sweep_table.csv", buf.getvalue())

@@ -1,0 +1,540 @@
+"""Scheduler and worker of the Jetson-aware launcher.
+
+The parent composes every job's config (fast, see ``brainjar_sweep.sweep.compose``),
+reads each job's declared memory and threads from it, and admits jobs in sweep order
+while the running jobs' declared memory plus the next one's fits the memory budget, the
+threads fit the CPU slots, the machine's live available memory stays above a margin and
+no thermal zone is too hot. Each job runs in its own process (forked from a preloaded
+server, or spawned), so a job that segfaults, is killed by the OOM killer or runs past
+its timeout fails alone, with the reason, and Hydra gets a ``JobReturn`` for every job
+in input order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing as mp
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+from hydra.core.singleton import Singleton
+from hydra.core.utils import JobReturn, JobStatus, run_job, setup_globals
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+log = logging.getLogger(__name__)
+
+GiB = 1024**3
+
+
+class JobFailure(Exception):
+    """Why a job's process ended without a result (signal, exit code, timeout)."""
+
+
+# --------------------------------------------------------------------- admission
+
+
+@dataclass
+class Slot:
+    """A job's declared needs."""
+
+    memory_gb: float
+    threads: int
+
+
+@dataclass
+class Admission:
+    """Decides which pending jobs may start now (pure logic, no processes).
+
+    >>> a = Admission(budget_gb=10, cpu_slots=4)
+    >>> a.pick([0, 1, 2], {0: Slot(6, 1), 1: Slot(6, 1), 2: Slot(3, 1)}, running={}, live_available_gb=20)
+    [0, 2]
+    """
+
+    budget_gb: float
+    cpu_slots: int
+    max_parallel: int | None = None
+    backfill: bool = True
+    safety_margin_gb: float = 0.0
+
+    def pick(
+        self,
+        pending: Sequence[int],
+        needs: dict[int, Slot],
+        running: dict[int, Slot],
+        live_available_gb: float | None,
+    ) -> list[int]:
+        mem = sum(s.memory_gb for s in running.values())
+        threads = sum(s.threads for s in running.values())
+        count = len(running)
+        chosen: list[int] = []
+        for idx in pending:
+            if self.max_parallel is not None and count >= self.max_parallel:
+                break
+            need = needs[idx]
+            live_ok = live_available_gb is None or live_available_gb >= self.safety_margin_gb
+            fits = (
+                mem + need.memory_gb <= self.budget_gb and threads + need.threads <= self.cpu_slots
+            )
+            # a job larger than the whole budget still runs, alone
+            if (fits and live_ok) or (count == 0 and live_ok):
+                chosen.append(idx)
+                mem += need.memory_gb
+                threads += need.threads
+                count += 1
+                # live memory falls as the admitted jobs allocate; count their declared need
+                if live_available_gb is not None:
+                    live_available_gb -= need.memory_gb
+                continue
+            if not self.backfill:
+                break
+        return chosen
+
+
+def capacity(budget_gb: float, cpu_slots: int, job: Slot, max_parallel: int | None = None) -> int:
+    """Jobs of one kind that run at once: min(memory budget / need, CPU slots / threads, cap), >= 1.
+
+    >>> capacity(44.8, 12, Slot(2.5, 2))
+    6
+    """
+    n = min(int(budget_gb // job.memory_gb), cpu_slots // max(1, job.threads))
+    if max_parallel is not None:
+        n = min(n, max_parallel)
+    return max(1, n)
+
+
+# ------------------------------------------------------------------------ worker
+
+
+def _restore_state(state: dict[str, Any]) -> None:
+    """Hydra's ``Singleton.set_state`` without re-scanning plugins when they are loaded already."""
+    from hydra.core.plugins import Plugins
+    from omegaconf.basecontainer import BaseContainer
+
+    plugins = Singleton._instances.get(Plugins)
+    Singleton._instances = state["instances"]
+    if plugins is not None:
+        Singleton._instances[Plugins] = plugins
+    else:
+        Plugins.instance()
+    BaseContainer._resolvers = state["omegaconf_resolvers"]
+
+
+def _child(payload: bytes, job: bytes, conn: Connection, cwd: str, env: dict[str, str]) -> None:
+    """Runs in the job's own process: restore Hydra's state, run the job, send the JobReturn.
+
+    A process forked from the preloaded server starts with the server's working directory
+    and environment, so the launching process's are applied first.
+    """
+    try:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(env)
+        hydra_context, task_function, state = cloudpickle.loads(payload)
+        sweep_config = cloudpickle.loads(job)
+        setup_globals()
+        _restore_state(state)
+        ret = run_job(
+            hydra_context=hydra_context,
+            task_function=task_function,
+            config=sweep_config,
+            job_dir_key="hydra.sweep.dir",
+            job_subdir_key="hydra.sweep.subdir",
+        )
+        if ret.status == JobStatus.FAILED:
+            exc = ret._return_value
+            tb = "".join(traceback.format_exception(exc))
+            if hasattr(exc, "add_note"):
+                exc.add_note("worker traceback:\n" + tb)
+            ret._return_value = exc
+            ret.worker_traceback = tb  # type: ignore[attr-defined]
+        try:
+            data = cloudpickle.dumps(ret)
+        except Exception:  # an unpicklable return value or exception
+            ret._return_value = RuntimeError(repr(ret._return_value))
+            ret.status = JobStatus.FAILED
+            data = cloudpickle.dumps(ret)
+    except BaseException:
+        data = cloudpickle.dumps(JobFailure("worker error:\n" + traceback.format_exc()))
+    conn.send_bytes(data)
+    conn.close()
+
+
+# ------------------------------------------------------------------------ progress
+
+
+class _Progress:
+    def __init__(self, mode: str, total: int, budget_gb: float, every_s: float) -> None:
+        if mode == "auto":
+            mode = "rich" if sys.stdout.isatty() else "plain"
+        self.mode = mode
+        self.total = total
+        self.budget = budget_gb
+        self.every = every_s
+        self.t0 = time.monotonic()
+        self.last = 0.0
+        self.live: Any = None
+        if mode == "rich":
+            from rich.live import Live
+
+            self.live = Live(self._line(0, 0, 0, 0.0, None), refresh_per_second=4, transient=False)
+            self.live.start()
+
+    def _line(
+        self, done: int, running: int, failed: int, reserved: float, temp: float | None
+    ) -> str:
+        elapsed = time.monotonic() - self.t0
+        eta = elapsed / done * (self.total - done) if done else None
+        parts = [
+            f"jobs {done}/{self.total} done",
+            f"{running} running",
+            f"{failed} failed",
+            f"memory {reserved:.1f}/{self.budget:.1f} GB reserved",
+        ]
+        if temp is not None:
+            parts.append(f"{temp:.0f} C")
+        parts.append(f"elapsed {elapsed:.0f}s")
+        parts.append(f"ETA {eta:.0f}s" if eta is not None else "ETA ?")
+        return " | ".join(parts)
+
+    def update(
+        self,
+        done: int,
+        running: int,
+        failed: int,
+        reserved: float,
+        temp: float | None,
+        force: bool = False,
+    ) -> None:
+        line = self._line(done, running, failed, reserved, temp)
+        if self.mode == "rich" and self.live is not None:
+            self.live.update(line)
+        elif self.mode == "plain":
+            now = time.monotonic()
+            if force or now - self.last >= self.every:
+                self.last = now
+                log.info("[jetson] %s", line)
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+
+# ------------------------------------------------------------------------ launch
+
+
+@dataclass
+class _Running:
+    idx: int
+    proc: Any
+    conn: Connection
+    started: float
+    slot: Slot
+    data: bytes | None = None
+    timed_out: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _load(path: str | None) -> Callable[[DictConfig], tuple[float | None, int]] | None:
+    if not path:
+        return None
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _context(method: str, task_function: Any) -> Any:
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        preload = ["hydra_plugins.brainjar_jetson_launcher._warm", __name__]
+        module = getattr(task_function, "__module__", None)
+        if module and module != "__main__":
+            preload.append(module)
+        ctx.set_forkserver_preload(preload)
+    return ctx
+
+
+def _failed_return(cfg: DictConfig, overrides: Sequence[str], exc: BaseException) -> JobReturn:
+    ret = JobReturn()
+    ret.overrides = list(overrides)
+    task_cfg = cfg.copy()
+    with open_dict(task_cfg):
+        del task_cfg["hydra"]
+    ret.cfg = task_cfg
+    ret.hydra_cfg = cfg
+    ret.working_dir = os.getcwd()
+    ret.task_name = str(OmegaConf.select(cfg, "hydra.job.name", default=""))
+    ret.status = JobStatus.FAILED
+    ret._return_value = exc
+    return ret
+
+
+def launch(
+    launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+) -> Sequence[JobReturn]:
+    from hydra.core.utils import configure_log
+
+    from brainjar_sweep.device import hottest_zone_c, memory_budget_gb
+    from brainjar_sweep.sweep.compose import JobComposer
+    from brainjar_sweep.sweep.files import JobRecord, write_sweep_files
+
+    p = launcher.params
+    config, ctx_h, task = launcher.config, launcher.hydra_context, launcher.task_function
+    setup_globals()
+    configure_log(config.hydra.hydra_logging, config.hydra.verbose)
+    sweep_dir = Path(str(config.hydra.sweep.dir))
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+
+    import psutil
+
+    total_gb = psutil.virtual_memory().total / GiB
+    budget = p.get("memory_budget_gb") or memory_budget_gb(total_gb, p.get("reserve_fraction", 0.3))
+    cores = os.cpu_count() or 1
+    slots = p.get("cpu_slots") or cores
+    needs_fn = _load(p.get("job_resources"))
+    default_mem = float(p.get("default_job_memory_gb", 1.0))
+
+    composer = JobComposer(ctx_h.config_loader, config)
+    n = len(job_overrides)
+    cfgs: list[DictConfig] = []
+    needs: dict[int, Slot] = {}
+    for i, ov in enumerate(job_overrides):
+        idx = initial_job_idx + i
+        cfg = composer.compose(ov)
+        with open_dict(cfg):
+            cfg.hydra.job.id = f"{cfg.hydra.job.name}_{idx}"
+            cfg.hydra.job.num = idx
+        cfgs.append(cfg)
+        mem, threads = needs_fn(cfg) if needs_fn else (None, 1)
+        needs[i] = Slot(
+            float(mem) if mem is not None else default_mem, max(1, min(int(threads), slots))
+        )
+
+    sweep_id = "_".join(sweep_dir.parts[-2:])
+    records = [
+        JobRecord(job_num=initial_job_idx + i, overrides=list(ov), memory_gb=needs[i].memory_gb)
+        for i, ov in enumerate(job_overrides)
+    ]
+    prev = getattr(launcher, "_records", [])
+    launcher._records = prev + records
+    all_records = launcher._records
+
+    admission = Admission(
+        budget_gb=budget,
+        cpu_slots=slots,
+        max_parallel=p.get("max_parallel"),
+        backfill=bool(p.get("backfill", True)),
+        safety_margin_gb=float(p.get("safety_margin_gb", 1.0)),
+    )
+    log.info(
+        "[jetson] %d jobs; memory budget %.1f GB of %.1f GB, %d CPU slots; first job needs %.1f GB, %d thread(s); up to %d at once",
+        n,
+        budget,
+        total_gb,
+        slots,
+        needs[0].memory_gb if n else 0,
+        needs[0].threads if n else 0,
+        capacity(budget, slots, needs[0], p.get("max_parallel")) if n else 0,
+    )
+
+    payload = cloudpickle.dumps((ctx_h, task, Singleton.get_state()))
+    ctx = _context(p.get("start_method", "forkserver"), task)
+    timeout = p.get("timeout_s")
+    pause_c, resume_c = p.get("thermal_pause_c"), p.get("thermal_resume_c")
+    root = p.get("device_root", "/")
+    poll_t = float(p.get("thermal_poll_s", 2.0))
+
+    results: list[JobReturn | None] = [None] * n
+    pending = list(range(n))
+    running: dict[int, _Running] = {}
+    failed = 0
+    paused = False
+    temp: float | None = None
+    next_temp = 0.0
+    progress = _Progress(
+        str(p.get("progress", "auto")), n, budget, float(p.get("progress_every_s", 5.0))
+    )
+    write_files = bool(p.get("sweep_files", True))
+
+    def finish(idx: int, ret: JobReturn, status: str, reason: str | None, started: float) -> None:
+        results[idx] = ret
+        rec = records[idx]
+        rec.status, rec.reason = status, reason
+        rec.end_time = _now()
+        rec.duration_seconds = round(time.monotonic() - started, 3)
+        if status == "completed" and isinstance(ret._return_value, dict):
+            rec.metrics = {k: v for k, v in ret._return_value.items() if k != "experiment_id"}
+            rec.experiment_id = ret._return_value.get("experiment_id")
+        if write_files:
+            write_sweep_files(sweep_dir, sweep_id, all_records)
+
+    try:
+        while pending or running:
+            now = time.monotonic()
+            if pause_c is not None and now >= next_temp:
+                temp = hottest_zone_c(root)
+                next_temp = now + poll_t
+                if temp is not None and not paused and temp >= pause_c:
+                    paused = True
+                    log.warning("[jetson] admission paused: %.1f C >= %.1f C", temp, pause_c)
+                elif paused and (
+                    temp is None or temp < (resume_c if resume_c is not None else pause_c)
+                ):
+                    paused = False
+                    log.warning(
+                        "[jetson] admission resumed: %s C", "?" if temp is None else f"{temp:.1f}"
+                    )
+            if not paused and pending:
+                live = psutil.virtual_memory().available / GiB
+                for i in admission.pick(
+                    pending, needs, {r.idx: r.slot for r in running.values()}, live
+                ):
+                    pending.remove(i)
+                    recv, send = ctx.Pipe(duplex=False)
+                    proc = ctx.Process(
+                        target=_child,
+                        args=(
+                            payload,
+                            cloudpickle.dumps(cfgs[i]),
+                            send,
+                            os.getcwd(),
+                            dict(os.environ),
+                        ),
+                        name=f"jetson-job-{initial_job_idx + i}",
+                    )
+                    proc.start()
+                    send.close()
+                    running[i] = _Running(i, proc, recv, time.monotonic(), needs[i])
+                    records[i].status = "running"
+                    records[i].start_time = _now()
+                    log.info("[jetson] \t#%d : %s", initial_job_idx + i, " ".join(job_overrides[i]))
+            reserved = sum(r.slot.memory_gb for r in running.values())
+            progress.update(n - len(pending) - len(running), len(running), failed, reserved, temp)
+            if not running:
+                time.sleep(min(poll_t, 0.5))
+                continue
+            waitables: list[Any] = []
+            for r in running.values():
+                waitables += [r.conn, r.proc.sentinel]
+            wait(waitables, timeout=0.2)
+            for i, r in list(running.items()):
+                if r.data is None and r.conn.poll():
+                    try:
+                        r.data = r.conn.recv_bytes()
+                    except EOFError:
+                        pass
+                if (
+                    timeout is not None
+                    and r.proc.is_alive()
+                    and time.monotonic() - r.started > timeout
+                ):
+                    r.timed_out = True
+                    r.proc.terminate()
+                    r.proc.join(5)
+                    if r.proc.is_alive():
+                        r.proc.kill()
+                if r.proc.is_alive():
+                    continue
+                r.proc.join()
+                if r.data is None and r.conn.poll():
+                    try:
+                        r.data = r.conn.recv_bytes()
+                    except EOFError:
+                        pass
+                r.conn.close()
+                del running[i]
+                ov = job_overrides[i]
+                if r.timed_out:
+                    failed += 1
+                    reason = f"timed out after {timeout} s"
+                    finish(
+                        i,
+                        _failed_return(cfgs[i], ov, JobFailure(reason)),
+                        "timeout",
+                        reason,
+                        r.started,
+                    )
+                elif r.data is None:
+                    failed += 1
+                    code = r.proc.exitcode
+                    if code is not None and code < 0:
+                        reason = f"killed by {_signal_name(code)}"
+                        if code == -signal.SIGKILL:
+                            reason += " (out-of-memory killer or an external kill)"
+                    else:
+                        reason = f"exited with code {code} without a result"
+                    finish(
+                        i,
+                        _failed_return(cfgs[i], ov, JobFailure(reason)),
+                        "failed",
+                        reason,
+                        r.started,
+                    )
+                else:
+                    obj = cloudpickle.loads(r.data)
+                    if isinstance(obj, JobFailure):
+                        failed += 1
+                        finish(
+                            i,
+                            _failed_return(cfgs[i], ov, obj),
+                            "failed",
+                            str(obj).splitlines()[0],
+                            r.started,
+                        )
+                    elif obj.status == JobStatus.COMPLETED:
+                        finish(i, obj, "completed", None, r.started)
+                    else:
+                        failed += 1
+                        exc = obj._return_value
+                        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+                        finish(
+                            i,
+                            obj,
+                            status,
+                            f"{type(exc).__name__}: {exc}".splitlines()[0],
+                            r.started,
+                        )
+            reserved = sum(r.slot.memory_gb for r in running.values())
+            progress.update(n - len(pending) - len(running), len(running), failed, reserved, temp)
+    finally:
+        for r in running.values():
+            r.proc.terminate()
+        for r in running.values():
+            r.proc.join(5)
+            if r.proc.is_alive():
+                r.proc.kill()
+        progress.update(n - len(pending) - len(running), 0, failed, 0.0, temp, force=True)
+        progress.close()
+
+    bad = [rec for rec in records if rec.status != "completed"]
+    for rec in bad:
+        log.error(
+            "[jetson] job #%d %s: %s (%s)",
+            rec.job_num,
+            rec.status,
+            rec.reason,
+            " ".join(rec.overrides),
+        )
+    log.info("[jetson] %d completed, %d failed", n - len(bad), len(bad))
+    assert all(r is not None for r in results)
+    return results  # type: ignore[return-value]

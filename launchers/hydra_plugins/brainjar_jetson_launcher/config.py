@@ -1,0 +1,51 @@
+"""Config of the Jetson-aware launcher (``hydra/launcher=jetson``)."""
+
+# no `from __future__ import annotations` here: Hydra's plugin scan executes this module
+# outside sys.modules, where dataclasses cannot resolve string annotations
+from dataclasses import dataclass
+
+from hydra.core.config_store import ConfigStore
+
+
+@dataclass
+class JetsonLauncherConf:
+    _target_: str = "hydra_plugins.brainjar_jetson_launcher.jetson_launcher.JetsonLauncher"
+    # share of total RAM kept back for the system; the rest is the memory budget for jobs
+    reserve_fraction: float = 0.3
+    # memory budget in GB instead of the share above (null = from the machine's total RAM)
+    memory_budget_gb: float | None = None
+    # CPU threads jobs may use at once (null = the machine's cores)
+    cpu_slots: int | None = None
+    # never run more jobs than this at once (null = no cap beyond memory and CPU)
+    max_parallel: int | None = None
+    # dotted path of function(job_config) -> (memory GB | None, threads) giving a job's needs (null = defaults below)
+    job_resources: str | None = "brainjar_sweep.sweep.resources.job_needs"
+    # memory need of a job whose config does not say (GB)
+    default_job_memory_gb: float = 1.0
+    # start a job only while the machine's live available memory stays above this (GB)
+    safety_margin_gb: float = 1.0
+    # let a later job that fits start before an earlier one that does not
+    backfill: bool = True
+    # pause admission while any thermal zone is above this (C); null = never
+    thermal_pause_c: float | None = 80.0
+    # resume admission below this (C)
+    thermal_resume_c: float | None = 75.0
+    # seconds between temperature readings
+    thermal_poll_s: float = 2.0
+    # kill a job that runs longer than this (seconds); null = no limit
+    timeout_s: float | None = None
+    # how a job's process starts: forkserver (fast, preloaded) or spawn
+    start_method: str = "forkserver"
+    # progress display: auto (a live bar on a terminal, log lines otherwise), rich, plain or none
+    progress: str = "auto"
+    # seconds between plain progress lines
+    progress_every_s: float = 5.0
+    # root of the filesystem read for device facts (tests point it at a fake device tree)
+    device_root: str = "/"
+    # write sweep_results.json, completed_experiments.json and sweep_table.csv in the sweep dir
+    sweep_files: bool = True
+
+
+ConfigStore.instance().store(
+    group="hydra/launcher", name="jetson", node=JetsonLauncherConf, provider="brainjar_sweep"
+)

@@ -1,0 +1,54 @@
+"""A small Hydra app whose jobs misbehave on demand: the launcher tests' workload.
+
+Each job records its pid and start/end times in ``times.json`` in its output dir.
+``crash_on`` makes that job segfault for real, ``fail_on`` raise, ``hang_on`` sleep past
+any timeout; ``mem_gb`` is the memory the job declares to the launcher (see ``needs``).
+"""
+
+import ctypes
+import json
+import os
+import time
+from dataclasses import dataclass
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+
+
+@dataclass
+class ChaosConfig:
+    x: int = 0
+    sleep: float = 0.0
+    crash_on: int = -1
+    fail_on: int = -1
+    hang_on: int = -1
+    mem_gb: float | None = None
+    threads: int = 1
+
+
+ConfigStore.instance().store(name="chaos", node=ChaosConfig)
+
+
+def needs(cfg):  # the launcher's job_resources hook for this app
+    return cfg.mem_gb, cfg.threads
+
+
+@hydra.main(version_base="1.3", config_path=None, config_name="chaos")
+def main(cfg: ChaosConfig) -> dict:
+    out = HydraConfig.get().runtime.output_dir
+    start = time.time()
+    if cfg.x == cfg.crash_on:
+        ctypes.string_at(0)  # a real segmentation fault
+    if cfg.x == cfg.fail_on:
+        raise ValueError(f"boom at x={cfg.x}")
+    if cfg.x == cfg.hang_on:
+        time.sleep(3600)
+    time.sleep(cfg.sleep)
+    with open(os.path.join(out, "times.json"), "w") as f:
+        json.dump({"pid": os.getpid(), "start": start, "end": time.time(), "x": cfg.x}, f)
+    return {"x": cfg.x, "square": cfg.x * cfg.x}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""The Jetson-aware launcher: admission, isolation, sweep files, Hydra's conformance suites."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hydra.core.plugins import Plugins
+from hydra.plugins.launcher import Launcher
+from hydra.test_utils.launcher_common_tests import IntegrationTestSuite, LauncherTestSuite
+from hydra_plugins.brainjar_jetson_launcher._core import Admission, Slot, capacity
+from hydra_plugins.brainjar_jetson_launcher.jetson_launcher import JetsonLauncher
+
+APPS = Path(__file__).parent / "apps"
+
+
+def chaos(cwd: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=f"{APPS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chaos_app",
+            "-m",
+            "hydra/launcher=jetson",
+            "hydra.launcher.job_resources=chaos_app.needs",
+            "hydra.launcher.progress=plain",
+            f"hydra.sweep.dir={cwd / 'sweep'}",
+            *args,
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def times(cwd: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((cwd / "sweep").glob("*/times.json"))]
+
+
+def peak_overlap(spans: list[dict]) -> int:
+    events = sorted([(s["start"], 1) for s in spans] + [(s["end"], -1) for s in spans])
+    peak = cur = 0
+    for _, d in events:
+        cur += d
+        peak = max(peak, cur)
+    return peak
+
+
+def test_plugin_is_discovered() -> None:
+    # the scanner re-executes plugin modules, so compare by qualified name
+    names = {f"{c.__module__}.{c.__name__}" for c in Plugins.instance().discover(Launcher)}
+    assert f"{JetsonLauncher.__module__}.JetsonLauncher" in names
+
+
+# --- admission logic ---------------------------------------------------------------------
+
+
+def test_admission_fills_memory_budget_in_order_and_backfills() -> None:
+    needs = {0: Slot(8, 1), 1: Slot(8, 1), 2: Slot(8, 1), 3: Slot(2, 1)}
+    a = Admission(budget_gb=18, cpu_slots=8)
+    assert a.pick([0, 1, 2, 3], needs, {}, None) == [0, 1, 3]
+    a.backfill = False
+    assert a.pick([0, 1, 2, 3], needs, {}, None) == [0, 1]
+    assert a.pick([2, 3], needs, {0: needs[0], 1: needs[1]}, None) == []
+
+
+def test_admission_respects_cpu_slots_cap_and_live_memory() -> None:
+    needs = {i: Slot(1, 2) for i in range(5)}
+    assert Admission(budget_gb=100, cpu_slots=6).pick(list(range(5)), needs, {}, None) == [0, 1, 2]
+    assert Admission(budget_gb=100, cpu_slots=60, max_parallel=2).pick(
+        list(range(5)), needs, {}, None
+    ) == [0, 1]
+    # live available memory: 3.5 GB free with a 1 GB margin admits jobs while >= 1 GB would stay free
+    assert Admission(budget_gb=100, cpu_slots=60, safety_margin_gb=1.0).pick(
+        list(range(5)), needs, {}, 3.5
+    ) == [0, 1, 2]
+    assert (
+        Admission(budget_gb=100, cpu_slots=60, safety_margin_gb=1.0).pick([0], needs, {}, 0.5) == []
+    )
+
+
+def test_a_job_larger_than_the_budget_runs_alone() -> None:
+    needs = {0: Slot(50, 1), 1: Slot(1, 1)}
+    a = Admission(budget_gb=10, cpu_slots=4)
+    assert a.pick([0, 1], needs, {}, None) == [0]
+    assert a.pick([1], needs, {0: needs[0]}, None) == []
+
+
+def test_capacity_beats_the_original_formula_where_it_matters() -> None:
+    from brainjar_sweep.device import original_capacity
+
+    # 64 GB Orin, 8 GB jobs: the original says 4, the memory says 44.8 // 8.5 = 5
+    assert original_capacity(8.0) == 4
+    assert capacity(44.8, 12, Slot(8.5, 2)) == 5
+    # 12 GB jobs: the original says 3, but 3 x 12.5 GB does not fit in 44.8 GB
+    assert original_capacity(12.0) == 3
+    assert capacity(44.8, 12, Slot(12.5, 2)) == 3
+    assert capacity(44.8, 12, Slot(16.5, 2)) == 2
+
+
+# --- real sweeps --------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_twelve_jobs_three_misbehave_and_nine_finish(tmp_path: Path) -> None:
+    proc = chaos(
+        tmp_path,
+        "x=range(0,12)",
+        "crash_on=3",
+        "hang_on=7",
+        "fail_on=9",
+        "hydra.launcher.timeout_s=3",
+    )
+    assert proc.returncode == 1  # Hydra's sweeper reports the failure after the batch
+    done = times(tmp_path)
+    assert sorted(t["x"] for t in done) == [0, 1, 2, 4, 5, 6, 8, 10, 11]
+    log = proc.stdout + proc.stderr
+    assert "job #3 failed: killed by SIGSEGV" in log
+    assert "job #7 timeout: timed out after 3" in log
+    assert "job #9 failed: ValueError: boom at x=9" in log
+    results = json.loads((tmp_path / "sweep" / "sweep_results.json").read_text())
+    assert results["total_experiments"] == 12
+    by_job = {r["job_num"]: r for r in results["results"]}
+    assert len(by_job) == len(results["results"]) == 12
+    assert by_job[3]["status"] == "failed" and "SIGSEGV" in by_job[3]["error_message"]
+    assert by_job[7]["status"] == "timeout"
+    assert by_job[9]["status"] == "failed"
+    with open(tmp_path / "sweep" / "sweep_table.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["job_num"]) for r in rows] == list(range(12))
+    assert rows[5]["x"] == "5" and rows[5]["square"] == "25" and rows[5]["status"] == "completed"
+
+
+def test_a_failed_job_keeps_its_own_traceback(tmp_path: Path) -> None:
+    proc = chaos(tmp_path, "x=0,1", "fail_on=1")
+    assert proc.returncode == 1
+    assert "worker traceback" in proc.stderr
+    assert ", in main" in proc.stderr and "ValueError: boom at x=1" in proc.stderr
+    assert [t["x"] for t in times(tmp_path)] == [0]
+
+
+@pytest.mark.slow
+def test_memory_budget_limits_concurrency(tmp_path: Path) -> None:
+    one = tmp_path / "one"
+    one.mkdir()
+    proc = chaos(
+        one, "x=range(0,4)", "sleep=0.6", "mem_gb=2.5", "hydra.launcher.memory_budget_gb=4"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert peak_overlap(times(one)) == 1
+    two = tmp_path / "two"
+    two.mkdir()
+    proc = chaos(
+        two, "x=range(0,4)", "sleep=0.6", "mem_gb=2.5", "hydra.launcher.memory_budget_gb=5.5"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert peak_overlap(times(two)) == 2
+
+
+@pytest.mark.slow
+def test_admission_pauses_while_hot_and_resumes(tmp_path: Path) -> None:
+    zone = tmp_path / "dev" / "sys" / "class" / "thermal" / "thermal_zone0"
+    zone.mkdir(parents=True)
+    (zone / "type").write_text("tj-thermal\n")
+    (zone / "temp").write_text("86500\n")
+    cool_at = []
+
+    def cool_down() -> None:
+        time.sleep(3.0)
+        cool_at.append(time.time())
+        (zone / "temp").write_text("52000\n")
+
+    t = threading.Thread(target=cool_down)
+    t.start()
+    proc = chaos(
+        tmp_path,
+        "x=range(0,2)",
+        f"hydra.launcher.device_root={tmp_path / 'dev'}",
+        "hydra.launcher.thermal_poll_s=0.2",
+    )
+    t.join()
+    assert proc.returncode == 0, proc.stderr
+    log = proc.stdout + proc.stderr
+    assert "admission paused: 86.5 C" in log and "admission resumed" in log
+    assert min(s["start"] for s in times(tmp_path)) >= cool_at[0]
+
+
+# --- Hydra's own conformance suites -------------------------------------------------------
+
+
+@pytest.mark.parametrize("launcher_name, overrides", [("jetson", ["hydra.launcher.progress=none"])])
+class TestJetsonLauncherSuite(LauncherTestSuite):
+    pass
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "task_launcher_cfg, extra_flags",
+    [({}, ["-m", "hydra/launcher=jetson", "hydra.launcher.progress=none"])],
+)
+class TestJetsonLauncherIntegration(IntegrationTestSuite):
+    pass
