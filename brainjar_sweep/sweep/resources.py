@@ -42,3 +42,30 @@ def job_needs(cfg: DictConfig | dict[str, Any]) -> tuple[float | None, int]:
     )
     threads = 1 if mind == "simulated" else int(res["cpu_threads"]) * minds
     return round(float(ram) * minds + OVERHEAD_GB, 3), threads
+
+
+def machine_capacity(cfg: Any, hard_cap: int | None = None, reserve_fraction: float = 0.3) -> int:
+    """Jobs like ``cfg``'s that this machine runs at once: min(memory budget / need, cores / threads, cap).
+
+    Used by the ``jetson_n_jobs`` resolver, so that ``hydra/launcher=joblib`` users can
+    write ``hydra.launcher.n_jobs: ${jetson_n_jobs:}``.
+
+    >>> from brainjar_sweep.config import compose
+    >>> machine_capacity(compose(), hard_cap=1)
+    1
+    """
+    import os
+
+    import psutil
+
+    from brainjar_sweep.device import memory_budget_gb, parallel_capacity
+
+    mem, threads = job_needs(cfg)
+    budget = memory_budget_gb(psutil.virtual_memory().total / 1024**3, reserve_fraction)
+    return parallel_capacity(
+        budget_gb=budget,
+        job_mem_gb=mem if mem is not None else 1.0,
+        cpu_cores=os.cpu_count() or 1,
+        threads_per_job=threads,
+        hard_cap=hard_cap,
+    )

@@ -1,0 +1,217 @@
+"""The documentation stays true to the code.
+
+- ``docs/configuration.md`` is exactly what :func:`render_reference` generates;
+- every ``console`` example in ``docs/*.md`` and ``docs/modes/*.md`` runs (exit code 0, in a
+  fresh directory) and prints the output lines shown under it;
+- each mode page lists its mode's parameters with their real defaults;
+- relative links (and their anchors) resolve;
+- the doctests of :mod:`brainjar_sweep.config.reference` pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import doctest
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from brainjar_sweep.config import reference
+from brainjar_sweep.config.schema import MODE_CLASSES, MODES
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOC_FILES = sorted(DOCS.glob("*.md")) + sorted((DOCS / "modes").glob("*.md"))
+COMMAND_TIMEOUT_S = 120
+
+
+class Example(NamedTuple):
+    """One ``$ command`` of a console block and the output lines shown under it."""
+
+    where: str
+    command: str
+    expected: tuple[str, ...]
+
+
+def _fenced_blocks(text: str) -> list[tuple[str, int, list[str]]]:
+    """(info string, line number of the opening fence, lines) of each fenced block."""
+    blocks: list[tuple[str, int, list[str]]] = []
+    info: str | None = None
+    start = 0
+    body: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if info is None:
+            if line.startswith("```"):
+                info, start, body = line[3:].strip(), number, []
+        elif line.startswith("```"):
+            blocks.append((info, start, body))
+            info = None
+        else:
+            body.append(line)
+    assert info is None, f"unclosed fence opened on line {start}"
+    return blocks
+
+
+def _console_examples() -> list[Example]:
+    examples: list[Example] = []
+    for path in DOC_FILES:
+        rel = path.relative_to(DOCS).as_posix()
+        for info, start, body in _fenced_blocks(path.read_text()):
+            if info != "console":
+                continue
+            current: list[str] | None = None
+            for offset, line in enumerate(body, 1):
+                if line.startswith("$ "):
+                    current = [f"{rel}:{start + offset}", line[2:]]
+                    examples.append(Example(current[0], current[1], ()))
+                elif current is not None and line.strip():
+                    last = examples[-1]
+                    examples[-1] = last._replace(expected=(*last.expected, line.rstrip()))
+                else:
+                    assert not line.strip(), f"{rel}:{start + offset}: output before a command"
+    return examples
+
+
+EXAMPLES = _console_examples()
+
+
+def test_reference_is_generated_from_the_code() -> None:
+    committed = (DOCS / "configuration.md").read_text()
+    assert committed == reference.render_reference(), (
+        "docs/configuration.md is out of date; run: "
+        "python -m brainjar_sweep.config.reference > docs/configuration.md"
+    )
+
+
+def test_reference_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert reference.main(["--check"]) == 0
+    stale = tmp_path / "configuration.md"
+    stale.write_text("# old\n")
+    assert reference.main(["--check", "--file", str(stale)]) == 1
+    assert reference.main(["--check", "--file", str(tmp_path / "missing.md")]) == 1
+    assert "out of date" in capsys.readouterr().err
+
+
+def test_reference_doctests() -> None:
+    result = doctest.testmod(reference, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_docs_have_console_examples() -> None:
+    assert len(EXAMPLES) >= len(MODES)
+    pages = {e.where.split(":")[0] for e in EXAMPLES}
+    for mode in MODES:
+        assert f"modes/{mode}.md" in pages, f"docs/modes/{mode}.md has no console example"
+
+
+def _follows(expected: tuple[str, ...], output: str) -> bool:
+    """Whether the expected lines appear in the output, in order (surrounding blanks ignored)."""
+    lines = iter(line.strip() for line in output.splitlines())
+    return all(any(want.strip() == got for got in lines) for want in expected)
+
+
+def _run(example: Example, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run one example's command with bash, in ``cwd``."""
+    env = dict(os.environ)
+    # `python` in an example is the interpreter running the tests
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return subprocess.run(
+        ["bash", "-c", example.command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_S,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="session")
+def console_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Future[subprocess.CompletedProcess[str]]]]:
+    """The selected examples, started together (a few at a time), each in a fresh directory."""
+    selected = [
+        item.callspec.params["example"]
+        for item in request.session.items
+        if "example" in getattr(getattr(item, "callspec", None), "params", {})
+    ]
+    pool = ThreadPoolExecutor(max_workers=min(4, max(2, os.cpu_count() or 2)))
+    futures = {e.where: pool.submit(_run, e, tmp_path_factory.mktemp("console")) for e in selected}
+    yield futures
+    pool.shutdown(cancel_futures=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.where for e in EXAMPLES])
+def test_console_example_runs(
+    example: Example, console_runs: dict[str, Future[subprocess.CompletedProcess[str]]]
+) -> None:
+    proc = console_runs[example.where].result()
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"{example.where}: exit code {proc.returncode}\n{output[-3000:]}"
+    assert _follows(example.expected, output), (
+        f"{example.where}: expected output {list(example.expected)} not found in:\n{output[-3000:]}"
+    )
+
+
+_PARAM_ROW = re.compile(r"^\| `mode\.(\w+)` \| `([^`]*)` \|")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_mode_page_lists_parameters_and_defaults(mode: str) -> None:
+    page = DOCS / "modes" / f"{mode}.md"
+    assert page.is_file(), f"docs/modes/{mode}.md is missing"
+    listed = dict(m.groups() for m in map(_PARAM_ROW.match, page.read_text().splitlines()) if m)
+    fields = {
+        f.name: reference._yaml(reference._default(f))
+        for f in dataclasses.fields(MODE_CLASSES[mode])
+        if f.name != "name"
+    }
+    assert listed == fields
+
+
+def _slug(heading: str) -> str:
+    """The anchor a Markdown renderer (GitHub's) gives a heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    seen: dict[str, int] = {}
+    out: set[str] = set()
+    in_fence = False
+    for line in path.read_text().splitlines():
+        if line.startswith("```"):
+            in_fence = not in_fence
+        if in_fence or not line.startswith("#"):
+            continue
+        slug = _slug(line.lstrip("#"))
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        out.add(slug if n == 0 else f"{slug}-{n}")
+    return out
+
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("path", DOC_FILES, ids=[p.relative_to(DOCS).as_posix() for p in DOC_FILES])
+def test_relative_links_resolve(path: Path) -> None:
+    text = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)
+    for target in _LINK.findall(text):
+        if re.match(r"^[a-z]+:", target):
+            continue  # an absolute URL
+        file_part, _, anchor = target.partition("#")
+        dest = (path.parent / file_part).resolve() if file_part else path
+        assert dest.exists(), f"{path.name}: broken link {target}"
+        if anchor:
+            assert dest.is_file(), f"{path.name}: anchor on a directory: {target}"
+            assert anchor in _anchors(dest), f"{path.name}: no heading for {target}"
