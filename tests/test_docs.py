@@ -3,6 +3,8 @@
 - ``docs/configuration.md`` is exactly what :func:`render_reference` generates;
 - every ``console`` example in ``docs/*.md`` and ``docs/modes/*.md`` runs (exit code 0, in a
   fresh directory) and prints the output lines shown under it;
+- every ``python -m brainjar_sweep`` command shown in a ``text`` block (where commands that
+  fail are shown) fails, prints the lines shown under it, and writes nothing;
 - each mode page lists its mode's parameters with their real defaults;
 - relative links (and their anchors) resolve;
 - the doctests of :mod:`brainjar_sweep.config.reference` pass.
@@ -58,12 +60,13 @@ def _fenced_blocks(text: str) -> list[tuple[str, int, list[str]]]:
     return blocks
 
 
-def _console_examples() -> list[Example]:
+def _examples(kind: str) -> list[Example]:
+    """The ``$ `` commands of every fenced block whose info string is exactly ``kind``."""
     examples: list[Example] = []
     for path in DOC_FILES:
         rel = path.relative_to(DOCS).as_posix()
         for info, start, body in _fenced_blocks(path.read_text()):
-            if info != "console":
+            if info != kind:
                 continue
             current: list[str] | None = None
             for offset, line in enumerate(body, 1):
@@ -73,12 +76,14 @@ def _console_examples() -> list[Example]:
                 elif current is not None and line.strip():
                     last = examples[-1]
                     examples[-1] = last._replace(expected=(*last.expected, line.rstrip()))
-                else:
+                elif kind == "console":
                     assert not line.strip(), f"{rel}:{start + offset}: output before a command"
     return examples
 
 
-EXAMPLES = _console_examples()
+EXAMPLES = _examples("console")
+# commands shown failing (in `text` blocks), with the error they print
+FAILING = [e for e in _examples("text") if e.command.startswith("python -m brainjar_sweep")]
 
 
 def test_reference_is_generated_from_the_code() -> None:
@@ -215,3 +220,14 @@ def test_relative_links_resolve(path: Path) -> None:
         if anchor:
             assert dest.is_file(), f"{path.name}: anchor on a directory: {target}"
             assert anchor in _anchors(dest), f"{path.name}: no heading for {target}"
+
+
+@pytest.mark.parametrize("example", FAILING, ids=[e.where for e in FAILING])
+def test_failing_example_fails_as_shown(example: Example, tmp_path: Path) -> None:
+    proc = _run(example, tmp_path)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, f"{example.where}: succeeded, but is shown failing"
+    assert _follows(example.expected, output), (
+        f"{example.where}: expected output {list(example.expected)} not found in:\n{output[-3000:]}"
+    )
+    assert not any(tmp_path.iterdir()), f"{example.where}: a refused command wrote files"

@@ -30,6 +30,7 @@ import dataclasses
 import functools
 import importlib
 import inspect
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -435,22 +436,49 @@ def _mode_section(mrules: Mapping[str, Mapping[str, str]], irules: Mapping[str, 
         cls = schema.MODE_CLASSES[m]
         allowed = {f"mode.{k}": v for k, v in mrules.get(m, {}).items()}
         allowed["mode.name"] = f"`{m}`"
-        special = [
-            f"`{itype}` `parameters.{p}`"
+        special = {
+            itype: [p for p, (_, modes) in table.items() if modes is not None and m in modes]
             for itype, table in irules.items()
-            for p, (_, modes) in table.items()
-            if modes is not None and m in modes
-        ]
+        }
         out += ["", f"### mode={m}", "", _first_line(cls), ""]
         out += [_fields_table(cls, "mode.", allowed)]
-        if m == "illusory_operator":
-            out += ["", "`mode.min_delay_cycles` must be at most `mode.max_delay_cycles`."]
-        if special:
+        for key, what in _cross_field_rules(m):
+            out += ["", f"`{key}` must be {what}."]
+        listed = [
+            f"`{itype}` ({', '.join(f'`{p}`' for p in params)})"
+            for itype, params in special.items()
+            if params
+        ]
+        if listed:
             out += [
                 "",
-                "Intervention parameters only this mode accepts: " + ", ".join(special) + ".",
+                "Intervention parameters only this mode accepts: " + "; ".join(listed) + ".",
             ]
     return "\n".join(out)
+
+
+# rules between two keys of a mode block, found by breaking them (mode -> values to try)
+_CROSS_PROBES: dict[str, dict[str, Any]] = {
+    "illusory_operator": {"min_delay_cycles": 1, "max_delay_cycles": 0},
+}
+
+
+def _cross_field_rules(mode: str) -> list[tuple[str, str]]:
+    """(key, what it must be) for each rule of :data:`_CROSS_PROBES` that validation enforces.
+
+    >>> _cross_field_rules("illusory_operator")
+    [('mode.min_delay_cycles', 'at most mode.max_delay_cycles')]
+    """
+    probe = _CROSS_PROBES.get(mode)
+    if not probe:
+        return []
+    exp = _default_experiment(mode)
+    for key, value in probe.items():
+        exp = _set(exp, f"mode.{key}", value)
+    err = _validate_error(exp)
+    if err is None:
+        return []
+    return [(err.key, re.sub(r"\s*\([^)]*\)$", "", err.allowed))]
 
 
 def _mind_section(ranges: Mapping[str, str], groups: Mapping[str, str]) -> str:

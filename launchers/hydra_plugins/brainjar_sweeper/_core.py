@@ -51,16 +51,16 @@ def validate_all(sweeper: Any, batches: list[list[list[str]]]) -> None:
     Hydra's own function: the same configs as Hydra's serial check, for a fraction of
     its cost.
     """
+    from brainjar_sweep.sweep.compose import JobComposer
+
     validator = _load_validator(sweeper.validator)
-    loader = sweeper.hydra_context.config_loader
+    composer = JobComposer(sweeper.hydra_context.config_loader, sweeper.config)
     tic = time.perf_counter()
     num = 0
     for batch in batches:
         for overrides in batch:
             try:
-                cfg = loader.load_sweep_config(
-                    master_config=sweeper.config, sweep_overrides=list(overrides)
-                )
+                cfg = composer.compose(overrides)
                 if validator is not None:
                     validator(cfg)
             except Exception as e:  # composition or validation: report with the job
