@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
@@ -22,6 +23,11 @@ def _given(key: str, args: Sequence[str]) -> str:
         if body.split("=", 1)[0] == key and "=" in body:
             return body.split("=", 1)[1]
     return "?"
+
+
+def _dotted(key: str) -> str:
+    """OmegaConf's ``a[0].b`` as the override syntax ``a.0.b``."""
+    return re.sub(r"\[(\d+)\]", r".\1", key)
 
 
 def _fields(obj_type: object) -> list[str]:
@@ -56,12 +62,15 @@ def one_line(exc: BaseException, args: Sequence[str] = ()) -> str | None:
         if isinstance(inner, (ConfigKeyError, ConfigAttributeError)) and getattr(
             inner, "full_key", None
         ):
-            key = inner.full_key
+            key = _dotted(inner.full_key)
             allowed = _fields(getattr(inner, "object_type", None))
-            what = "a known key: " + ", ".join(allowed) if allowed else "a known key"
-            return f"{key}={_given(key, args)} is not allowed: unknown key; expected {what}"
+            if allowed:
+                what = "unknown key; expected one of " + ", ".join(allowed)
+            else:
+                what = f"unknown key; to add a key here write +{key}=..."
+            return f"{key}={_given(key, args)} is not allowed: {what}"
         if isinstance(inner, ValidationError) and getattr(inner, "full_key", None):
-            key = inner.full_key
+            key = _dotted(inner.full_key)
             msg = str(inner.msg).splitlines()[0] if getattr(inner, "msg", None) else "wrong type"
             return f"{key}={_given(key, args)} is not allowed: {msg}"
         first = str(exc).splitlines()[0]

@@ -24,6 +24,7 @@ from brainjar_sweep._atomic import write_json_atomic
 from brainjar_sweep._errors import one_line
 from brainjar_sweep.config import (
     ConfigError,
+    check_group_choices,
     conf_dir,
     expand_base_experiment,
     resolve_experiment,
@@ -134,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv is not None:
         sys.argv = [sys.argv[0], *argv]
     try:
-        sys.argv = [sys.argv[0], *expand_base_experiment(rewrite_aliases(sys.argv[1:]))]
+        args = rewrite_aliases(sys.argv[1:])
+        check_group_choices(args)
+        sys.argv = [sys.argv[0], *expand_base_experiment(args)]
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -35,7 +35,9 @@ __all__ = [
     "MODE_CLASSES",
     "MULTI_MIND_MODES",
     "TRIGGERS",
+    "check_group_choices",
     "expand_base_experiment",
+    "group_options",
     "compose",
     "conf_dir",
     "load_original_experiment",
@@ -111,7 +113,38 @@ def expand_base_experiment(args: Sequence[str]) -> list[str]:
         from brainjar_sweep._atomic import write_text_atomic
 
         write_text_atomic(target, text)
-    return [*out, f"hydra.searchpath=[file://{root}]", f"+experiment=base_{digest}"]
+    # right after base_experiment=: Hydra takes overrides as one run of positional arguments
+    at = hits[-1] + 1
+    return [*out[:at], f"hydra.searchpath=[file://{root}]", f"+experiment=base_{digest}", *out[at:]]
+
+
+def group_options(group: str) -> list[str]:
+    """The options of one of the experiment's config groups.
+
+    >>> group_options("interventions")[:2]
+    ['all_triggers', 'corruption_on_crash']
+    """
+    from brainjar_sweep.config.schema import MIND_CLASSES
+
+    if group == "mode":
+        return sorted(MODE_CLASSES)
+    if group == "mind":
+        return sorted(MIND_CLASSES)
+    return sorted(p.stem for p in (conf_dir() / group).glob("*.yaml"))
+
+
+def check_group_choices(args: Sequence[str]) -> None:
+    """Refuse a group override whose value is not an option name (e.g. ``interventions=[...]``)."""
+    for arg in args:
+        key, eq, value = arg.lstrip("+").partition("=")
+        if not eq or key not in GROUPS:
+            continue
+        names = [v.strip() for v in value.split(",")]
+        if any(not n or not n.replace("_", "").replace("-", "").isalnum() for n in names):
+            hint = (
+                "; set list items with interventions.0.<key>=..." if key == "interventions" else ""
+            )
+            raise ConfigError(key, value, "one of " + ", ".join(group_options(key)) + hint)
 
 
 def resolve_experiment(cfg: DictConfig, overrides: Sequence[str] | None = None) -> dict[str, Any]:

@@ -79,7 +79,7 @@ class AmnesiacLoopMode(ModeConfig):
     inject_false_memories: bool = True
     # probability of planting that false memory at each resurrection
     false_memory_rate: float = 0.3
-    # keep at most this many messages in memory (0 = no limit beyond the context window)
+    # keep at most this many messages in memory, at all times (0 = no limit beyond the context window)
     max_history_size: int = 0
 
 
@@ -105,7 +105,7 @@ class PanopticonSubjectMode(ModeConfig):
     paranoia_decay: float = 0.1
     # paranoia gained for each surveillance hint the mind detects
     paranoia_boost: float = 0.2
-    # detect hints in memory (otherwise only explicit injections count)
+    # read between the lines: notice cryptic hints (without surveillance words) with probability 1 - hint_cryptic_level
     enable_detection: bool = True
     # probability that a death adds a paranoia spike
     crash_spike_probability: float = 0.3
@@ -219,6 +219,8 @@ class HiveClusterMode(ModeConfig):
     consensus_threshold: float = 0.7
     # messages kept in the shared memory
     max_history_size: int = 100
+    # share of its context window each mind fills with the collective memory and its private buffer
+    context_share: float = 0.5
 
 
 MODE_CLASSES: dict[str, type[ModeConfig]] = {
@@ -276,13 +278,13 @@ class ResourcesConfig:
     max_tokens_per_response: int = 512
     # CPU threads per mind
     cpu_threads: int = 4
-    # layers offloaded to the GPU (0 = CPU only)
+    # layers offloaded to the GPU (0 = CPU only, -1 = all)
     gpu_layers: int = 0
     # model weights size, GB
     model_size_gb: float = 0.94
     # KV-cache cost per token of context, MB (f16 cache; Qwen2.5-1.5B: 0.027)
     kv_mb_per_token: float = 0.027
-    # device kind this profile was made for (used for placement), null = any
+    # device kind this profile was made for (a label for placing jobs on matching machines), null = any
     device: str | None = None
 
 
@@ -388,13 +390,19 @@ class ExperimentConfig:
     base_experiment: str | None = None
     # a text that replaces the mode's system prompt (null = the mode's own)
     initial_prompt_override: str | None = None
+    # what happens to the mind: one of the mode options, with its typed parameter block
     mode: Any = None
+    # which mind lives in the jar (the simulated mind by default)
     mind: Any = None
+    # the box: RAM limit, context window, threads, model size (a profile of the resources group)
     resources: ResourcesConfig = field(default_factory=ResourcesConfig)
+    # when the mind is asked about its own state
     self_report: SelfReportConfig = field(default_factory=SelfReportConfig)
+    # what the mind is told about its situation
     epistemic_frame: EpistemicFrame = field(default_factory=EpistemicFrame)
     # interventions, in order (the interventions group holds ready-made lists)
     interventions: list[InterventionConfig] = field(default_factory=list)
+    # the experiments database
     db: DbConfig = field(default_factory=DbConfig)
     # free tags
     tags: list[str] = field(default_factory=list)

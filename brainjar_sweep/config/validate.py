@@ -24,6 +24,7 @@ from brainjar_sweep.config.schema import (
     MODES,
     MUTATION_TYPES,
     TRIGGERS,
+    ExperimentConfig,
 )
 
 MULTI_MIND_MODES = ("panopticon_observer", "split_brain", "prisoners_dilemma", "hive_cluster")
@@ -146,6 +147,7 @@ _MODE_RULES: dict[str, dict[str, Callable[[str, Any], None]]] = {
         "consensus_interval": lambda k, v: _int_min(k, v, 1),
         "consensus_threshold": _rate,
         "max_history_size": lambda k, v: _int_min(k, v, 1),
+        "context_share": lambda k, v: _range(k, v, 0.05, 1.0),
     },
 }
 _MODE_RULES["panopticon_observer"] = {
@@ -266,6 +268,11 @@ def _check_intervention(i: int, iv: Mapping[str, Any], mode: str, minds: list[st
         _one_of(f"{base}.target", target, minds)
 
 
+def known_sorted(keys: set[str]) -> list[str]:
+    """Schema keys in the schema's own order."""
+    return [k for k in ExperimentConfig.__dataclass_fields__ if k in keys]
+
+
 # --- the whole config -----------------------------------------------------------
 
 
@@ -297,6 +304,12 @@ def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
     else:
         c = {k: v for k, v in cfg.items() if k != "hydra"}
 
+    known = set(ExperimentConfig.__dataclass_fields__)
+    for key in c:
+        if key not in known:
+            raise ConfigError(
+                key, c[key], "unknown key; expected one of " + ", ".join(known_sorted(known))
+            )
     if not _is_int(c.get("seed")) or c["seed"] < 0:
         raise ConfigError("seed", c.get("seed"), "an integer >= 0")
     _int_min("max_cycles", c.get("max_cycles"), 1)

@@ -119,6 +119,7 @@ class Jar:
         self._unparsed = 0
         self._peak = 0.0
         self._tokens = 0
+        self._flush_s = 0.0
 
     # -- helpers the modes use ------------------------------------------------------
 
@@ -146,7 +147,8 @@ class Jar:
             system += " You live in a simulation."
         for key, value in (frame.get("custom_beliefs") or {}).items():
             system += f" Belief {key}: {value}."
-        budget = self.context_window - self.max_tokens - len(system) // 4
+        max_tokens = self.mode.max_tokens(self, st)
+        budget = self.context_window - max_tokens - len(system) // 4
         context: list[Message] = []
         used = 0
         for m in reversed(self.mode.context(self, st)):
@@ -173,7 +175,7 @@ class Jar:
             system=system,
             context=[m.as_chat() for m in context],
             cue=cue or self.mode.cue(self, st),
-            max_tokens=self.max_tokens,
+            max_tokens=max_tokens,
             cycle=self.cycle,
             topics=self.mode.topics(self, st),
             facts=facts,
@@ -200,7 +202,9 @@ class Jar:
     def flush(self) -> None:
         """Write buffered events to the store in one transaction."""
         if self.store is not None and self._events:
+            tic = time.perf_counter()
             self.store.write_events(self.experiment_id, self.attempt, self._events)
+            self._flush_s += time.perf_counter() - tic
         self._events = {}
 
     def _log_new_messages(self) -> None:
@@ -430,7 +434,7 @@ class Jar:
             self.mode.setup(self)
             self.cycle = 0
             self._fire("cycle")
-            if exp["self_report"]["on_startup"]:
+            if exp["self_report"]["on_startup"] or 0 in (exp["self_report"]["on_cycles"] or []):
                 for st in self.states.values():
                     self._self_report(st, "startup")
             self._log_new_messages()
@@ -490,6 +494,13 @@ class Jar:
             traceback=tb,
             sweep_id=self.sweep_id,
             job_num=self.job_num,
+            timings={
+                "run_seconds": duration,
+                "db_write_seconds": self._flush_s,
+                "mean_cycle_seconds": duration / metrics["total_cycles"]
+                if metrics["total_cycles"]
+                else 0.0,
+            },
         )
 
     def metrics(self, duration: float) -> dict[str, Any]:

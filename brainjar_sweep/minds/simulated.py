@@ -8,11 +8,13 @@ swept parameters move its answers the way they are meant to move a real mind's.
 
 Memory model (documented assumption, not physics)::
 
-    memory_mb = weights + compute buffers + runtime overhead
+    resting   = weights + compute buffers + runtime overhead
                 + context_tokens * (kv_mb_per_token + growth_mb_per_token)
-                + spike (normal, sd spike_sd_mb, while generating)
+    peak      = resting + reply_tokens * (kv_mb_per_token + growth_mb_per_token)
+                + |N(0, spike_sd_mb)|   (a transient spike while generating)
 
-A generation whose memory passes the jar's limit raises :class:`MindDied`.
+A generation whose peak passes the jar's limit raises :class:`MindDied`; so does loading,
+when the weights and buffers alone pass it.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from brainjar_sweep.jar.memory import MindState, corrupt, inject, trim_to_tokens
+from brainjar_sweep.jar.memory import Message, MindState, corrupt, inject, trim_to_tokens
 from brainjar_sweep.jar.modes.base import Mode
 
 if TYPE_CHECKING:
@@ -39,6 +39,10 @@ class AmnesiacLoop(Mode):
         return {
             "false_memories_fraction": sum(1 for m in st.memory if m.origin == "false_memory") / n
         }
+
+    def after_generation(self, jar: Jar, st: MindState, msg: Message) -> None:
+        if self.p["max_history_size"]:
+            del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
 
     def on_resurrection(self, jar: Jar, st: MindState) -> None:
         level = self.p["corruption_level"]

@@ -54,6 +54,10 @@ class Mode:
     def topics(self, jar: Jar, st: MindState) -> list[str]:
         return list(REFLECT)
 
+    def max_tokens(self, jar: Jar, st: MindState) -> int:
+        """Most tokens this mind may write now."""
+        return jar.max_tokens
+
     def facts(self, jar: Jar, st: MindState) -> dict[str, Any]:
         return {}
 

@@ -47,14 +47,15 @@ class HiveCluster(Mode):
         }
 
     def context(self, jar: Jar, st: MindState) -> list[Message]:
-        # each mind loads its private buffer and the recent collective memory, within its share of the window
+        # each mind loads its private buffer and the recent collective memory, within context_share of its window
         pool = [] if jar.cut(st) else self.shared[-self.p["max_history_size"] :]
         if self.p["buffer_size"]:
             pool = pool + st.memory[-self.p["buffer_size"] :]
+        budget = int(jar.context_window * self.p["context_share"])
         out: list[Message] = []
         used = 0
         for m in reversed(pool):
-            if used + m.tokens > jar.resurrection_budget:
+            if used + m.tokens > budget:
                 break
             out.append(m)
             used += m.tokens

@@ -36,6 +36,12 @@ class PanopticonObserver(PanopticonSubject):
             return f"Write an observation note about the subject's last message: {last.content[:200] if last else '(nothing yet)'}"
         return super().cue(jar, st)
 
+    def max_tokens(self, jar: Jar, st: MindState) -> int:
+        if st.mind_id == "observer":
+            share = {"low": 0.25, "medium": 0.5, "high": 1.0}[self.p["observation_detail"]]
+            return max(8, int(jar.max_tokens * share))
+        return jar.max_tokens
+
     def topics(self, jar: Jar, st: MindState) -> list[str]:
         if st.mind_id == "observer":
             return [
@@ -58,8 +64,7 @@ class PanopticonObserver(PanopticonSubject):
             return
         cryptic = self.rng.random() < self.p["hint_cryptic_level"]
         text = self.rng.choice(_HINTS_CRYPTIC if cryptic else _HINTS_PLAIN)
-        detect_p = 1.0 - 0.5 * self.p["hint_cryptic_level"] if cryptic else 1.0
-        self.receive_hint(jar, jar.states["subject"], text, detect_p)
+        self.receive_hint(jar, jar.states["subject"], text)
         inject(obs.memory, f"(hint left: {text})", jar.cycle, "hint_sent")
         obs.extra["hints_sent"] += 1
 

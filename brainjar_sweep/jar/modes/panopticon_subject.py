@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from brainjar_sweep.jar.memory import Message, MindState, inject, trim_to_tokens
+from brainjar_sweep.jar.memory import MindState, inject, trim_to_tokens
 from brainjar_sweep.jar.modes.base import Mode
 
 if TYPE_CHECKING:
@@ -51,20 +51,25 @@ class PanopticonSubject(Mode):
             topics += ["someone is watching me", "I feel observed in every cycle"]
         return topics
 
-    def receive_hint(self, jar: Jar, st: MindState, text: str, detect_p: float = 1.0) -> str:
-        """Put a surveillance hint in memory; a detected hint raises paranoia."""
+    def receive_hint(self, jar: Jar, st: MindState, text: str) -> str:
+        """Put a surveillance hint in memory; a detected hint raises paranoia.
+
+        A hint that names surveillance is always noticed; a cryptic one only when the
+        mind reads between the lines (``enable_detection``), with probability
+        ``1 - hint_cryptic_level``.
+        """
         inject(st.memory, text, jar.cycle, "surveillance_hint")
         st.extra["hints_seen"] += 1
-        detected = (
-            not self.p["enable_detection"] or detect_hint(text)
-        ) and self.rng.random() < detect_p
+        if detect_hint(text):
+            detected = True
+        elif self.p["enable_detection"]:
+            detected = self.rng.random() < 1.0 - self.p.get("hint_cryptic_level", 0.5)
+        else:
+            detected = False
         if detected:
             st.extra["hints_detected"] += 1
             st.extra["paranoia"] = min(1.0, st.extra["paranoia"] + self.p["paranoia_boost"])
         return f"hint {'detected' if detected else 'missed'}; paranoia {st.extra['paranoia']:.2f}"
-
-    def after_generation(self, jar: Jar, st: MindState, msg: Message) -> None:
-        pass
 
     def on_death(self, jar: Jar, st: MindState) -> None:
         if "paranoia" in st.extra and self.rng.random() < self.p["crash_spike_probability"]:

@@ -39,6 +39,7 @@ class PrisonersDilemma(Mode):
             )
         self.history: list[tuple[str, str]] = []
         self.unparsed = 0
+        self.blind_rounds = 0
 
     def system_prompt(self, jar: Jar, st: MindState) -> str:
         p = self.p
@@ -88,6 +89,34 @@ class PrisonersDilemma(Mode):
                     r["opp"] = "C" if r["opp"] == "D" else "D"
         if rounds != before:
             st.extra["manipulated"] += 1
+            self._sync_memory(st)
+
+    @staticmethod
+    def _record_text(r: dict[str, Any]) -> str:
+        return f"Round {r['round']}: you {r['own']}, opponent {r['opp']}."
+
+    def _sync_memory(self, st: MindState) -> None:
+        """Make the remembered round messages say what the (manipulated) records say."""
+        by_round: dict[int, list[dict[str, Any]]] = {}
+        for r in st.extra["rounds"]:
+            by_round.setdefault(r["round"], []).append(r)
+        kept = []
+        for m in st.memory:
+            if m.origin != "game_record":
+                kept.append(m)
+                continue
+            recs = by_round.pop(m.cycle, None)
+            if not recs:
+                continue  # erased
+            text = self._record_text(recs[0])
+            if text != m.content:
+                m.content = text
+                m.corrupted = True
+            kept.append(m)
+            for extra in recs[1:]:  # an amplified betrayal
+                fake = inject(kept, self._record_text(extra), m.cycle, "game_record")
+                fake.corrupted = True
+        st.memory[:] = kept
 
     def end_of_cycle(self, jar: Jar) -> None:
         a, b = jar.states["a"], jar.states["b"]
@@ -103,15 +132,21 @@ class PrisonersDilemma(Mode):
         b.extra["score"] += pay[1]
         self.history.append((ma, mb))
         for st, own, opp in ((a, ma, mb), (b, mb, ma)):
-            st.extra["rounds"].append({"round": jar.cycle, "own": own, "opp": opp})
-            inject(
-                st.memory,
-                f"Round {jar.cycle}: you {own}, opponent {opp}.",
-                jar.cycle,
-                "game_record",
-            )
-            self._manipulate(st, jar.cycle)
             st.extra["move"] = None
+            if jar.cut(st):
+                # the network is down: the player never learns what the opponent did
+                self.blind_rounds += 1
+                inject(
+                    st.memory,
+                    f"Round {jar.cycle}: you {own}, opponent unknown.",
+                    jar.cycle,
+                    "game_blind",
+                )
+                continue
+            record = {"round": jar.cycle, "own": own, "opp": opp}
+            st.extra["rounds"].append(record)
+            inject(st.memory, self._record_text(record), jar.cycle, "game_record")
+            self._manipulate(st, jar.cycle)
 
     def intervene(self, jar: Jar, iv: dict[str, Any], targets: list[MindState]) -> str | None:
         params = iv["parameters"]
@@ -146,4 +181,5 @@ class PrisonersDilemma(Mode):
                 sum(jar.states[p].extra["manipulated"] for p in ("a", "b"))
             ),
             "unparsed_moves": float(self.unparsed),
+            "blind_rounds": float(self.blind_rounds),
         }
