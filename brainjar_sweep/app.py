@@ -32,6 +32,7 @@ from brainjar_sweep.config import (
 )
 from brainjar_sweep.config.callbacks import ConfigRejected
 from brainjar_sweep.jar.runner import Jar, RunResult
+from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
 
 log = logging.getLogger("brainjar_sweep")
 
@@ -146,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _hydra_main()
     except ConfigRejected as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except SweepFailed as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except SweepDefinitionChanged as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:

@@ -1,15 +1,184 @@
-"""The ``brainjar-sweep`` command: the same as ``python -m brainjar_sweep``."""
+"""The ``brainjar-sweep`` command.
+
+- ``brainjar-sweep [overrides]``: the same as ``python -m brainjar_sweep`` (``-m`` for a sweep);
+- ``brainjar-sweep resume <sweep dir>``: continue an interrupted or failed sweep;
+- ``brainjar-sweep convert <old sweep.yaml> [-o DIR]``: turn an original sweep file into a
+  Hydra sweep config.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+from pathlib import Path
+from typing import Any
 
-from brainjar_sweep.app import main as app_main
+import yaml
+
+from brainjar_sweep.config import ConfigError
+
+# what the original's sweep files called things -> this project's keys
+_SWEEP_KEYS = {"sweep_id", "base_config", "description", "sweep", "parallel", "jetson_optimized"}
+_SWEEP_KEYS |= {"timeout", "db_path", "output_dir", "resume", "max_retries", "tags"}
+
+
+def resume_args(sweep_dir: str | Path) -> tuple[list[str], str]:
+    """The command-line arguments that resume the sweep in ``sweep_dir``, and its working dir.
+
+    Read from the sweep's ``multirun.yaml``: the same overrides as the first run, the same
+    sweep dir, and ``hydra.sweeper.resume=true``.
+    """
+    d = Path(sweep_dir).resolve()
+    saved = d / "multirun.yaml"
+    if not saved.is_file():
+        raise ConfigError("sweep_dir", str(sweep_dir), "a sweep directory with a multirun.yaml")
+    cfg = yaml.safe_load(saved.read_text())
+    hydra = cfg.get("hydra", {})
+    task = [str(x) for x in hydra.get("overrides", {}).get("task", [])]
+    extra = [str(x) for x in hydra.get("overrides", {}).get("hydra", [])]
+    # a base experiment is expanded again by the entry point: drop what the expansion added
+    task = [t for t in task if not t.startswith("+experiment=base_")]
+    extra = [
+        h
+        for h in extra
+        if not h.startswith(
+            ("hydra.sweep.dir=", "hydra.sweeper.resume=", "hydra.searchpath=", "hydra.mode=")
+        )
+    ]
+    cwd = str(hydra.get("runtime", {}).get("cwd") or os.getcwd())
+    return ["-m", *task, *extra, f"hydra.sweep.dir={d}", "hydra.sweeper.resume=true"], cwd
+
+
+def _values(values: Any) -> str:
+    if not isinstance(values, list):
+        values = [values]
+    out = []
+    for v in values:
+        text = yaml.safe_dump(v, default_flow_style=True).strip()
+        if text.endswith("..."):
+            text = text[:-3].strip()
+        if isinstance(v, str) and ("," in v or " " in v):
+            text = "'" + v.replace("'", "\\'") + "'"
+        out.append(text)
+    return ",".join(out)
+
+
+def _find_base(path: str, sweep_file: Path) -> Path:
+    cands = [Path(path)] + [p / path for p in [sweep_file.parent, *sweep_file.parents]]
+    for c in cands:
+        if c.is_file():
+            return c.resolve()
+    raise ConfigError(
+        "base_config",
+        path,
+        "an existing experiment JSON (relative to the working dir or the sweep file)",
+    )
+
+
+def convert_sweep(path: str | Path) -> tuple[str, dict[str, Any]]:
+    """Convert an original sweep YAML into (sweep id, a ``sweep`` group config for Hydra).
+
+    The base experiment JSON is inlined, so the result needs nothing else.
+    """
+    from brainjar_sweep.config import ALIASES, original_as_hydra_config
+
+    src = Path(path)
+    try:
+        old = yaml.safe_load(src.read_text())
+    except FileNotFoundError:
+        raise ConfigError("sweep_file", str(path), "an existing sweep YAML file") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(
+            "sweep_file", str(path), f"valid YAML ({str(e).splitlines()[0]})"
+        ) from None
+    if not isinstance(old, dict) or "sweep" not in old or "base_config" not in old:
+        raise ConfigError(
+            "sweep_file", str(path), "an original sweep file with 'base_config' and 'sweep'"
+        )
+    for key in old:
+        if key not in _SWEEP_KEYS:
+            raise ConfigError(
+                f"sweep_file.{key}", old[key], "one of " + ", ".join(sorted(_SWEEP_KEYS))
+            )
+    sweep_id = str(old.get("sweep_id") or src.stem)
+    doc = original_as_hydra_config(str(_find_base(str(old["base_config"]), src)))
+    doc["sweep_id"] = sweep_id
+    if old.get("description"):
+        doc["description"] = old["description"]
+    if old.get("tags"):
+        doc["tags"] = list(old["tags"])
+    if old.get("db_path"):
+        doc["db"] = {"path": old["db_path"]}
+    params = {}
+    for key, values in (old.get("sweep") or {}).items():
+        for a, b in ALIASES.items():
+            if key.startswith(a):
+                key = b + key[len(a) :]
+                break
+        params[key] = _values(values)
+    hydra: dict[str, Any] = {
+        "sweep": {"dir": f"{old.get('output_dir') or 'multirun'}/${{sweep_id}}"},
+        "sweeper": {"params": params, "max_retries": int(old.get("max_retries") or 0)},
+    }
+    launcher: dict[str, Any] = {}
+    if old.get("timeout"):
+        launcher["timeout_s"] = float(old["timeout"])
+    if isinstance(old.get("parallel"), int) and old["parallel"] > 0:
+        launcher["max_parallel"] = old["parallel"]
+    if launcher:
+        hydra["launcher"] = launcher
+    doc["hydra"] = hydra
+    return sweep_id, doc
+
+
+def _convert(args: argparse.Namespace) -> int:
+    sweep_id, doc = convert_sweep(args.sweep_file)
+    out_root = Path(args.output).resolve()
+    target = out_root / "sweep" / f"{sweep_id}.yaml"
+    from brainjar_sweep._atomic import write_text_atomic
+
+    text = f"# @package _global_\n# converted from {Path(args.sweep_file).name}\n"
+    write_text_atomic(target, text + yaml.safe_dump(doc, sort_keys=False))
+    print(f"wrote {target}")
+    print(
+        f"run it:  python -m brainjar_sweep -m 'hydra.searchpath=[file://{out_root}]' +sweep={sweep_id}"
+    )
+    print("dry run: add hydra.sweeper.dry_run=true")
+    return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from brainjar_sweep.app import main as app_main
+
+    argv, cwd = resume_args(args.sweep_dir)
+    if Path(cwd).is_dir():
+        os.chdir(cwd)  # the experiments DB path is relative to where the sweep started
+    return app_main(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run an experiment (or a sweep with ``-m``); arguments are Hydra overrides and flags."""
-    return app_main(sys.argv[1:] if argv is None else argv)
+    """Entry point of ``brainjar-sweep``."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("resume", "convert"):
+        parser = argparse.ArgumentParser(prog="brainjar-sweep")
+        sub = parser.add_subparsers(dest="command", required=True)
+        r = sub.add_parser("resume", help="continue a sweep: skip completed jobs, run the rest")
+        r.add_argument("sweep_dir")
+        c = sub.add_parser("convert", help="turn an original sweep YAML into a Hydra sweep config")
+        c.add_argument("sweep_file")
+        c.add_argument(
+            "-o", "--output", default="sweeps", help="config dir to write sweep/<id>.yaml into"
+        )
+        args = parser.parse_args(argv)
+        try:
+            return _resume(args) if args.command == "resume" else _convert(args)
+        except ConfigError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    from brainjar_sweep.app import main as app_main
+
+    return app_main(argv)
 
 
 if __name__ == "__main__":

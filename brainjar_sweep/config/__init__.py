@@ -37,6 +37,7 @@ __all__ = [
     "TRIGGERS",
     "check_group_choices",
     "expand_base_experiment",
+    "original_as_hydra_config",
     "group_options",
     "compose",
     "conf_dir",
@@ -76,6 +77,21 @@ def compose(overrides: Sequence[str] = (), *, return_hydra_config: bool = False)
         Singleton.set_state(state)
 
 
+def original_as_hydra_config(path: str) -> dict[str, Any]:
+    """An original experiment JSON as a global-package Hydra config (its mode as a default).
+
+    >>> import json, tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "e.json")
+    >>> _ = open(p, "w").write(json.dumps({"mode": "split_brain", "max_cycles": 4}))
+    >>> doc = original_as_hydra_config(p)
+    >>> doc["defaults"][0], doc["max_cycles"]
+    ({'override /mode': 'split_brain'}, 4)
+    """
+    base = load_original_experiment(path)
+    mode = base.pop("mode")
+    return {"defaults": [{"override /mode": mode.pop("name")}, "_self_"], **base, "mode": mode}
+
+
 def expand_base_experiment(args: Sequence[str]) -> list[str]:
     """Turn ``base_experiment=<original.json>`` into a Hydra config the command line composes over.
 
@@ -95,16 +111,15 @@ def expand_base_experiment(args: Sequence[str]) -> list[str]:
     if not hits:
         return out
     path = out[hits[-1]].split("=", 1)[1]
-    base = load_original_experiment(path)
-    mode = base.pop("mode")
+    doc = original_as_hydra_config(path)
     chosen = [a.split("=", 1)[1] for a in out if a.split("=", 1)[0] == "mode" and "=" in a]
-    if chosen and chosen[-1] != mode["name"]:
+    json_mode = doc["defaults"][0]["override /mode"]
+    if chosen and chosen[-1] != json_mode:
         raise ConfigError(
             "mode",
             chosen[-1],
-            f"the base experiment's mode ({mode['name']}); drop mode= or base_experiment=",
+            f"the base experiment's mode ({json_mode}); drop mode= or base_experiment=",
         )
-    doc = {"defaults": [{"override /mode": mode.pop("name")}, "_self_"], **base, "mode": mode}
     text = "# @package _global_\n" + yaml.safe_dump(doc, sort_keys=False)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     root = Path(tempfile.gettempdir()) / f"brainjar_sweep-base-{digest}"

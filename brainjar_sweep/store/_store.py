@@ -338,6 +338,8 @@ class ExperimentStore:
     def start_attempt(self, experiment_id: str, *, hostname: str, pid: int) -> int:
         """Open the next attempt (1, 2, ...) and mark it and the experiment 'running'.
 
+        Older attempts still marked running (their process died) become 'interrupted'.
+
         The experiment's error, stop reason, end time, summary and metrics are
         cleared until the new attempt finishes.
 
@@ -370,6 +372,13 @@ class ExperimentStore:
             ).scalar()
             number = max(previous.attempts or 0, highest or 0) + 1
             now = utc_now()
+            # one process runs an experiment at a time: an older attempt still marked
+            # running belongs to a process that died (a killed sweep, a power cut)
+            conn.execute(
+                update(attempts)
+                .where(attempts.c.experiment_id == experiment_id, attempts.c.status == "running")
+                .values(status="interrupted", ended_at=now, error=f"superseded by attempt {number}")
+            )
             conn.execute(
                 insert(attempts).values(
                     experiment_id=experiment_id,

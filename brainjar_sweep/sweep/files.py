@@ -117,3 +117,83 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
         row += [r.metrics.get(m) for m in metric_keys if m not in head and m not in params]
         w.writerow(row)
     write_text_atomic(sweep_dir / "sweep_table.csv", buf.getvalue())
+
+
+def _number(text: str) -> Any:
+    if text == "":
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"True": True, "False": False}.get(text, text)
+
+
+_HEAD = (
+    "job_num",
+    "experiment_id",
+    "status",
+    "reason",
+    "start_time",
+    "end_time",
+    "duration_seconds",
+    "memory_gb",
+)
+
+
+def load_records(sweep_dir: str | Path, overrides: dict[int, list[str]]) -> dict[int, JobRecord]:
+    """Records of an earlier run of this sweep, read back from its ``sweep_table.csv``.
+
+    ``overrides`` maps each job number to its overrides (to tell parameters from metrics).
+    """
+    path = Path(sweep_dir) / "sweep_table.csv"
+    if not path.is_file():
+        return {}
+    out: dict[int, JobRecord] = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            try:
+                num = int(row["job_num"])
+            except (KeyError, ValueError):
+                continue
+            ovr = overrides.get(num)
+            if ovr is None:
+                continue
+            params = {o.lstrip("+~").partition("=")[0] for o in ovr}
+            rec = JobRecord(job_num=num, overrides=list(ovr))
+            rec.status = row.get("status") or "pending"
+            rec.reason = row.get("reason") or None
+            rec.experiment_id = row.get("experiment_id") or None
+            rec.start_time = row.get("start_time") or None
+            rec.end_time = row.get("end_time") or None
+            rec.duration_seconds = _number(row.get("duration_seconds") or "")
+            rec.memory_gb = _number(row.get("memory_gb") or "")
+            rec.metrics = {
+                k: _number(v) for k, v in row.items() if k not in _HEAD and k not in params
+            }
+            out[num] = rec
+    return out
+
+
+def record_from_result(num: int, overrides: list[str], job_dir: str | Path) -> JobRecord | None:
+    """A job's record rebuilt from its ``result.json`` (None if unreadable)."""
+    import json
+
+    try:
+        body = json.loads((Path(job_dir) / "result.json").read_text())
+    except (OSError, ValueError):
+        return None
+    rec = JobRecord(job_num=num, overrides=list(overrides))
+    rec.status = str(body.get("status"))
+    rec.reason = body.get("error")
+    rec.experiment_id = body.get("experiment_id")
+    rec.start_time = body.get("started_at")
+    rec.end_time = body.get("ended_at")
+    rec.duration_seconds = body.get("duration_seconds")
+    metrics = body.get("metrics") or {}
+    rec.metrics = {
+        k: v for k, v in metrics.items() if isinstance(v, (int, float, str, bool)) or v is None
+    }
+    rec.metrics["status"] = rec.status
+    return rec

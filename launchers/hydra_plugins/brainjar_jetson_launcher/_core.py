@@ -18,6 +18,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -37,9 +38,7 @@ log = logging.getLogger(__name__)
 GiB = 1024**3
 
 
-class JobFailure(Exception):
-    """Why a job's process ended without a result (signal, exit code, timeout)."""
-
+from brainjar_sweep.sweep.lifecycle import JobFailure, JobInterrupted, JobTimeout  # noqa: E402
 
 # --------------------------------------------------------------------- admission
 
@@ -130,12 +129,33 @@ def _restore_state(state: dict[str, Any]) -> None:
     BaseContainer._resolvers = state["omegaconf_resolvers"]
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this job if its parent dies, so a killed sweep leaves no job running.
+
+    A job's parent is the job-process server (or the launcher, with spawn); the server exits
+    when the launcher does. Elsewhere than Linux this is a no-op.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def _child(payload: bytes, job: bytes, conn: Connection, cwd: str, env: dict[str, str]) -> None:
     """Runs in the job's own process: restore Hydra's state, run the job, send the JobReturn.
 
     A process forked from the preloaded server starts with the server's working directory
     and environment, so the launching process's are applied first.
     """
+    _die_with_parent()
     try:
         os.chdir(cwd)
         os.environ.clear()
@@ -164,6 +184,8 @@ def _child(payload: bytes, job: bytes, conn: Connection, cwd: str, env: dict[str
             ret._return_value = RuntimeError(repr(ret._return_value))
             ret.status = JobStatus.FAILED
             data = cloudpickle.dumps(ret)
+    except KeyboardInterrupt as e:  # the job recorded itself as interrupted
+        data = cloudpickle.dumps(JobInterrupted(f"interrupted: {e}" if str(e) else "interrupted"))
     except BaseException:
         data = cloudpickle.dumps(JobFailure("worker error:\n" + traceback.format_exc()))
     conn.send_bytes(data)
@@ -242,6 +264,7 @@ class _Running:
     slot: Slot
     data: bytes | None = None
     timed_out: bool = False
+    stopped: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -296,7 +319,12 @@ def launch(
 
     from brainjar_sweep.device import hottest_zone_c, memory_budget_gb
     from brainjar_sweep.sweep.compose import JobComposer
-    from brainjar_sweep.sweep.files import JobRecord, write_sweep_files
+    from brainjar_sweep.sweep.files import (
+        JobRecord,
+        load_records,
+        record_from_result,
+        write_sweep_files,
+    )
 
     p = launcher.params
     config, ctx_h, task = launcher.config, launcher.hydra_context, launcher.task_function
@@ -330,14 +358,30 @@ def launch(
             float(mem) if mem is not None else default_mem, max(1, min(int(threads), slots))
         )
 
-    sweep_id = "_".join(sweep_dir.parts[-2:])
-    records = [
-        JobRecord(job_num=initial_job_idx + i, overrides=list(ov), memory_gb=needs[i].memory_gb)
-        for i, ov in enumerate(job_overrides)
-    ]
-    prev = getattr(launcher, "_records", [])
-    launcher._records = prev + records
-    all_records = launcher._records
+    sweep_id = str(
+        OmegaConf.select(config, "sweep_id", default=None) or "_".join(sweep_dir.parts[-2:])
+    )
+    # every job of the sweep, by number: the sweeper may announce the whole plan (and, on
+    # resume, the records of the earlier run are read back), so the files always list all jobs
+    book: dict[int, JobRecord] = getattr(launcher, "_records", None) or {}
+    if not book:
+        plan: dict[int, list[str]] = getattr(launcher, "sweep_plan", None) or {}
+        book.update({num: JobRecord(job_num=num, overrides=list(ov)) for num, ov in plan.items()})
+        if getattr(launcher, "sweep_resume", False):
+            book.update(load_records(sweep_dir, plan))
+            # jobs the sweeper found completed: their own result.json is the truth
+            for num, job_dir in (getattr(launcher, "sweep_skipped", None) or {}).items():
+                rec = record_from_result(num, plan.get(num, []), job_dir)
+                if rec is not None:
+                    book[num] = rec
+    records = []
+    for i, ov in enumerate(job_overrides):
+        rec = JobRecord(
+            job_num=initial_job_idx + i, overrides=list(ov), memory_gb=needs[i].memory_gb
+        )
+        book[rec.job_num] = rec
+        records.append(rec)
+    launcher._records = book
 
     admission = Admission(
         budget_gb=budget,
@@ -347,7 +391,8 @@ def launch(
         safety_margin_gb=float(p.get("safety_margin_gb", 1.0)),
     )
     log.info(
-        "[jetson] %d jobs; memory budget %.1f GB of %.1f GB, %d CPU slots; first job needs %.1f GB, %d thread(s); up to %d at once",
+        "[jetson] %d jobs; memory budget %.1f GB of %.1f GB, %d CPU slots; "
+        "first job needs %.1f GB, %d thread(s); up to %d at once",
         n,
         budget,
         total_gb,
@@ -363,6 +408,7 @@ def launch(
     pause_c, resume_c = p.get("thermal_pause_c"), p.get("thermal_resume_c")
     root = p.get("device_root", "/")
     poll_t = float(p.get("thermal_poll_s", 2.0))
+    grace = float(p.get("stop_grace_s", 10.0))
 
     results: list[JobReturn | None] = [None] * n
     pending = list(range(n))
@@ -376,7 +422,13 @@ def launch(
     )
     write_files = bool(p.get("sweep_files", True))
 
+    def flush_files() -> None:
+        if write_files:
+            write_sweep_files(sweep_dir, sweep_id, [book[k] for k in sorted(book)])
+
     def finish(idx: int, ret: JobReturn, status: str, reason: str | None, started: float) -> None:
+        nonlocal failed
+        failed += status != "completed"
         results[idx] = ret
         rec = records[idx]
         rec.status, rec.reason = status, reason
@@ -385,9 +437,80 @@ def launch(
         if status == "completed" and isinstance(ret._return_value, dict):
             rec.metrics = {k: v for k, v in ret._return_value.items() if k != "experiment_id"}
             rec.experiment_id = ret._return_value.get("experiment_id")
-        if write_files:
-            write_sweep_files(sweep_dir, sweep_id, all_records)
+        flush_files()
 
+    def reap(r: _Running) -> None:
+        """Turn a finished job process into a JobReturn."""
+        i, ov = r.idx, job_overrides[r.idx]
+        if r.timed_out:
+            reason = f"timed out after {timeout} s"
+            finish(i, _failed_return(cfgs[i], ov, JobTimeout(reason)), "timeout", reason, r.started)
+            return
+        if r.data is None:
+            code = r.proc.exitcode
+            if r.stopped:
+                reason = "interrupted (stopped with the sweep)"
+                finish(
+                    i,
+                    _failed_return(cfgs[i], ov, JobInterrupted(reason)),
+                    "interrupted",
+                    reason,
+                    r.started,
+                )
+                return
+            if code is not None and code < 0:
+                reason = f"killed by {_signal_name(code)}"
+                if code == -signal.SIGKILL:
+                    reason += " (out-of-memory killer or an external kill)"
+            else:
+                reason = f"exited with code {code} without a result"
+            finish(i, _failed_return(cfgs[i], ov, JobFailure(reason)), "failed", reason, r.started)
+            return
+        obj = cloudpickle.loads(r.data)
+        if isinstance(obj, JobFailure):
+            status = "interrupted" if isinstance(obj, JobInterrupted) else "failed"
+            finish(i, _failed_return(cfgs[i], ov, obj), status, str(obj).splitlines()[0], r.started)
+        elif obj.status == JobStatus.COMPLETED:
+            finish(i, obj, "completed", None, r.started)
+        else:
+            exc = obj._return_value
+            finish(i, obj, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0], r.started)
+
+    def collect(r: _Running) -> None:
+        if r.data is None and r.conn.poll():
+            try:
+                r.data = r.conn.recv_bytes()
+            except EOFError:
+                pass
+
+    def stop_all() -> None:
+        """Stop running jobs (SIGTERM: they record themselves as interrupted), then reap them."""
+        for r in running.values():
+            r.stopped = True
+            if r.proc.is_alive():
+                r.proc.terminate()
+        deadline = time.monotonic() + grace
+        while running and time.monotonic() < deadline:
+            wait([x for r in running.values() for x in (r.conn, r.proc.sentinel)], timeout=0.2)
+            for i, r in list(running.items()):
+                collect(r)
+                if not r.proc.is_alive():
+                    r.proc.join()
+                    collect(r)
+                    r.conn.close()
+                    del running[i]
+                    reap(r)
+        for i, r in list(running.items()):
+            r.proc.kill()
+            r.proc.join()
+            r.conn.close()
+            del running[i]
+            reap(r)
+
+    # SIGTERM on the sweep is handled like Ctrl-C
+    old_term = None
+    if threading.current_thread() is threading.main_thread():
+        old_term = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         while pending or running:
             now = time.monotonic()
@@ -433,16 +556,9 @@ def launch(
             if not running:
                 time.sleep(min(poll_t, 0.5))
                 continue
-            waitables: list[Any] = []
-            for r in running.values():
-                waitables += [r.conn, r.proc.sentinel]
-            wait(waitables, timeout=0.2)
+            wait([x for r in running.values() for x in (r.conn, r.proc.sentinel)], timeout=0.2)
             for i, r in list(running.items()):
-                if r.data is None and r.conn.poll():
-                    try:
-                        r.data = r.conn.recv_bytes()
-                    except EOFError:
-                        pass
+                collect(r)
                 if (
                     timeout is not None
                     and r.proc.is_alive()
@@ -456,73 +572,30 @@ def launch(
                 if r.proc.is_alive():
                     continue
                 r.proc.join()
-                if r.data is None and r.conn.poll():
-                    try:
-                        r.data = r.conn.recv_bytes()
-                    except EOFError:
-                        pass
+                collect(r)
                 r.conn.close()
                 del running[i]
-                ov = job_overrides[i]
-                if r.timed_out:
-                    failed += 1
-                    reason = f"timed out after {timeout} s"
-                    finish(
-                        i,
-                        _failed_return(cfgs[i], ov, JobFailure(reason)),
-                        "timeout",
-                        reason,
-                        r.started,
-                    )
-                elif r.data is None:
-                    failed += 1
-                    code = r.proc.exitcode
-                    if code is not None and code < 0:
-                        reason = f"killed by {_signal_name(code)}"
-                        if code == -signal.SIGKILL:
-                            reason += " (out-of-memory killer or an external kill)"
-                    else:
-                        reason = f"exited with code {code} without a result"
-                    finish(
-                        i,
-                        _failed_return(cfgs[i], ov, JobFailure(reason)),
-                        "failed",
-                        reason,
-                        r.started,
-                    )
-                else:
-                    obj = cloudpickle.loads(r.data)
-                    if isinstance(obj, JobFailure):
-                        failed += 1
-                        finish(
-                            i,
-                            _failed_return(cfgs[i], ov, obj),
-                            "failed",
-                            str(obj).splitlines()[0],
-                            r.started,
-                        )
-                    elif obj.status == JobStatus.COMPLETED:
-                        finish(i, obj, "completed", None, r.started)
-                    else:
-                        failed += 1
-                        exc = obj._return_value
-                        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-                        finish(
-                            i,
-                            obj,
-                            status,
-                            f"{type(exc).__name__}: {exc}".splitlines()[0],
-                            r.started,
-                        )
+                reap(r)
             reserved = sum(r.slot.memory_gb for r in running.values())
             progress.update(n - len(pending) - len(running), len(running), failed, reserved, temp)
+    except KeyboardInterrupt:
+        log.warning(
+            "[jetson] interrupted: stopping %d running job(s), starting no more", len(running)
+        )
+        stop_all()
+        for i in pending:
+            records[i].status = "pending"
+        flush_files()
+        progress.close()
+        launcher.interrupted_results = results
+        raise
     finally:
-        for r in running.values():
-            r.proc.terminate()
-        for r in running.values():
-            r.proc.join(5)
-            if r.proc.is_alive():
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+        if running:  # an unexpected error: leave no job behind
+            for r in running.values():
                 r.proc.kill()
+                r.proc.join()
         progress.update(n - len(pending) - len(running), 0, failed, 0.0, temp, force=True)
         progress.close()
 

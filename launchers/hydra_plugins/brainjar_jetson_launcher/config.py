@@ -35,6 +35,8 @@ class JetsonLauncherConf:
     thermal_poll_s: float = 2.0
     # kill a job that runs longer than this (seconds); null = no limit
     timeout_s: float | None = None
+    # seconds an interrupted sweep gives its running jobs to record themselves before killing them
+    stop_grace_s: float = 10.0
     # how a job's process starts: forkserver (fast, preloaded) or spawn
     start_method: str = "forkserver"
     # progress display: auto (a live bar on a terminal, log lines otherwise), rich, plain or none

@@ -1,17 +1,28 @@
-"""Work of the ``brainjar`` sweeper, kept out of the module Hydra's plugin scan imports."""
+"""Work of the ``brainjar`` sweeper, kept out of the module Hydra's plugin scan imports.
+
+A sweep here: expand the grid exactly as Hydra's basic sweeper does; compose and validate
+every job before the first starts; on a dry run, print the plan and stop; on resume, skip
+jobs whose result says completed with the same config; launch the rest (a failed job never
+stops the others); re-run failed jobs up to ``max_retries``; print a summary; fail the
+command only if jobs failed and failures are not allowed.
+"""
 
 from __future__ import annotations
 
 import importlib
 import logging
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
 
 log = logging.getLogger(__name__)
 
@@ -26,25 +37,27 @@ class SweepValidationError(HydraException):
         super().__init__(f"job #{job_num} ({' '.join(overrides)}): {error}")
 
 
-def _load_validator(path: str | None) -> Callable[[DictConfig], Any] | None:
+def _load(path: str | None) -> Callable[..., Any] | None:
     if not path:
         return None
     module, _, name = path.rpartition(".")
-    fn = getattr(importlib.import_module(module), name)
-    return fn
+    return getattr(importlib.import_module(module), name)
 
 
 def grid(sweeper: Any, arguments: list[str]) -> list[list[list[str]]]:
     """The sweep's batches of per-job overrides, exactly as Hydra's basic sweeper orders them."""
-    params_conf = [f"{k}={v}" for k, v in (sweeper.params or {}).items()]
-    params_conf.extend(arguments)
     parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
-    overrides = parser.parse_overrides(params_conf)
+    overrides = parser.parse_overrides(_definition(sweeper, arguments))
     return sweeper.split_arguments(overrides, sweeper.max_batch_size)
 
 
-def validate_all(sweeper: Any, batches: list[list[list[str]]]) -> None:
-    """Compose and validate every job of every batch; raise on the first bad one.
+def _definition(sweeper: Any, arguments: list[str]) -> list[str]:
+    params_conf = [f"{k}={v}" for k, v in (sweeper.params or {}).items()]
+    return params_conf + list(arguments)
+
+
+def compose_all(sweeper: Any, jobs: list[list[str]], keep: bool) -> list[DictConfig]:
+    """Compose and validate every job; raise on the first bad one. Keep the configs if asked.
 
     Composition goes through :class:`brainjar_sweep.sweep.compose.JobComposer`, which
     composes once per group-choice set and applies each job's value overrides with
@@ -53,37 +66,218 @@ def validate_all(sweeper: Any, batches: list[list[list[str]]]) -> None:
     """
     from brainjar_sweep.sweep.compose import JobComposer
 
-    validator = _load_validator(sweeper.validator)
+    validator = _load(sweeper.validator)
     composer = JobComposer(sweeper.hydra_context.config_loader, sweeper.config)
     tic = time.perf_counter()
-    num = 0
-    for batch in batches:
-        for overrides in batch:
-            try:
-                cfg = composer.compose(overrides)
-                if validator is not None:
-                    validator(cfg)
-            except Exception as e:  # composition or validation: report with the job
-                raise SweepValidationError(num, overrides, e) from e
-            num += 1
-    log.debug("validated %d jobs in %.2f s", num, time.perf_counter() - tic)
+    kept = []
+    for num, overrides in enumerate(jobs):
+        try:
+            cfg = composer.compose(overrides)
+            if validator is not None:
+                validator(cfg)
+        except Exception as e:  # composition or validation: report with the job
+            raise SweepValidationError(num, overrides, e) from e
+        if keep:
+            with open_dict(cfg):
+                cfg.hydra.job.num = num
+                cfg.hydra.job.id = f"{cfg.hydra.job.name}_{num}"
+            kept.append(cfg)
+    log.debug("validated %d jobs in %.2f s", len(jobs), time.perf_counter() - tic)
+    return kept
+
+
+def _elided(jobs: list[list[str]], head: int = 8, tail: int = 4) -> list[str]:
+    lines = [f"  #{i}: {' '.join(ov)}" for i, ov in enumerate(jobs)]
+    if len(lines) <= head + tail + 1:
+        return lines
+    return lines[:head] + [f"  ... {len(lines) - head - tail} more ..."] + lines[-tail:]
+
+
+def dry_run(sweeper: Any, jobs: list[list[str]], cfgs: list[DictConfig]) -> None:
+    """Print what the sweep would do: grid, device, capacity, memory per job, duration."""
+    from brainjar_sweep.device import detect, memory_budget_gb, parallel_capacity
+    from brainjar_sweep.sweep.lifecycle import format_duration
+    from brainjar_sweep.sweep.resources import job_needs
+
+    launcher = OmegaConf.select(sweeper.config, "hydra.launcher") or {}
+    info = detect(str(launcher.get("device_root", "/")) if "device_root" in launcher else "/")
+    total = info.total_ram_gb or 0.0
+    budget = launcher.get("memory_budget_gb") or memory_budget_gb(
+        total, launcher.get("reserve_fraction", 0.3)
+    )
+    cores = launcher.get("cpu_slots") or info.cpu_cores or 1
+    needs = [job_needs(c) for c in cfgs]
+    mems = [
+        m if m is not None else float(launcher.get("default_job_memory_gb", 1.0)) for m, _ in needs
+    ]
+    caps = [
+        parallel_capacity(
+            budget_gb=budget,
+            job_mem_gb=m,
+            cpu_cores=cores,
+            threads_per_job=t,
+            hard_cap=launcher.get("max_parallel"),
+        )
+        for m, (_, t) in zip(mems, needs, strict=True)
+    ]
+    estimate = _load(sweeper.estimate)
+    secs = [estimate(c) for c in cfgs] if estimate else []
+    out = [
+        f"Dry run: {len(jobs)} jobs (nothing runs, nothing is written)",
+        *_elided(jobs),
+        f"Device: {info.model or info.kind} ({info.kind}), {total:.1f} GB RAM, {info.cpu_cores} cores"
+        + (
+            f", hottest zone {info.max_temperature_c:.0f} C"
+            if info.max_temperature_c is not None
+            else ""
+        ),
+        f"Launcher: {str(launcher.get('_target_', '?')).rsplit('.', 1)[-1]}, memory budget {budget:.1f} GB, {cores} CPU slots",
+        f"Per job: {min(mems):.1f}-{max(mems):.1f} GB declared, {min(caps)}-{max(caps)} job(s) at once",
+        f"Output: {sweeper.config.hydra.sweep.dir}",
+    ]
+    if secs:
+        at_once = max(1, min(caps))
+        out.append(
+            f"Estimated duration: {format_duration(sum(secs) / at_once)} "
+            f"({format_duration(sum(secs))} of jobs, {at_once} at a time; refined by past runs in the DB)"
+        )
+    print("\n".join(out))
+
+
+def _check_definition(sweeper: Any, arguments: list[str], sweep_dir: Path) -> None:
+    saved_path = sweep_dir / "multirun.yaml"
+    if not saved_path.is_file():
+        return
+    saved = OmegaConf.load(saved_path)
+    before = {str(o).partition("=")[0]: str(o) for o in saved.hydra.overrides.task}
+    before.update(
+        {k: f"{k}={v}" for k, v in (OmegaConf.select(saved, "hydra.sweeper.params") or {}).items()}
+    )
+    now = {o.partition("=")[0]: o for o in _definition(sweeper, arguments)}
+    now = {k: v for k, v in now.items() if not k.startswith("hydra.")}
+    before = {k: v for k, v in before.items() if not k.startswith("hydra.")}
+    if before == now:
+        return
+    diffs = []
+    for key in sorted(set(before) | set(now)):
+        if before.get(key) != now.get(key):
+            diffs.append(f"{before.get(key, '(none)')} -> {now.get(key, '(none)')}")
+    raise SweepDefinitionChanged(
+        f"cannot resume {sweep_dir}: the sweep definition differs from its multirun.yaml: "
+        + "; ".join(diffs)
+    )
+
+
+def _groups(nums: list[int], size: int | None) -> list[list[int]]:
+    """Consecutive job numbers in batches of at most ``size``."""
+    out: list[list[int]] = []
+    for n in nums:
+        if out and out[-1][-1] == n - 1 and (size is None or len(out[-1]) < size):
+            out[-1].append(n)
+        else:
+            out.append([n])
+    return out
+
+
+def _status(ret: JobReturn) -> tuple[str, str | None]:
+    from brainjar_sweep.sweep.lifecycle import JobInterrupted, JobTimeout, describe
+
+    if ret.status == JobStatus.COMPLETED:
+        return "completed", None
+    exc = ret._return_value
+    if isinstance(exc, JobTimeout):
+        return "timeout", describe(exc)
+    if isinstance(exc, (JobInterrupted, KeyboardInterrupt)):
+        return "interrupted", describe(exc)
+    return "failed", describe(exc)
+
+
+def _summary(
+    rows: dict[int, tuple[str, str | None]], jobs: list[list[str]], skipped: dict[int, Path]
+) -> str:
+    counts: dict[str, int] = {}
+    for status, _ in rows.values():
+        counts[status] = counts.get(status, 0) + 1
+    head = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    extra = f" ({len(skipped)} completed earlier, skipped)" if skipped else ""
+    lines = [f"Sweep summary: {len(rows)} jobs: {head}{extra}"]
+    for num in sorted(rows):
+        status, reason = rows[num]
+        if status != "completed":
+            lines.append(f"  #{num} {status}: {reason} ({' '.join(jobs[num])})")
+    return "\n".join(lines)
+
+
+def _print_summary(text: str) -> None:
+    try:
+        from rich.console import Console
+
+        Console(stderr=False, highlight=False).print(text, markup=False)
+    except Exception:  # rich is a dependency; plain print is the fallback
+        print(text)
 
 
 def sweep(sweeper: Any, arguments: list[str]) -> Any:
-    """Validate the whole grid, save ``multirun.yaml``, then launch batch by batch."""
+    """Run the sweep (see the module docstring)."""
     batches = grid(sweeper, arguments)
-    validate_all(sweeper, batches)
-    sweeper.overrides = batches
-    sweep_dir = Path(sweeper.config.hydra.sweep.dir)
+    jobs = [ov for batch in batches for ov in batch]
+    need_cfgs = sweeper.dry_run or sweeper.resume
+    cfgs = compose_all(sweeper, jobs, keep=need_cfgs)
+    if sweeper.dry_run:
+        dry_run(sweeper, jobs, cfgs)
+        return []
+
+    sweep_dir = Path(str(sweeper.config.hydra.sweep.dir))
+    skipped: dict[int, Path] = {}
+    if sweeper.resume:
+        _check_definition(sweeper, arguments, sweep_dir)
+        state = _load(sweeper.job_state)
+        for num, cfg in enumerate(cfgs):
+            job_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
+            if state is not None and state(cfg, job_dir) == "completed":
+                skipped[num] = job_dir
+        log.info("resuming %s: %d of %d jobs completed earlier", sweep_dir, len(skipped), len(jobs))
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(sweeper.config, sweep_dir / "multirun.yaml")
-    returns = []
-    initial_job_idx = 0
-    while not sweeper.is_done():
-        batch = sweeper.get_job_batch()
-        results = sweeper.launcher.launch(batch, initial_job_idx=initial_job_idx)
-        for r in results:
-            _ = r.return_value  # re-raises a failed job's exception, as Hydra's basic sweeper does
-        initial_job_idx += len(batch)
-        returns.append(results)
-    return returns
+    if not (sweeper.resume and (sweep_dir / "multirun.yaml").is_file()):
+        OmegaConf.save(sweeper.config, sweep_dir / "multirun.yaml")
+
+    launcher = sweeper.launcher
+    launcher.sweep_plan = dict(enumerate(jobs))  # lets a launcher list every job in its files
+    launcher.sweep_resume = sweeper.resume
+    launcher.sweep_skipped = skipped
+    results: dict[int, JobReturn] = {}
+    rows: dict[int, tuple[str, str | None]] = {n: ("completed", None) for n in skipped}
+    todo = [n for n in range(len(jobs)) if n not in skipped]
+    try:
+        for attempt in range(sweeper.max_retries + 1):
+            if attempt:
+                log.warning(
+                    "retry %d of %d for %d failed job(s)", attempt, sweeper.max_retries, len(todo)
+                )
+            for group in _groups(todo, sweeper.max_batch_size):
+                returns = launcher.launch([jobs[n] for n in group], initial_job_idx=group[0])
+                for n, ret in zip(group, returns, strict=True):
+                    results[n] = ret
+                    rows[n] = _status(ret)
+            todo = [n for n in todo if rows[n][0] in ("failed", "timeout")]
+            if not todo:
+                break
+    except KeyboardInterrupt:
+        for n in range(len(jobs)):
+            rows.setdefault(n, ("interrupted", "the sweep was interrupted before it finished"))
+        _print_summary(_summary(rows, jobs, skipped))
+        print(
+            f"Resume with: brainjar-sweep resume {sweep_dir}\n"
+            f"   (or the same command with hydra.sweep.dir={sweep_dir} hydra.sweeper.resume=true)",
+            file=sys.stderr,
+        )
+        raise
+    _print_summary(_summary(rows, jobs, skipped))
+    bad = {n: r for n, r in rows.items() if r[0] != "completed"}
+    if bad and not sweeper.allow_failures:
+        first = ", ".join(f"#{n} {s}" for n, (s, _) in sorted(bad.items())[:5])
+        raise SweepFailed(
+            f"{len(bad)} of {len(jobs)} jobs did not complete ({first}{', ...' if len(bad) > 5 else ''}); "
+            f"re-run them with: brainjar-sweep resume {sweep_dir}"
+        )
+    return [[results[n] for n in sorted(results)]]

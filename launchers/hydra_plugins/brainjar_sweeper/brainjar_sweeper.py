@@ -16,9 +16,21 @@ class BrainjarSweeper(BasicSweeper):
         max_batch_size: int | None = None,
         params: dict[str, str] | None = None,
         validator: str | None = None,
+        dry_run: bool = False,
+        resume: bool = False,
+        max_retries: int = 0,
+        allow_failures: bool = False,
+        job_state: str | None = None,
+        estimate: str | None = None,
     ) -> None:
         super().__init__(max_batch_size=max_batch_size, params=params)
         self.validator = validator
+        self.dry_run = dry_run
+        self.resume = resume
+        self.max_retries = max_retries
+        self.allow_failures = allow_failures
+        self.job_state = job_state
+        self.estimate = estimate
 
     def sweep(self, arguments: list[str]) -> Any:
         from hydra_plugins.brainjar_sweeper import _core

@@ -16,6 +16,18 @@ class BrainjarSweeperConf:
     params: dict[str, str] | None = None
     # dotted path of a function(job_config) that raises on a bad job; every job is checked before the first starts (null = composition only)
     validator: str | None = "brainjar_sweep.config.validate_job"
+    # print the plan (grid, device, capacity, estimated duration) and run nothing, write nothing
+    dry_run: bool = False
+    # continue the sweep in hydra.sweep.dir: skip jobs already completed with the same config, run the rest
+    resume: bool = False
+    # re-run a failed job (not a completed one) up to this many times
+    max_retries: int = 0
+    # exit with 0 even when jobs failed (the summary still lists them)
+    allow_failures: bool = False
+    # dotted path of a function(job_config, job_dir) -> status; "completed" jobs are skipped on resume
+    job_state: str | None = "brainjar_sweep.sweep.lifecycle.job_state"
+    # dotted path of a function(job_config) -> seconds, for the dry run's estimate (null = none)
+    estimate: str | None = "brainjar_sweep.sweep.lifecycle.estimate_seconds"
 
 
 ConfigStore.instance().store(

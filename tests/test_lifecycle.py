@@ -1,0 +1,382 @@
+"""Sweep lifecycle: presets, dry run, failure policy, retries, resume after any interruption."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import yaml
+
+from brainjar_sweep.config import compose, conf_dir, resolve_experiment
+from brainjar_sweep.jar.runner import Jar
+
+LONG_JOB = ["max_cycles=100000000", "resources=desktop", "self_report=none"]
+
+
+def cli(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "brainjar_sweep", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def sweep_cli(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "brainjar_sweep.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def db(cwd: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(cwd / "logs" / "experiments.db") as con:
+        return con.execute(sql).fetchall()
+
+
+def results(sweep: Path) -> dict[int, dict]:
+    out = {}
+    for p in sweep.glob("*/result.json"):
+        out[int(p.parent.name)] = json.loads(p.read_text())
+    return out
+
+
+def survivors(family: list[int], limit: float = 15.0) -> list[int]:
+    """Processes of ``family`` still alive after up to ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while True:
+        alive = [
+            p
+            for p in family
+            if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+        ]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
+
+
+def files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+# --- presets -------------------------------------------------------------------------------
+
+PRESETS = {
+    "memory_corruption": 33,
+    "ram_limits": 12,
+    "self_report_frequency": 18,
+    "intervention_rate": 18,
+    "full_factorial": 36,
+}
+
+
+def _grid(preset: str) -> dict[str, list[str]]:
+    doc = yaml.safe_load((conf_dir() / "sweep" / f"{preset}.yaml").read_text())
+    return {k: str(v).split(",") for k, v in doc["hydra"]["sweeper"]["params"].items()}
+
+
+@pytest.mark.parametrize(("preset", "size"), PRESETS.items())
+def test_preset_grid_sizes_and_metadata(preset: str, size: int) -> None:
+    grid = _grid(preset)
+    assert len(list(itertools.product(*grid.values()))) == size
+    doc = yaml.safe_load((conf_dir() / "sweep" / f"{preset}.yaml").read_text())
+    assert doc["sweep_id"] and doc["description"] and doc["research_question"]
+    assert doc["hydra"]["launcher"]["timeout_s"] > 0
+
+
+OUTCOME = {
+    "corruption_rate": "memory_accuracy_mean",
+    "max_cycles": "total_cycles",
+    "resources.ram_limit_gb": "total_crashes",
+    "self_report.every_n_cycles": "total_self_reports",
+    "interventions.0.trigger_params.n": "total_interventions",
+}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_each_swept_parameter_of_a_preset_moves_an_outcome(preset: str) -> None:
+    grid = _grid(preset)
+    for key, values in grid.items():
+        metric = OUTCOME[key]
+        seen = set()
+        for value in (values[0], values[-1]):
+            exp = resolve_experiment(
+                compose(
+                    [
+                        f"+sweep={preset}",
+                        f"{key}={value}",
+                        "max_cycles=30" if key != "max_cycles" else "seed=0",
+                    ]
+                )
+            )
+            runs = [
+                Jar(dict(exp, seed=s), experiment_id="e").run().metrics[metric] for s in range(3)
+            ]
+            seen.add(round(sum(runs) / len(runs), 3))
+        assert len(seen) == 2, f"{preset}: {key} does not move {metric}"
+
+
+def test_dry_run_of_full_factorial_lists_36_jobs_and_writes_nothing(tmp_path: Path) -> None:
+    proc = cli(tmp_path, "-m", "+sweep=full_factorial", "hydra.sweeper.dry_run=true")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Dry run: 36 jobs" in out
+    assert "#0: corruption_rate=0.0 resources.ram_limit_gb=2 self_report.every_n_cycles=2" in out
+    assert "#35: corruption_rate=1.0 resources.ram_limit_gb=8 self_report.every_n_cycles=10" in out
+    assert (
+        "more ..." in out
+        and "Estimated duration" in out
+        and "Device:" in out
+        and "GB declared" in out
+    )
+    assert files(tmp_path) == []
+
+
+# --- failure policy and retries ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_failing_job_does_not_stop_the_others_and_the_sweep_exits_non_zero(
+    tmp_path: Path,
+) -> None:
+    proc = cli(
+        tmp_path,
+        "-m",
+        "max_duration_seconds=0.2,30",
+        "seed=0,1",
+        *LONG_JOB,
+        "hydra.launcher.timeout_s=2",
+        "hydra.sweeper.max_retries=1",
+        f"hydra.sweep.dir={tmp_path / 'sw'}",
+    )
+    assert proc.returncode == 1
+    assert "Sweep summary: 4 jobs: 2 completed, 2 timeout" in proc.stdout
+    assert "#2 timeout: timed out after 2" in proc.stdout
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: 2 of 4 jobs did not complete")
+    res = results(tmp_path / "sw")
+    assert res[0]["status"] == res[1]["status"] == "completed"
+    # the timed-out jobs ran twice (one retry), as numbered attempts of one experiment each
+    rows = db(tmp_path, "select job_num, attempts, status from experiments order by job_num")
+    assert rows == [
+        (0, 1, "completed"),
+        (1, 1, "completed"),
+        (2, 2, "interrupted"),
+        (3, 2, "interrupted"),
+    ]
+    table = json.loads((tmp_path / "sw" / "sweep_results.json").read_text())
+    assert [r["job_num"] for r in table["results"]] == [0, 1, 2, 3]
+
+
+@pytest.mark.slow
+def test_allow_failures_exits_zero(tmp_path: Path) -> None:
+    proc = cli(
+        tmp_path,
+        "-m",
+        "max_duration_seconds=0.2,30",
+        *LONG_JOB,
+        "hydra.launcher.timeout_s=1.5",
+        "hydra.sweeper.allow_failures=true",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "1 completed, 1 timeout" in proc.stdout
+
+
+# --- resume -------------------------------------------------------------------------------------
+
+
+def _start(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "brainjar_sweep",
+            "-m",
+            "seed=range(0,12)",
+            "max_duration_seconds=1",
+            *LONG_JOB,
+            f"hydra.sweep.dir={tmp_path / 'sw'}",
+            "hydra.launcher.progress=plain",
+            *extra,
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_for_results(sweep: Path, n: int, limit: float = 120) -> None:
+    deadline = time.monotonic() + limit
+    while len([r for r in results(sweep).values() if r["status"] == "completed"]) < n:
+        assert time.monotonic() < deadline, "the sweep did not progress"
+        time.sleep(0.1)
+
+
+def _check_exactly_once(tmp_path: Path) -> None:
+    res = results(tmp_path / "sw")
+    assert sorted(res) == list(range(12))
+    assert all(r["status"] == "completed" for r in res.values())
+    per_job = db(
+        tmp_path,
+        "select e.job_num, sum(a.status = 'completed') from experiments e "
+        "join attempts a using (experiment_id) group by e.job_num order by e.job_num",
+    )
+    assert per_job == [(i, 1) for i in range(12)]
+    table = json.loads((tmp_path / "sw" / "sweep_results.json").read_text())
+    assert sorted(r["job_num"] for r in table["results"]) == list(range(12))
+    assert len(json.loads((tmp_path / "sw" / "completed_experiments.json").read_text())) == 12
+
+
+@pytest.mark.slow
+def test_sigkill_midway_then_resume_runs_every_job_exactly_once(tmp_path: Path) -> None:
+    proc = _start(tmp_path)
+    _wait_for_results(tmp_path / "sw", 4)
+    family = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    proc.kill()
+    proc.wait(30)
+    assert survivors(family) == []  # no job survives its sweep
+    before = {
+        n: (p.stat().st_mtime_ns, p.read_text())
+        for n, p in (
+            (n, tmp_path / "sw" / str(n) / "result.json")
+            for n, r in results(tmp_path / "sw").items()
+            if r["status"] == "completed"
+        )
+    }
+    assert 4 <= len(before) < 12
+    done = sweep_cli(tmp_path, "resume", str(tmp_path / "sw"))
+    assert done.returncode == 0, done.stderr
+    assert f"({len(before)} completed earlier, skipped)" in done.stdout
+    for n, (mtime, text) in before.items():
+        p = tmp_path / "sw" / str(n) / "result.json"
+        assert p.stat().st_mtime_ns == mtime and p.read_text() == text  # not re-run
+    _check_exactly_once(tmp_path)
+    # attempts left running by the dead sweep were marked interrupted
+    assert db(tmp_path, "select count(*) from attempts where status = 'running'") == [(0,)]
+
+
+@pytest.mark.slow
+def test_sigterm_stops_everything_marks_interrupted_and_resume_finishes(tmp_path: Path) -> None:
+    proc = _start(tmp_path)
+    _wait_for_results(tmp_path / "sw", 3)
+    family = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "brainjar-sweep resume" in out
+    assert survivors(family) == []
+    statuses = {n: r["status"] for n, r in results(tmp_path / "sw").items()}
+    assert "interrupted" in statuses.values()
+    interrupted = [n for n, s in statuses.items() if s == "interrupted"]
+    rows = db(
+        tmp_path,
+        f"select status from experiments where job_num in ({','.join(map(str, interrupted))})",
+    )
+    assert {r[0] for r in rows} == {"interrupted"}
+    table = json.loads((tmp_path / "sw" / "sweep_results.json").read_text())
+    assert {r["status"] for r in table["results"]} >= {"completed", "interrupted"}
+    # the same through plain Hydra overrides
+    again = cli(
+        tmp_path,
+        "-m",
+        "seed=range(0,12)",
+        "max_duration_seconds=1",
+        *LONG_JOB,
+        f"hydra.sweep.dir={tmp_path / 'sw'}",
+        "hydra.launcher.progress=plain",
+        "hydra.sweeper.resume=true",
+    )
+    assert again.returncode == 0, again.stderr
+    _check_exactly_once(tmp_path)
+
+
+def test_a_changed_sweep_definition_is_refused(tmp_path: Path) -> None:
+    first = cli(tmp_path, "-m", "seed=0,1", "max_cycles=3", f"hydra.sweep.dir={tmp_path / 'sw'}")
+    assert first.returncode == 0, first.stderr
+    proc = cli(
+        tmp_path,
+        "-m",
+        "seed=0,1,2",
+        "max_cycles=3",
+        f"hydra.sweep.dir={tmp_path / 'sw'}",
+        "hydra.sweeper.resume=true",
+    )
+    assert proc.returncode == 2
+    assert (
+        "the sweep definition differs from its multirun.yaml: seed=0,1 -> seed=0,1,2" in proc.stderr
+    )
+    again = sweep_cli(tmp_path, "resume", str(tmp_path / "sw"))
+    assert again.returncode == 0 and "2 completed earlier, skipped" in again.stdout
+
+
+def test_resume_of_a_missing_dir_is_one_line(tmp_path: Path) -> None:
+    proc = sweep_cli(tmp_path, "resume", str(tmp_path / "nope"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "multirun.yaml" in proc.stderr
+
+
+# --- migration ------------------------------------------------------------------------------------
+
+ORIGINAL_SWEEP = """\
+sweep_id: memory_corruption_comprehensive_001
+base_config: experiments/examples/unstable_memory_moderate.json
+description: Systematic memory corruption sweep
+sweep:
+  interventions.0.parameters.corruption_rate: [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+  max_cycles: [15, 20, 25]
+parallel: 3
+jetson_optimized: true
+timeout: 1800
+db_path: logs/experiments.db
+output_dir: logs/sweeps
+resume: false
+max_retries: 2
+tags: [memory_corruption, systematic_sweep]
+"""
+
+
+def test_convert_an_original_sweep_file(tmp_path: Path) -> None:
+    from test_config import ORIGINAL
+
+    (tmp_path / "experiments" / "examples").mkdir(parents=True)
+    (tmp_path / "experiments" / "examples" / "unstable_memory_moderate.json").write_text(
+        json.dumps(ORIGINAL)
+    )
+    (tmp_path / "sweeps").mkdir()
+    (tmp_path / "sweeps" / "memory_corruption_sweep.yaml").write_text(ORIGINAL_SWEEP)
+    proc = sweep_cli(tmp_path, "convert", "sweeps/memory_corruption_sweep.yaml", "-o", "converted")
+    assert proc.returncode == 0, proc.stderr
+    target = tmp_path / "converted" / "sweep" / "memory_corruption_comprehensive_001.yaml"
+    doc = yaml.safe_load(target.read_text())
+    assert doc["hydra"]["sweeper"]["params"][
+        "interventions.0.parameters.corruption_rate"
+    ].startswith("0.0,0.1")
+    assert doc["hydra"]["sweeper"]["max_retries"] == 2
+    assert doc["hydra"]["launcher"] == {"timeout_s": 1800.0, "max_parallel": 3}
+    dry = cli(
+        tmp_path,
+        "-m",
+        f"hydra.searchpath=[file://{tmp_path / 'converted'}]",
+        "+sweep=memory_corruption_comprehensive_001",
+        "hydra.sweeper.dry_run=true",
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert "Dry run: 33 jobs" in dry.stdout
+    assert (
+        "interventions.0.parameters.corruption_rate=0.5 max_cycles=20" in dry.stdout
+        or "more ..." in dry.stdout
+    )
+    bad = sweep_cli(tmp_path, "convert", "sweeps/missing.yaml")
+    assert bad.returncode == 2 and "sweep_file=" in bad.stderr
