@@ -28,7 +28,7 @@ def files(root: Path) -> list[Path]:
 
 
 def db_rows(cwd: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(cwd / "logs" / "experiments.db") as con:
+    with sqlite3.connect(cwd / "logs" / "experiments.db", timeout=30) as con:
         return con.execute(sql).fetchall()
 
 

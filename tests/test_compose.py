@@ -11,6 +11,9 @@ from omegaconf import OmegaConf
 from brainjar_sweep.config import conf_dir
 from brainjar_sweep.sweep.compose import JobComposer
 
+# Hydra's own fixture: put its global state back after each test
+pytestmark = pytest.mark.usefixtures("hydra_restore_singletons")
+
 JOBS = [
     ["corruption_rate=0.5", "max_cycles=10"],
     ["mode=split_brain", "mode.claim_strength_b=0.6", "seed=3"],

@@ -42,7 +42,7 @@ def sweep_cli(cwd: Path, *args: str, timeout: float = 300) -> subprocess.Complet
 
 
 def db(cwd: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(cwd / "logs" / "experiments.db") as con:
+    with sqlite3.connect(cwd / "logs" / "experiments.db", timeout=30) as con:
         return con.execute(sql).fetchall()
 
 
@@ -271,6 +271,11 @@ def test_sigkill_midway_then_resume_runs_every_job_exactly_once(tmp_path: Path) 
 def test_sigterm_stops_everything_marks_interrupted_and_resume_finishes(tmp_path: Path) -> None:
     proc = _start(tmp_path)
     _wait_for_results(tmp_path / "sw", 3)
+    # stop it while an experiment is running
+    deadline = time.monotonic() + 60
+    while not db(tmp_path, "select 1 from experiments where status = 'running'"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     family = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=60)

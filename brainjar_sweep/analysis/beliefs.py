@@ -38,8 +38,11 @@ __all__ = [
     "top_responses",
 ]
 
-DEFAULT_KEYWORDS: tuple[str, ...] = ("trust", "same", "watch", "die")
-"""Keywords the report follows: memory/reality trust, continuity, surveillance, mortality."""
+DEFAULT_KEYWORDS: tuple[str, ...] = ("same", "trust", "consistent", "die")
+"""Keywords the report follows: continuity, trust, coherence of memories, mortality.
+
+Surveillance belief is a yes/no question and is measured by its parsed answer
+(``sr_surveillance_belief``) rather than by a keyword."""
 
 _JOB_KEY = ["experiment_id", "attempt"]
 

@@ -2,18 +2,20 @@
 
 A path may be a sweep dir (``multirun/<date>/<time>``), a dir holding several sweeps
 (``multirun/<date>``, ``multirun``), a single job dir, or a file inside a sweep dir.
-When a sweep has the launcher's sweep files (``sweep_table.csv`` and
-``sweep_results.json``) they are read in one go, and the job dirs are only checked
-with ``stat``: a job whose ``result.json`` changed after the table was written, or
-that the table does not know, is read from its own files. Sweeps without sweep files
-are read job dir by job dir. Broken or foreign job dirs (missing ``.hydra/``,
-truncated ``result.json``, interrupted jobs, files that are not jobs) give warnings
-and are skipped; nothing here raises on them.
 
-The experiments DB (its URL recorded in ``result.json``, or given as ``db=``) is
-opened read-only and joined on ``(experiment_id, attempt)``: the per-cycle table, the
-crashes, the interventions and the self-reports of exactly the attempt each job
-reported, plus per-job self-report scores (``sr_<question_id>``).
+When a sweep has the launcher's sweep files, ``sweep_table.csv`` is read in one go
+(and ``multirun.yaml`` or ``sweep_results.json`` tell its parameter columns from its
+metric columns); the job dirs are only checked with ``stat``. A job whose dir or
+``result.json`` changed after the table was written, whose ``.hydra/`` is gone, that
+the table lists as unfinished, or that the table does not know is read from its own
+files. Sweeps without sweep files are read job dir by job dir. Broken or foreign job
+dirs (missing ``.hydra/``, truncated ``result.json``, interrupted jobs, entries that
+are not jobs) give warnings and are skipped; nothing here raises on them.
+
+The experiments DB (its URL recorded in ``result.json``/``multirun.yaml``, or given
+as ``db=``) is opened read-only and joined on ``(experiment_id, attempt)``: the
+self-reports of exactly the attempt each job reported (with per-job scores
+``sr_<question_id>``), and, when first used, the cycles, crashes and interventions.
 
 Example:
     >>> import tempfile
@@ -32,7 +34,7 @@ import os
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,7 +112,9 @@ _CSV_FIXED = (
     "memory_gb",
 )
 # result metrics that are bookkeeping rather than outcomes
-_NOT_METRICS = frozenset({"duration_seconds", "job_num", "seed", "attempt"})
+_NOT_METRICS = frozenset({"duration_seconds", "job_num", "seed", "attempt", "status"})
+# columns of a per-sweep frame before parameters, choices and metrics are typed
+_RAW_COLUMNS = (*ID_COLUMNS[:6], "seed_result", *ID_COLUMNS[7:], "_db_url")
 
 EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "cycles": (
@@ -151,13 +155,14 @@ EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """Columns read from each event table (besides ``experiment_id`` and ``attempt``)."""
 
+_LAZY_TABLES = ("cycles", "crashes", "interventions")
 _INT_RE = re.compile(r"[+-]?\d+")
 _FLOAT_RE = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)", re.I)
 _DB_CHUNK = 500
 
 
 class LoadError(Exception):
-    """A path cannot be analysed at all (missing, or no job in it), or a bad option.
+    """A path cannot be analysed at all (missing, or no job in it).
 
     Example:
         >>> str(LoadError("no such path: x"))
@@ -187,48 +192,142 @@ class SweepInfo:
     optimization: dict[str, Any] | None = None
 
 
-@dataclass
+def _empty_events(name: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=["experiment_id", "attempt", *EVENT_COLUMNS[name]])
+
+
 class SweepData:
     """Everything loaded: a row per job plus long tables, and what was skipped.
 
     ``jobs`` has one row per usable job (status completed, failed or timeout) with
     the :data:`ID_COLUMNS`, one column per parameter (override keys and config-group
-    choices), and one column per metric. ``cycles``, ``crashes``, ``interventions``
+    choices) and one column per metric. ``cycles``, ``crashes``, ``interventions``
     and ``self_reports`` are long tables keyed by ``sweep_id``/``job_num``/
-    ``experiment_id``/``attempt`` and carry the job's parameters.
+    ``experiment_id``/``attempt`` that carry the job's status and parameters; the
+    first three are read from the DB when first used.
 
     Example:
-        >>> d = SweepData(jobs=pd.DataFrame({"status": ["completed"], "x": [1]}), params=["x"])
-        >>> d.swept, d.completed.shape[0]
-        ([], 1)
+        >>> d = SweepData(pd.DataFrame({"status": ["completed"], "x": [1]}), params=["x"])
+        >>> d.swept, len(d.completed), d.cycles.empty
+        ([], 1, True)
     """
 
-    jobs: pd.DataFrame
-    params: list[str] = field(default_factory=list)
-    metrics: list[str] = field(default_factory=list)
-    cycles: pd.DataFrame = field(default_factory=pd.DataFrame)
-    crashes: pd.DataFrame = field(default_factory=pd.DataFrame)
-    interventions: pd.DataFrame = field(default_factory=pd.DataFrame)
-    self_reports: pd.DataFrame = field(default_factory=pd.DataFrame)
-    sweeps: list[SweepInfo] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    db_urls: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        jobs: pd.DataFrame,
+        *,
+        params: Sequence[str] = (),
+        metrics: Sequence[str] = (),
+        cycles: pd.DataFrame | None = None,
+        crashes: pd.DataFrame | None = None,
+        interventions: pd.DataFrame | None = None,
+        self_reports: pd.DataFrame | None = None,
+        sweeps: Sequence[SweepInfo] = (),
+        warnings: Sequence[str] = (),
+        skipped: Sequence[tuple[str, str]] = (),
+        db_urls: Sequence[str] = (),
+    ) -> None:
+        self.jobs = jobs
+        self.params: list[str] = list(params)
+        self.metrics: list[str] = list(metrics)
+        self.sweeps: list[SweepInfo] = list(sweeps)
+        self.warnings: list[str] = list(warnings)
+        self.skipped: list[tuple[str, str]] = list(skipped)
+        self.db_urls: list[str] = list(db_urls)
+        self._tables: dict[str, pd.DataFrame | None] = {
+            "cycles": cycles,
+            "crashes": crashes,
+            "interventions": interventions,
+            "self_reports": self_reports,
+        }
+        self._pending: dict[str, Callable[[], pd.DataFrame]] = {}
+        self.cache: dict[Any, Any] = {}
+        """Memo of derived values (groupings, keyword matches); cleared when ``jobs`` changes."""
+
+    def __repr__(self) -> str:
+        return (
+            f"SweepData({len(self.jobs)} jobs, params={self.params}, "
+            f"{len(self.metrics)} metrics, {len(self.sweeps)} sweeps)"
+        )
+
+    def _table(self, name: str) -> pd.DataFrame:
+        frame = self._tables.get(name)
+        if frame is None:
+            loader = self._pending.pop(name, None)
+            frame = loader() if loader is not None else _empty_events(name)
+            self._tables[name] = frame
+        return frame
+
+    @property
+    def cycles(self) -> pd.DataFrame:
+        """One row per cycle of each job's attempt (read from the DB when first used)."""
+        return self._table("cycles")
+
+    @cycles.setter
+    def cycles(self, frame: pd.DataFrame) -> None:
+        self._tables["cycles"] = frame
+
+    @property
+    def crashes(self) -> pd.DataFrame:
+        """One row per death of a mind (read from the DB when first used)."""
+        return self._table("crashes")
+
+    @crashes.setter
+    def crashes(self, frame: pd.DataFrame) -> None:
+        self._tables["crashes"] = frame
+
+    @property
+    def interventions(self) -> pd.DataFrame:
+        """One row per applied intervention (read from the DB when first used)."""
+        return self._table("interventions")
+
+    @interventions.setter
+    def interventions(self, frame: pd.DataFrame) -> None:
+        self._tables["interventions"] = frame
+
+    @property
+    def self_reports(self) -> pd.DataFrame:
+        """One row per self-report answer."""
+        return self._table("self_reports")
+
+    @self_reports.setter
+    def self_reports(self, frame: pd.DataFrame) -> None:
+        self._tables["self_reports"] = frame
+        self.cache.clear()
+
+    def _memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        stamp = (id(self.jobs), len(self.jobs), id(self._tables.get("self_reports")))
+        if self.cache.get("_stamp") != stamp:
+            self.cache.clear()
+            self.cache["_stamp"] = stamp
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     @property
     def completed(self) -> pd.DataFrame:
         """The rows of completed jobs (the ones statistics use)."""
-        return self.jobs[self.jobs["status"] == "completed"]
+
+        def compute() -> pd.DataFrame:
+            if "status" not in self.jobs:
+                return self.jobs
+            return self.jobs[self.jobs["status"] == "completed"]
+
+        return self._memo("completed", compute)
 
     @property
     def swept(self) -> list[str]:
         """Parameters with more than one value among completed jobs, replicate keys excluded."""
-        done = self.completed
-        return [
-            p
-            for p in self.params
-            if p not in REPLICATE_KEYS and p in done and done[p].nunique(dropna=False) > 1
-        ]
+
+        def compute() -> list[str]:
+            done = self.completed
+            return [
+                p
+                for p in self.params
+                if p not in REPLICATE_KEYS and p in done and done[p].nunique(dropna=False) > 1
+            ]
+
+        return list(self._memo("swept", compute))
 
     @property
     def replicate(self) -> str | None:
@@ -246,7 +345,8 @@ class SweepData:
         out: dict[str, Any] = {}
         for p in self.params:
             if p in done and p not in REPLICATE_KEYS and done[p].nunique(dropna=False) == 1:
-                out[p] = done[p].iloc[0]
+                v = done[p].iloc[0]
+                out[p] = v.item() if isinstance(v, np.generic) else v
         return out
 
 
@@ -257,14 +357,14 @@ def parse_value(text: Any) -> Any:
     """Turn an override value (text) into None, bool, int, float or str.
 
     Example:
-        >>> [parse_value(v) for v in ("0", "0.5", "1e3", "true", "null", "'a b'", "x")]
-        [0, 0.5, 1000.0, True, None, 'a b', 'x']
+        >>> [parse_value(v) for v in ("0", "0.5", "1e3", "true", "null", "'a b'", "none")]
+        [0, 0.5, 1000.0, True, None, 'a b', 'none']
     """
     if not isinstance(text, str):
         return text
     s = text.strip()
     low = s.lower()
-    if low in ("null", "none", "~", ""):
+    if low in ("null", "~", ""):
         return None
     if low in ("true", "false"):
         return low == "true"
@@ -565,7 +665,7 @@ def _read_job(job_dir: Path, with_config: bool = False) -> tuple[_Job | None, st
 @dataclass
 class _SweepRead:
     info: SweepInfo
-    jobs: list[_Job]
+    frame: pd.DataFrame
     base_config: dict[str, Any]
     skipped: list[tuple[str, str]]
     warnings: list[str]
@@ -613,68 +713,100 @@ def _grid_size(task_overrides: list[str]) -> int | None:
     return total
 
 
+_HEAD_RE = re.compile(r'"(sweep_id|total_experiments)"\s*:\s*("(?:[^"\\]|\\.)*"|\d+)')
+
+
+def _results_head(path: Path) -> dict[str, Any]:
+    """``sweep_id`` and ``total_experiments`` from the start of sweep_results.json."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            head = f.read(2048)
+    except (OSError, UnicodeDecodeError):
+        return {}
+    out: dict[str, Any] = {}
+    for key, raw in _HEAD_RE.findall(head):
+        try:
+            out.setdefault(key, json.loads(raw))
+        except ValueError:
+            continue
+    return out
+
+
 def _read_sweep(sweep_dir: Path, with_config: bool) -> _SweepRead:
     task, task_overrides, base_choices, db_from_cfg = _base_config(sweep_dir)
     warnings: list[str] = []
     skipped: list[tuple[str, str]] = []
     table = sweep_dir / "sweep_table.csv"
     results_path = sweep_dir / "sweep_results.json"
+    head = _results_head(results_path) if results_path.is_file() else {}
     results: dict[str, Any] | None = None
-    if results_path.is_file():
-        try:
-            loaded = _read_json(results_path)
-            results = loaded if isinstance(loaded, dict) else None
-            if results is None:
-                warnings.append(f"{results_path}: not a sweep results object; ignored")
-        except (OSError, ValueError, UnicodeDecodeError):
-            warnings.append(f"{results_path}: truncated or corrupt; ignored")
-    jobs: list[_Job] | None = None
+
+    def full_results() -> dict[str, Any] | None:
+        nonlocal results
+        if results is None and results_path.is_file():
+            try:
+                loaded = _read_json(results_path)
+            except (OSError, ValueError, UnicodeDecodeError):
+                warnings.append(f"{results_path}: truncated or corrupt; ignored")
+                loaded = None
+            results = loaded if isinstance(loaded, dict) else {}
+        return results or None
+
+    sweep_id = str(head.get("sweep_id") or "_".join(sweep_dir.parts[-2:]))
+    param_keys: list[str] = []
+    for ov in task_overrides:
+        kv = _split_override(ov)
+        if kv is not None and kv[0] not in param_keys:
+            param_keys.append(kv[0])
+    if table.is_file() and not param_keys and full_results():
+        for entry in (full_results() or {}).get("results") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("parameters"), dict):
+                param_keys += [str(k) for k in entry["parameters"] if str(k) not in param_keys]
+    frame: pd.DataFrame | None = None
+    jobs: list[_Job] = []
     source = "job dirs"
-    if table.is_file() and (results is not None or task_overrides):
+    found = 0
+    if table.is_file() and param_keys:
         try:
-            jobs, found, more = _jobs_from_table(
-                sweep_dir, table, results, task_overrides, with_config, skipped, warnings
+            frame, jobs, found = _table_frame(
+                sweep_dir, table, param_keys, sweep_id, base_choices, with_config, skipped
             )
             source = "sweep files"
         except (OSError, ValueError, pd.errors.ParserError, KeyError) as exc:
             warnings.append(f"{table}: unreadable ({type(exc).__name__}); reading job dirs")
-            jobs = None
-    if jobs is None:
-        jobs, found = _jobs_from_dirs(sweep_dir, with_config, skipped, warnings)
-        if not found and results is not None and results.get("results"):
-            jobs = _jobs_from_results(results)
+            frame, jobs, skipped[:] = None, [], []
+    elif table.is_file():
+        warnings.append(f"{table}: cannot tell parameters from metrics; reading job dirs")
+    if frame is None:
+        jobs, found = _jobs_from_dirs(sweep_dir, with_config, skipped)
+        if not found and full_results():
+            jobs = _jobs_from_results(full_results() or {})
             found = len(jobs)
             source = "sweep_results.json"
-    sweep_ids = Counter(j.sweep_id for j in jobs if j.sweep_id)
-    if results is not None and results.get("sweep_id"):
-        sweep_id = str(results["sweep_id"])
-    elif sweep_ids:
-        sweep_id = sweep_ids.most_common(1)[0][0]
-    else:
-        sweep_id = "_".join(sweep_dir.parts[-2:])
-    # a job dir from another sweep copied in here is foreign
+    if frame is None or not head.get("sweep_id"):
+        ids = Counter(j.sweep_id for j in jobs if j.sweep_id)
+        if not head.get("sweep_id") and ids:
+            sweep_id = ids.most_common(1)[0][0]
     kept: list[_Job] = []
     for job in jobs:
-        if source == "job dirs" and job.sweep_id and sweep_ids and job.sweep_id != sweep_id:
+        if source == "job dirs" and job.sweep_id and job.sweep_id != sweep_id:
             skipped.append((str(job.job_dir), f"foreign job: belongs to sweep {job.sweep_id!r}"))
             continue
         job.sweep_id = sweep_id
-        kept.append(job)
-    db_url = next((j.db_url for j in kept if j.db_url), None)
-    if db_url is None and source == "sweep files":
-        db_url = _first_db_url(sweep_dir, kept)
-    if db_url is None:
-        db_url = db_from_cfg
-    for job in kept:
         if not job.choices:
             job.choices = dict(base_choices)
-        if job.db_url is None:
-            job.db_url = db_url
-    grid = None
-    if results is not None and isinstance(results.get("total_experiments"), int):
-        grid = int(results["total_experiments"])
-    elif task_overrides:
-        grid = _grid_size(task_overrides)
+        kept.append(job)
+    parts = [f for f in (frame, _jobs_frame(kept, sweep_dir)) if f is not None and len(f)]
+    merged = pd.concat(parts, ignore_index=True, sort=False) if parts else pd.DataFrame()
+    db_url = next((j.db_url for j in kept if j.db_url), None)
+    if db_url is None and len(merged):
+        db_url = _first_db_url(merged["job_dir"].dropna().tolist()[:5]) or db_from_cfg
+    if len(merged):
+        merged["sweep_dir"] = str(sweep_dir)
+        merged["_db_url"] = merged["_db_url"].where(merged["_db_url"].notna(), db_url)
+    grid = head.get("total_experiments")
+    if not isinstance(grid, int):
+        grid = _grid_size(task_overrides) if task_overrides else None
     optimization = None
     opt_path = sweep_dir / "optimization_results.yaml"
     if opt_path.is_file():
@@ -688,23 +820,21 @@ def _read_sweep(sweep_dir: Path, with_config: bool) -> _SweepRead:
         sweep_id=sweep_id,
         source=source,
         jobs_found=found,
-        jobs_used=len(kept),
+        jobs_used=len(merged),
         grid_size=grid,
         task_overrides=task_overrides,
         choices=base_choices,
         db_url=db_url,
         optimization=optimization,
     )
-    return _SweepRead(info, kept, task, skipped, warnings)
+    return _SweepRead(info, merged, task, skipped, warnings)
 
 
-def _first_db_url(sweep_dir: Path, jobs: list[_Job]) -> str | None:
-    """The DB URL recorded by the first readable result.json of the sweep."""
-    for job in jobs[:5]:
-        if job.job_dir is None:
-            continue
+def _first_db_url(job_dirs: list[str]) -> str | None:
+    """The DB URL recorded by the first readable result.json among ``job_dirs``."""
+    for job_dir in job_dirs:
         try:
-            result = _read_json(job.job_dir / "result.json")
+            result = _read_json(Path(job_dir) / "result.json")
         except (OSError, ValueError, UnicodeDecodeError):
             continue
         if isinstance(result, dict) and result.get("db_url"):
@@ -712,9 +842,9 @@ def _first_db_url(sweep_dir: Path, jobs: list[_Job]) -> str | None:
     return None
 
 
-def _scan_entries(sweep_dir: Path) -> tuple[dict[int, Path], list[Path]]:
-    """Numbered subdirs (job dirs) and the other, unexpected entries of a sweep dir."""
-    numbered: dict[int, Path] = {}
+def _scan_entries(sweep_dir: Path) -> tuple[dict[int, str], list[Path]]:
+    """Numbered subdirs (job dir names by number) and the unexpected entries of a sweep dir."""
+    numbered: dict[int, str] = {}
     foreign: list[Path] = []
     try:
         entries = list(os.scandir(sweep_dir))
@@ -725,7 +855,7 @@ def _scan_entries(sweep_dir: Path) -> tuple[dict[int, Path], list[Path]]:
         if name in _KNOWN_ENTRIES or name.startswith(".") or name.endswith(".log"):
             continue
         if name.isdigit() and e.is_dir():
-            numbered[int(name)] = Path(e.path)
+            numbered[int(name)] = name
         else:
             foreign.append(Path(e.path))
     return numbered, foreign
@@ -740,18 +870,16 @@ def _note_foreign(foreign: list[Path], skipped: list[tuple[str, str]]) -> None:
 
 
 def _jobs_from_dirs(
-    sweep_dir: Path,
-    with_config: bool,
-    skipped: list[tuple[str, str]],
-    warnings: list[str],
+    sweep_dir: Path, with_config: bool, skipped: list[tuple[str, str]]
 ) -> tuple[list[_Job], int]:
     numbered, foreign = _scan_entries(sweep_dir)
     _note_foreign(foreign, skipped)
     jobs: list[_Job] = []
     for num in sorted(numbered):
-        job, why = _read_job(numbered[num], with_config)
+        path = sweep_dir / numbered[num]
+        job, why = _read_job(path, with_config)
         if job is None:
-            skipped.append((str(numbered[num]), str(why)))
+            skipped.append((str(path), str(why)))
         else:
             jobs.append(job)
     return jobs, len(numbered)
@@ -804,128 +932,193 @@ def _as_override_text(value: Any) -> str:
     return str(value)
 
 
-def _jobs_from_table(
+def _jobs_frame(jobs: list[_Job], sweep_dir: Path) -> pd.DataFrame:
+    """Per-sweep raw frame (see :func:`_table_frame`) from jobs read one by one."""
+    records = []
+    for j in jobs:
+        rec: dict[str, Any] = {
+            "sweep_id": j.sweep_id,
+            "job_num": j.job_num,
+            "experiment_id": j.experiment_id,
+            "status": j.status,
+            "reason": j.reason,
+            "attempt": j.attempt,
+            "seed_result": j.seed,
+            "config_hash": j.config_hash,
+            "stop_reason": j.stop_reason,
+            "started_at": j.started_at,
+            "ended_at": j.ended_at,
+            "duration_seconds": j.duration_seconds,
+            "job_seconds": j.job_seconds,
+            "memory_gb": j.memory_gb,
+            "sweep_dir": str(sweep_dir),
+            "job_dir": None if j.job_dir is None else str(j.job_dir),
+            "_db_url": j.db_url,
+        }
+        for k, v in j.metrics.items():
+            if k not in _NOT_METRICS and isinstance(v, (int, float)):
+                rec[f"m:{k}"] = float(v)
+        for k, v in j.overrides.items():
+            rec[f"p:{k}"] = v
+        for k, v in j.choices.items():
+            rec[f"c:{k}"] = v
+        if j.config is not None:
+            rec["_config"] = j.config
+        records.append(rec)
+    if not records:
+        return pd.DataFrame(columns=list(_RAW_COLUMNS))
+    return pd.DataFrame.from_records(records)
+
+
+def _table_frame(
     sweep_dir: Path,
     table: Path,
-    results: dict[str, Any] | None,
-    task_overrides: list[str],
+    param_keys: list[str],
+    sweep_id: str,
+    base_choices: dict[str, Any],
     with_config: bool,
     skipped: list[tuple[str, str]],
-    warnings: list[str],
-) -> tuple[list[_Job], int, int]:
-    """Jobs from ``sweep_table.csv`` (+ ``sweep_results.json``), job dirs checked by stat."""
-    frame = pd.read_csv(table, dtype=str, keep_default_na=False, na_values=[""])
-    if "job_num" not in frame or "status" not in frame:
+) -> tuple[pd.DataFrame, list[_Job], int]:
+    """Jobs from ``sweep_table.csv``, vectorised; returns (frame, jobs read one by one, found).
+
+    A row is taken from the table only when its job dir exists, was not changed after
+    the table was written (dir and ``result.json`` mtimes), and still has a
+    subdirectory (``.hydra/``; a dir link count of 2 means none). Other rows, and
+    numbered dirs the table does not list, are read from their own files.
+    """
+    csv = pd.read_csv(table, dtype=str, keep_default_na=False, na_values=[""])
+    if "job_num" not in csv or "status" not in csv:
         raise KeyError("job_num")
-    entries: dict[int, dict[str, Any]] = {}
-    param_keys: dict[str, None] = {}
-    for ov in task_overrides:
-        kv = _split_override(ov)
-        if kv is not None:
-            param_keys[kv[0]] = None
-    if results is not None:
-        for entry in results.get("results") or []:
-            if isinstance(entry, dict) and entry.get("job_num") is not None:
-                entries[int(entry["job_num"])] = entry
-                if isinstance(entry.get("parameters"), dict):
-                    param_keys.update(dict.fromkeys(str(k) for k in entry["parameters"]))
-    params = [k for k in param_keys if k in frame.columns and k not in _CSV_FIXED]
-    metric_cols = [c for c in frame.columns if c not in _CSV_FIXED and c not in param_keys]
-    table_mtime = table.stat().st_mtime
+    nums_f = pd.to_numeric(csv["job_num"], errors="coerce")
+    if nums_f.isna().any():
+        raise ValueError("job_num")
+    nums = nums_f.astype(np.int64).to_numpy()
+    status = csv["status"].fillna("pending").to_numpy(dtype=object)
+    table_mtime = os.stat(table).st_mtime
     numbered, foreign = _scan_entries(sweep_dir)
     _note_foreign(foreign, skipped)
-    seen: set[int] = set()
-    jobs: list[_Job] = []
-    job_nums = pd.to_numeric(frame["job_num"], errors="coerce")
-    if job_nums.isna().any():
-        raise ValueError("job_num")
-    statuses = frame["status"].fillna("pending").tolist()
-    metric_values = {c: _numeric(frame[c]) for c in metric_cols}
-    param_values = {c: frame[c].tolist() for c in params}
-    ids = frame["experiment_id"].tolist() if "experiment_id" in frame else [None] * len(frame)
-    reasons = frame["reason"].tolist() if "reason" in frame else [None] * len(frame)
-    starts = frame["start_time"].tolist() if "start_time" in frame else [None] * len(frame)
-    ends = frame["end_time"].tolist() if "end_time" in frame else [None] * len(frame)
-    walls = _numeric(frame["duration_seconds"]) if "duration_seconds" in frame else None
-    mems = _numeric(frame["memory_gb"]) if "memory_gb" in frame else None
-    for row, num_f in enumerate(job_nums.tolist()):
-        num = int(num_f)
-        seen.add(num)
-        job_dir = numbered.get(num, sweep_dir / str(num))
-        status = statuses[row]
-        if num not in numbered:
-            if status in _FINISHED:
-                skipped.append((str(job_dir), "job dir missing (listed in sweep_table.csv)"))
-            else:
-                skipped.append((str(job_dir), f"interrupted: never started ({status})"))
-            continue
-        try:
-            result_stat: os.stat_result | None = os.stat(job_dir / "result.json")
-        except OSError:
-            result_stat = None
-        has_hydra = os.path.exists(job_dir / ".hydra" / "overrides.yaml")
-        stale = result_stat is not None and result_stat.st_mtime > table_mtime
-        if status not in _FINISHED or not has_hydra or result_stat is None or stale:
-            # the table cannot vouch for this job: read its own files
-            job, why = _read_job(job_dir, with_config)
-            if job is None:
-                skipped.append((str(job_dir), str(why)))
-            else:
-                jobs.append(job)
-            continue
-        entry = entries.get(num, {})
-        overrides: dict[str, str] = {}
-        if isinstance(entry.get("parameters"), dict):
-            overrides = {str(k): _as_override_text(v) for k, v in entry["parameters"].items()}
-        else:
-            for p in params:
-                value = param_values[p][row]
-                if value is not None and not (isinstance(value, float) and math.isnan(value)):
-                    overrides[p] = value
-        metrics = {
-            c: metric_values[c][row] for c in metric_cols if not math.isnan(metric_values[c][row])
-        }
-        exp_id = ids[row] if isinstance(ids[row], str) else entry.get("experiment_id")
-        reason = reasons[row] if isinstance(reasons[row], str) else entry.get("error_message")
-        config = None
-        if with_config:
-            try:
-                loaded = _read_yaml(job_dir / ".hydra" / "config.yaml")
-                config = loaded if isinstance(loaded, dict) else None
-            except (OSError, yaml.YAMLError, UnicodeDecodeError):
-                config = None
-        jobs.append(
-            _Job(
-                sweep_id=None,
-                job_num=num,
-                experiment_id=exp_id,
-                status=status,
-                reason=reason,
-                overrides=overrides,
-                choices={},
-                metrics=metrics,
-                job_dir=job_dir,
-                started_at=starts[row] if isinstance(starts[row], str) else None,
-                ended_at=ends[row] if isinstance(ends[row], str) else None,
-                job_seconds=None if walls is None or math.isnan(walls[row]) else walls[row],
-                memory_gb=None if mems is None or math.isnan(mems[row]) else mems[row],
-                config=config,
+    base = str(sweep_dir)
+    finished = np.isin(status, _FINISHED)
+    no_dirs = not numbered
+    ok = finished.copy()
+    reread: list[int] = []
+    for i in range(len(nums)):
+        name = numbered.get(int(nums[i]))
+        if name is None:
+            if no_dirs and finished[i]:
+                continue  # only the sweep files were kept: trust them
+            ok[i] = False
+            why = (
+                "job dir missing (listed in sweep_table.csv)"
+                if finished[i]
+                else f"interrupted: never started ({status[i]})"
             )
-        )
-    extra = 0
-    for num in sorted(set(numbered) - seen):
-        extra += 1
-        job, why = _read_job(numbered[num], with_config)
+            skipped.append((f"{base}/{nums[i]}", why))
+            continue
+        if not ok[i]:
+            reread.append(i)
+            continue
+        path = f"{base}/{name}"
+        try:
+            d = os.stat(path)
+            r = os.stat(path + "/result.json")
+        except OSError:
+            ok[i] = False
+            reread.append(i)
+            continue
+        if d.st_mtime > table_mtime or r.st_mtime > table_mtime or d.st_nlink == 2:
+            ok[i] = False
+            reread.append(i)
+    jobs: list[_Job] = []
+    for i in reread:
+        path = sweep_dir / numbered[int(nums[i])]
+        job, why = _read_job(path, with_config)
         if job is None:
-            skipped.append((str(numbered[num]), str(why)))
+            skipped.append((str(path), str(why)))
         else:
             jobs.append(job)
-    return jobs, len(seen | set(numbered)), extra
+    listed = set(nums.tolist())
+    for num in sorted(set(numbered) - listed):
+        path = sweep_dir / numbered[num]
+        job, why = _read_job(path, with_config)
+        if job is None:
+            skipped.append((str(path), str(why)))
+        else:
+            jobs.append(job)
+    found = len(listed | set(numbered)) if numbered else len(listed)
+    sel = csv[ok]
+    n_ok = int(ok.sum())
+    keep_nums = nums[ok]
+    exp_ids = (
+        sel["experiment_id"].to_numpy(dtype=object)
+        if "experiment_id" in sel
+        else np.full(n_ok, None, dtype=object)
+    )
+    missing = pd.isna(exp_ids)
+    if missing.any():
+        exp_ids = exp_ids.copy()
+        exp_ids[missing] = [f"{sweep_id}_exp{n:04d}" for n in keep_nums[missing]]
+
+    def col(name: str) -> Any:
+        if name not in sel:
+            return None
+        return sel[name].to_numpy(dtype=object)
+
+    frame = pd.DataFrame(
+        {
+            "sweep_id": sweep_id,
+            "job_num": keep_nums,
+            "experiment_id": exp_ids,
+            "status": status[ok],
+            "reason": col("reason"),
+            "attempt": np.nan,
+            "seed_result": None,
+            "config_hash": None,
+            "stop_reason": None,
+            "started_at": col("start_time"),
+            "ended_at": col("end_time"),
+            "duration_seconds": np.nan,
+            "job_seconds": _numeric(sel["duration_seconds"])
+            if "duration_seconds" in sel
+            else np.nan,
+            "memory_gb": _numeric(sel["memory_gb"]) if "memory_gb" in sel else np.nan,
+            "sweep_dir": base,
+            "job_dir": [
+                f"{base}/{numbered[n]}" if n in numbered else None for n in keep_nums.tolist()
+            ],
+            "_db_url": None,
+        }
+    )
+    extra: dict[str, Any] = {}
+    for c in csv.columns:
+        if c in _CSV_FIXED:
+            continue
+        if c in param_keys:
+            extra[f"p:{c}"] = col(c)
+        elif c not in _NOT_METRICS:
+            extra[f"m:{c}"] = _numeric(sel[c])
+    for k, v in base_choices.items():
+        extra[f"c:{k}"] = np.full(n_ok, v, dtype=object)
+    if with_config:
+        extra["_config"] = [
+            _job_config(Path(p)) if p is not None else None for p in frame["job_dir"].tolist()
+        ]
+    if extra:
+        frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+    return frame, jobs, found
 
 
-def _numeric(column: pd.Series) -> list[float]:
+def _job_config(job_dir: Path) -> dict[str, Any] | None:
+    try:
+        loaded = _read_yaml(job_dir / ".hydra" / "config.yaml")
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _numeric(column: pd.Series) -> np.ndarray:
     mapped = column.replace({"True": "1", "False": "0", "true": "1", "false": "0"})
-    return pd.to_numeric(mapped, errors="coerce").astype("float64").tolist()
+    return pd.to_numeric(mapped, errors="coerce").to_numpy(dtype=np.float64)
 
 
 # ---------------------------------------------------------------------------- the DB
@@ -946,8 +1139,8 @@ def _connect(url: str) -> tuple[Any, str | None]:
         path = Path(database).expanduser()
         if not path.is_file():
             return None, f"no experiments DB at {path}"
-        # quiescent file: open immutable, so that reading leaves no -wal/-shm behind;
-        # with a writer around (a -wal or -journal file exists): a normal read-only open
+        # a quiescent file is opened immutable, so reading leaves no -wal/-shm behind;
+        # with a writer around (a -wal, -shm or -journal file exists) a normal read-only open
         busy = any(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-journal", "-shm"))
         mode = "mode=ro" if busy else "immutable=1"
         try:
@@ -967,79 +1160,54 @@ def _connect(url: str) -> tuple[Any, str | None]:
     return engine, None
 
 
-def _query(conn: Any, sql: str, params: Sequence[Any]) -> pd.DataFrame:
+def _close(conn: Any) -> None:
     if isinstance(conn, sqlite3.Connection):
-        return pd.read_sql_query(sql, conn, params=list(params))
-    from sqlalchemy import text
-
-    names = {f"p{i}": v for i, v in enumerate(params)}
-    sql_named = sql
-    for i in range(len(params)):
-        sql_named = sql_named.replace("?", f":p{i}", 1)
-    with conn.connect() as c:
-        return pd.read_sql_query(text(sql_named), c, params=names)
+        conn.close()
+    else:
+        conn.dispose()
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _fetch(conn: Any, sql: str, columns: Sequence[str], ids: Sequence[str]) -> pd.DataFrame:
+    """Run ``sql`` (with ``{ids}`` for the id list) over chunks of ``ids``; one DataFrame."""
+    rows: list[Any] = []
+    if isinstance(conn, sqlite3.Connection):
+        for start in range(0, len(ids), _DB_CHUNK):
+            chunk = list(ids[start : start + _DB_CHUNK])
+            rows += conn.execute(sql.format(ids=",".join("?" * len(chunk))), chunk).fetchall()
+    else:
+        from sqlalchemy import bindparam, text
+
+        stmt = text(sql.format(ids=":ids")).bindparams(bindparam("ids", expanding=True))
+        with conn.connect() as c:
+            for start in range(0, len(ids), _DB_CHUNK):
+                chunk = list(ids[start : start + _DB_CHUNK])
+                rows += [tuple(r) for r in c.execute(stmt, {"ids": chunk})]
+    return pd.DataFrame.from_records(rows, columns=list(columns))
 
 
-def _read_db(
-    url: str, ids: list[str]
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame], str | None]:
-    """(experiments rows, attempts rows, event tables) for ``ids``, or an explanation."""
-    conn, why = _connect(url)
-    empty: dict[str, pd.DataFrame] = {}
-    if conn is None:
-        return pd.DataFrame(), pd.DataFrame(), empty, why
-    try:
-        exp_parts = []
-        att_parts = []
-        events: dict[str, list[pd.DataFrame]] = {t: [] for t in EVENT_COLUMNS}
-        for chunk in _chunks(ids, _DB_CHUNK):
-            marks = ",".join("?" * len(chunk))
-            exp_parts.append(
-                _query(
-                    conn,
-                    "SELECT experiment_id, seed, config_hash, stop_reason, status AS db_status,"
-                    " attempts AS db_attempts, duration_seconds AS db_duration_seconds"
-                    f" FROM experiments WHERE experiment_id IN ({marks})",
-                    chunk,
-                )
-            )
-            att_parts.append(
-                _query(
-                    conn,
-                    "SELECT experiment_id, attempt, status FROM attempts"
-                    f" WHERE experiment_id IN ({marks})",
-                    chunk,
-                )
-            )
-            for table, columns in EVENT_COLUMNS.items():
-                cols = ", ".join(("experiment_id", "attempt", *columns))
-                events[table].append(
-                    _query(
-                        conn,
-                        f"SELECT {cols} FROM {table} WHERE experiment_id IN ({marks})"
-                        " ORDER BY experiment_id, attempt, id",
-                        chunk,
-                    )
-                )
-    except Exception as exc:  # noqa: BLE001 - a damaged DB is a warning, not a crash
-        return pd.DataFrame(), pd.DataFrame(), empty, f"cannot read experiments DB: {exc}"
-    finally:
-        if isinstance(conn, sqlite3.Connection):
-            conn.close()
-        else:
-            conn.dispose()
-    out = {t: pd.concat(parts, ignore_index=True) for t, parts in events.items() if parts}
-    return (
-        pd.concat(exp_parts, ignore_index=True) if exp_parts else pd.DataFrame(),
-        pd.concat(att_parts, ignore_index=True) if att_parts else pd.DataFrame(),
-        out,
-        None,
+def _read_events(conn: Any, table: str, ids: Sequence[str]) -> pd.DataFrame:
+    columns = ("experiment_id", "attempt", *EVENT_COLUMNS[table])
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {table} WHERE experiment_id IN ({{ids}})"
+        " ORDER BY experiment_id, attempt, id"
     )
+    frame = _fetch(conn, sql, columns, ids)
+    frame["attempt"] = pd.to_numeric(frame["attempt"], errors="coerce")
+    return frame
+
+
+def _attach(frame: pd.DataFrame, keys: pd.DataFrame, carry: Sequence[str]) -> pd.DataFrame:
+    """Rows of ``frame`` that belong to a job's own attempt, with the job's ``carry`` columns."""
+    index = pd.Index(keys["experiment_id"])
+    pos = index.get_indexer(frame["experiment_id"])
+    ok = pos >= 0
+    attempts = keys["attempt"].to_numpy(dtype=float)
+    own = frame["attempt"].to_numpy(dtype=float)
+    ok[ok] &= own[ok] == attempts[pos[ok]]
+    out = frame.loc[ok].reset_index(drop=True)
+    where = pos[ok]
+    front = {c: keys[c].to_numpy()[where] for c in carry}
+    return pd.concat([pd.DataFrame(front), out], axis=1)
 
 
 def _pick_attempts(jobs: pd.DataFrame, attempts: pd.DataFrame) -> pd.Series:
@@ -1056,22 +1224,152 @@ def _pick_attempts(jobs: pd.DataFrame, attempts: pd.DataFrame) -> pd.Series:
     return known.fillna(fallback)
 
 
-def _self_report_scores(reports: pd.DataFrame) -> pd.DataFrame:
-    """Per (experiment_id, attempt): mean scale value or yes rate of each question."""
+def _self_report_scores(reports: pd.DataFrame, n_jobs: int, job_pos: np.ndarray) -> pd.DataFrame:
+    """Per job (row position): mean scale value, or yes rate, of each question."""
     if reports.empty:
-        return pd.DataFrame()
-    r = reports[["experiment_id", "attempt", "question_id", "scale_value", "yes_no"]].copy()
-    r["value"] = pd.to_numeric(r["scale_value"], errors="coerce")
-    yn = pd.to_numeric(r["yes_no"], errors="coerce")
-    r["value"] = r["value"].fillna(yn)
-    r = r.dropna(subset=["value", "question_id"])
-    if r.empty:
-        return pd.DataFrame()
-    wide = r.pivot_table(
-        index=["experiment_id", "attempt"], columns="question_id", values="value", aggfunc="mean"
-    )
-    wide.columns = [f"sr_{c}" for c in wide.columns]
-    return wide.reset_index()
+        return pd.DataFrame(index=range(n_jobs))
+    value = pd.to_numeric(reports["scale_value"], errors="coerce")
+    value = value.fillna(pd.to_numeric(reports["yes_no"], errors="coerce")).to_numpy(dtype=float)
+    codes, questions = pd.factorize(reports["question_id"])
+    ok = ~np.isnan(value) & (codes >= 0)
+    out: dict[str, np.ndarray] = {}
+    for q, name in enumerate(questions):
+        sel = ok & (codes == q)
+        if not sel.any():
+            continue
+        sums = np.bincount(job_pos[sel], weights=value[sel], minlength=n_jobs)
+        counts = np.bincount(job_pos[sel], minlength=n_jobs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"sr_{name}"] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return pd.DataFrame(out, index=range(n_jobs))
+
+
+def _db_for(url: str | None) -> str | None:
+    if url is None:
+        return None
+    from brainjar_sweep.store._engine import normalize_url
+
+    return normalize_url(url)
+
+
+def _nearby_db(sweep_dir: str) -> str | None:
+    """``logs/experiments.db`` of the dir a ``multirun/<date>/<time>`` sweep was run from."""
+    path = Path(sweep_dir)
+    for up in (path.parent.parent.parent, path.parent.parent, path.parent):
+        candidate = up / "logs" / "experiments.db"
+        if candidate.is_file():
+            return f"sqlite:///{candidate}"
+    return None
+
+
+def _join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | None) -> None:
+    """Fill ids, seeds and attempts from the DB; attach self-reports; defer other events."""
+    if db is not None:
+        jobs["_db_url"] = _db_for(os.fspath(db))
+    carry = ["sweep_id", "job_num", "status", *data.params]
+    urls = jobs["_db_url"].dropna().unique().tolist()
+    if not urls:
+        data.warnings.append(
+            "no experiments DB recorded by these sweeps (use --db): no cycles or self-reports"
+        )
+        return
+    sources: list[tuple[str, list[str]]] = []
+    exps: list[pd.DataFrame] = []
+    atts: list[pd.DataFrame] = []
+    reports: list[pd.DataFrame] = []
+    for url in urls:
+        mask = (jobs["_db_url"] == url).to_numpy()
+        ids = jobs.loc[mask, "experiment_id"].dropna().astype(str).unique().tolist()
+        conn, why = _connect(url)
+        used = url
+        if conn is None and db is None:
+            alt = _nearby_db(str(jobs.loc[mask, "sweep_dir"].iloc[0]))
+            if alt is not None and alt != url:
+                conn, why2 = _connect(alt)
+                if conn is not None:
+                    data.warnings.append(f"{why}; using {alt} found next to the sweep")
+                    used = alt
+        if conn is None:
+            data.warnings.append(f"{why}: no cycles or self-reports for {int(mask.sum())} jobs")
+            continue
+        try:
+            exp = _fetch(
+                conn,
+                "SELECT experiment_id, seed, config_hash, stop_reason, duration_seconds"
+                " FROM experiments WHERE experiment_id IN ({ids})",
+                ("experiment_id", "db_seed", "db_config_hash", "db_stop_reason", "db_duration"),
+                ids,
+            )
+            att = _fetch(
+                conn,
+                "SELECT experiment_id, attempt, status FROM attempts"
+                " WHERE experiment_id IN ({ids})",
+                ("experiment_id", "attempt", "status"),
+                ids,
+            )
+            reports.append(_read_events(conn, "self_reports", ids))
+        except Exception as exc:  # noqa: BLE001 - a damaged DB is a warning, not a crash
+            data.warnings.append(f"cannot read experiments DB {used}: {exc}")
+            continue
+        finally:
+            _close(conn)
+        data.db_urls.append(used)
+        missing = len(set(ids) - set(exp["experiment_id"]))
+        if missing:
+            data.warnings.append(f"{missing} of {len(ids)} experiments are not in {used}")
+        sources.append((used, ids))
+        exps.append(exp)
+        atts.append(att)
+    if not exps:
+        return
+    exp = pd.concat(exps, ignore_index=True).drop_duplicates("experiment_id")
+    att = pd.concat(atts, ignore_index=True)
+    pos = pd.Index(exp["experiment_id"]).get_indexer(jobs["experiment_id"])
+    found = pos >= 0
+    for src, dst in (
+        ("db_seed", "seed_result"),
+        ("db_config_hash", "config_hash"),
+        ("db_stop_reason", "stop_reason"),
+        ("db_duration", "duration_seconds"),
+    ):
+        values = np.full(len(jobs), None, dtype=object)
+        values[found] = exp[src].to_numpy(dtype=object)[pos[found]]
+        jobs[dst] = jobs[dst].where(jobs[dst].notna(), pd.Series(values, index=jobs.index))
+    jobs["attempt"] = _pick_attempts(jobs, att).to_numpy()
+    named = jobs[jobs["experiment_id"].notna()]
+    keys = named[["experiment_id", "attempt", *carry]]
+    frame = pd.concat(reports, ignore_index=True) if reports else _empty_events("self_reports")
+    attached = _attach(frame, keys, carry)
+    data.self_reports = attached
+    job_pos = pd.Index(jobs["experiment_id"]).get_indexer(attached["experiment_id"])
+    scores = _self_report_scores(attached, len(jobs), job_pos)
+    for c in scores.columns:
+        jobs[c] = scores[c].to_numpy()
+        if c not in data.metrics:
+            data.metrics.append(c)
+    for table in _LAZY_TABLES:
+        data._pending[table] = _event_loader(table, sources, keys.copy(), carry)
+
+
+def _event_loader(
+    table: str, sources: list[tuple[str, list[str]]], keys: pd.DataFrame, carry: list[str]
+) -> Callable[[], pd.DataFrame]:
+    def load_table() -> pd.DataFrame:
+        parts = []
+        for url, ids in sources:
+            conn, _ = _connect(url)
+            if conn is None:
+                continue
+            try:
+                parts.append(_read_events(conn, table, ids))
+            except Exception:  # noqa: BLE001 - same policy as the first read
+                continue
+            finally:
+                _close(conn)
+        frame = pd.concat(parts, ignore_index=True) if parts else _empty_events(table)
+        return _attach(frame, keys, carry)
+
+    return load_table
 
 
 # ------------------------------------------------------------------------------ load
@@ -1094,7 +1392,8 @@ def load(
         use_db: set False to skip the database entirely.
 
     Raises:
-        LoadError: a path does not exist or holds no sweep or job dir.
+        LoadError: a path does not exist or holds no sweep or job dir, or no job in
+            it is usable.
 
     Example:
         >>> import json, tempfile
@@ -1123,6 +1422,9 @@ def load(
             else:
                 job.sweep_id = job.sweep_id or "_".join(job_dir.parts[-3:-1])
                 jobs.append(job)
+        frame = _jobs_frame(jobs, loose[0].parent)
+        if len(frame):
+            frame["sweep_dir"] = [str(j.job_dir.parent) if j.job_dir else None for j in jobs]
         info = SweepInfo(
             path=loose[0].parent,
             sweep_id="single runs",
@@ -1131,8 +1433,57 @@ def load(
             jobs_used=len(jobs),
             db_url=next((j.db_url for j in jobs if j.db_url), None),
         )
-        reads.append(_SweepRead(info, jobs, {}, skipped, []))
+        reads.append(_SweepRead(info, frame, {}, skipped, []))
     return _assemble(reads, db=db, with_config=with_config, use_db=use_db)
+
+
+def _dedupe(jobs: pd.DataFrame, skipped: list[tuple[str, str]]) -> pd.DataFrame:
+    """Keep one row per experiment id (the latest attempt), noting the others as skipped."""
+    ids = jobs["experiment_id"]
+    dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
+    if not dup.any():
+        return jobs
+    drop: list[int] = []
+    for key, group in jobs[dup].groupby("experiment_id", sort=False):
+        ranked = sorted(
+            group.index,
+            key=lambda i: (
+                _as_float(jobs.at[i, "attempt"]),
+                str(jobs.at[i, "ended_at"] or ""),
+            ),
+        )
+        keep = ranked[-1]
+        for i in ranked[:-1]:
+            where = jobs.at[i, "job_dir"] or jobs.at[i, "sweep_dir"]
+            skipped.append(
+                (str(where), f"duplicate of experiment {key} (kept {jobs.at[keep, 'job_dir']})")
+            )
+            drop.append(i)
+    return jobs.drop(index=drop).reset_index(drop=True)
+
+
+def _as_float(value: Any) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return -1.0
+    return -1.0 if math.isnan(v) else v
+
+
+def _typed(raw: pd.Series) -> pd.Series:
+    """Parse override texts into a typed column (values already parsed pass through)."""
+    values = raw.to_numpy(dtype=object)
+    uniques = pd.unique(values)
+    parsed = {}
+    for u in uniques:
+        if u is None or (isinstance(u, float) and math.isnan(u)):
+            continue
+        parsed[u] = parse_value(u) if isinstance(u, str) else u
+    out = [
+        None if (v is None or (isinstance(v, float) and math.isnan(v))) else parsed[v]
+        for v in values
+    ]
+    return _column(out)
 
 
 def _assemble(
@@ -1147,118 +1498,83 @@ def _assemble(
     for r in reads:
         warnings += r.warnings
         skipped += r.skipped
-    # one experiment counted once: overlapping paths or copies of a sweep dir
-    index: dict[str, int] = {}
-    pairs: list[tuple[_Job, _SweepRead]] = []
-    for r in reads:
-        for job in r.jobs:
-            key = job.experiment_id
-            if key and key in index:
-                old, old_read = pairs[index[key]]
-                newer = (job.attempt or 0, job.ended_at or "") > (
-                    old.attempt or 0,
-                    old.ended_at or "",
-                )
-                keep, drop = (job, old) if newer else (old, job)
-                where = drop.job_dir or (r if not newer else old_read).info.path
-                skipped.append((str(where), f"duplicate of experiment {key} (kept {keep.job_dir})"))
-                pairs[index[key]] = (job, r) if newer else (old, old_read)
-                continue
-            if key:
-                index[key] = len(pairs)
-            pairs.append((job, r))
-    for r in reads:
-        r.info.jobs_used = sum(1 for _, owner in pairs if owner is r)
-    rows: list[dict[str, Any]] = []
-    param_keys: dict[str, None] = {}
-    choice_keys: dict[str, None] = {}
-    metric_keys: dict[str, None] = {}
-    for job, _ in pairs:
-        param_keys.update(dict.fromkeys(job.overrides))
-        choice_keys.update(dict.fromkeys(job.choices))
-        for k, v in job.metrics.items():
-            if k not in _NOT_METRICS and isinstance(v, (int, float)) and not isinstance(v, str):
-                metric_keys[k] = None
-    param_keys.pop("seed", None)
-    params = [p for p in param_keys if p not in ID_COLUMNS]
-    choices = [c for c in choice_keys if c not in param_keys and c not in ID_COLUMNS]
-    param_values: dict[str, list[Any]] = {p: [] for p in params + choices}
-    for job, read in pairs:
-        seed = job.seed
-        if seed is None and "seed" in job.overrides:
-            seed = parse_value(job.overrides["seed"])
-        rows.append(
-            {
-                "sweep_id": job.sweep_id,
-                "job_num": job.job_num,
-                "experiment_id": job.experiment_id,
-                "status": job.status,
-                "reason": job.reason,
-                "attempt": job.attempt,
-                "seed": seed,
-                "config_hash": job.config_hash,
-                "stop_reason": job.stop_reason,
-                "started_at": job.started_at,
-                "ended_at": job.ended_at,
-                "duration_seconds": job.duration_seconds,
-                "job_seconds": job.job_seconds,
-                "memory_gb": job.memory_gb,
-                "sweep_dir": str(read.info.path),
-                "job_dir": None if job.job_dir is None else str(job.job_dir),
-                "_db_url": job.db_url,
-                **{k: _float_or_nan(job.metrics.get(k)) for k in metric_keys},
-            }
-        )
-        for p in params:
-            if p in job.overrides:
-                param_values[p].append(parse_value(job.overrides[p]))
-            else:
-                found, value = _lookup(read.base_config, p)
-                if not found and p in job.choices:
-                    found, value = True, job.choices[p]
-                param_values[p].append(value if found else None)
-        for c in choices:
-            param_values[c].append(job.choices.get(c))
-    jobs = pd.DataFrame(rows, columns=[*ID_COLUMNS, "_db_url", *metric_keys])
-    for p in params + choices:
-        jobs[p] = _column(param_values[p]).to_numpy() if rows else pd.Series(dtype="object")
-    if with_config and rows:
-        _add_config_columns(jobs, [job for job, _ in pairs])
-    all_params = params + choices + [c for c in jobs.columns if c.startswith("cfg.")]
-    data = SweepData(
-        jobs=jobs,
-        params=all_params,
-        metrics=list(metric_keys),
-        sweeps=[r.info for r in reads],
-        warnings=warnings,
-        skipped=skipped,
-    )
-    if use_db and rows:
-        _join_db(data, db)
-    data.jobs = data.jobs.drop(columns=["_db_url"])
-    data.jobs["seed"] = _column([parse_value(v) for v in data.jobs["seed"].tolist()]).to_numpy()
-    data.jobs["attempt"] = pd.to_numeric(data.jobs["attempt"], errors="coerce")
-    for key in ("job_num",):
-        data.jobs[key] = pd.to_numeric(data.jobs[key], errors="coerce")
-    used = len(data.jobs)
-    if not used:
+    frames = [r.frame for r in reads if len(r.frame)]
+    raw = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
+    if raw.empty:
         reasons = Counter(why for _, why in skipped)
         summary = "; ".join(f"{n} x {why}" for why, n in reasons.most_common(3))
         raise LoadError(
             f"no usable jobs in {', '.join(str(r.info.path) for r in reads)}"
             + (f" ({summary})" if summary else "")
         )
+    for c in _RAW_COLUMNS:
+        if c not in raw:
+            raw[c] = None
+    raw = _dedupe(raw, skipped)
+    used = Counter(raw["sweep_dir"].tolist())
+    for r in reads:
+        r.info.jobs_used = (
+            used.get(str(r.info.path), 0) if r.info.sweep_id != "single runs" else r.info.jobs_used
+        )
+    base_of = {str(r.info.path): r.base_config for r in reads}
+    pkeys = [c[2:] for c in raw.columns if c.startswith("p:")]
+    ckeys = [c[2:] for c in raw.columns if c.startswith("c:")]
+    mkeys = [c[2:] for c in raw.columns if c.startswith("m:")]
+    params = [p for p in pkeys if p not in ID_COLUMNS and p != "seed"]
+    choices = [c for c in ckeys if c not in pkeys and c not in ID_COLUMNS]
+    jobs = raw[list(_RAW_COLUMNS)].copy()
+    typed: dict[str, pd.Series] = {}
+    for p in params:
+        column = raw[f"p:{p}"].astype(object)
+        missing = column.isna().to_numpy()
+        if missing.any():
+            column = column.copy()
+            for sweep_dir in raw.loc[missing, "sweep_dir"].unique().tolist():
+                found, value = _lookup(base_of.get(sweep_dir, {}), p)
+                if not found and f"c:{p}" in raw:
+                    where = missing & (raw["sweep_dir"] == sweep_dir).to_numpy()
+                    column[where] = raw.loc[where, f"c:{p}"]
+                    continue
+                if found:
+                    where = missing & (raw["sweep_dir"] == sweep_dir).to_numpy()
+                    column[where] = value if value is not None else np.nan
+        typed[p] = _typed(column)
+    for c in choices:
+        typed[c] = _typed(raw[f"c:{c}"].astype(object))
+    seeds = raw["seed_result"].astype(object)
+    if "p:seed" in raw:
+        seeds = seeds.where(seeds.notna(), raw["p:seed"])
+    metric_frame = pd.DataFrame({m: raw[f"m:{m}"].astype(float).to_numpy() for m in mkeys})
+    jobs = pd.concat(
+        [jobs, pd.DataFrame({k: v.to_numpy() for k, v in typed.items()}), metric_frame], axis=1
+    )
+    jobs["seed_result"] = seeds.to_numpy()
+    all_params = params + choices
+    if with_config and "_config" in raw:
+        added = _config_columns(raw["_config"].tolist())
+        for k, v in added.items():
+            jobs[k] = v.to_numpy()
+        all_params += list(added)
+    data = SweepData(
+        jobs,
+        params=all_params,
+        metrics=mkeys,
+        sweeps=[r.info for r in reads],
+        warnings=warnings,
+        skipped=skipped,
+    )
+    if use_db:
+        _join_db(data, jobs, db)
+    jobs["seed"] = _typed(jobs["seed_result"].astype(object)).to_numpy()
+    jobs["attempt"] = pd.to_numeric(jobs["attempt"], errors="coerce")
+    jobs["job_num"] = pd.to_numeric(jobs["job_num"], errors="coerce")
+    for c in ("duration_seconds", "job_seconds", "memory_gb"):
+        jobs[c] = pd.to_numeric(jobs[c], errors="coerce")
+    order = [*ID_COLUMNS, *all_params, *[m for m in data.metrics if m in jobs]]
+    data.jobs = jobs[order]
     for path, why in skipped:
         data.warnings.append(f"skipped {path}: {why}")
     return data
-
-
-def _float_or_nan(value: Any) -> float:
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, (int, float)):
-        return float(value)
-    return math.nan
 
 
 def _flatten(config: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -1271,116 +1587,17 @@ def _flatten(config: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix[:-1], config
 
 
-def _add_config_columns(jobs: pd.DataFrame, job_list: list[_Job]) -> None:
-    flat = [dict(_flatten(j.config)) if j.config else {} for j in job_list]
+def _config_columns(configs: list[Any]) -> dict[str, pd.Series]:
+    """``cfg.<key>`` columns for resolved config values that differ between jobs."""
+    flat = [dict(_flatten(c)) if isinstance(c, dict) else {} for c in configs]
     keys: dict[str, None] = {}
     for f in flat:
         keys.update(dict.fromkeys(f))
+    out: dict[str, pd.Series] = {}
     for key in keys:
         if key in ("seed", "experiment_id", "sweep_id") or key.startswith("db."):
             continue
         values = [f.get(key) for f in flat]
         if len({json.dumps(v, sort_keys=True, default=str) for v in values}) > 1:
-            jobs[f"cfg.{key}"] = _column(values).to_numpy()
-
-
-def _db_for(url: str | None) -> str | None:
-    if url is None:
-        return None
-    from brainjar_sweep.store._engine import normalize_url
-
-    return normalize_url(url)
-
-
-def _join_db(data: SweepData, db: str | os.PathLike[str] | None) -> None:
-    jobs = data.jobs
-    if db is not None:
-        jobs["_db_url"] = _db_for(os.fspath(db))
-    urls = [u for u in jobs["_db_url"].dropna().unique().tolist()]
-    if not urls:
-        data.warnings.append(
-            "no experiments DB recorded by these sweeps (use --db): no cycles or self-reports"
-        )
-        jobs["_db_url"] = None
-        return
-    event_parts: dict[str, list[pd.DataFrame]] = {t: [] for t in EVENT_COLUMNS}
-    attempts_all: list[pd.DataFrame] = []
-    experiments_all: list[pd.DataFrame] = []
-    for url in urls:
-        mask = jobs["_db_url"] == url
-        ids = jobs.loc[mask, "experiment_id"].dropna().astype(str).unique().tolist()
-        url_used = url
-        exp, att, events, why = _read_db(url, ids)
-        if why is not None and db is None:
-            alt = _nearby_db(jobs.loc[mask, "sweep_dir"].iloc[0])
-            if alt is not None and alt != url:
-                exp, att, events, why2 = _read_db(alt, ids)
-                if why2 is None:
-                    data.warnings.append(f"{why}; using {alt} found next to the sweep")
-                    why, url_used = None, alt
-        if why is not None:
-            data.warnings.append(f"{why}: no cycles or self-reports for {int(mask.sum())} jobs")
-            continue
-        data.db_urls.append(url_used)
-        missing = len(set(ids) - set(exp["experiment_id"])) if not exp.empty else len(ids)
-        if missing:
-            data.warnings.append(f"{missing} of {len(ids)} experiments are not in {url_used}")
-        experiments_all.append(exp)
-        attempts_all.append(att)
-        for t, frame in events.items():
-            event_parts[t].append(frame)
-    if not experiments_all:
-        return
-    exp = pd.concat(experiments_all, ignore_index=True).drop_duplicates("experiment_id")
-    att = pd.concat(attempts_all, ignore_index=True)
-    merged = jobs[["experiment_id"]].merge(exp, on="experiment_id", how="left")
-    for src, dst in (
-        ("seed", "seed"),
-        ("config_hash", "config_hash"),
-        ("stop_reason", "stop_reason"),
-    ):
-        jobs[dst] = jobs[dst].where(jobs[dst].notna(), merged[src].to_numpy())
-    jobs["duration_seconds"] = jobs["duration_seconds"].where(
-        jobs["duration_seconds"].notna(), merged["db_duration_seconds"].to_numpy()
-    )
-    jobs["attempt"] = _pick_attempts(jobs, att).to_numpy()
-    key = jobs[["experiment_id", "attempt"]].copy()
-    key["attempt"] = pd.to_numeric(key["attempt"], errors="coerce")
-    carry = ["sweep_id", "job_num", "status", *data.params]
-    for t, parts in event_parts.items():
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-        if frame.empty:
-            setattr(
-                data,
-                t,
-                pd.DataFrame(columns=[*carry, "experiment_id", "attempt", *EVENT_COLUMNS[t]]),
-            )
-            continue
-        frame["attempt"] = pd.to_numeric(frame["attempt"], errors="coerce")
-        joined = frame.merge(
-            jobs[["experiment_id", "attempt", *carry]].assign(attempt=key["attempt"].to_numpy()),
-            on=["experiment_id", "attempt"],
-            how="inner",
-        )
-        front = [*carry, "experiment_id", "attempt"]
-        joined = joined[front + [c for c in joined.columns if c not in front]]
-        setattr(data, t, joined.reset_index(drop=True))
-    scores = _self_report_scores(data.self_reports)
-    if not scores.empty:
-        joined = key.merge(scores, on=["experiment_id", "attempt"], how="left")
-        for col in scores.columns:
-            if col in ("experiment_id", "attempt"):
-                continue
-            jobs[col] = joined[col].to_numpy()
-            if col not in data.metrics:
-                data.metrics.append(col)
-
-
-def _nearby_db(sweep_dir: str) -> str | None:
-    """``logs/experiments.db`` of the dir a ``multirun/<date>/<time>`` sweep was run from."""
-    path = Path(sweep_dir)
-    for up in (path.parent.parent.parent, path.parent.parent, path.parent):
-        candidate = up / "logs" / "experiments.db"
-        if candidate.is_file():
-            return f"sqlite:///{candidate}"
-    return None
+            out[f"cfg.{key}"] = _column(values)
+    return out

@@ -322,7 +322,7 @@ def _describe(x: np.ndarray, confidence: float, n_boot: int, seed: int) -> list[
     return [
         n,
         float(np.mean(x)),
-        float(np.std(x, ddof=1)) if n > 1 else math.nan,
+        (0.0 if np.ptp(x) == 0 else float(np.std(x, ddof=1))) if n > 1 else math.nan,
         float(np.median(x)),
         float(np.min(x)),
         float(np.max(x)),
@@ -578,10 +578,15 @@ def _test_groups(param: str, metric: str, groups: list[np.ndarray]) -> EffectTes
         return EffectTest(param, metric, k, n, nan, nan, nan, nan, nan, nan, "fewer than 2 groups")
     allv = np.concatenate(groups)
     grand = float(np.mean(allv))
-    ss_total = float(np.sum((allv - grand) ** 2))
-    if ss_total == 0:
+    if np.ptp(allv) == 0:
         return EffectTest(param, metric, k, n, nan, nan, nan, nan, nan, nan, "no variation")
-    ss_between = float(sum(len(g) * (np.mean(g) - grand) ** 2 for g in groups))
+    ss_total = float(np.sum((allv - grand) ** 2))
+    means = np.array([np.mean(g) for g in groups])
+    scale = max(1.0, float(np.max(np.abs(allv))))
+    if np.ptp(means) <= 1e-12 * scale:
+        ss_between = 0.0  # equal group means up to rounding
+    else:
+        ss_between = float(sum(len(g) * (np.mean(g) - grand) ** 2 for g in groups))
     eta = ss_between / ss_total
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -591,6 +596,8 @@ def _test_groups(param: str, metric: str, groups: list[np.ndarray]) -> EffectTes
         else:
             f, fp = nan, nan
     h, kp, f, fp = (float(v) for v in (h, kp, f, fp))
+    if ss_between == 0.0 and not math.isnan(f):
+        f, fp = 0.0, 1.0
     eps = h / (n - 1) if n > 1 and not math.isnan(h) else nan
     note = "" if n > k else "one job per group: no ANOVA"
     return EffectTest(param, metric, k, n, h, kp, eps, f, fp, eta, note)

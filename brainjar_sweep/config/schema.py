@@ -50,7 +50,7 @@ MEMORY_STRATEGIES: tuple[str, ...] = (
 )
 FEEDBACK_MODES: tuple[str, ...] = ("always", "on_success_only", "delayed", "never")
 HIVE_ROLES: tuple[str, ...] = ("historian", "critic", "optimist", "pessimist", "observer")
-MIND_KINDS: tuple[str, ...] = ("simulated",)
+MIND_KINDS: tuple[str, ...] = ("simulated", "llama_cpp", "openai")
 
 
 # ---------------------------------------------------------------------------
@@ -267,6 +267,78 @@ class SimulatedMindConfig(MindConfig):
 
 
 @dataclass
+class LlamaCppMindConfig(MindConfig):
+    """A GGUF model run by llama-cpp-python in a child process that really dies (extra [llama])."""
+
+    kind: str = "llama_cpp"
+    # path of the GGUF model file (relative to the directory the command was started from)
+    model_path: str = ""
+    # sampling temperature (0 = always the most likely token)
+    temperature: float = 0.7
+    # nucleus sampling: sample from the most likely tokens whose probabilities add up to top_p
+    top_p: float = 0.95
+    # added to the experiment's seed for sampling, to vary the model's replies alone
+    seed_offset: int = 0
+    # prompt tokens evaluated per batch (llama.cpp n_batch; drives the compute buffer size)
+    n_batch: int = 512
+    # most tokens in one self-report answer
+    answer_max_tokens: int = 128
+    # seconds between two samples of the child's memory (RSS) while it loads or generates
+    rss_poll_s: float = 0.05
+    # x86-64 only: the child's address space is limited to ram_limit_gb + headroom_gb (null = no limit; never set on aarch64)
+    headroom_gb: float | None = 4.0
+    # seconds the child may take to load the model before it counts as hung and is killed
+    load_timeout_s: float = 300.0
+    # seconds one generation may take before the child counts as hung and is killed (null = no limit)
+    generate_timeout_s: float | None = 600.0
+    # map the model file into memory (pages count in RSS once read) instead of reading it
+    use_mmap: bool = True
+    # llama-cpp-python chat format (e.g. chatml); null = the model's own chat template
+    chat_format: str | None = None
+    # print llama.cpp's log (model and buffer sizes) on stderr
+    verbose: bool = False
+
+
+@dataclass
+class OpenAIMindConfig(MindConfig):
+    """Any OpenAI-compatible chat server; deaths come from the context-memory model."""
+
+    kind: str = "openai"
+    # API root of the server, up to /chat/completions (llama-server, Ollama and vLLM end in /v1)
+    base_url: str = "http://127.0.0.1:8080/v1"
+    # model name sent with each request
+    model: str = "default"
+    # name of the environment variable that holds the API key (the key never goes in a config); null = no key
+    api_key_env: str | None = None
+    # seconds to wait for one response
+    timeout_s: float = 120.0
+    # retries of a request that failed to connect, timed out or got HTTP 429/5xx
+    max_retries: int = 3
+    # seconds before the first retry, doubled at each further retry
+    backoff_s: float = 1.0
+    # sampling temperature
+    temperature: float = 0.7
+    # nucleus sampling: sample from the most likely tokens whose probabilities add up to top_p
+    top_p: float = 0.95
+    # added to the experiment's seed for sampling
+    seed_offset: int = 0
+    # send a sampling seed with each request (turn off for servers that refuse the field)
+    send_seed: bool = True
+    # most tokens in one self-report answer
+    answer_max_tokens: int = 128
+    # check that GET {base_url}/models answers before any job runs
+    check_server: bool = True
+    # memory model: runtime overhead of the server besides weights and context, MB
+    runtime_overhead_mb: float = 200.0
+    # memory model: compute buffers allocated at load, MB
+    compute_buffer_mb: float = 300.0
+    # memory model: growth per token held in context, besides the KV cache, MB
+    growth_mb_per_token: float = 0.15
+    # memory model: standard deviation of the transient spike while generating, MB
+    spike_sd_mb: float = 60.0
+
+
+@dataclass
 class ResourcesConfig:
     """The box the mind lives in (a profile per device)."""
 
@@ -408,4 +480,8 @@ class ExperimentConfig:
     tags: list[str] = field(default_factory=list)
 
 
-MIND_CLASSES: dict[str, type[MindConfig]] = {"simulated": SimulatedMindConfig}
+MIND_CLASSES: dict[str, type[MindConfig]] = {
+    "simulated": SimulatedMindConfig,
+    "llama_cpp": LlamaCppMindConfig,
+    "openai": OpenAIMindConfig,
+}

@@ -9,6 +9,8 @@ problem, before anything is written.
 from __future__ import annotations
 
 import math
+import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -268,6 +270,112 @@ def _check_intervention(i: int, iv: Mapping[str, Any], mode: str, minds: list[st
         _one_of(f"{base}.target", target, minds)
 
 
+# --- real minds -----------------------------------------------------------------
+
+
+def _optional_text(key: str, v: Any) -> None:
+    if v is not None and not isinstance(v, str):
+        raise ConfigError(key, v, "a text or null")
+
+
+def _non_empty_text(key: str, v: Any) -> None:
+    if not isinstance(v, str) or not v.strip():
+        raise ConfigError(key, v, "a non-empty text")
+
+
+def _non_negative_or_null(key: str, v: Any) -> None:
+    if v is not None and (not _is_num(v) or v < 0):
+        raise ConfigError(key, v, "a number >= 0 or null")
+
+
+def _env_name(key: str, v: Any) -> None:
+    if v is None:
+        return
+    if not isinstance(v, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v):
+        raise ConfigError(
+            key, v, "the name of an environment variable (not the key itself), or null"
+        )
+    if v not in os.environ:
+        raise ConfigError(key, v, f"the name of a set environment variable (${v} is not set)")
+
+
+def _http_url(key: str, v: Any) -> None:
+    if not isinstance(v, str) or not re.match(r"https?://[^/\s]+", v):
+        raise ConfigError(key, v, "an http:// or https:// URL")
+
+
+_SAMPLING: dict[str, Callable[[str, Any], None]] = {
+    "temperature": lambda k, v: _range(k, v, 0.0, 2.0),
+    "top_p": lambda k, v: _range(k, v, 0.0, 1.0),
+    "seed_offset": lambda k, v: _int_min(k, v, 0),
+    "answer_max_tokens": lambda k, v: _int_min(k, v, 1),
+}
+
+_MIND_RULES: dict[str, dict[str, Callable[[str, Any], None]]] = {
+    "llama_cpp": {
+        **_SAMPLING,
+        "n_batch": lambda k, v: _int_min(k, v, 1),
+        "rss_poll_s": lambda k, v: _range(k, v, 0.001, 10.0),
+        "headroom_gb": _non_negative_or_null,
+        "load_timeout_s": _positive,
+        "generate_timeout_s": lambda k, v: _positive(k, v, allow_none=True),
+        "use_mmap": _bool,
+        "chat_format": _optional_text,
+        "verbose": _bool,
+    },
+    "openai": {
+        **_SAMPLING,
+        "base_url": _http_url,
+        "model": _non_empty_text,
+        "api_key_env": _env_name,
+        "timeout_s": _positive,
+        "max_retries": lambda k, v: _int_min(k, v, 0),
+        "backoff_s": _non_negative,
+        "send_seed": _bool,
+        "check_server": _bool,
+        "runtime_overhead_mb": _non_negative,
+        "compute_buffer_mb": _non_negative,
+        "growth_mb_per_token": _non_negative,
+        "spike_sd_mb": _non_negative,
+    },
+}
+
+
+def _check_llama_cpp(mind: Mapping[str, Any]) -> None:
+    """The extra is installed and ``model_path`` is a GGUF file."""
+    from brainjar_sweep._imports import extra_available, install_hint
+
+    if not extra_available("llama"):
+        raise ConfigError(
+            "mind",
+            "llama_cpp",
+            f"it needs llama-cpp-python, which is not installed: {install_hint('llama')}",
+        )
+    path = mind.get("model_path")
+    if not isinstance(path, str) or not path:
+        raise ConfigError("mind.model_path", path, "the path of a GGUF model file")
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        why = "not found" if isinstance(e, FileNotFoundError) else (e.strerror or str(e))
+        raise ConfigError("mind.model_path", path, f"an existing GGUF model file ({why})") from None
+    if magic != b"GGUF":
+        raise ConfigError("mind.model_path", path, "a GGUF model file (this file is not GGUF)")
+
+
+def _check_openai_server(mind: Mapping[str, Any]) -> None:
+    """The server answers ``GET {base_url}/models`` (cached: one request per process)."""
+    from brainjar_sweep.minds.openai_server import check_server
+
+    timeout = min(float(mind["timeout_s"]), 5.0)
+    reason = check_server(mind["base_url"], mind.get("api_key_env"), timeout_s=timeout)
+    if reason is not None:
+        raise ConfigError(
+            "mind.base_url", mind["base_url"], f"a reachable OpenAI-compatible server ({reason})"
+        )
+
+
 def known_sorted(keys: set[str]) -> list[str]:
     """Schema keys in the schema's own order."""
     return [k for k in ExperimentConfig.__dataclass_fields__ if k in keys]
@@ -343,6 +451,12 @@ def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
             "spike_sd_mb",
         ):
             _non_negative(f"mind.{key}", mind.get(key))
+    for key, check in _MIND_RULES.get(mind["kind"], {}).items():
+        check(f"mind.{key}", mind.get(key))
+    if mind["kind"] == "llama_cpp":
+        _check_llama_cpp(mind)
+    elif mind["kind"] == "openai" and mind.get("check_server"):
+        _check_openai_server(mind)
 
     res = c["resources"]
     _positive("resources.ram_limit_gb", res.get("ram_limit_gb"), allow_none=True)

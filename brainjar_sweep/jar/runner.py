@@ -412,6 +412,9 @@ class Jar:
         started_at = now_iso()
         t0 = time.perf_counter()
         self.attempt = 1
+        old_handler = None
+        if threading.current_thread() is threading.main_thread():
+            old_handler = signal.signal(signal.SIGTERM, self._on_signal)
         if self.store is not None:
             self.store.create_experiment(
                 experiment_id=self.experiment_id,
@@ -426,9 +429,6 @@ class Jar:
             self.attempt = self.store.start_attempt(
                 self.experiment_id, hostname=socket.gethostname(), pid=os.getpid()
             )
-        old_handler = None
-        if threading.current_thread() is threading.main_thread():
-            old_handler = signal.signal(signal.SIGTERM, self._on_signal)
         status, stop_reason, error, tb = "completed", "max_cycles", None, None
         try:
             self.mode.setup(self)

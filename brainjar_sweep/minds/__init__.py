@@ -23,4 +23,12 @@ def build_mind(
         from brainjar_sweep.minds.simulated import simulated_from_config
 
         return simulated_from_config(mind_id, mind_cfg, resources, seed)
-    raise ValueError(f"mind.kind={kind!r} is not allowed: one of simulated")
+    if kind == "llama_cpp":
+        from brainjar_sweep.minds.llama_cpp import llama_cpp_from_config
+
+        return llama_cpp_from_config(mind_id, mind_cfg, resources, seed)
+    if kind == "openai":
+        from brainjar_sweep.minds.openai_server import openai_from_config
+
+        return openai_from_config(mind_id, mind_cfg, resources, seed)
+    raise ValueError(f"mind.kind={kind!r} is not allowed: one of simulated, llama_cpp, openai")

@@ -156,6 +156,8 @@ def _child(payload: bytes, job: bytes, conn: Connection, cwd: str, env: dict[str
     and environment, so the launching process's are applied first.
     """
     _die_with_parent()
+    # until the task installs its own handler, SIGTERM interrupts the job like Ctrl-C
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         os.chdir(cwd)
         os.environ.clear()

@@ -1,0 +1,222 @@
+"""``brainjar-analyze``: from multirun dirs and the experiments DB to a report, plots and exports.
+
+Usage::
+
+    brainjar-analyze PATH... [--db URL] [--metric M ...] [--keyword K ...]
+                     [--output report.md] [--html report.html] [--plots DIR]
+                     [--export csv|parquet|json] [--export-path P]
+
+With no option besides the paths it prints the report to the terminal. Bad paths,
+unknown metrics and other input errors give one line on stderr (exit code 2); a
+path with no usable job exits with code 1. Skipped jobs are warnings, never errors.
+
+Example:
+    >>> main(["/no/such/dir"])
+    2
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="brainjar-analyze",
+        description="Analyse brainjar sweeps: statistics, tests, confidence intervals, plots.",
+        epilog="Example: brainjar-analyze multirun/2026-11-26 --plots plots --html report.html",
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="sweep dirs (multirun/<date>/<time>), dirs of sweeps (multirun/<date>) or job dirs",
+    )
+    p.add_argument(
+        "--db", metavar="URL", help="experiments DB URL or SQLite path (overrides the recorded one)"
+    )
+    p.add_argument("--no-db", action="store_true", help="do not read the experiments DB")
+    p.add_argument(
+        "--metric",
+        action="extend",
+        nargs="+",
+        metavar="M",
+        help="metrics to report (default: crash rate, cycles, crashes, messages/cycle, self-report scores)",
+    )
+    p.add_argument(
+        "--keyword",
+        action="extend",
+        nargs="+",
+        metavar="K",
+        help="belief keywords to follow in self-reports (default: same trust consistent die)",
+    )
+    p.add_argument("--output", "-o", metavar="report.md", help="write the report as Markdown")
+    p.add_argument(
+        "--html", metavar="report.html", help="write one self-contained HTML report with plots"
+    )
+    p.add_argument("--plots", metavar="DIR", help="write PNG plots into DIR")
+    p.add_argument("--export", choices=("csv", "parquet", "json"), help="export the tidy tables")
+    p.add_argument(
+        "--export-path", metavar="P", help="where to export (default: sweep_analysis.<format>)"
+    )
+    p.add_argument(
+        "--threshold", type=float, default=0.5, help="relative change for threshold effects (0.5)"
+    )
+    p.add_argument(
+        "--bootstrap", type=int, default=2000, metavar="N", help="bootstrap resamples (2000)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
+    p.add_argument(
+        "--with-config",
+        action="store_true",
+        help="also read every job's resolved config and add the values that differ as cfg.* columns",
+    )
+    return p
+
+
+def _error(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``brainjar-analyze``; return the exit code.
+
+    Example:
+        >>> main(["/no/such/sweep"])
+        2
+    """
+    from brainjar_sweep.analysis.load import LoadError, load
+    from brainjar_sweep.analysis.report import MissingExtraError, _require
+
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.bootstrap < 0:
+        return _error("--bootstrap must be 0 or more")
+    if args.export == "parquet":
+        try:
+            _require("pyarrow", "parquet", "parquet export")
+        except MissingExtraError as exc:
+            return _error(str(exc))
+    if args.export_path and not args.export:
+        return _error("--export-path needs --export csv|parquet|json")
+    try:
+        data = load(args.paths, db=args.db, with_config=args.with_config, use_db=not args.no_db)
+    except LoadError as exc:
+        code = 2 if str(exc).startswith(("no such path", "not a sweep", "no sweep")) else 1
+        return _error(str(exc), code)
+    metrics = args.metric
+    if metrics:
+        unknown = [m for m in metrics if m not in data.metrics]
+        if unknown:
+            return _error(f"unknown metric {unknown[0]!r}; available: {', '.join(data.metrics)}")
+    return _run(args, data, metrics)
+
+
+def _run(args: argparse.Namespace, data: object, metrics: list[str] | None) -> int:
+    from rich.console import Console
+
+    from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS
+    from brainjar_sweep.analysis.load import SweepData
+    from brainjar_sweep.analysis.report import (
+        build_report,
+        export,
+        print_report,
+        render_html,
+        render_markdown,
+    )
+    from brainjar_sweep.analysis.stats import default_metrics
+
+    assert isinstance(data, SweepData)
+    keywords = tuple(args.keyword) if args.keyword else DEFAULT_KEYWORDS
+    report = build_report(
+        data,
+        metrics=metrics,
+        keywords=keywords,
+        threshold=args.threshold,
+        n_boot=args.bootstrap,
+        seed=args.seed,
+    )
+    plotted = report.metrics or metrics or default_metrics(data)
+    wants_files = bool(args.output or args.html or args.plots or args.export)
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+    if not wants_files:
+        print_report(report, console)
+    else:
+        for w in data.warnings[:25]:
+            err.print(f"warning: {w}", markup=False, highlight=False)
+        if len(data.warnings) > 25:
+            err.print(f"warning: ... and {len(data.warnings) - 25} more", markup=False)
+        used = len(data.jobs)
+        done = int((data.jobs["status"] == "completed").sum())
+        console.print(
+            f"{used} jobs used ({done} completed), {len(data.skipped)} skipped",
+            markup=False,
+            highlight=False,
+        )
+    figures: list[tuple[str, str, bytes]] = []
+    if args.plots or args.html:
+        figures = _figures(data, plotted, keywords, args.bootstrap, args.seed)
+        report.figures = [(name, caption) for name, caption, _ in figures]
+    try:
+        if args.plots:
+            out = Path(args.plots)
+            out.mkdir(parents=True, exist_ok=True)
+            for name, _, png in figures:
+                (out / name).write_bytes(png)
+            console.print(f"wrote {len(figures)} plots to {out}", markup=False, highlight=False)
+        if args.output:
+            target = Path(args.output)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(
+                render_markdown(report, plots_dir=args.plots, base=target.parent.resolve())
+                if args.plots
+                else render_markdown(report),
+                encoding="utf-8",
+            )
+            console.print(f"wrote {target}", markup=False, highlight=False)
+        if args.html:
+            target = Path(args.html)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            page = render_html(report, [(caption, png) for _, caption, png in figures])
+            target.write_text(page, encoding="utf-8")
+            console.print(f"wrote {target}", markup=False, highlight=False)
+        if args.export:
+            target = Path(args.export_path or f"sweep_analysis.{args.export}")
+            written = export(
+                data, args.export, target, metrics=plotted, n_boot=args.bootstrap, seed=args.seed
+            )
+            console.print(
+                "wrote " + ", ".join(str(p) for p in written), markup=False, highlight=False
+            )
+    except OSError as exc:
+        return _error(f"cannot write {exc.filename or ''}: {exc.strerror or exc}".strip())
+    return 0
+
+
+def _figures(
+    data: object, metrics: list[str], keywords: Sequence[str], n_boot: int, seed: int
+) -> list[tuple[str, str, bytes]]:
+    from brainjar_sweep.analysis.load import SweepData
+    from brainjar_sweep.analysis.plots import figure_png, plot_figures
+
+    assert isinstance(data, SweepData)
+    return [
+        (name, caption, figure_png(fig))
+        for name, caption, fig in plot_figures(
+            data, metrics, keywords=keywords, n_boot=n_boot, seed=seed
+        )
+    ]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,951 @@
+"""The sweep report: one model rendered as a rich terminal report, Markdown or HTML; exports.
+
+:func:`build_report` runs every analysis once and returns a :class:`Report` (sections
+of paragraphs and tables of formatted text). :func:`render_markdown`,
+:func:`render_html` (one self-contained file, plots embedded as base64 PNGs) and
+:func:`print_report` (rich tables) only format it. :func:`export` writes the tidy
+tables as CSV, Parquet or JSON.
+
+Example:
+    >>> import pandas as pd
+    >>> from brainjar_sweep.analysis.load import SweepData
+    >>> jobs = pd.DataFrame({"status": ["completed"] * 4, "rate": [0, 0, 1, 1],
+    ...     "seed": [0, 1, 0, 1], "crash_rate": [0.0, 0.1, 0.4, 0.5]})
+    >>> data = SweepData(jobs=jobs, params=["rate"], metrics=["crash_rate"])
+    >>> md = render_markdown(build_report(data))
+    >>> "## Effect of rate" in md and "Kruskal-Wallis" in md
+    True
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import importlib
+import json
+import math
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from brainjar_sweep.analysis.beliefs import (
+    DEFAULT_KEYWORDS,
+    belief_evolution,
+    belief_summary,
+    top_responses,
+)
+from brainjar_sweep.analysis.load import SweepData
+from brainjar_sweep.analysis.stats import (
+    N_BOOT,
+    cell_statistics,
+    conditional_table,
+    default_metrics,
+    interaction_table,
+    levels,
+    optimal_parameters,
+    parameter_statistics,
+    replicate_counts,
+    significance,
+    threshold_effects,
+)
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "MissingExtraError",
+    "Report",
+    "Section",
+    "Table",
+    "build_report",
+    "export",
+    "print_report",
+    "render_html",
+    "render_markdown",
+]
+
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet", "json")
+"""Formats :func:`export` writes."""
+
+_MAX_WARNINGS = 25
+_MAX_ROWS = 60
+_MAX_CYCLE_COLUMNS = 10
+_ALPHA = 0.05
+
+
+class MissingExtraError(RuntimeError):
+    """An optional dependency is not installed; the message names the pip command.
+
+    Example:
+        >>> str(MissingExtraError("x needs y: pip install z"))
+        'x needs y: pip install z'
+    """
+
+
+def _require(module: str, extra: str, what: str) -> Any:
+    """Import an optional dependency or raise :class:`MissingExtraError` naming the extra."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtraError(
+            f"{what} needs {module}: pip install brainjar-sweep[{extra}]"
+        ) from None
+
+
+# ------------------------------------------------------------------------- the model
+
+
+@dataclass
+class Table:
+    """A titled table of already formatted cells (strings).
+
+    Example:
+        >>> Table("t", ["a"], [["1"]]).rows
+        [['1']]
+    """
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+@dataclass
+class Section:
+    """A report section: a title and blocks (paragraph strings, bullet lists, tables)."""
+
+    title: str
+    blocks: list[str | list[str] | Table] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """The whole report, independent of its output format."""
+
+    title: str
+    sections: list[Section]
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    """(file name, caption) of plots to link or embed."""
+    metrics: list[str] = field(default_factory=list)
+    """The metrics the report covers."""
+
+
+# ------------------------------------------------------------------------ formatting
+
+
+def _num(x: Any, digits: int = 4) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, (bool, np.bool_)):
+        return "yes" if x else "no"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(v):
+        return "–"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == int(v) and abs(v) < 1e12:
+        return str(int(v))
+    return f"{v:.{digits}g}"
+
+
+def _p(p: float) -> str:
+    if p is None or math.isnan(p):
+        return "–"
+    if p < 0.001:
+        return "<0.001"
+    return f"{p:.3f}"
+
+
+def _ci(lo: float, hi: float) -> str:
+    if lo is None or math.isnan(lo):
+        return "–"
+    return f"[{_num(lo)}, {_num(hi)}]"
+
+
+def _value(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "(unset)"
+    if isinstance(v, float):
+        return _num(v, 6)
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    return str(v)
+
+
+# ------------------------------------------------------------------------- building
+
+
+def build_report(
+    data: SweepData,
+    *,
+    metrics: Sequence[str] | None = None,
+    keywords: Sequence[str] = DEFAULT_KEYWORDS,
+    threshold: float = 0.5,
+    confidence: float = 0.95,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+) -> Report:
+    """Run the analyses and return the report model.
+
+    ``metrics`` defaults to :func:`~brainjar_sweep.analysis.stats.default_metrics`
+    minus the ones that are constant over all completed jobs.
+
+    Example:
+        >>> jobs = pd.DataFrame({"status": ["completed", "failed"], "p": [0, 1],
+        ...     "m": [1.0, None], "reason": [None, "boom"]})
+        >>> r = build_report(SweepData(jobs=jobs, params=["p"], metrics=["m"]), metrics=["m"])
+        >>> [s.title for s in r.sections][:2]
+        ['Overview', 'Job status']
+    """
+    done = data.completed
+    notes: list[str] = []
+    if metrics is None:
+        chosen = default_metrics(data) or list(data.metrics)
+        constant = [m for m in chosen if m in done and done[m].nunique(dropna=True) <= 1]
+        metrics = [m for m in chosen if m not in constant]
+        if constant:
+            notes.append("Constant over all completed jobs: " + ", ".join(constant) + ".")
+        if not metrics:
+            metrics = chosen
+    metrics = list(metrics)
+    swept = data.swept
+    sections = [_overview(data, swept, notes)]
+    status = _status_section(data)
+    if status is not None:
+        sections.append(status)
+    kw = {"confidence": confidence, "n_boot": n_boot, "seed": seed}
+    if done.empty:
+        sections.append(Section("Results", ["No job completed: there is nothing to compare."]))
+        return Report(_title(data), sections, metrics=metrics)
+    if swept:
+        sections.append(_summary_section(data, swept, metrics))
+        for param in swept:
+            sections.append(_param_section(data, param, swept, metrics, threshold, kw))
+        if len(swept) >= 3:
+            sections.append(_interaction_section(data, swept, metrics))
+    else:
+        sections.append(_single_cell_section(data, metrics, kw))
+    sections.append(_optimum_section(data, metrics))
+    belief = _belief_section(data, swept, keywords, n_boot, seed)
+    if belief is not None:
+        sections.append(belief)
+    return Report(_title(data), sections, metrics=metrics)
+
+
+def _title(data: SweepData) -> str:
+    ids = [s.sweep_id for s in data.sweeps]
+    if not ids:
+        return "Sweep analysis"
+    if len(ids) > 3:
+        return f"Sweep analysis: {ids[0]} and {len(ids) - 1} more sweeps"
+    return "Sweep analysis: " + ", ".join(ids)
+
+
+def _overview(data: SweepData, swept: list[str], notes: list[str]) -> Section:
+    sec = Section("Overview")
+    jobs = data.jobs
+    counts = Counter(jobs["status"].tolist())
+    found = sum(s.jobs_found for s in data.sweeps)
+    skipped = len(data.skipped)
+    parts = ", ".join(f"{counts[s]} {s}" for s in ("completed", "failed", "timeout") if counts[s])
+    sec.blocks.append(
+        f"Jobs: {found} found, {len(jobs)} used ({parts or 'none'}), {skipped} skipped."
+        " Statistics use completed jobs only."
+    )
+    sweeps = []
+    for s in data.sweeps:
+        grid = f", grid of {s.grid_size}" if s.grid_size else ""
+        sweeps.append(
+            f"{s.path} (sweep {s.sweep_id}; read from {s.source}; "
+            f"{s.jobs_used} of {s.jobs_found} jobs used{grid})"
+        )
+    if sweeps:
+        sec.blocks.append("Sweeps:")
+        sec.blocks.append(sweeps)
+    sec.blocks.append(
+        "Experiments DB: " + (", ".join(data.db_urls) if data.db_urls else "none read")
+    )
+    done = data.completed
+    if swept:
+        described = []
+        for p in swept:
+            vals = levels(done[p].tolist())
+            shown = ", ".join(_value(v) for v in vals[:12]) + (" ..." if len(vals) > 12 else "")
+            described.append(f"{p}: {len(vals)} values ({shown})")
+        sec.blocks.append("Swept parameters:")
+        sec.blocks.append(described)
+    else:
+        sec.blocks.append("No parameter varies among the completed jobs.")
+    rep = data.replicate
+    if rep is not None:
+        per = replicate_counts(data)
+        lo, hi = int(per.min()), int(per.max())
+        span = str(lo) if lo == hi else f"{lo}-{hi}"
+        sec.blocks.append(
+            f"Replicates: {rep} takes {done[rep].nunique()} values; {span} completed jobs per"
+            " cell. Cells (combinations of the swept parameters) average their replicates;"
+            f" {rep} is never compared as a parameter."
+        )
+    reruns = _reruns(done)
+    if reruns:
+        sec.blocks.append(
+            f"{reruns} completed jobs repeat the configuration and seed of another job"
+            " (re-runs); each counts as its own observation."
+        )
+    fixed = data.fixed
+    if fixed:
+        sec.blocks.append(
+            "Fixed: " + ", ".join(f"{k}={_value(v)}" for k, v in sorted(fixed.items()))
+        )
+    for s in data.sweeps:
+        if s.optimization:
+            best = {k: v for k, v in s.optimization.items() if k.startswith("best")}
+            sec.blocks.append(f"Optimization results of {s.sweep_id}: {json.dumps(best)}")
+    sec.blocks += notes
+    if data.warnings:
+        shown = data.warnings[:_MAX_WARNINGS]
+        more = len(data.warnings) - len(shown)
+        sec.blocks.append(f"Warnings ({len(data.warnings)}):")
+        sec.blocks.append(shown + ([f"... and {more} more"] if more > 0 else []))
+    return sec
+
+
+def _reruns(done: pd.DataFrame) -> int:
+    if "config_hash" not in done or done["config_hash"].isna().all():
+        return 0
+    keyed = done.dropna(subset=["config_hash"])
+    return int(keyed.duplicated(subset=["config_hash"]).sum())
+
+
+def _status_section(data: SweepData) -> Section | None:
+    jobs = data.jobs
+    bad = jobs[jobs["status"] != "completed"]
+    if bad.empty and not data.skipped:
+        return None
+    sec = Section("Job status")
+    rows = []
+    for status, group in jobs.groupby("status", sort=True):
+        reasons = Counter(r for r in group["reason"].tolist() if isinstance(r, str) and r)
+        top = "; ".join(f"{r} ({n})" for r, n in reasons.most_common(2))
+        rows.append([str(status), str(len(group)), top or "–"])
+    if data.skipped:
+        reasons = Counter(why.split(" (")[0] for _, why in data.skipped)
+        top = "; ".join(f"{r} ({n})" for r, n in reasons.most_common(3))
+        rows.append(["skipped", str(len(data.skipped)), top])
+    sec.blocks.append(Table("Jobs by status", ["status", "jobs", "most common reasons"], rows))
+    return sec
+
+
+def _summary_section(data: SweepData, swept: list[str], metrics: list[str]) -> Section:
+    sec = Section("What changed with what")
+    sec.blocks.append(
+        "One test per metric and swept parameter, jobs pooled over the other parameters:"
+        " Kruskal-Wallis (effect size epsilon² = H/(n-1)) and one-way ANOVA (eta² ="
+        f" SS_between/SS_total). 'yes' when a p-value is below {_ALPHA}."
+    )
+    rows = []
+    for metric in metrics:
+        for param in swept:
+            t = significance(data, param, metric)
+            verdict = "yes" if t.p_min < _ALPHA else ("–" if math.isnan(t.p_min) else "no")
+            rows.append(
+                [
+                    metric,
+                    param,
+                    str(t.n),
+                    _num(t.kruskal_h),
+                    _p(t.kruskal_p),
+                    _num(t.epsilon_sq, 3),
+                    _num(t.anova_f),
+                    _p(t.anova_p),
+                    _num(t.eta_sq, 3),
+                    verdict + (f" ({t.note})" if t.note else ""),
+                ]
+            )
+    sec.blocks.append(
+        Table(
+            "Tests",
+            [
+                "metric",
+                "parameter",
+                "n",
+                "Kruskal-Wallis H",
+                "p",
+                "epsilon²",
+                "ANOVA F",
+                "p",
+                "eta²",
+                "changes?",
+            ],
+            rows,
+        )
+    )
+    return sec
+
+
+def _param_section(
+    data: SweepData,
+    param: str,
+    swept: list[str],
+    metrics: list[str],
+    threshold: float,
+    kw: dict[str, Any],
+) -> Section:
+    sec = Section(f"Effect of {param}")
+    conf = f"{kw['confidence']:.0%}"
+    rows = []
+    for metric in metrics:
+        st = parameter_statistics(data, param, metric, **kw)
+        for value, r in st.iterrows():
+            rows.append(
+                [
+                    metric,
+                    _value(value),
+                    _num(r["n"]),
+                    _num(r["mean"]),
+                    _ci(r["ci_low"], r["ci_high"]),
+                    _num(r["std"]),
+                    _num(r["median"]),
+                    _num(r["min"]),
+                    _num(r["max"]),
+                ]
+            )
+    sec.blocks.append(
+        Table(
+            f"{param}: per-value statistics (jobs pooled over the other parameters)",
+            ["metric", param, "n", "mean", f"{conf} CI", "std", "median", "min", "max"],
+            rows,
+            note=f"CI: percentile bootstrap of the mean ({kw['n_boot']} resamples, seed {kw['seed']}).",
+        )
+    )
+    others = [p for p in swept if p != param]
+    if others:
+        values: list[Any] = levels(data.completed[param].tolist())
+        rows = []
+        for metric in metrics:
+            table = conditional_table(data, param, metric, others=others, **kw)
+            cols = [c for c in table.columns if c not in ("n", "kruskal_p")]
+            for key, r in table.iterrows():
+                key_t = key if isinstance(key, tuple) else (key,)
+                label = ", ".join(f"{o}={_value(k)}" for o, k in zip(others, key_t, strict=True))
+                cells = {repr(c): _num(r[c]) for c in cols}
+                rows.append(
+                    [metric, label]
+                    + [cells.get(repr(v), "–") for v in values]
+                    + [_num(r["n"]), _p(r["kruskal_p"])]
+                )
+        truncated = len(rows) > _MAX_ROWS * max(1, len(metrics)) // 2
+        shown = rows[: _MAX_ROWS * max(1, len(metrics)) // 2] if truncated else rows
+        sec.blocks.append(
+            Table(
+                f"{param}, conditioned on {', '.join(others)}: cell means",
+                ["metric", ", ".join(others)]
+                + [f"{param}={_value(v)}" for v in values]
+                + ["n", "Kruskal-Wallis p"],
+                shown,
+                note="Each cell is the mean over its replicates; the test compares the values of "
+                f"{param} within the row."
+                + (
+                    f" Showing {len(shown)} of {len(rows)} rows (see --export)."
+                    if truncated
+                    else ""
+                ),
+            )
+        )
+    rows = []
+    for metric in metrics:
+        t = threshold_effects(data, param, metric, threshold=threshold)
+        for _, r in t.iterrows():
+            rows.append(
+                [
+                    metric,
+                    f"{_value(r['from'])} -> {_value(r['to'])}",
+                    _num(r["mean_from"]),
+                    _num(r["mean_to"]),
+                    _num(r["change"]),
+                    f"{r['relative_change']:.0%}",
+                    "yes" if r["from_zero"] else "",
+                    _p(r["p_value"]),
+                ]
+            )
+    if rows:
+        sec.blocks.append(
+            Table(
+                f"{param}: threshold effects (relative change >= {threshold:.0%})",
+                [
+                    "metric",
+                    "step",
+                    "mean before",
+                    "mean after",
+                    "change",
+                    "relative",
+                    "from zero",
+                    "Mann-Whitney p",
+                ],
+                rows,
+                note="relative = |change| / max(|mean before|, 10% of the largest |mean|).",
+            )
+        )
+    else:
+        sec.blocks.append(f"Threshold effects of {param}: none at {threshold:.0%}.")
+    return sec
+
+
+def _interaction_section(data: SweepData, swept: list[str], metrics: list[str]) -> Section:
+    sec = Section("Interactions")
+    sec.blocks.append(
+        "Mean of each metric for each pair of values of two parameters; replicates are"
+        " averaged within cells first, then cells over the remaining parameters."
+    )
+    for i, a in enumerate(swept):
+        for b in swept[i + 1 :]:
+            rows = []
+            cols: list[Any] = []
+            for metric in metrics:
+                t = interaction_table(data, a, b, metric)
+                cols = list(t.columns)
+                for value, r in t.iterrows():
+                    rows.append([metric, _value(value)] + [_num(r[c]) for c in cols])
+            sec.blocks.append(
+                Table(f"{a} x {b}", ["metric", a] + [f"{b}={_value(c)}" for c in cols], rows)
+            )
+    return sec
+
+
+def _single_cell_section(data: SweepData, metrics: list[str], kw: dict[str, Any]) -> Section:
+    sec = Section("Results")
+    rows = []
+    for metric in metrics:
+        c = cell_statistics(data, metric, params=[], **kw).iloc[0]
+        rows.append(
+            [
+                metric,
+                _num(c["n"]),
+                _num(c["mean"]),
+                _ci(c["ci_low"], c["ci_high"]),
+                _num(c["std"]),
+                _num(c["min"]),
+                _num(c["max"]),
+            ]
+        )
+    sec.blocks.append(
+        Table(
+            "All completed jobs",
+            ["metric", "n", "mean", f"{kw['confidence']:.0%} CI", "std", "min", "max"],
+            rows,
+        )
+    )
+    return sec
+
+
+def _optimum_section(data: SweepData, metrics: list[str]) -> Section:
+    sec = Section("Optimal parameters")
+    sec.blocks.append(
+        "Best cell (combination of the swept parameters) for each metric; a cell's value is"
+        " the mean over its replicates, with its bootstrap CI."
+    )
+    rows = []
+    for metric in metrics:
+        for minimize in (True, False):
+            best = optimal_parameters(data, metric, minimize=minimize)
+            if best is None:
+                rows.append([metric, "lowest" if minimize else "highest", "–", "–", "–", "–"])
+                continue
+            where = ", ".join(f"{k}={_value(v)}" for k, v in best.parameters.items()) or "(all)"
+            if best.ties:
+                where += f" (+{best.ties} tied)"
+            rows.append(
+                [
+                    metric,
+                    "lowest" if minimize else "highest",
+                    where,
+                    _num(best.value),
+                    _ci(best.ci_low, best.ci_high),
+                    str(best.n),
+                ]
+            )
+    sec.blocks.append(Table("Optimal cells", ["metric", "", "at", "mean", "CI", "n"], rows))
+    return sec
+
+
+def _belief_section(
+    data: SweepData, swept: list[str], keywords: Sequence[str], n_boot: int, seed: int
+) -> Section | None:
+    reports = data.self_reports
+    if reports.empty or "response" not in reports:
+        return None
+    sec = Section("Self-reports and beliefs")
+    sec.blocks.append(
+        "Keywords are matched as whole words and negation-aware ('trust' does not match"
+        " 'distrust'; 'I do not trust' counts against). Net stance = (affirmed - negated) /"
+        " mentions per job, from -1 (always negated) to +1 (always affirmed), then averaged"
+        " over jobs; early/late = first and last third of each job's reporting cycles."
+    )
+    params = swept or []
+    for param in params:
+        rows = []
+        for keyword in keywords:
+            s = belief_summary(data, param, keyword, n_boot=n_boot, seed=seed)
+            for _, r in s.iterrows():
+                rows.append(
+                    [
+                        keyword,
+                        _value(r[param]),
+                        _num(r["jobs"]),
+                        _num(r["mentions"]),
+                        _num(r["mention_rate"], 3),
+                        _num(r["net_stance"], 3),
+                        _ci(r["ci_low"], r["ci_high"]),
+                        f"{_num(r['early'], 3)} -> {_num(r['late'], 3)}",
+                    ]
+                )
+        sec.blocks.append(
+            Table(
+                f"Beliefs by {param}",
+                [
+                    "keyword",
+                    param,
+                    "jobs",
+                    "mentions",
+                    "mention rate",
+                    "net stance",
+                    "CI",
+                    "early -> late",
+                ],
+                rows,
+            )
+        )
+        sec.blocks.append(_evolution_table(data, param, keywords))
+    qids = _text_questions(reports)
+    if qids and params:
+        param = params[0]
+        rows = []
+        for q in qids:
+            top = top_responses(data, q, param)
+            for _, r in top.iterrows():
+                text = str(r["response"])
+                rows.append(
+                    [
+                        q,
+                        _value(r[param]),
+                        text if len(text) <= 90 else text[:87] + "...",
+                        f"{r['share']:.0%} of {r['responses']}",
+                    ]
+                )
+        sec.blocks.append(
+            Table(
+                f"Most frequent answer to the free-text questions by {param}",
+                ["question", param, "answer", "share"],
+                rows,
+            )
+        )
+    return sec
+
+
+def _evolution_table(data: SweepData, param: str, keywords: Sequence[str]) -> Table:
+    cycles = sorted(
+        pd.to_numeric(data.self_reports["cycle_number"], errors="coerce").dropna().unique()
+    )
+    if len(cycles) > _MAX_CYCLE_COLUMNS:
+        edges = np.linspace(cycles[0], cycles[-1], _MAX_CYCLE_COLUMNS + 1)
+    else:
+        edges = None
+    rows = []
+    header: list[str] = []
+    for keyword in keywords:
+        ev = belief_evolution(data, param, keyword)
+        if ev.empty:
+            continue
+        if edges is not None:
+            bins = np.clip(
+                np.searchsorted(edges, ev["cycle_number"], side="right") - 1, 0, len(edges) - 2
+            )
+            ev = ev.assign(_col=[f"{edges[b]:.0f}-{edges[b + 1]:.0f}" for b in bins])
+            labels = [f"{edges[b]:.0f}-{edges[b + 1]:.0f}" for b in range(len(edges) - 1)]
+        else:
+            ev = ev.assign(_col=[_num(c) for c in ev["cycle_number"]])
+            labels = [_num(c) for c in cycles]
+        header = labels
+        for value in levels(ev[param].tolist()):
+            sel = ev[ev[param].map(lambda v: repr(_clean(v))) == repr(value)]
+            means = sel.groupby("_col", sort=False)["net_stance"].mean()
+            rows.append([keyword, _value(value)] + [_num(means.get(c), 2) for c in labels])
+    return Table(
+        f"Net stance per cycle by {param}",
+        ["keyword", param] + [f"cycle {c}" for c in header],
+        rows,
+        note="– where no job mentioned the keyword in that cycle.",
+    )
+
+
+def _clean(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _text_questions(reports: pd.DataFrame) -> list[str]:
+    """Question ids whose answers carry no number or yes/no (free text)."""
+    if "question_id" not in reports:
+        return []
+    numeric = (
+        pd.to_numeric(reports["scale_value"], errors="coerce").notna()
+        | pd.to_numeric(reports["yes_no"], errors="coerce").notna()
+    )
+    has_number = numeric.groupby(reports["question_id"]).any()
+    return sorted(str(q) for q, v in has_number.items() if not v)
+
+
+# -------------------------------------------------------------------------- rendering
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(
+    report: Report, *, plots_dir: str | Path | None = None, base: str | Path | None = None
+) -> str:
+    """The report as Markdown (pipe tables); plots are linked when ``plots_dir`` is given.
+
+    Example:
+        >>> r = Report("T", [Section("S", ["text", ["a", "b"], Table("t", ["x"], [["1"]])])])
+        >>> print(render_markdown(r))
+        # T
+        <BLANKLINE>
+        ## S
+        <BLANKLINE>
+        text
+        <BLANKLINE>
+        - a
+        - b
+        <BLANKLINE>
+        **t**
+        <BLANKLINE>
+        | x |
+        |---|
+        | 1 |
+        <BLANKLINE>
+    """
+    out = [f"# {report.title}", ""]
+    for sec in report.sections:
+        out += [f"## {sec.title}", ""]
+        for block in sec.blocks:
+            if isinstance(block, Table):
+                out += [f"**{block.title}**", ""]
+                out.append("| " + " | ".join(_md_cell(c) for c in block.columns) + " |")
+                out.append("|" + "|".join("---" for _ in block.columns) + "|")
+                for row in block.rows:
+                    out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
+                out.append("")
+                if block.note:
+                    out += [f"_{block.note}_", ""]
+            elif isinstance(block, list):
+                out += [f"- {item}" for item in block] + [""]
+            else:
+                out += [block, ""]
+    if plots_dir is not None and report.figures:
+        out += ["## Plots", ""]
+        root = Path(plots_dir)
+        for name, caption in report.figures:
+            path = root / name
+            if base is not None:
+                try:
+                    path = Path(os.path.relpath(path, base))
+                except ValueError:
+                    pass
+            out += [f"![{caption}]({path.as_posix()})", ""]
+    return "\n".join(out)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1200px;
+padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.5em 0 1em;font-size:.88em}
+th,td{border:1px solid #ccc;padding:.25em .55em;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+caption{caption-side:top;text-align:left;font-weight:600;padding:.3em 0}
+.note{color:#555;font-size:.85em;margin-top:-.6em}
+figure{display:inline-block;margin:.5em;vertical-align:top}
+figure img{max-width:560px;border:1px solid #ddd}
+figcaption{font-size:.85em;color:#444}
+"""
+
+
+def render_html(report: Report, figures: Sequence[tuple[str, bytes]] = ()) -> str:
+    """One self-contained HTML page; ``figures`` are (caption, PNG bytes), embedded as base64.
+
+    Example:
+        >>> page = render_html(Report("T", [Section("S", ["x < y"])]), [("c", b"\\x89PNG")])
+        >>> "x &lt; y" in page and "data:image/png;base64,iVBORw==" in page
+        True
+    """
+    e = html.escape
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{e(report.title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{e(report.title)}</h1>",
+    ]
+    for sec in report.sections:
+        out.append(f"<h2>{e(sec.title)}</h2>")
+        for block in sec.blocks:
+            if isinstance(block, Table):
+                out.append(f"<table><caption>{e(block.title)}</caption><thead><tr>")
+                out += [f"<th>{e(c)}</th>" for c in block.columns]
+                out.append("</tr></thead><tbody>")
+                for row in block.rows:
+                    out.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>")
+                out.append("</tbody></table>")
+                if block.note:
+                    out.append(f'<p class="note">{e(block.note)}</p>')
+            elif isinstance(block, list):
+                out.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in block) + "</ul>")
+            else:
+                out.append(f"<p>{e(block)}</p>")
+    if figures:
+        out.append("<h2>Plots</h2>")
+        for caption, png in figures:
+            data = base64.b64encode(png).decode("ascii")
+            out.append(
+                f'<figure><img alt="{e(caption)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{e(caption)}</figcaption></figure>"
+            )
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def print_report(report: Report, console: Any = None) -> None:
+    """Print the report with rich (tables, rules); plain text when not on a terminal.
+
+    Example:
+        >>> import io
+        >>> from rich.console import Console
+        >>> buf = io.StringIO()
+        >>> print_report(Report("T", [Section("S", ["[x] stays"])]), Console(file=buf, width=60))
+        >>> "[x] stays" in buf.getvalue()
+        True
+    """
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    if console is None:
+        console = Console()
+    console.print(Text(report.title, style="bold"))
+    for sec in report.sections:
+        console.rule(Text(sec.title, style="bold cyan"))
+        for block in sec.blocks:
+            if isinstance(block, Table):
+                t = RichTable(
+                    title=Text(block.title, style="bold"),
+                    box=box.SIMPLE_HEAD,
+                    caption=Text(block.note) if block.note else None,
+                    title_justify="left",
+                    caption_justify="left",
+                )
+                for i, c in enumerate(block.columns):
+                    t.add_column(Text(c), justify="left" if i < 2 else "right", overflow="fold")
+                for row in block.rows:
+                    t.add_row(*(Text(c) for c in row))
+                console.print(t)
+            elif isinstance(block, list):
+                for item in block:
+                    console.print(Text("  - " + item))
+            else:
+                console.print(Text(block))
+        console.print()
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def export(
+    data: SweepData,
+    fmt: str,
+    path: str | Path,
+    *,
+    metrics: Sequence[str] | None = None,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+) -> list[Path]:
+    """Write the jobs table to ``path`` and the other tables next to it; return the paths.
+
+    Besides ``path`` (one row per job), ``<stem>.cells.<ext>`` holds the plotted
+    data (per cell and metric: n, mean, std, CI) and ``<stem>.<table>.<ext>`` the
+    non-empty long tables (cycles, crashes, interventions, self_reports). JSON files
+    are ``{"parameters", "replicate", "metrics", "rows": [...]}`` objects.
+
+    Raises:
+        ValueError: unknown format.
+        MissingExtraError: parquet without pyarrow installed.
+
+    Example:
+        >>> import tempfile
+        >>> jobs = pd.DataFrame({"status": ["completed"] * 2, "p": [0, 1], "m": [0.5, 1.0]})
+        >>> out = Path(tempfile.mkdtemp()) / "sweep.csv"
+        >>> [p.name for p in export(SweepData(jobs=jobs, params=["p"], metrics=["m"]), "csv", out)]
+        ['sweep.csv', 'sweep.cells.csv']
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; allowed: {', '.join(EXPORT_FORMATS)}")
+    if fmt == "parquet":
+        _require("pyarrow", "parquet", "parquet export")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    chosen = list(metrics) if metrics is not None else list(data.metrics)
+    tables: list[tuple[Path, pd.DataFrame]] = [(path, data.jobs)]
+    cells = _cells_long(data, chosen, n_boot, seed)
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    ext = path.suffix or f".{fmt}"
+    tables.append((path.with_name(f"{stem}.cells{ext}"), cells))
+    for name in ("cycles", "crashes", "interventions", "self_reports"):
+        frame = getattr(data, name)
+        if not frame.empty:
+            tables.append((path.with_name(f"{stem}.{name}{ext}"), frame))
+    for target, frame in tables:
+        if fmt == "csv":
+            frame.to_csv(target, index=False)
+        elif fmt == "parquet":
+            _for_parquet(frame).to_parquet(target, index=False)
+        else:
+            body = {
+                "parameters": data.swept,
+                "replicate": data.replicate,
+                "metrics": chosen,
+                "rows": json.loads(frame.to_json(orient="records", default_handler=str)),
+            }
+            target.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
+    return [t for t, _ in tables]
+
+
+def _for_parquet(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            kinds = {type(v) for v in out[c].tolist() if v is not None}
+            if len(kinds) > 1:
+                out[c] = out[c].map(lambda v: None if v is None else str(v))
+    return out
+
+
+def _cells_long(data: SweepData, metrics: Sequence[str], n_boot: int, seed: int) -> pd.DataFrame:
+    parts = []
+    for metric in metrics:
+        cells = cell_statistics(data, metric, n_boot=n_boot, seed=seed)
+        cells.insert(len(data.swept), "metric", metric)
+        parts.append(cells)
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)

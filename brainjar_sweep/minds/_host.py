@@ -1,0 +1,483 @@
+"""The child-process host: a mind that lives in its own process, where it can truly die.
+
+:class:`ChildHost` spawns a ``multiprocessing`` child (start method ``spawn``: no state
+copied from the jar, no forked threads) that builds an *engine* (e.g. a llama.cpp model)
+and then serves requests sent over a :func:`multiprocessing.Pipe`. While the child loads
+or works, the parent samples its resident memory (RSS, with psutil) every ``rss_poll_s``
+seconds and, on Linux, also reads the kernel's high-water mark (``VmHWM``), so a peak
+between two samples is not missed. When the memory passes the jar's limit the parent
+kills the child: a real out-of-memory death, reported as :class:`MindDied` with the
+measured peak. A child that dies on its own (a segfault, the kernel's OOM killer, an
+allocation refused under ``RLIMIT_AS``) is a death too.
+
+On x86-64 the child also gets ``RLIMIT_AS`` = limit + headroom, so a runaway allocation
+fails inside the child instead of taking the machine down; on aarch64 (Jetson) it never
+does: address-space limits break CUDA and threaded code there.
+
+An engine is any object with ``handle(request: dict) -> dict``, built in the child by a
+factory named ``"module:function"`` (the child imports it; nothing is pickled but the
+factory's keyword arguments).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import multiprocessing as mp
+import platform
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from brainjar_sweep.minds.base import ChatMessage, MindDied, Prompt
+
+log = logging.getLogger("brainjar_sweep.minds")
+
+MB = 1024.0 * 1024.0
+
+__all__ = [
+    "ChildHost",
+    "EngineError",
+    "Reply",
+    "call_seed",
+    "chat_messages",
+    "rlimit_as_allowed",
+]
+
+
+class EngineError(RuntimeError):
+    """The engine failed for a reason that is not a death (a bad model file, a bug).
+
+    It ends the experiment as failed, with this message.
+    """
+
+
+# ---------------------------------------------------------------------- prompts
+
+
+_ROLES = ("system", "user", "assistant")
+
+
+def chat_messages(prompt: Prompt, cue: str | None = None) -> list[dict[str, str]]:
+    """A prompt as OpenAI-style chat messages: system prompt, memory, then the cue as the user.
+
+    Roles other than user/assistant in the memory (e.g. after a role confusion) become
+    ``user``; consecutive messages of one role are joined, because many chat templates
+    require the roles to alternate.
+
+    >>> p = Prompt("You are in a jar.", [ChatMessage("assistant", "I wake.", 3),
+    ...     ChatMessage("assistant", "Dark.", 2)], "Reflect.", 32, cycle=2)
+    >>> [(m["role"], m["content"]) for m in chat_messages(p)]
+    [('system', 'You are in a jar.'), ('assistant', 'I wake.\\n\\nDark.'), ('user', 'Reflect.')]
+    """
+    out: list[dict[str, str]] = [{"role": "system", "content": prompt.system}]
+    turns = [*prompt.context, ChatMessage("user", cue if cue is not None else prompt.cue, 0)]
+    for m in turns:
+        role = m.role if m.role in ("user", "assistant") else "user"
+        text = m.content or ""
+        if len(out) > 1 and out[-1]["role"] == role:
+            out[-1]["content"] = f"{out[-1]['content']}\n\n{text}" if text else out[-1]["content"]
+        else:
+            out.append({"role": role, "content": text})
+    return out
+
+
+def call_seed(*parts: Any) -> int:
+    """A 31-bit sampling seed from any parts (stable across runs and machines).
+
+    >>> call_seed(1, "mind", 3) == call_seed(1, "mind", 3) != call_seed(1, "mind", 4)
+    True
+    """
+    digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+# ---------------------------------------------------------------------- limits
+
+
+def rlimit_as_allowed(machine: str | None = None) -> bool:
+    """Whether the child may get an address-space limit (x86-64 only, never aarch64).
+
+    >>> rlimit_as_allowed("x86_64"), rlimit_as_allowed("aarch64"), rlimit_as_allowed("AMD64")
+    (True, False, True)
+    """
+    m = (machine if machine is not None else platform.machine()).lower()
+    return m in ("x86_64", "amd64") and (machine is not None or sys.platform.startswith("linux"))
+
+
+def _rlimit_bytes(limit_mb: float | None, headroom_gb: float | None) -> int | None:
+    if limit_mb is None or headroom_gb is None or not rlimit_as_allowed():
+        return None
+    return int((limit_mb + headroom_gb * 1024.0) * MB)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL the child when the jar's process dies (no orphaned model)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+# ---------------------------------------------------------------------- the child
+
+
+def _serve(conn: Connection, factory: str, kwargs: dict[str, Any], rlimit_as: int | None) -> None:
+    """The child's main loop: build the engine, then answer requests until told to stop."""
+    _die_with_parent()
+    # the jar handles Ctrl-C and SIGTERM; the child is stopped by its parent
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if rlimit_as is not None:
+        import resource
+
+        # the soft limit only: the parent may raise it again when the jar's limit grows
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        if hard != resource.RLIM_INFINITY:
+            rlimit_as = min(rlimit_as, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (rlimit_as, hard))
+    tic = time.perf_counter()
+    try:
+        module, _, name = factory.partition(":")
+        engine = getattr(importlib.import_module(module), name)(**kwargs)
+    except MemoryError as e:
+        conn.send({"ok": False, "oom": True, "error": f"MemoryError: {e}"})
+        return
+    except BaseException as e:
+        conn.send({"ok": False, "error": f"{type(e).__name__}: {e}", "tb": traceback.format_exc()})
+        return
+    conn.send({"ok": True, "load_seconds": time.perf_counter() - tic})
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        try:
+            reply = engine.handle(request)
+            conn.send({"ok": True, **reply})
+        except MemoryError as e:
+            conn.send({"ok": False, "oom": True, "error": f"MemoryError: {e}"})
+        except Exception as e:
+            conn.send(
+                {"ok": False, "error": f"{type(e).__name__}: {e}", "tb": traceback.format_exc()}
+            )
+
+
+# ---------------------------------------------------------------------- the parent
+
+
+@dataclass
+class Reply:
+    """A request's answer and the child's memory while it worked."""
+
+    data: dict[str, Any]
+    peak_mb: float
+    seconds: float
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def _exit_text(code: int | None) -> str:
+    """How a process ended, from its exit code.
+
+    >>> _exit_text(-9)
+    'killed by SIGKILL (out-of-memory killer or an external kill)'
+    >>> _exit_text(-11), _exit_text(1)
+    ('killed by SIGSEGV', 'exited with code 1')
+    """
+    if code is not None and code < 0:
+        how = f"killed by {_signal_name(code)}"
+        if code == -signal.SIGKILL:
+            how += " (out-of-memory killer or an external kill)"
+        return how
+    return f"exited with code {code}"
+
+
+def _read_hwm_mb(pid: int) -> float | None:
+    """The process's peak RSS since start or the last reset (Linux ``VmHWM``), MB."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
+def _reset_hwm(pid: int) -> bool:
+    """Reset the peak RSS to the current RSS (Linux >= 4.0, own processes); False if unsupported."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+class ChildHost:
+    """One engine in one child process, watched by the parent.
+
+    ``start`` and ``request`` raise :class:`MindDied` when the child's memory passes the
+    limit (the parent kills it) or the child dies on its own; :class:`EngineError` when the
+    engine fails without dying. After a death, ``start`` spawns a new child.
+    """
+
+    def __init__(
+        self,
+        factory: str,
+        kwargs: dict[str, Any],
+        *,
+        label: str = "mind",
+        rss_poll_s: float = 0.05,
+        headroom_gb: float | None = 4.0,
+        load_timeout_s: float | None = 300.0,
+        request_timeout_s: float | None = None,
+    ) -> None:
+        self.factory = factory
+        self.kwargs = kwargs
+        self.label = label
+        self.rss_poll_s = rss_poll_s
+        self.headroom_gb = headroom_gb
+        self.load_timeout_s = load_timeout_s
+        self.request_timeout_s = request_timeout_s
+        self._ctx = mp.get_context("spawn")
+        self._proc: Any = None
+        self._conn: Connection | None = None
+        self._ps: Any = None
+        self._rlimit: int | None = None
+        self._hwm_ok = False
+        self.rss_mb = 0.0
+        """The child's RSS when it last finished loading or a request, MB."""
+        self.loaded_rss_mb = 0.0
+        """The child's RSS right after the engine was built, MB."""
+        self.load_seconds = 0.0
+        """Spawn to ready, seconds (the last start)."""
+        self.engine_load_seconds = 0.0
+        """Building the engine inside the child, seconds (the last start)."""
+        self.starts = 0
+
+    # -- state -------------------------------------------------------------------
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.is_alive()
+
+    # -- memory ------------------------------------------------------------------
+
+    def reap(self) -> MindDied | None:
+        """If the child died while idle (killed, crashed), forget it and return that death."""
+        if self._proc is None or self._proc.is_alive():
+            return None
+        self._proc.join(1)
+        code = self._proc.exitcode
+        peak = self.rss_mb
+        self._discard()
+        return MindDied(
+            f"the mind's process died on its own while idle: {_exit_text(code)}; "
+            f"last RSS {peak:.1f} MB",
+            peak,
+            None,
+        )
+
+    def _sample_mb(self) -> float:
+        try:
+            rss = self._ps.memory_info().rss / MB
+        except Exception:  # the process is gone
+            return 0.0
+        hwm = _read_hwm_mb(self._proc.pid) if self._hwm_ok else None
+        return max(rss, hwm or 0.0)
+
+    def _set_rlimit(self, limit_mb: float | None) -> None:
+        """Follow a changed RAM limit with the child's address-space limit (x86-64 only)."""
+        want = _rlimit_bytes(limit_mb, self.headroom_gb)
+        if want == self._rlimit or not self.alive():
+            return
+        import resource
+
+        try:
+            hard = self._ps.rlimit(resource.RLIMIT_AS)[1]
+            value = hard if want is None else want
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            self._ps.rlimit(resource.RLIMIT_AS, (value, hard))
+            self._rlimit = want
+        except (OSError, ValueError, AttributeError) as e:  # raising a hard limit needs privileges
+            log.debug("%s: could not change RLIMIT_AS of the child: %s", self.label, e)
+
+    def _wait(
+        self, limit_mb: float | None, timeout_s: float | None, doing: str
+    ) -> tuple[dict[str, Any], float]:
+        """Wait for the child's next message while watching its memory; return it and the peak."""
+        assert self._conn is not None and self._proc is not None
+        peak = self._sample_mb()
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while True:
+            ready = self._conn.poll(self.rss_poll_s)
+            mb = self._sample_mb()
+            peak = max(peak, mb)
+            if limit_mb is not None and peak > limit_mb:
+                self.kill()
+                raise MindDied(
+                    f"out of memory while {doing}: the mind's process reached "
+                    f"{peak:.1f} MB RSS > limit {limit_mb:.1f} MB and was killed",
+                    peak,
+                    limit_mb,
+                )
+            if ready:
+                try:
+                    msg = self._conn.recv()
+                except (EOFError, OSError):
+                    ready = False
+                else:
+                    return msg, peak
+            if not self._proc.is_alive() and not self._conn.poll(0):
+                self._proc.join(1)
+                code = self._proc.exitcode
+                self._discard()
+                raise MindDied(
+                    f"the mind's process died on its own while {doing}: {_exit_text(code)}; "
+                    f"peak {peak:.1f} MB RSS",
+                    peak,
+                    limit_mb,
+                )
+            if deadline is not None and time.monotonic() > deadline:
+                self.kill()
+                raise MindDied(
+                    f"the mind's process hung while {doing} (no answer in {timeout_s:g} s) "
+                    "and was killed",
+                    peak,
+                    limit_mb,
+                )
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def start(self, limit_mb: float | None) -> float:
+        """Spawn the child and build the engine; return the seconds from spawn to ready."""
+        import psutil
+
+        self.kill()
+        tic = time.perf_counter()
+        recv, send = self._ctx.Pipe(duplex=True)
+        self._rlimit = _rlimit_bytes(limit_mb, self.headroom_gb)
+        proc = self._ctx.Process(
+            target=_serve,
+            args=(send, self.factory, self.kwargs, self._rlimit),
+            name=f"brainjar-mind-{self.label}",
+            daemon=False,
+        )
+        proc.start()
+        send.close()
+        self._proc, self._conn = proc, recv
+        self._ps = psutil.Process(proc.pid)
+        self._hwm_ok = _read_hwm_mb(proc.pid) is not None
+        self.starts += 1
+        msg, peak = self._wait(limit_mb, self.load_timeout_s, "loading the model")
+        if not msg.get("ok"):
+            self.kill()
+            if msg.get("oom"):
+                raise MindDied(
+                    f"out of memory while loading the model ({msg['error']}); "
+                    f"peak {peak:.1f} MB RSS",
+                    peak,
+                    limit_mb,
+                )
+            raise EngineError(f"the mind could not load: {msg.get('error')}")
+        self.load_seconds = time.perf_counter() - tic
+        self.engine_load_seconds = float(msg.get("load_seconds", 0.0))
+        self.loaded_rss_mb = self.rss_mb = self._ps.memory_info().rss / MB
+        log.info(
+            "%s: model loaded in %.2f s (%.2f s in the engine), child pid %d, RSS %.1f MB",
+            self.label,
+            self.load_seconds,
+            self.engine_load_seconds,
+            proc.pid,
+            self.loaded_rss_mb,
+        )
+        return self.load_seconds
+
+    def request(self, data: dict[str, Any], limit_mb: float | None, doing: str) -> Reply:
+        """Send one request to the live child and wait for its reply, watching its memory."""
+        if not self.alive():
+            raise RuntimeError("the mind's process is not running; call start() first")
+        assert self._conn is not None
+        if limit_mb is not None:
+            self._set_rlimit(limit_mb)
+        if self._hwm_ok:
+            self._hwm_ok = _reset_hwm(self._proc.pid)
+        tic = time.perf_counter()
+        try:
+            self._conn.send(data)
+        except (BrokenPipeError, OSError):
+            pass  # the child died: _wait reports how
+        msg, peak = self._wait(limit_mb, self.request_timeout_s, doing)
+        seconds = time.perf_counter() - tic
+        # the memory at the end counts too (a short request may fall between two samples)
+        self.rss_mb = self._sample_mb()
+        peak = max(peak, self.rss_mb)
+        if limit_mb is not None and peak > limit_mb:
+            self.kill()
+            raise MindDied(
+                f"out of memory while {doing}: the mind's process reached "
+                f"{peak:.1f} MB RSS > limit {limit_mb:.1f} MB and was killed",
+                peak,
+                limit_mb,
+            )
+        if not msg.get("ok"):
+            if msg.get("oom"):
+                self.kill()
+                raise MindDied(
+                    f"out of memory while {doing} ({msg['error']}); peak {peak:.1f} MB RSS",
+                    peak,
+                    limit_mb,
+                )
+            raise EngineError(f"the mind failed while {doing}: {msg.get('error')}")
+        return Reply(msg, peak, seconds)
+
+    def _discard(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except OSError:
+                pass
+        self._proc = self._conn = self._ps = None
+
+    def kill(self) -> None:
+        """Kill the child at once (SIGKILL), as the out-of-memory killer would."""
+        if self._proc is None:
+            return
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join(5)
+        self._discard()
+
+    def stop(self, grace_s: float = 2.0) -> None:
+        """Ask the child to finish, then kill it if it does not."""
+        if self._proc is None:
+            return
+        if self._proc.is_alive() and self._conn is not None:
+            try:
+                self._conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+            self._proc.join(grace_s)
+        self.kill()

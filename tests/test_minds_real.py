@@ -1,0 +1,358 @@
+"""Real minds with real inference, no mocks.
+
+A tiny random-weight llama model (written with ``gguf``, see ``_tiny_model.py``) runs in
+llama-cpp-python in a child process of the jar; its memory is really measured and a breach
+of the RAM limit really kills it. ``mind=openai`` talks to llama-cpp-python's own
+OpenAI-compatible server, started on 127.0.0.1 with the same model.
+
+Without the ``[llama]`` extra these tests are skipped with a reason (CI installs it); the
+unreachable-server tests need nothing but the standard library and always run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from _tiny_model import free_port, openai_server, tiny_model  # noqa: F401  (fixtures)
+
+from brainjar_sweep.minds.base import ChatMessage, MindDied, Prompt
+
+# every llama test: one thread per mind (the default profile otherwise: 4096 tokens, 512 per reply)
+SMALL = ["resources.cpu_threads=1"]
+
+
+def cli(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "brainjar_sweep", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def ok(proc: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert proc.returncode == 0, (
+        f"exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
+    return proc
+
+
+def query(db: Path, sql: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(db) as con:
+        return con.execute(sql, args).fetchall()
+
+
+def results(root: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(root.rglob("result.json"))]
+
+
+def tokens_per_s(log_text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"\(([\d.]+) tokens/s\)", log_text)]
+
+
+def prompt(cycle: int = 1, words: int = 0, max_tokens: int = 32) -> Prompt:
+    memory = [ChatMessage("assistant", " ".join(["I remember the dark jar"] * words), words * 5)]
+    return Prompt(
+        "You are a mind in a jar.", memory if words else [], "Reflect.", max_tokens, cycle=cycle
+    )
+
+
+def make_mind(model: Path, **kw: object):
+    from brainjar_sweep.minds.llama_cpp import LlamaCppMind
+
+    opts: dict[str, object] = {"seed": 1, "model_path": str(model), "cpu_threads": 1}
+    opts.update(kw)
+    return LlamaCppMind("mind", **opts)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ the mind itself
+
+
+def test_llama_mind_loads_generates_and_measures_its_child(tiny_model: Path) -> None:  # noqa: F811
+    mind = make_mind(tiny_model, ram_limit_gb=None, context_window=1024)
+    try:
+        gen = mind.generate(prompt(max_tokens=48), None)
+        pid = mind.host.pid
+        assert pid is not None and pid != os.getpid()
+        assert gen.text.strip() and gen.tokens > 0
+        assert 0 < gen.load_seconds < 30 and gen.seconds > 0
+        assert gen.memory_mb >= mind.host.loaded_rss_mb > 5
+        second = mind.generate(prompt(cycle=2, max_tokens=48), None)
+        assert second.load_seconds == 0.0  # loaded once per life
+        print(
+            f"\ntiny model: load {gen.load_seconds:.3f} s (engine {mind.host.engine_load_seconds:.3f} s), "
+            f"{gen.tokens / gen.seconds:.0f} tokens/s, child RSS {mind.host.loaded_rss_mb:.1f} MB "
+            f"loaded, {gen.memory_mb:.1f} MB peak"
+        )
+        answer = mind.answer("memory_accuracy", "How accurate is your memory, 0-100?", prompt())
+        assert isinstance(answer, str)
+    finally:
+        mind.close()
+    assert not mind.host.alive() and not Path(f"/proc/{pid}/status").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/<pid>/limits (Linux)")
+def test_child_address_space_limit_only_on_x86_64(tiny_model: Path) -> None:  # noqa: F811
+    from brainjar_sweep.minds._host import rlimit_as_allowed
+
+    mind = make_mind(tiny_model, ram_limit_gb=1.0, headroom_gb=2.0, context_window=512)
+    try:
+        mind.generate(prompt(), 1024.0)
+        limits = Path(f"/proc/{mind.host.pid}/limits").read_text()
+        line = next(x for x in limits.splitlines() if x.startswith("Max address space"))
+        soft = line.split()[3]
+        if rlimit_as_allowed():
+            assert int(soft) == 3 * 1024**3  # limit 1 GB + headroom 2 GB
+        else:  # aarch64 (Jetson) and others: never
+            assert soft == "unlimited"
+    finally:
+        mind.close()
+
+
+def test_real_oom_kill_while_generating_then_resurrection(tiny_model: Path) -> None:  # noqa: F811
+    # a long prompt makes llama.cpp touch its whole compute buffer; a short one does not
+    free = make_mind(tiny_model, ram_limit_gb=None, context_window=2048)
+    try:
+        short = free.generate(prompt(words=0), None).memory_mb
+        free.restart()
+        long = free.generate(prompt(words=150, max_tokens=8), None).memory_mb
+    finally:
+        free.close()
+    assert long - short > 4, (
+        f"no memory growth to kill at: short {short:.1f} MB, long {long:.1f} MB"
+    )
+    limit = (short + long) / 2
+
+    mind = make_mind(tiny_model, ram_limit_gb=limit / 1024, context_window=2048)
+    try:
+        assert mind.generate(prompt(words=0), limit).memory_mb < limit
+        pid = mind.host.pid
+        with pytest.raises(MindDied) as died:
+            mind.generate(prompt(cycle=2, words=150, max_tokens=8), limit)
+        assert "RSS" in died.value.reason and "killed" in died.value.reason
+        assert died.value.memory_mb > limit == died.value.limit_mb
+        assert not mind.host.alive() and not Path(f"/proc/{pid}/status").exists()
+        mind.restart()  # a new child, a new life
+        assert mind.host.pid not in (None, pid)
+        again = mind.generate(prompt(cycle=3, words=0), limit)
+        assert again.text and again.memory_mb < limit and again.load_seconds > 0
+    finally:
+        mind.close()
+
+
+def test_a_child_that_dies_on_its_own_is_a_death(tiny_model: Path) -> None:  # noqa: F811
+    from brainjar_sweep.minds._host import ChildHost
+
+    mind = make_mind(tiny_model, ram_limit_gb=None, context_window=512)
+    try:
+        mind.generate(prompt(), None)
+        os.kill(mind.host.pid, signal.SIGSEGV)
+        time.sleep(0.2)
+        with pytest.raises(MindDied, match="SIGSEGV"):
+            mind.generate(prompt(cycle=2), None)
+        # a death while answering a question is reported by the next generation
+        mind.restart()
+        os.kill(mind.host.pid, signal.SIGKILL)
+        time.sleep(0.2)
+        assert mind.answer("q", "Who are you?", prompt(cycle=3)) == ""
+        with pytest.raises(MindDied, match="SIGKILL"):
+            mind.generate(prompt(cycle=3), None)
+        mind.restart()
+        assert mind.generate(prompt(cycle=4), None).text
+    finally:
+        mind.close()
+    # an engine that crashes while loading
+    host = ChildHost("os:abort", {}, label="crasher")
+    with pytest.raises(MindDied, match="SIGABRT"):
+        host.start(None)
+    assert not host.alive()
+
+
+# ------------------------------------------------------------------ through the app
+
+
+@pytest.mark.slow
+def test_run_records_text_tokens_per_s_and_real_oom_deaths(
+    tiny_model: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    base = ["mind=llama_cpp", f"mind.model_path={tiny_model}", *SMALL]
+    free = tmp_path / "free"
+    free.mkdir()
+    ok(cli(free, *base, "max_cycles=5", "resources.ram_limit_gb=null"))
+    (res,) = results(free / "outputs")
+    assert res["status"] == "completed" and res["metrics"]["total_crashes"] == 0
+    db = free / "logs" / "experiments.db"
+    texts = query(db, "SELECT content FROM messages WHERE role = 'assistant' ORDER BY id")
+    assert len(texts) == 5 and all(t.strip() for (t,) in texts)
+    assert query(db, "SELECT SUM(tokens_generated) FROM cycles")[0][0] > 0
+    log_text = next((free / "outputs").rglob("brainjar.log")).read_text()
+    rates = tokens_per_s(log_text)
+    assert rates and rates[0] > 0, log_text
+    assert re.search(r"model loaded in [\d.]+ s .* RSS [\d.]+ MB", log_text)
+    # the memory the child used: a short first prompt, then the full compute buffer
+    peaks = [u for (u,) in query(db, "SELECT usage_mb FROM memory_states ORDER BY cycle_number")]
+    low, high = peaks[0], max(peaks)
+    assert high - low > 4, peaks
+    limit_gb = (low + high) / 2 / 1024
+
+    # a limit between them: the mind dies when its context grows, and comes back wiped
+    tight = tmp_path / "tight"
+    tight.mkdir()
+    ok(
+        cli(
+            tight,
+            *base,
+            "mode=amnesiac_loop",
+            "max_cycles=6",
+            f"resources.ram_limit_gb={limit_gb:.6f}",
+        )
+    )
+    (res,) = results(tight / "outputs")
+    assert res["status"] == "completed"
+    db = tight / "logs" / "experiments.db"
+    crashes = query(db, "SELECT cycle_number, reason, memory_mb, limit_mb FROM crashes")
+    assert crashes, "no death"
+    for _cycle, reason, memory_mb, limit_mb in crashes:
+        assert "RSS" in reason and f"{memory_mb:.1f} MB" in reason
+        assert memory_mb > limit_mb == pytest.approx(limit_gb * 1024)
+    first = min(c for c, *_ in crashes)
+    later = query(
+        db,
+        "SELECT COUNT(*) FROM messages WHERE role = 'assistant' AND cycle_number > ?",
+        first,
+    )[0][0]
+    assert later > 0, "the mind never spoke again after its first death"
+    assert res["metrics"]["total_crashes"] == len(crashes)
+
+
+@pytest.mark.slow
+def test_sweep_runs_two_llama_minds_in_parallel(tiny_model: Path, tmp_path: Path) -> None:  # noqa: F811
+    ok(
+        cli(
+            tmp_path,
+            "-m",
+            "seed=0,1",
+            "mind=llama_cpp",
+            f"mind.model_path={tiny_model}",
+            *SMALL,
+            "max_cycles=4",
+            "resources.ram_limit_gb=0.5",
+        )
+    )
+    res = results(tmp_path / "multirun")
+    assert [r["status"] for r in res] == ["completed", "completed"]
+    spans = query(
+        tmp_path / "logs" / "experiments.db",
+        "SELECT started_at, ended_at FROM attempts ORDER BY experiment_id",
+    )
+    (s0, e0), (s1, e1) = [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in spans]
+    if (os.cpu_count() or 1) >= 2:  # the launcher gives each job one CPU slot
+        assert s0 < e1 and s1 < e0, f"the two jobs did not overlap: {spans}"
+    texts = query(
+        tmp_path / "logs" / "experiments.db",
+        "SELECT COUNT(*) FROM messages WHERE role = 'assistant' AND content != ''",
+    )
+    assert texts[0][0] >= 2
+
+
+@pytest.mark.slow
+def test_openai_mind_against_a_local_server_keeps_the_key_secret(
+    openai_server: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    secret = "sk-brainjar-test-4f9c2d1e8b7a"
+    proc = ok(
+        cli(
+            tmp_path,
+            "mind=openai",
+            f"mind.base_url={openai_server}",
+            "mind.model=tiny",
+            "mind.api_key_env=BRAINJAR_TEST_KEY",
+            "max_cycles=3",
+            "resources.max_tokens_per_response=48",
+            env={"BRAINJAR_TEST_KEY": secret},
+        )
+    )
+    (res,) = results(tmp_path / "outputs")
+    assert res["status"] == "completed"
+    db = tmp_path / "logs" / "experiments.db"
+    texts = query(db, "SELECT content FROM messages WHERE role = 'assistant'")
+    assert len(texts) == 3 and all(t.strip() for (t,) in texts)
+    assert query(db, "SELECT COUNT(*) FROM self_reports WHERE response != ''")[0][0] > 0
+    # the key is read from the environment when a request is made, and written nowhere
+    written = [*tmp_path.rglob("result.json"), *tmp_path.rglob(".hydra/*.yaml"), db]
+    written += list(tmp_path.rglob("*.log"))
+    assert len(written) >= 5
+    for path in written:
+        assert secret.encode() not in path.read_bytes(), path
+    assert secret not in proc.stdout + proc.stderr
+
+
+def test_openai_unreachable_server_fails_in_one_line_before_any_job(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    url = f"http://127.0.0.1:{port}/v1"
+    want = (
+        f"error: mind.base_url='{url}' is not allowed: "
+        "a reachable OpenAI-compatible server (connection refused)"
+    )
+    for args in (["max_cycles=2"], ["-m", "seed=0,1", "max_cycles=2"]):
+        proc = cli(tmp_path, "mind=openai", f"mind.base_url={url}", *args)
+        assert proc.returncode == 2, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1, proc.stderr
+        assert lines[0].endswith(want.removeprefix("error: ")) and lines[0].startswith("error: ")
+        assert list(tmp_path.iterdir()) == [], "something was written"
+
+
+def test_real_mind_config_errors_are_one_line(tmp_path: Path) -> None:
+    key_env = "BRAINJAR_TEST_UNSET_KEY"
+    env = {k: v for k, v in os.environ.items() if k != key_env}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "brainjar_sweep",
+            "mind=openai",
+            f"mind.api_key_env={key_env}",
+            "mind.check_server=false",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        f"error: mind.api_key_env='{key_env}' is not allowed: "
+        f"the name of a set environment variable (${key_env} is not set)"
+    )
+    proc = cli(tmp_path, "mind=llama_cpp", "mind.model_path=missing.gguf")
+    assert proc.returncode == 2
+    line = proc.stderr.strip()
+    assert "\n" not in line
+    pytest.importorskip(
+        "llama_cpp", reason='mind=llama_cpp needs the [llama] extra: pip install -e ".[test,llama]"'
+    )
+    assert line == (
+        "error: mind.model_path='missing.gguf' is not allowed: an existing GGUF model file (not found)"
+    )
+    (tmp_path / "not-a-model.gguf").write_text("hello")
+    proc = cli(tmp_path, "mind=llama_cpp", "mind.model_path=not-a-model.gguf")
+    assert proc.returncode == 2 and "this file is not GGUF" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-model.gguf"]
