@@ -385,3 +385,22 @@ def test_convert_an_original_sweep_file(tmp_path: Path) -> None:
     )
     bad = sweep_cli(tmp_path, "convert", "sweeps/missing.yaml")
     assert bad.returncode == 2 and "sweep_file=" in bad.stderr
+
+
+def test_duration_estimate_is_refined_by_past_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brainjar_sweep.sweep.lifecycle import (
+        DEFAULT_CYCLE_SECONDS,
+        JOB_OVERHEAD_SECONDS,
+        estimate_seconds,
+    )
+
+    monkeypatch.chdir(tmp_path)
+    cfg = compose(["max_cycles=100"], return_hydra_config=True)
+    default = JOB_OVERHEAD_SECONDS + 100 * DEFAULT_CYCLE_SECONDS["simulated"]
+    assert estimate_seconds(cfg) == pytest.approx(default)
+    done = cli(tmp_path, "max_cycles=300")
+    assert done.returncode == 0, done.stderr
+    ((secs, cycles),) = db(tmp_path, "select duration_seconds, total_cycles from experiments")
+    assert estimate_seconds(cfg) == pytest.approx(JOB_OVERHEAD_SECONDS + 100 * secs / cycles)
