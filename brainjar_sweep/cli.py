@@ -42,9 +42,8 @@ def resume_args(sweep_dir: str | Path) -> tuple[list[str], str]:
     extra = [
         h
         for h in extra
-        if not h.startswith(
-            ("hydra.sweep.dir=", "hydra.sweeper.resume=", "hydra.searchpath=", "hydra.mode=")
-        )
+        if not h.startswith(("hydra.sweep.dir=", "hydra.sweeper.resume=", "hydra.mode="))
+        and not (h.startswith("hydra.searchpath=") and "brainjar_sweep-base-" in h)
     ]
     cwd = str(hydra.get("runtime", {}).get("cwd") or os.getcwd())
     return ["-m", *task, *extra, f"hydra.sweep.dir={d}", "hydra.sweeper.resume=true"], cwd

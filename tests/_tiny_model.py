@@ -158,7 +158,9 @@ def _get_json(url: str, timeout: float = 1.0) -> object:
 @pytest.fixture(scope="session")
 def openai_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server with the tiny model; yields its ``/v1`` URL."""
-    pytest.importorskip("llama_cpp.server", reason="the server needs llama-cpp-python[server]")
+    pytest.importorskip(
+        "llama_cpp.server.app", reason=f"llama-cpp-python[server] is missing: {SKIP_HINT}"
+    )
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     with open(log, "wb") as out:

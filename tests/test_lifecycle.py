@@ -404,3 +404,35 @@ def test_duration_estimate_is_refined_by_past_runs(
     assert done.returncode == 0, done.stderr
     ((secs, cycles),) = db(tmp_path, "select duration_seconds, total_cycles from experiments")
     assert estimate_seconds(cfg) == pytest.approx(JOB_OVERHEAD_SECONDS + 100 * secs / cycles)
+
+
+@pytest.mark.slow
+def test_a_base_experiment_sweeps_and_resumes(tmp_path: Path) -> None:
+    from test_config import ORIGINAL
+
+    (tmp_path / "orig.json").write_text(json.dumps(ORIGINAL))
+    args = [
+        "-m",
+        "base_experiment=orig.json",
+        "interventions.0.parameters.corruption_rate=0,1",
+        "max_cycles=3",
+    ]
+    proc = cli(tmp_path, *args, f"hydra.sweep.dir={tmp_path / 'sw'}")
+    assert proc.returncode == 0, proc.stderr
+    res = results(tmp_path / "sw")
+    assert [res[n]["status"] for n in (0, 1)] == ["completed", "completed"]
+    again = sweep_cli(tmp_path, "resume", str(tmp_path / "sw"))
+    assert again.returncode == 0, again.stderr
+    assert "2 completed earlier, skipped" in again.stdout
+
+
+def test_a_config_that_changed_under_a_completed_job_is_refused(tmp_path: Path) -> None:
+    first = cli(tmp_path, "-m", "seed=0,1", "max_cycles=3", f"hydra.sweep.dir={tmp_path / 'sw'}")
+    assert first.returncode == 0, first.stderr
+    # what a changed config file does: job 1 ran with another config than the sweep now gives
+    body = json.loads((tmp_path / "sw" / "1" / "result.json").read_text())
+    body["config_hash"] = "0" * 16
+    (tmp_path / "sw" / "1" / "result.json").write_text(json.dumps(body))
+    proc = sweep_cli(tmp_path, "resume", str(tmp_path / "sw"))
+    assert proc.returncode == 2
+    assert "1 completed job(s) (#1) ran with another config" in proc.stderr

@@ -5,7 +5,7 @@ and :func:`~brainjar_sweep.jar.selfreport.stance`): "trust" does not match "dist
 and "I do not trust them" counts against trust. Each response gets ``mentioned``
 (0/1) and a stance of +1 (affirmed), -1 (negated) or 0 (absent or tied). Rates are
 computed per job first and then averaged over jobs, so a job that answered more
-often does not weigh more.
+often does not weigh more. Each distinct answer text is analysed once per keyword.
 
 Example:
     >>> reports = pd.DataFrame({"experiment_id": ["e1", "e1", "e2"], "attempt": [1, 1, 1],
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,70 +45,170 @@ DEFAULT_KEYWORDS: tuple[str, ...] = ("same", "trust", "consistent", "die")
 Surveillance belief is a yes/no question and is measured by its parsed answer
 (``sr_surveillance_belief``) rather than by a keyword."""
 
-_JOB_KEY = ["experiment_id", "attempt"]
+_MEMO_LIMIT = 200_000
+_memo: dict[tuple[str, str], tuple[int, int]] = {}
 
 
-def _reports(data: SweepData | pd.DataFrame) -> pd.DataFrame:
-    reports = data.self_reports if isinstance(data, SweepData) else data
-    if "status" in reports:
-        reports = reports[reports["status"] == "completed"]
-    return reports
-
-
-def _filter(reports: pd.DataFrame, question_ids: Sequence[str] | None) -> pd.DataFrame:
-    if question_ids is None or "question_id" not in reports:
-        return reports
-    return reports[reports["question_id"].isin(list(question_ids))]
+def _match(text: str, keyword: str) -> tuple[int, int]:
+    """(mentioned 0/1, stance -1/0/+1) of ``keyword`` in ``text``, memoised."""
+    key = (keyword, text)
+    hit = _memo.get(key)
+    if hit is None:
+        hit = (int(mentions(text, keyword) > 0), stance(text, keyword))
+        if len(_memo) >= _MEMO_LIMIT:
+            _memo.clear()
+        _memo[key] = hit
+    return hit
 
 
 def response_beliefs(responses: pd.Series, keyword: str) -> pd.DataFrame:
     """``mentioned`` (0/1) and ``stance`` (-1/0/+1) of ``keyword`` in each response.
 
-    Each distinct text is analysed once, so repetitive answers cost little.
-
     Example:
         >>> response_beliefs(pd.Series(["I trust you", "distrust", None]), "trust").values.tolist()
         [[1, 1], [0, 0], [0, 0]]
     """
-    texts = responses.astype(object).where(responses.notna(), None)
-    unique = pd.unique(texts)
-    ment = {t: int(mentions(t, keyword) > 0) for t in unique}
-    st = {t: stance(t, keyword) for t in unique}
-    return pd.DataFrame(
-        {
-            "mentioned": texts.map(ment).fillna(0).astype(int).to_numpy(),
-            "stance": texts.map(st).fillna(0).astype(int).to_numpy(),
-        },
-        index=responses.index,
-    )
+    codes, uniques = pd.factorize(responses.to_numpy(dtype=object))
+    m, s = _keyword_arrays(codes, uniques.tolist(), keyword)
+    return pd.DataFrame({"mentioned": m, "stance": s}, index=responses.index)
 
 
-def _per_job(reports: pd.DataFrame, keyword: str, keys: list[str]) -> pd.DataFrame:
-    """Per (keys..., job): responses, mentions, affirmed, negated, mention rate, net stance."""
-    beliefs = response_beliefs(reports["response"], keyword)
-    work = reports[keys + _JOB_KEY].copy()
-    work["mentioned"] = beliefs["mentioned"].to_numpy()
-    work["affirmed"] = (beliefs["stance"] > 0).astype(int).to_numpy()
-    work["negated"] = (beliefs["stance"] < 0).astype(int).to_numpy()
-    grouped = work.groupby(keys + _JOB_KEY, dropna=False, sort=False)
-    out = grouped.agg(
-        responses=("mentioned", "size"),
-        mentions=("mentioned", "sum"),
-        affirmed=("affirmed", "sum"),
-        negated=("negated", "sum"),
-    ).reset_index()
-    out["mention_rate"] = out["mentions"] / out["responses"]
-    out["net_stance"] = (out["affirmed"] - out["negated"]) / out["mentions"].replace(0, np.nan)
-    return out
+def _keyword_arrays(
+    codes: np.ndarray, uniques: list[Any], keyword: str
+) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [_match(u, keyword) if isinstance(u, str) else (0, 0) for u in uniques]
+    m_u = np.array([p[0] for p in pairs] + [0], dtype=np.int64)
+    s_u = np.array([p[1] for p in pairs] + [0], dtype=np.int64)
+    index = np.where(codes < 0, len(pairs), codes)
+    return m_u[index], s_u[index]
 
 
-def _order(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    rank = {repr(v): i for i, v in enumerate(sort_levels(frame[column].tolist()))}
-    return (
-        frame.assign(_r=frame[column].map(lambda v: rank[repr(v)]))
-        .sort_values("_r", kind="stable")
-        .drop(columns="_r")
-    )
+@dataclass
+class _Base:
+    """Self-reports of completed jobs as arrays: job codes, cycles and answer codes."""
+
+    reports: pd.DataFrame
+    job: np.ndarray
+    n_jobs: int
+    first_row: np.ndarray
+    cycle: np.ndarray
+    text_codes: np.ndarray
+    texts: list[Any]
+
+
+def _base(data: SweepData | pd.DataFrame) -> _Base:
+    def compute() -> _Base:
+        reports = data.self_reports if isinstance(data, SweepData) else data
+        if "status" in reports:
+            reports = reports[reports["status"] == "completed"]
+        reports = reports.reset_index(drop=True)
+        if reports.empty:
+            empty = np.zeros(0, dtype=np.int64)
+            return _Base(reports, empty, 0, empty, np.zeros(0), empty, [])
+        job = reports.groupby(["experiment_id", "attempt"], sort=False, dropna=False).ngroup()
+        job_arr = job.to_numpy(dtype=np.int64)
+        n_jobs = int(job_arr.max()) + 1
+        _, first = np.unique(job_arr, return_index=True)
+        cycle = (
+            pd.to_numeric(reports["cycle_number"], errors="coerce").to_numpy(dtype=float)
+            if "cycle_number" in reports
+            else np.zeros(len(reports))
+        )
+        codes, uniques = pd.factorize(reports["response"].to_numpy(dtype=object))
+        return _Base(reports, job_arr, n_jobs, first, cycle, codes, uniques.tolist())
+
+    if isinstance(data, SweepData):
+        return data._memo(("beliefs", "base"), compute)
+    return compute()
+
+
+def _keyword(
+    data: SweepData | pd.DataFrame, base: _Base, keyword: str
+) -> tuple[np.ndarray, np.ndarray]:
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        return _keyword_arrays(base.text_codes, base.texts, keyword)
+
+    if isinstance(data, SweepData):
+        return data._memo(("beliefs", "keyword", keyword), compute)
+    return compute()
+
+
+def _cached(data: SweepData | pd.DataFrame, key: tuple[Any, ...], compute: Any) -> Any:
+    if isinstance(data, SweepData):
+        return data._memo(("beliefs", *key), compute)
+    return compute()
+
+
+def _clean(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _value_codes(
+    data: SweepData | pd.DataFrame, base: _Base, param: str
+) -> tuple[np.ndarray, list[Any]]:
+    """Per job: the code of its value of ``param``; the values in natural order."""
+
+    def compute() -> tuple[np.ndarray, list[Any]]:
+        per_job = base.reports[param].to_numpy(dtype=object)[base.first_row]
+        codes, uniques = pd.factorize(per_job, use_na_sentinel=True)
+        cleaned = [_clean(u) for u in uniques.tolist()]
+        if (codes < 0).any():
+            cleaned.append(None)
+            codes = np.where(codes < 0, len(cleaned) - 1, codes)
+        ordered = sort_levels(cleaned)
+        rank = {repr(v): i for i, v in enumerate(ordered)}
+        remap = np.array([rank[repr(v)] for v in cleaned], dtype=np.int64)
+        return remap[codes], ordered
+
+    if isinstance(data, SweepData):
+        return data._memo(("beliefs", "values", param), compute)
+    return compute()
+
+
+def _job_counts(key: np.ndarray, size: int, m: np.ndarray, s: np.ndarray) -> dict[str, np.ndarray]:
+    return {
+        "responses": np.bincount(key, minlength=size).astype(float),
+        "mentions": np.bincount(key, weights=m, minlength=size),
+        "affirmed": np.bincount(key, weights=(s > 0), minlength=size),
+        "negated": np.bincount(key, weights=(s < 0), minlength=size),
+    }
+
+
+def _net(c: dict[str, np.ndarray]) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(c["mentions"] > 0, (c["affirmed"] - c["negated"]) / c["mentions"], np.nan)
+
+
+def _mean_by(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Mean of ``values`` per code, NaNs left out (NaN where nothing is left)."""
+    ok = ~np.isnan(values)
+    sums = np.bincount(codes[ok], weights=values[ok], minlength=size)
+    counts = np.bincount(codes[ok], minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+_SUMMARY_COLUMNS = [
+    "jobs",
+    "responses",
+    "mentions",
+    "affirmed",
+    "negated",
+    "mention_rate",
+    "net_stance",
+    "ci_low",
+    "ci_high",
+    "early",
+    "late",
+]
+
+
+def _select(base: _Base, question_ids: Sequence[str] | None) -> np.ndarray | None:
+    if question_ids is None or "question_id" not in base.reports:
+        return None
+    return base.reports["question_id"].isin(list(question_ids)).to_numpy()
 
 
 def belief_summary(
@@ -136,82 +237,75 @@ def belief_summary(
         >>> belief_summary(reports, "p", "same")["net_stance"].tolist()
         [0.0]
     """
-    reports = _reports(data)
-    columns = [
-        param,
-        "jobs",
-        "responses",
-        "mentions",
-        "affirmed",
-        "negated",
-        "mention_rate",
-        "net_stance",
-        "ci_low",
-        "ci_high",
-        "early",
-        "late",
-    ]
-    reports = _filter(reports, question_ids)
-    if reports.empty or param not in reports:
-        return pd.DataFrame(columns=columns)
-    per_job = _per_job(reports, keyword, [param])
-    phases = _phases(reports, keyword, param)
+    base = _base(data)
+    if base.n_jobs == 0 or param not in base.reports:
+        return pd.DataFrame(columns=[param, *_SUMMARY_COLUMNS])
+    qkey = None if question_ids is None else tuple(question_ids)
+
+    def job_level() -> tuple[dict[str, np.ndarray], np.ndarray]:
+        m, s = _keyword(data, base, keyword)
+        sel = _select(base, question_ids)
+        job, cycle = base.job, base.cycle
+        if sel is not None:
+            job, cycle, m, s = job[sel], cycle[sel], m[sel], s[sel]
+        return _job_counts(job, base.n_jobs, m, s), _phase_net(base, job, cycle, m, s)
+
+    counts, phase_net = _cached(data, ("jobs", keyword, qkey), job_level)
+    answered = counts["responses"] > 0
+    vcodes, values = _value_codes(data, base, param)
+    k = len(values)
+    net = _net(counts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(answered, counts["mentions"] / counts["responses"], np.nan)
+    early = _mean_by(vcodes, phase_net[:, 0], k)
+    late = _mean_by(vcodes, phase_net[:, 2], k)
     rows = []
-    for value, group in per_job.groupby(param, dropna=False, sort=False):
-        net = group["net_stance"].dropna().to_numpy(dtype=float)
-        lo, hi = bootstrap_ci(net, n_boot=n_boot, seed=seed)
-        ph = phases.get(_key(value), (math.nan, math.nan))
+    for v in range(k):
+        mine = (vcodes == v) & answered
+        if not mine.any():
+            continue
+        nets = net[mine]
+        nets = nets[~np.isnan(nets)]
+        lo, hi = bootstrap_ci(nets, n_boot=n_boot, seed=seed)
         rows.append(
             [
-                _clean(value),
-                len(group),
-                int(group["responses"].sum()),
-                int(group["mentions"].sum()),
-                int(group["affirmed"].sum()),
-                int(group["negated"].sum()),
-                float(group["mention_rate"].mean()),
-                float(np.mean(net)) if len(net) else math.nan,
+                values[v],
+                int(mine.sum()),
+                int(counts["responses"][mine].sum()),
+                int(counts["mentions"][mine].sum()),
+                int(counts["affirmed"][mine].sum()),
+                int(counts["negated"][mine].sum()),
+                float(np.mean(rate[mine])),
+                float(np.mean(nets)) if len(nets) else math.nan,
                 lo,
                 hi,
-                ph[0],
-                ph[1],
+                float(early[v]),
+                float(late[v]),
             ]
         )
-    return _order(pd.DataFrame(rows, columns=columns), param).reset_index(drop=True)
-
-
-def _clean(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _key(value: Any) -> str:
-    return repr(_clean(value))
-
-
-def _phases(reports: pd.DataFrame, keyword: str, param: str) -> dict[str, tuple[float, float]]:
-    """Mean net stance in the first and last third of each job's report cycles, by value."""
-    if "cycle_number" not in reports:
-        return {}
-    work = reports[[param, *_JOB_KEY, "cycle_number", "response"]].copy()
-    cycles = pd.to_numeric(work["cycle_number"], errors="coerce")
-    grouped = cycles.groupby([work[k] for k in _JOB_KEY], dropna=False)
-    lo = grouped.transform("min")
-    hi = grouped.transform("max")
-    span = (hi - lo).replace(0, np.nan)
-    pos = (cycles - lo) / span
-    work["phase"] = np.where(pos <= 1 / 3, "early", np.where(pos >= 2 / 3, "late", "mid"))
-    out: dict[str, tuple[float, float]] = {}
-    per = _per_job(work, keyword, [param, "phase"])
-    for value, group in per.groupby(param, dropna=False, sort=False):
-        early = group.loc[group["phase"] == "early", "net_stance"]
-        late = group.loc[group["phase"] == "late", "net_stance"]
-        out[_key(value)] = (
-            float(early.mean()) if len(early) else math.nan,
-            float(late.mean()) if len(late) else math.nan,
-        )
+    out = pd.DataFrame(rows, columns=["_v", *_SUMMARY_COLUMNS])
+    out.insert(0, param, pd.Series([r[0] for r in rows], dtype=object))
+    out = out.drop(columns="_v")
+    if out[param].map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all():
+        out[param] = pd.to_numeric(out[param])
     return out
+
+
+def _phase_net(
+    base: _Base, job: np.ndarray, cycle: np.ndarray, m: np.ndarray, s: np.ndarray
+) -> np.ndarray:
+    """Net stance per job (rows) in the first, middle and last third of its cycles."""
+    if len(job) == 0:
+        return np.full((base.n_jobs, 3), np.nan)
+    frame = pd.DataFrame({"job": job, "cycle": cycle})
+    grouped = frame.groupby("job")["cycle"]
+    lo = grouped.transform("min").to_numpy(dtype=float)
+    hi = grouped.transform("max").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pos = (cycle - lo) / np.where(hi > lo, hi - lo, np.nan)
+    phase = np.where(pos <= 1 / 3, 0, np.where(pos >= 2 / 3, 2, 1))
+    counts = _job_counts(job * 3 + phase, base.n_jobs * 3, m, s)
+    return _net(counts).reshape(base.n_jobs, 3)
 
 
 def belief_evolution(
@@ -238,8 +332,6 @@ def belief_evolution(
         >>> ev["mention_rate"].tolist()
         [1.0, 1.0]
     """
-    reports = _reports(data)
-    reports = _filter(reports, question_ids)
     columns = [
         param,
         "cycle_number",
@@ -249,11 +341,36 @@ def belief_evolution(
         "mention_rate",
         "net_stance",
     ]
-    if reports.empty or param not in reports:
+    base = _base(data)
+    if base.n_jobs == 0 or param not in base.reports:
         return pd.DataFrame(columns=columns)
-    per_job = _per_job(reports, keyword, [param, "cycle_number"])
+    qkey = None if question_ids is None else tuple(question_ids)
+
+    def per_cycle() -> tuple[np.ndarray, int, Any, dict[str, np.ndarray]]:
+        m, s = _keyword(data, base, keyword)
+        sel = _select(base, question_ids)
+        job, cycle = base.job, base.cycle
+        if sel is not None:
+            job, cycle, m, s = job[sel], cycle[sel], m[sel], s[sel]
+        ccodes, cycles = pd.factorize(cycle, sort=True)
+        n_c = max(1, len(cycles))
+        keys, inverse = np.unique(job * n_c + ccodes, return_inverse=True)
+        return keys, n_c, cycles, _job_counts(inverse, len(keys), m, s)
+
+    keys, n_c, cycles, counts = _cached(data, ("cycles", keyword, qkey), per_cycle)
+    vcodes, values = _value_codes(data, base, param)
+    frame = pd.DataFrame(
+        {
+            "v": vcodes[keys // n_c],
+            "c": keys % n_c,
+            "responses": counts["responses"],
+            "mentions": counts["mentions"],
+            "mention_rate": counts["mentions"] / counts["responses"],
+            "net_stance": _net(counts),
+        }
+    )
     agg = (
-        per_job.groupby([param, "cycle_number"], dropna=False, sort=False)
+        frame.groupby(["v", "c"], sort=True)
         .agg(
             jobs=("responses", "size"),
             responses=("responses", "sum"),
@@ -263,8 +380,39 @@ def belief_evolution(
         )
         .reset_index()
     )
-    agg = agg.sort_values("cycle_number", kind="stable")
-    return _order(agg, param).reset_index(drop=True)[columns]
+    cycle_values = np.asarray(cycles)
+    out = pd.DataFrame(
+        {
+            param: pd.Series([values[v] for v in agg["v"].tolist()], dtype=object),
+            "cycle_number": _whole(cycle_values[agg["c"].to_numpy()]),
+            "jobs": agg["jobs"].astype(int),
+            "responses": agg["responses"].astype(int),
+            "mentions": agg["mentions"].astype(int),
+            "mention_rate": agg["mention_rate"],
+            "net_stance": agg["net_stance"],
+        }
+    )
+    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        out[param] = pd.to_numeric(out[param])
+    return out[columns]
+
+
+def _whole(values: np.ndarray) -> np.ndarray:
+    if len(values) and np.all(np.isfinite(values)) and np.all(values == np.round(values)):
+        return values.astype(np.int64)
+    return values
+
+
+def _pick_question(reports: pd.DataFrame, question: str) -> pd.DataFrame:
+    qid = reports["question_id"].astype(object)
+    mask = (qid == question).to_numpy(dtype=bool, copy=True)
+    if "category" in reports:
+        mask = mask | (reports["category"].astype(object) == question).to_numpy(dtype=bool)
+    if not mask.any():
+        mask = qid.map(lambda q: isinstance(q, str) and question in q).to_numpy(dtype=bool)
+    picked = reports[mask]
+    order = [c for c in ("experiment_id", "attempt", "cycle_number") if c in picked]
+    return picked.sort_values(order, kind="stable") if order else picked
 
 
 def compare_self_report_responses(
@@ -282,19 +430,18 @@ def compare_self_report_responses(
         >>> compare_self_report_responses(reports, "q_x", "p")
         {1: ['first', 'later']}
     """
-    reports = _reports(data)
+    reports = _base(data).reports
     if reports.empty or param not in reports:
         return {}
-    qid = reports["question_id"].astype(str)
-    mask = (qid == question) | (reports.get("category", qid).astype(str) == question)
-    if not mask.any():
-        mask = qid.str.contains(question, regex=False)
-    picked = reports[mask].sort_values(["experiment_id", "attempt", "cycle_number"], kind="stable")
-    out: dict[Any, list[str]] = {}
-    for value in sort_levels(_clean(v) for v in picked[param].tolist()):
-        sel = picked[param].map(_clean).map(repr) == repr(value)
-        out[value] = [str(r) for r in picked.loc[sel, "response"].tolist() if r is not None]
-    return out
+    picked = _pick_question(reports, question)
+    groups: dict[str, tuple[Any, list[str]]] = {}
+    for value, texts in zip(
+        picked[param].map(_clean).tolist(), picked["response"].tolist(), strict=True
+    ):
+        entry = groups.setdefault(repr(value), (value, []))
+        if texts is not None:
+            entry[1].append(str(texts))
+    return {v: groups[repr(v)][1] for v in sort_levels(v for v, _ in groups.values())}
 
 
 def top_responses(
@@ -309,10 +456,26 @@ def top_responses(
         >>> top_responses(reports, "q", "p").values.tolist()
         [[1, 'yes', 2, 3, 0.6666666666666666]]
     """
+    columns = [param, "response", "count", "responses", "share"]
+    reports = _base(data).reports
+    if reports.empty or param not in reports:
+        return pd.DataFrame(columns=columns)
+    picked = _pick_question(reports, question)
+    picked = picked[picked["response"].notna()]
+    if picked.empty:
+        return pd.DataFrame(columns=columns)
+    pcodes, puniques = pd.factorize(picked[param].to_numpy(dtype=object), use_na_sentinel=True)
+    cleaned = [_clean(u) for u in puniques.tolist()]
+    if (pcodes < 0).any():
+        cleaned.append(None)
+        pcodes = np.where(pcodes < 0, len(cleaned) - 1, pcodes)
+    tcodes, texts = pd.factorize(picked["response"].to_numpy(dtype=object))
+    counts = pd.DataFrame({"v": pcodes, "t": tcodes}).groupby(["v", "t"]).size()
+    rank = {repr(v): i for i, v in enumerate(cleaned)}
     rows = []
-    for value, answers in compare_self_report_responses(data, question, param).items():
-        counts = pd.Series(answers, dtype=object).value_counts()
-        total = int(counts.sum())
-        for answer, n in counts.head(top).items():
-            rows.append([value, answer, int(n), total, n / total if total else math.nan])
-    return pd.DataFrame(rows, columns=[param, "response", "count", "responses", "share"])
+    for value in sort_levels(cleaned):
+        per = counts.loc[rank[repr(value)]].sort_values(ascending=False, kind="stable")
+        total = int(per.sum())
+        for t, n in per.head(top).items():
+            rows.append([value, texts[int(t)], int(n), total, n / total])
+    return pd.DataFrame(rows, columns=columns)

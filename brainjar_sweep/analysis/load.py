@@ -5,7 +5,7 @@ A path may be a sweep dir (``multirun/<date>/<time>``), a dir holding several sw
 
 When a sweep has the launcher's sweep files, ``sweep_table.csv`` is read in one go
 (and ``multirun.yaml`` or ``sweep_results.json`` tell its parameter columns from its
-metric columns); the job dirs are only checked with ``stat``. A job whose dir or
+metric columns); the job dirs are only checked with ``stat``. A job whose
 ``result.json`` changed after the table was written, whose ``.hydra/`` is gone, that
 the table lists as unfinished, or that the table does not know is read from its own
 files. Sweeps without sweep files are read job dir by job dir. Broken or foreign job
@@ -844,20 +844,20 @@ def _first_db_url(job_dirs: list[str]) -> str | None:
 
 def _scan_entries(sweep_dir: Path) -> tuple[dict[int, str], list[Path]]:
     """Numbered subdirs (job dir names by number) and the unexpected entries of a sweep dir."""
-    numbered: dict[int, str] = {}
-    foreign: list[Path] = []
     try:
-        entries = list(os.scandir(sweep_dir))
+        names = os.listdir(sweep_dir)
     except OSError:
         return {}, []
-    for e in entries:
-        name = e.name
-        if name in _KNOWN_ENTRIES or name.startswith(".") or name.endswith(".log"):
-            continue
-        if name.isdigit() and e.is_dir():
-            numbered[int(name)] = name
-        else:
-            foreign.append(Path(e.path))
+    # a file with a numeric name fails the job checks later, with a warning
+    numbered = {int(n): n for n in names if n.isdigit()}
+    foreign = [
+        sweep_dir / n
+        for n in names
+        if not n.isdigit()
+        and n not in _KNOWN_ENTRIES
+        and not n.startswith(".")
+        and not n.endswith(".log")
+    ]
     return numbered, foreign
 
 
@@ -981,12 +981,13 @@ def _table_frame(
 ) -> tuple[pd.DataFrame, list[_Job], int]:
     """Jobs from ``sweep_table.csv``, vectorised; returns (frame, jobs read one by one, found).
 
-    A row is taken from the table only when its job dir exists, was not changed after
-    the table was written (dir and ``result.json`` mtimes), and still has a
-    subdirectory (``.hydra/``; a dir link count of 2 means none). Other rows, and
-    numbered dirs the table does not list, are read from their own files.
+    A row is taken from the table only when its job dir still has ``.hydra/`` and a
+    ``result.json`` that was not changed after the table was written (one ``stat`` of
+    ``<job>/.hydra/../result.json`` checks both). Other rows, and numbered dirs the
+    table does not list, are read from their own files.
     """
-    csv = pd.read_csv(table, dtype=str, keep_default_na=False, na_values=[""])
+    text_columns = {c: object for c in (*_CSV_FIXED[1:6], *param_keys)}
+    csv = pd.read_csv(table, dtype=text_columns, keep_default_na=False, na_values=[""])
     if "job_num" not in csv or "status" not in csv:
         raise KeyError("job_num")
     nums_f = pd.to_numeric(csv["job_num"], errors="coerce")
@@ -1000,35 +1001,25 @@ def _table_frame(
     base = str(sweep_dir)
     finished = np.isin(status, _FINISHED)
     no_dirs = not numbered
-    ok = finished.copy()
-    reread: list[int] = []
-    for i in range(len(nums)):
-        name = numbered.get(int(nums[i]))
-        if name is None:
-            if no_dirs and finished[i]:
-                continue  # only the sweep files were kept: trust them
-            ok[i] = False
-            why = (
-                "job dir missing (listed in sweep_table.csv)"
-                if finished[i]
-                else f"interrupted: never started ({status[i]})"
-            )
-            skipped.append((f"{base}/{nums[i]}", why))
-            continue
-        if not ok[i]:
-            reread.append(i)
-            continue
-        path = f"{base}/{name}"
-        try:
-            d = os.stat(path)
-            r = os.stat(path + "/result.json")
-        except OSError:
-            ok[i] = False
-            reread.append(i)
-            continue
-        if d.st_mtime > table_mtime or r.st_mtime > table_mtime or d.st_nlink == 2:
-            ok[i] = False
-            reread.append(i)
+    present = np.isin(nums, np.fromiter(numbered, dtype=np.int64, count=len(numbered)))
+    for i in np.flatnonzero(~present).tolist():
+        if no_dirs and finished[i]:
+            continue  # only the sweep files were kept: trust them
+        why = (
+            "job dir missing (listed in sweep_table.csv)"
+            if finished[i]
+            else f"interrupted: never started ({status[i]})"
+        )
+        skipped.append((f"{base}/{nums[i]}", why))
+    ok = finished & (present | no_dirs)
+    reread: list[int] = np.flatnonzero(present & ~finished).tolist()
+    check = np.flatnonzero(present & finished)
+    # one stat per job: resolving ".hydra/.." also proves that .hydra/ is still there
+    mtimes = [_mtime(f"{base}/{numbered[n]}/.hydra/../result.json") for n in nums[check].tolist()]
+    changed = check[np.asarray(mtimes, dtype=np.float64) > table_mtime]
+    ok[changed] = False
+    reread += changed.tolist()
+    reread.sort()
     jobs: list[_Job] = []
     for i in reread:
         path = sweep_dir / numbered[int(nums[i])]
@@ -1108,6 +1099,13 @@ def _table_frame(
     return frame, jobs, found
 
 
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return math.inf
+
+
 def _job_config(job_dir: Path) -> dict[str, Any] | None:
     try:
         loaded = _read_yaml(job_dir / ".hydra" / "config.yaml")
@@ -1117,7 +1115,9 @@ def _job_config(job_dir: Path) -> dict[str, Any] | None:
 
 
 def _numeric(column: pd.Series) -> np.ndarray:
-    mapped = column.replace({"True": "1", "False": "0", "true": "1", "false": "0"})
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    mapped = column.astype(object).replace({"True": 1, "False": 0, "true": 1, "false": 0})
     return pd.to_numeric(mapped, errors="coerce").to_numpy(dtype=np.float64)
 
 
@@ -1233,7 +1233,7 @@ def _self_report_scores(reports: pd.DataFrame, n_jobs: int, job_pos: np.ndarray)
     codes, questions = pd.factorize(reports["question_id"])
     ok = ~np.isnan(value) & (codes >= 0)
     out: dict[str, np.ndarray] = {}
-    for q, name in enumerate(questions):
+    for q, name in sorted(enumerate(questions), key=lambda qn: str(qn[1])):
         sel = ok & (codes == q)
         if not sel.any():
             continue
@@ -1471,19 +1471,22 @@ def _as_float(value: Any) -> float:
 
 
 def _typed(raw: pd.Series) -> pd.Series:
-    """Parse override texts into a typed column (values already parsed pass through)."""
-    values = raw.to_numpy(dtype=object)
-    uniques = pd.unique(values)
-    parsed = {}
-    for u in uniques:
-        if u is None or (isinstance(u, float) and math.isnan(u)):
-            continue
-        parsed[u] = parse_value(u) if isinstance(u, str) else u
-    out = [
-        None if (v is None or (isinstance(v, float) and math.isnan(v))) else parsed[v]
-        for v in values
-    ]
-    return _column(out)
+    """Parse override texts into a typed column (values already parsed pass through).
+
+    Each distinct text is parsed once; the column is numeric when every value is a
+    number, boolean when every value is a boolean, and text (object) otherwise.
+    """
+    codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
+    parsed = [parse_value(u) if isinstance(u, str) else u for u in uniques.tolist()]
+    kinds = _column(parsed + ([None] if (codes < 0).any() else []))
+    if kinds.dtype == object:
+        table = np.array([None if v is None else v for v in kinds.tolist()] + [None], dtype=object)
+    else:
+        table = np.append(kinds.to_numpy(), np.nan if kinds.dtype.kind == "f" else None)
+    if kinds.dtype.kind in "ib" and (codes < 0).any():
+        table = table.astype(object)
+    out = table[np.where(codes < 0, len(table) - 1, codes)]
+    return pd.Series(out, dtype=kinds.dtype if kinds.dtype.kind in "fib" else object)
 
 
 def _assemble(

@@ -49,7 +49,7 @@ from brainjar_sweep.analysis.stats import (
     interaction_table,
     levels,
     optimal_parameters,
-    parameter_statistics,
+    parameter_statistics_many,
     replicate_counts,
     significance,
     threshold_effects,
@@ -234,7 +234,7 @@ def build_report(
             sections.append(_interaction_section(data, swept, metrics))
     else:
         sections.append(_single_cell_section(data, metrics, kw))
-    sections.append(_optimum_section(data, metrics))
+    sections.append(_optimum_section(data, metrics, n_boot, seed))
     belief = _belief_section(data, swept, keywords, n_boot, seed)
     if belief is not None:
         sections.append(belief)
@@ -403,8 +403,9 @@ def _param_section(
     sec = Section(f"Effect of {param}")
     conf = f"{kw['confidence']:.0%}"
     rows = []
+    many = parameter_statistics_many(data, param, metrics, **kw)
     for metric in metrics:
-        st = parameter_statistics(data, param, metric, **kw)
+        st = many[metric]
         for value, r in st.iterrows():
             rows.append(
                 [
@@ -547,7 +548,7 @@ def _single_cell_section(data: SweepData, metrics: list[str], kw: dict[str, Any]
     return sec
 
 
-def _optimum_section(data: SweepData, metrics: list[str]) -> Section:
+def _optimum_section(data: SweepData, metrics: list[str], n_boot: int, seed: int) -> Section:
     sec = Section("Optimal parameters")
     sec.blocks.append(
         "Best cell (combination of the swept parameters) for each metric; a cell's value is"
@@ -556,7 +557,7 @@ def _optimum_section(data: SweepData, metrics: list[str]) -> Section:
     rows = []
     for metric in metrics:
         for minimize in (True, False):
-            best = optimal_parameters(data, metric, minimize=minimize)
+            best = optimal_parameters(data, metric, minimize=minimize, n_boot=n_boot, seed=seed)
             if best is None:
                 rows.append([metric, "lowest" if minimize else "highest", "–", "–", "–", "–"])
                 continue

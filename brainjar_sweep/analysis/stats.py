@@ -54,6 +54,7 @@ __all__ = [
     "levels",
     "optimal_parameters",
     "parameter_statistics",
+    "parameter_statistics_many",
     "replicate_counts",
     "significance",
     "threshold_effects",
@@ -87,10 +88,11 @@ N_BOOT = 2000
 
 
 def _completed(data: SweepData | pd.DataFrame) -> pd.DataFrame:
-    jobs = data.jobs if isinstance(data, SweepData) else data
-    if "status" in jobs:
-        return jobs[jobs["status"] == "completed"]
-    return jobs
+    if isinstance(data, SweepData):
+        return data.completed
+    if "status" in data:
+        return data[data["status"] == "completed"]
+    return data
 
 
 def _swept(data: SweepData | pd.DataFrame, params: Sequence[str] | None) -> list[str]:
@@ -153,26 +155,54 @@ def _group_labels(series: pd.Series) -> pd.Series:
     return series
 
 
+def _grouping(
+    data: SweepData | pd.DataFrame, keys: Sequence[str]
+) -> list[tuple[tuple[Any, ...], np.ndarray]]:
+    """(key tuple, row positions in the completed jobs) per group, in natural key order."""
+
+    def compute() -> list[tuple[tuple[Any, ...], np.ndarray]]:
+        frame = _completed(data)
+        if frame.empty:
+            return []
+        work = pd.DataFrame(
+            {f"_k{i}": _group_labels(frame[k]).to_numpy() for i, k in enumerate(keys)}
+        )
+        indices = work.groupby(list(work.columns), dropna=False, sort=False).indices
+        out = []
+        for key, pos in indices.items():
+            key_t = key if isinstance(key, tuple) else (key,)
+            out.append((tuple(_clean(k) for k in key_t), np.asarray(pos)))
+        order = {}
+        for i in range(len(keys)):
+            order[i] = {_level_id(v): j for j, v in enumerate(sort_levels([k[i] for k, _ in out]))}
+        out.sort(key=lambda kv: tuple(order[i][_level_id(kv[0][i])] for i in range(len(keys))))
+        return out
+
+    if isinstance(data, SweepData):
+        return data._memo(("groups", tuple(keys)), compute)
+    return compute()
+
+
+def _metric_values(data: SweepData | pd.DataFrame, metric: str) -> np.ndarray:
+    def compute() -> np.ndarray:
+        column = _completed(data)[metric]
+        return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+
+    if isinstance(data, SweepData):
+        return data._memo(("values", metric), compute)
+    return compute()
+
+
 def _ordered_groups(
-    frame: pd.DataFrame, keys: Sequence[str], metric: str
+    data: SweepData | pd.DataFrame, keys: Sequence[str], metric: str
 ) -> list[tuple[tuple[Any, ...], np.ndarray]]:
     """(key tuple, metric values without NaN) per group, in natural key order."""
-    if frame.empty:
-        return []
-    labels = {k: _group_labels(frame[k]) for k in keys}
-    work = pd.DataFrame({f"_k{i}": labels[k].to_numpy() for i, k in enumerate(keys)})
-    work["_v"] = pd.to_numeric(frame[metric], errors="coerce").to_numpy()
-    grouped = work.groupby([f"_k{i}" for i in range(len(keys))], dropna=False, sort=False)["_v"]
+    values = _metric_values(data, metric)
     out = []
-    for key, values in grouped:
-        key_t = key if isinstance(key, tuple) else (key,)
-        key_t = tuple(_clean(k) for k in key_t)
-        out.append((key_t, values.to_numpy(dtype=float)))
-    order = {}
-    for i in range(len(keys)):
-        order[i] = {_level_id(v): j for j, v in enumerate(sort_levels([k[i] for k, _ in out]))}
-    out.sort(key=lambda kv: tuple(order[i][_level_id(kv[0][i])] for i in range(len(keys))))
-    return [(k, v[~np.isnan(v)]) for k, v in out]
+    for key, pos in _grouping(data, keys):
+        x = values[pos]
+        out.append((key, x[~np.isnan(x)]))
+    return out
 
 
 def _clean(value: Any) -> Any:
@@ -270,7 +300,7 @@ def compare_by_parameter(
     """
     frame = _completed(data)
     _check(frame, param, metric)
-    return {k[0]: v.tolist() for k, v in _ordered_groups(frame, [param], metric)}
+    return {k[0]: v.tolist() for k, v in _ordered_groups(data, [param], metric)}
 
 
 def parameter_statistics(
@@ -295,30 +325,93 @@ def parameter_statistics(
         >>> st.index.tolist(), st["n"].tolist(), st["mean"].tolist(), float(round(st.loc["b", "std"], 4))
         (['a', 'b'], [1, 2], [3.0, 1.5], 0.7071)
     """
+    return parameter_statistics_many(
+        data, param, [metric], confidence=confidence, n_boot=n_boot, seed=seed
+    )[metric]
+
+
+def parameter_statistics_many(
+    data: SweepData | pd.DataFrame,
+    param: str,
+    metrics: Sequence[str],
+    *,
+    confidence: float = 0.95,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+) -> dict[str, pd.DataFrame]:
+    """:func:`parameter_statistics` of several metrics at once (one resampling per value).
+
+    Example:
+        >>> jobs = pd.DataFrame({"status": ["completed"] * 4, "p": [0, 0, 1, 1],
+        ...                      "a": [1.0, 2.0, 3.0, 5.0], "b": [0.0, 0.0, 1.0, 1.0]})
+        >>> st = parameter_statistics_many(jobs, "p", ["a", "b"])
+        >>> st["a"]["mean"].tolist(), st["b"]["ci_low"].tolist()
+        ([1.5, 4.0], [0.0, 1.0])
+    """
     frame = _completed(data)
-    _check(frame, param, metric)
-    rows = []
-    index = []
-    for key, x in _ordered_groups(frame, [param], metric):
-        index.append(key[0])
-        rows.append(_describe(x, confidence, n_boot, seed))
-    out = pd.DataFrame(rows, columns=_DESCRIBE_COLUMNS)
-    out.index = pd.Index(index, name=param, dtype=object)
+    _check(frame, param, *metrics)
+    groups = _grouping(data, [param])
+    index = pd.Index([key[0] for key, _ in groups], name=param, dtype=object)
+    rows = _describe_groups(data, groups, list(metrics), confidence, n_boot, seed)
+    out = {}
+    for m in metrics:
+        table = pd.DataFrame(rows[m], columns=_DESCRIBE_COLUMNS)
+        table.index = index
+        table["n"] = table["n"].astype("int64")
+        out[m] = table
+    return out
+
+
+def _describe_groups(
+    data: SweepData | pd.DataFrame,
+    groups: list[tuple[tuple[Any, ...], np.ndarray]],
+    metrics: list[str],
+    confidence: float,
+    n_boot: int,
+    seed: int,
+) -> dict[str, list[list[Any]]]:
+    """Describe each metric in each group; metrics without NaNs share one resampling."""
+    values = {m: _metric_values(data, m) for m in metrics}
+    out: dict[str, list[list[Any]]] = {m: [] for m in metrics}
+    alpha = (1.0 - confidence) / 2.0
+    for _, pos in groups:
+        block = np.column_stack([values[m][pos] for m in metrics]) if len(pos) else None
+        shared: dict[int, tuple[float, float]] = {}
+        if block is not None and len(pos) >= 2 and n_boot > 0:
+            full = ~np.isnan(block).any(axis=0) & (np.ptp(block, axis=0) > 0)
+            cols = np.flatnonzero(full)
+            if len(cols) > 1 and len(pos) * n_boot <= 4_000_000:
+                means = _resample_weights(len(pos), n_boot, seed) @ block[:, cols]
+                bounds = np.quantile(means, [alpha, 1.0 - alpha], axis=0)
+                shared = {
+                    int(c): (float(bounds[0, i]), float(bounds[1, i])) for i, c in enumerate(cols)
+                }
+        for j, m in enumerate(metrics):
+            x = values[m][pos]
+            x = x[~np.isnan(x)]
+            out[m].append(_describe(x, confidence, n_boot, seed, shared.get(j)))
     return out
 
 
 _DESCRIBE_COLUMNS = ["n", "mean", "std", "median", "min", "max", "ci_low", "ci_high"]
 
 
-def _describe(x: np.ndarray, confidence: float, n_boot: int, seed: int) -> list[Any]:
+def _describe(
+    x: np.ndarray,
+    confidence: float,
+    n_boot: int,
+    seed: int,
+    ci: tuple[float, float] | None = None,
+) -> list[Any]:
     n = len(x)
     if n == 0:
         return [0] + [math.nan] * 7
-    lo, hi = (
-        bootstrap_ci(x, confidence=confidence, n_boot=n_boot, seed=seed)
-        if n_boot > 0
-        else (math.nan, math.nan)
-    )
+    if ci is not None:
+        lo, hi = ci
+    elif n_boot > 0:
+        lo, hi = bootstrap_ci(x, confidence=confidence, n_boot=n_boot, seed=seed)
+    else:
+        lo, hi = math.nan, math.nan
     return [
         n,
         float(np.mean(x)),
@@ -358,7 +451,7 @@ def threshold_effects(
     """
     frame = _completed(data)
     _check(frame, param, metric)
-    groups = [(k[0], x) for k, x in _ordered_groups(frame, [param], metric) if len(x)]
+    groups = [(k[0], x) for k, x in _ordered_groups(data, [param], metric) if len(x)]
     columns = [
         "from",
         "to",
@@ -435,9 +528,9 @@ def cell_statistics(
     keys = _swept(data, params)
     _check(frame, metric, *keys)
     groups = (
-        _ordered_groups(frame, keys, metric)
+        _ordered_groups(data, keys, metric)
         if keys
-        else [((), pd.to_numeric(frame[metric], errors="coerce").dropna().to_numpy(dtype=float))]
+        else [((), _metric_values(data, metric)[~np.isnan(_metric_values(data, metric))])]
     )
     return _cells_frame(keys, groups, confidence, n_boot, seed)
 
@@ -475,6 +568,8 @@ def optimal_parameters(
     *,
     minimize: bool = True,
     params: Sequence[str] | None = None,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
 ) -> Optimum | None:
     """The cell with the lowest (or highest) mean of ``metric``; None if nothing completed.
 
@@ -490,23 +585,28 @@ def optimal_parameters(
         >>> optimal_parameters(jobs.assign(status="failed"), "m", params=["p"]) is None
         True
     """
-    cells = cell_statistics(data, metric, params=params)
     keys = _swept(data, params)
-    cells = cells[cells["n"] > 0]
-    if cells.empty:
+    _check(_completed(data), metric, *keys)
+    if keys:
+        cells = [(k, x) for k, x in _ordered_groups(data, keys, metric) if len(x)]
+    else:
+        x = _metric_values(data, metric)
+        cells = [((), x[~np.isnan(x)])] if (~np.isnan(x)).any() else []
+    if not cells:
         return None
-    means = cells["mean"].to_numpy()
+    means = np.array([float(np.mean(x)) for _, x in cells])
     best = float(np.min(means) if minimize else np.max(means))
     hits = np.flatnonzero(means == best)
-    i = int(hits[0])
+    key, x = cells[int(hits[0])]
+    lo, hi = bootstrap_ci(x, n_boot=n_boot, seed=seed)
     return Optimum(
         metric=metric,
         minimize=minimize,
-        parameters={k: _clean(cells[k].iloc[i]) for k in keys},
+        parameters=dict(zip(keys, key, strict=True)),
         value=best,
-        n=int(cells["n"].iloc[i]),
-        ci_low=float(cells["ci_low"].iloc[i]),
-        ci_high=float(cells["ci_high"].iloc[i]),
+        n=len(x),
+        ci_low=lo,
+        ci_high=hi,
         ties=len(hits) - 1,
     )
 
@@ -569,7 +669,9 @@ class EffectTest:
         return min(ps) if ps else math.nan
 
 
-def _test_groups(param: str, metric: str, groups: list[np.ndarray]) -> EffectTest:
+def _test_groups(
+    param: str, metric: str, groups: list[np.ndarray], *, anova: bool = True
+) -> EffectTest:
     groups = [g for g in groups if len(g)]
     k = len(groups)
     n = int(sum(len(g) for g in groups))
@@ -591,7 +693,7 @@ def _test_groups(param: str, metric: str, groups: list[np.ndarray]) -> EffectTes
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         h, kp = sps.kruskal(*groups)
-        if n > k:
+        if n > k and anova:
             f, fp = sps.f_oneway(*groups)
         else:
             f, fp = nan, nan
@@ -618,7 +720,7 @@ def significance(data: SweepData | pd.DataFrame, param: str, metric: str) -> Eff
     """
     frame = _completed(data)
     _check(frame, param, metric)
-    groups = [x for _, x in _ordered_groups(frame, [param], metric)]
+    groups = [x for _, x in _ordered_groups(data, [param], metric)]
     return _test_groups(param, metric, groups)
 
 
@@ -684,7 +786,7 @@ def conditional_table(
     frame = _completed(data)
     rest = _others(data, param, others)
     _check(frame, param, metric, *rest)
-    cells = _ordered_groups(frame, [*rest, param], metric)
+    cells = _ordered_groups(data, [*rest, param], metric)
     values = levels([k[-1] for k, _ in cells])
     by_row: dict[tuple[Any, ...], dict[Any, np.ndarray]] = {}
     for key, x in cells:
@@ -697,7 +799,7 @@ def conditional_table(
             x = cols.get(_level_id(v))
             rec[v] = float(np.mean(x)) if x is not None and len(x) else math.nan
         rec["n"] = int(sum(len(x) for x in cols.values()))
-        test = _test_groups(param, metric, list(cols.values()))
+        test = _test_groups(param, metric, list(cols.values()), anova=False)
         rec["kruskal_p"] = test.kruskal_p
         records.append(rec)
         index.append(row_key if rest else ("(all)",))
@@ -735,7 +837,7 @@ def interaction_table(
         if p not in keys:
             keys = [*keys, p]
     _check(frame, metric, *keys)
-    cells = _ordered_groups(frame, keys, metric)
+    cells = _ordered_groups(data, keys, metric)
     ri, ci = keys.index(row_param), keys.index(col_param)
     sums: dict[tuple[Any, Any], list[float]] = {}
     for key, x in cells:

@@ -27,3 +27,7 @@ class ConfigError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{key}={_show(value)} is not allowed: {allowed}")
+
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[str, Any, str]]:
+        # crosses process boundaries (a sweep's jobs) intact
+        return (type(self), (self.key, self.value, self.allowed))

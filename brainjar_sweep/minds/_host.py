@@ -343,15 +343,19 @@ class ChildHost:
                     peak,
                     limit_mb,
                 )
+            eof = False
             if ready:
                 try:
-                    msg = self._conn.recv()
-                except (EOFError, OSError):
-                    ready = False
-                else:
-                    return msg, peak
-            if not self._proc.is_alive() and not self._conn.poll(0):
-                self._proc.join(1)
+                    return self._conn.recv(), peak
+                except (EOFError, OSError):  # the child's end closed: it is dying
+                    eof = True
+            if eof or not self._proc.is_alive():
+                if not eof and self._conn.poll(0):
+                    continue  # a last message to read first
+                self._proc.join(5)
+                if self._proc.is_alive():  # closed its pipe but did not exit
+                    self._proc.kill()
+                    self._proc.join(5)
                 code = self._proc.exitcode
                 self._discard()
                 raise MindDied(

@@ -38,14 +38,19 @@ class JobComposer:
         hydra_ovr = OmegaConf.to_container(master.hydra.overrides.hydra)
         assert isinstance(hydra_ovr, list)
         self.hydra_overrides: list[str] = [str(x) for x in hydra_ovr]
+        # the config repository as this sweep sees it (a hydra.searchpath override adds to it)
+        _, self.repo = loader._parse_overrides_and_create_caching_repo(
+            master.hydra.job.config_name, self.hydra_overrides
+        )
 
     def _is_structural(self, ov: Override) -> bool:
         """Group choices and hydra.* overrides change the composition itself."""
         if ov.is_hydra_override() or ov.package is not None:
             return True
         key = ov.key_or_group
-        repo = self.loader.repository
-        return bool(repo.group_exists(key)) or bool(repo.group_exists(key.replace(".", "/")))
+        return bool(self.repo.group_exists(key)) or bool(
+            self.repo.group_exists(key.replace(".", "/"))
+        )
 
     def compose(self, overrides: Sequence[str]) -> DictConfig:
         """The job config for ``overrides`` (equal to Hydra's ``load_sweep_config``)."""

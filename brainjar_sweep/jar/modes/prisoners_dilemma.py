@@ -113,7 +113,10 @@ class PrisonersDilemma(Mode):
                 m.content = text
                 m.corrupted = True
             kept.append(m)
-            for extra in recs[1:]:  # an amplified betrayal
+            for extra in recs[1:]:  # an amplified betrayal, remembered once
+                if extra.get("remembered"):
+                    continue
+                extra["remembered"] = True
                 fake = inject(kept, self._record_text(extra), m.cycle, "game_record")
                 fake.corrupted = True
         st.memory[:] = kept

@@ -81,7 +81,10 @@ class Admission:
             if self.max_parallel is not None and count >= self.max_parallel:
                 break
             need = needs[idx]
-            live_ok = live_available_gb is None or live_available_gb >= self.safety_margin_gb
+            # the machine must keep the margin free after the job takes its memory; with
+            # nothing running, only the margin itself is asked for (or nothing would ever start)
+            need_live = self.safety_margin_gb + (need.memory_gb if count else 0.0)
+            live_ok = live_available_gb is None or live_available_gb >= need_live
             fits = (
                 mem + need.memory_gb <= self.budget_gb and threads + need.threads <= self.cpu_slots
             )
@@ -468,7 +471,12 @@ def launch(
                 reason = f"exited with code {code} without a result"
             finish(i, _failed_return(cfgs[i], ov, JobFailure(reason)), "failed", reason, r.started)
             return
-        obj = cloudpickle.loads(r.data)
+        try:
+            obj = cloudpickle.loads(r.data)
+        except Exception as e:  # e.g. an exception type that cannot be rebuilt here
+            reason = f"the job's result could not be read back ({type(e).__name__}: {e})"
+            finish(i, _failed_return(cfgs[i], ov, JobFailure(reason)), "failed", reason, r.started)
+            return
         if isinstance(obj, JobFailure):
             status = "interrupted" if isinstance(obj, JobInterrupted) else "failed"
             finish(i, _failed_return(cfgs[i], ov, obj), status, str(obj).splitlines()[0], r.started)

@@ -209,12 +209,7 @@ def _summary(
 
 
 def _print_summary(text: str) -> None:
-    try:
-        from rich.console import Console
-
-        Console(stderr=False, highlight=False).print(text, markup=False)
-    except Exception:  # rich is a dependency; plain print is the fallback
-        print(text)
+    print(text, flush=True)
 
 
 def sweep(sweeper: Any, arguments: list[str]) -> Any:
@@ -232,10 +227,20 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     if sweeper.resume:
         _check_definition(sweeper, arguments, sweep_dir)
         state = _load(sweeper.job_state)
+        changed = []
         for num, cfg in enumerate(cfgs):
             job_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
-            if state is not None and state(cfg, job_dir) == "completed":
+            status = state(cfg, job_dir) if state is not None else "missing"
+            if status == "completed":
                 skipped[num] = job_dir
+            elif status == "changed":
+                changed.append(num)
+        if changed:
+            nums = ", ".join(f"#{n}" for n in changed[:8]) + (", ..." if len(changed) > 8 else "")
+            raise SweepDefinitionChanged(
+                f"cannot resume {sweep_dir}: {len(changed)} completed job(s) ({nums}) ran with another "
+                "config than this sweep composes now (a config file changed?); start a new sweep dir"
+            )
         log.info("resuming %s: %d of %d jobs completed earlier", sweep_dir, len(skipped), len(jobs))
     sweep_dir.mkdir(parents=True, exist_ok=True)
     if not (sweeper.resume and (sweep_dir / "multirun.yaml").is_file()):
@@ -263,8 +268,13 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
             if not todo:
                 break
     except KeyboardInterrupt:
+        # jobs stopped mid-run carry their own reason in the launcher's records when it has them
+        records = getattr(launcher, "_records", None) or {}
         for n in range(len(jobs)):
-            rows.setdefault(n, ("interrupted", "the sweep was interrupted before it finished"))
+            rec = records.get(n)
+            if n not in rows and rec is not None and rec.status not in ("pending", "running"):
+                rows[n] = (rec.status, rec.reason)
+            rows.setdefault(n, ("not started", "the sweep was interrupted before it started"))
         _print_summary(_summary(rows, jobs, skipped))
         print(
             f"Resume with: brainjar-sweep resume {sweep_dir}\n"
