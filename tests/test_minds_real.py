@@ -201,6 +201,14 @@ def test_run_records_text_tokens_per_s_and_real_oom_deaths(
     texts = query(db, "SELECT content FROM messages WHERE role = 'assistant' ORDER BY id")
     assert len(texts) == 5 and all(t.strip() for (t,) in texts)
     assert query(db, "SELECT SUM(tokens_generated) FROM cycles")[0][0] > 0
+    # per cycle: model load time and tokens/s, in the cycle's metadata
+    meta = [
+        json.loads(m)
+        for (m,) in query(db, "SELECT metadata_json FROM cycles ORDER BY cycle_number")
+    ]
+    assert all(m["tokens_per_second"] > 0 for m in meta)
+    assert meta[0]["model_load_seconds"] > 0
+    assert res["metrics"]["tokens_per_second"] > 0 and res["metrics"]["model_load_seconds"] > 0
     log_text = next((free / "outputs").rglob("brainjar.log")).read_text()
     rates = tokens_per_s(log_text)
     assert rates and rates[0] > 0, log_text
@@ -357,3 +365,41 @@ def test_real_mind_config_errors_are_one_line(tmp_path: Path) -> None:
     proc = cli(tmp_path, "mind=llama_cpp", "mind.model_path=not-a-model.gguf")
     assert proc.returncode == 2 and "this file is not GGUF" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-model.gguf"]
+
+
+def test_openai_mind_retries_with_backoff_then_fails_the_experiment() -> None:
+    from brainjar_sweep.minds.openai_server import OpenAIMind, ServerError
+
+    mind = OpenAIMind(
+        "mind",
+        seed=0,
+        base_url=f"http://127.0.0.1:{free_port()}/v1",
+        model="none",
+        timeout_s=1.0,
+        max_retries=2,
+        backoff_s=0.05,
+    )
+    tic = time.monotonic()
+    with pytest.raises(ServerError, match=r"connection refused \(after 2 retries\)"):
+        mind.generate(prompt(), None)
+    assert time.monotonic() - tic >= 0.05 + 0.1  # waited backoff_s, then twice as long
+    assert mind.stats["retries"] == 2
+
+
+@pytest.mark.slow
+def test_openai_mind_dies_by_the_context_memory_model(openai_server: str) -> None:  # noqa: F811
+    from brainjar_sweep.minds.openai_server import OpenAIMind
+
+    knobs = {"model_size_gb": 0.01, "runtime_overhead_mb": 0.0, "compute_buffer_mb": 0.0}
+    mind = OpenAIMind(
+        "mind", seed=0, base_url=openai_server, model="tiny", spike_sd_mb=0.0, **knobs
+    )
+    gen = mind.generate(prompt(max_tokens=32), None)
+    assert gen.text and gen.tokens > 0
+    # the same prompt in a box too small for even its prompt and a few reply tokens
+    limit = mind.base_mb + (gen.memory_mb - mind.base_mb) / 2
+    with pytest.raises(MindDied, match="modelled") as died:
+        mind.generate(prompt(max_tokens=32), limit)
+    assert died.value.memory_mb > limit == died.value.limit_mb
+    mind.restart()
+    assert mind.generate(prompt(max_tokens=32), None).text

@@ -158,8 +158,10 @@ def _run(args: argparse.Namespace, data: object, metrics: list[str] | None) -> i
             err.print(f"warning: ... and {len(data.warnings) - 25} more", markup=False)
         used = len(data.jobs)
         done = int((data.jobs["status"] == "completed").sum())
+        foreign = sum(1 for _, why in data.skipped if why.startswith("foreign entry"))
         console.print(
-            f"{used} jobs used ({done} completed), {len(data.skipped)} skipped",
+            f"{used} jobs used ({done} completed), {len(data.skipped) - foreign} skipped"
+            + (f", {foreign} other entries ignored" if foreign else ""),
             markup=False,
             highlight=False,
         )

@@ -789,7 +789,7 @@ def _read_sweep(sweep_dir: Path, with_config: bool) -> _SweepRead:
             sweep_id = ids.most_common(1)[0][0]
     kept: list[_Job] = []
     for job in jobs:
-        if source == "job dirs" and job.sweep_id and job.sweep_id != sweep_id:
+        if job.sweep_id and job.sweep_id != sweep_id and source != "sweep_results.json":
             skipped.append((str(job.job_dir), f"foreign job: belongs to sweep {job.sweep_id!r}"))
             continue
         job.sweep_id = sweep_id
@@ -982,10 +982,15 @@ def _table_frame(
     """Jobs from ``sweep_table.csv``, vectorised; returns (frame, jobs read one by one, found).
 
     A row is taken from the table only when its job dir still has ``.hydra/`` and a
-    ``result.json`` that was not changed after the table was written (one ``stat`` of
-    ``<job>/.hydra/../result.json`` checks both). Other rows, and numbered dirs the
+    ``result.json`` older than the table (one ``stat`` of ``<job>/.hydra/../result.json``
+    checks both; the same timestamp counts as newer). Other rows, and numbered dirs the
     table does not list, are read from their own files.
     """
+    table_mtime = os.stat(table).st_mtime
+    numbered, foreign = _scan_entries(sweep_dir)
+    base = str(sweep_dir)
+    mtimes: dict[int, float] = {}
+    _result_mtimes(base, numbered, mtimes)
     text_columns = {c: object for c in (*_CSV_FIXED[1:6], *param_keys)}
     csv = pd.read_csv(table, dtype=text_columns, keep_default_na=False, na_values=[""])
     if "job_num" not in csv or "status" not in csv:
@@ -995,10 +1000,7 @@ def _table_frame(
         raise ValueError("job_num")
     nums = nums_f.astype(np.int64).to_numpy()
     status = csv["status"].fillna("pending").to_numpy(dtype=object)
-    table_mtime = os.stat(table).st_mtime
-    numbered, foreign = _scan_entries(sweep_dir)
     _note_foreign(foreign, skipped)
-    base = str(sweep_dir)
     finished = np.isin(status, _FINISHED)
     no_dirs = not numbered
     present = np.isin(nums, np.fromiter(numbered, dtype=np.int64, count=len(numbered)))
@@ -1014,9 +1016,8 @@ def _table_frame(
     ok = finished & (present | no_dirs)
     reread: list[int] = np.flatnonzero(present & ~finished).tolist()
     check = np.flatnonzero(present & finished)
-    # one stat per job: resolving ".hydra/.." also proves that .hydra/ is still there
-    mtimes = [_mtime(f"{base}/{numbered[n]}/.hydra/../result.json") for n in nums[check].tolist()]
-    changed = check[np.asarray(mtimes, dtype=np.float64) > table_mtime]
+    times = np.array([mtimes.get(n, math.inf) for n in nums[check].tolist()], dtype=np.float64)
+    changed = check[times >= table_mtime]
     ok[changed] = False
     reread += changed.tolist()
     reread.sort()
@@ -1037,7 +1038,7 @@ def _table_frame(
         else:
             jobs.append(job)
     found = len(listed | set(numbered)) if numbered else len(listed)
-    sel = csv[ok]
+    sel = csv if ok.all() else csv[ok]
     n_ok = int(ok.sum())
     keep_nums = nums[ok]
     exp_ids = (
@@ -1055,55 +1056,54 @@ def _table_frame(
             return None
         return sel[name].to_numpy(dtype=object)
 
-    frame = pd.DataFrame(
-        {
-            "sweep_id": sweep_id,
-            "job_num": keep_nums,
-            "experiment_id": exp_ids,
-            "status": status[ok],
-            "reason": col("reason"),
-            "attempt": np.nan,
-            "seed_result": None,
-            "config_hash": None,
-            "stop_reason": None,
-            "started_at": col("start_time"),
-            "ended_at": col("end_time"),
-            "duration_seconds": np.nan,
-            "job_seconds": _numeric(sel["duration_seconds"])
-            if "duration_seconds" in sel
-            else np.nan,
-            "memory_gb": _numeric(sel["memory_gb"]) if "memory_gb" in sel else np.nan,
-            "sweep_dir": base,
-            "job_dir": [
-                f"{base}/{numbered[n]}" if n in numbered else None for n in keep_nums.tolist()
-            ],
-            "_db_url": None,
-        }
-    )
-    extra: dict[str, Any] = {}
+    columns: dict[str, Any] = {
+        "sweep_id": sweep_id,
+        "job_num": keep_nums,
+        "experiment_id": exp_ids,
+        "status": status[ok],
+        "reason": col("reason"),
+        "attempt": np.nan,
+        "seed_result": None,
+        "config_hash": None,
+        "stop_reason": None,
+        "started_at": col("start_time"),
+        "ended_at": col("end_time"),
+        "duration_seconds": np.nan,
+        "job_seconds": _numeric(sel["duration_seconds"]) if "duration_seconds" in sel else np.nan,
+        "memory_gb": _numeric(sel["memory_gb"]) if "memory_gb" in sel else np.nan,
+        "sweep_dir": base,
+        "job_dir": [f"{base}/{numbered[n]}" if n in numbered else None for n in keep_nums.tolist()],
+        "_db_url": None,
+    }
     for c in csv.columns:
         if c in _CSV_FIXED:
             continue
         if c in param_keys:
-            extra[f"p:{c}"] = col(c)
+            columns[f"p:{c}"] = col(c)
         elif c not in _NOT_METRICS:
-            extra[f"m:{c}"] = _numeric(sel[c])
+            columns[f"m:{c}"] = _numeric(sel[c])
     for k, v in base_choices.items():
-        extra[f"c:{k}"] = np.full(n_ok, v, dtype=object)
+        columns[f"c:{k}"] = np.full(n_ok, v, dtype=object)
     if with_config:
-        extra["_config"] = [
-            _job_config(Path(p)) if p is not None else None for p in frame["job_dir"].tolist()
+        columns["_config"] = [
+            _job_config(Path(p)) if p is not None else None for p in columns["job_dir"]
         ]
-    if extra:
-        frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
-    return frame, jobs, found
+    return pd.DataFrame(columns), jobs, found
 
 
-def _mtime(path: str) -> float:
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return math.inf
+def _result_mtimes(base: str, numbered: dict[int, str], out: dict[int, float]) -> None:
+    """mtime of each job's result.json, inf when it or ``.hydra/`` is missing.
+
+    One stat per job: resolving ``<job>/.hydra/../result.json`` also proves that
+    ``.hydra/`` is still there.
+    """
+    stat = os.stat
+    inf = math.inf
+    for num, name in numbered.items():
+        try:
+            out[num] = stat(f"{base}/{name}/.hydra/../result.json").st_mtime
+        except OSError:
+            out[num] = inf
 
 
 def _job_config(job_dir: Path) -> dict[str, Any] | None:
@@ -1502,7 +1502,10 @@ def _assemble(
         warnings += r.warnings
         skipped += r.skipped
     frames = [r.frame for r in reads if len(r.frame)]
-    raw = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
+    if len(frames) == 1:
+        raw = frames[0].reset_index(drop=True)
+    else:
+        raw = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
     if raw.empty:
         reasons = Counter(why for _, why in skipped)
         summary = "; ".join(f"{n} x {why}" for why, n in reasons.most_common(3))
@@ -1525,7 +1528,6 @@ def _assemble(
     mkeys = [c[2:] for c in raw.columns if c.startswith("m:")]
     params = [p for p in pkeys if p not in ID_COLUMNS and p != "seed"]
     choices = [c for c in ckeys if c not in pkeys and c not in ID_COLUMNS]
-    jobs = raw[list(_RAW_COLUMNS)].copy()
     typed: dict[str, pd.Series] = {}
     for p in params:
         column = raw[f"p:{p}"].astype(object)
@@ -1547,14 +1549,18 @@ def _assemble(
     seeds = raw["seed_result"].astype(object)
     if "p:seed" in raw:
         seeds = seeds.where(seeds.notna(), raw["p:seed"])
-    metric_frame = pd.DataFrame({m: raw[f"m:{m}"].astype(float).to_numpy() for m in mkeys})
-    jobs = pd.concat(
-        [jobs, pd.DataFrame({k: v.to_numpy() for k, v in typed.items()}), metric_frame], axis=1
-    )
-    jobs["seed_result"] = seeds.to_numpy()
+    columns: dict[str, Any] = {c: raw[c].to_numpy() for c in _RAW_COLUMNS}
+    columns["seed_result"] = seeds.to_numpy()
+    columns.update({k: v.to_numpy() for k, v in typed.items()})
+    columns.update({m: raw[f"m:{m}"].to_numpy(dtype=np.float64) for m in mkeys})
+    jobs = pd.DataFrame(columns)
     all_params = params + choices
     if with_config and "_config" in raw:
-        added = _config_columns(raw["_config"].tolist())
+        added = {
+            k: v
+            for k, v in _config_columns(raw["_config"].tolist()).items()
+            if k[len("cfg.") :] not in all_params
+        }
         for k, v in added.items():
             jobs[k] = v.to_numpy()
         all_params += list(added)

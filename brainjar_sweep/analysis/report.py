@@ -255,11 +255,13 @@ def _overview(data: SweepData, swept: list[str], notes: list[str]) -> Section:
     jobs = data.jobs
     counts = Counter(jobs["status"].tolist())
     found = sum(s.jobs_found for s in data.sweeps)
-    skipped = len(data.skipped)
+    foreign = sum(1 for _, why in data.skipped if why.startswith("foreign entry"))
+    skipped = len(data.skipped) - foreign
     parts = ", ".join(f"{counts[s]} {s}" for s in ("completed", "failed", "timeout") if counts[s])
     sec.blocks.append(
-        f"Jobs: {found} found, {len(jobs)} used ({parts or 'none'}), {skipped} skipped."
-        " Statistics use completed jobs only."
+        f"Jobs: {found} found, {len(jobs)} used ({parts or 'none'}), {skipped} skipped"
+        + (f"; {foreign} other entries ignored" if foreign else "")
+        + ". Statistics use completed jobs only."
     )
     sweeps = []
     for s in data.sweeps:

@@ -804,7 +804,9 @@ def conditional_table(
         records.append(rec)
         index.append(row_key if rest else ("(all)",))
     out = pd.DataFrame(records, columns=[*values, "n", "kruskal_p"])
-    if rest:
+    if len(rest) == 1:
+        out.index = pd.Index([k[0] for k in index], name=rest[0], dtype=object)
+    elif rest:
         out.index = pd.MultiIndex.from_tuples(index, names=rest)
     else:
         out.index = pd.Index(["(all)"], name="")

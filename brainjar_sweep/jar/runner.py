@@ -120,6 +120,8 @@ class Jar:
         self._peak = 0.0
         self._tokens = 0
         self._flush_s = 0.0
+        self._gen_s = 0.0
+        self._load_s = 0.0
 
     # -- helpers the modes use ------------------------------------------------------
 
@@ -339,6 +341,8 @@ class Jar:
         self._cycle_deaths = 0
         cycle_peak = 0.0
         tokens = 0
+        gen_s = 0.0
+        load_s = 0.0
         self._fire("cycle")
         sr = self.exp["self_report"]
         for st in self.states.values():
@@ -367,6 +371,8 @@ class Jar:
             st.peak_mb = max(st.peak_mb, gen.memory_mb)
             cycle_peak = max(cycle_peak, gen.memory_mb)
             tokens += gen.tokens
+            gen_s += gen.seconds
+            load_s += gen.load_seconds
             self.last_message[st.mind_id] = msg
             self.mode.after_generation(self, st, msg)
         self.mode.end_of_cycle(self)
@@ -389,6 +395,8 @@ class Jar:
             )
         self._peak = max(self._peak, cycle_peak)
         self._tokens += tokens
+        self._gen_s += gen_s
+        self._load_s += load_s
         self.counts["cycles"] += 1
         self._emit(
             "cycles",
@@ -398,6 +406,11 @@ class Jar:
                 "memory_peak_mb": cycle_peak,
                 "tokens_generated": tokens,
                 "deaths": self._cycle_deaths,
+                "metadata_json": {
+                    "generation_seconds": gen_s,
+                    "model_load_seconds": load_s,
+                    "tokens_per_second": tokens / gen_s if gen_s > 0 else None,
+                },
             },
         )
 
@@ -521,6 +534,8 @@ class Jar:
             "corrupted_fraction": sum(s.corrupted_fraction() for s in self.states.values())
             / len(self.states),
             "unparsed_answers": self._unparsed,
+            "tokens_per_second": self._tokens / self._gen_s if self._gen_s > 0 else None,
+            "model_load_seconds": self._load_s,
         }
         for qid in ("memory_accuracy", "agency_belief", "reality_trust", "continuity"):
             vals = self._scale.get(qid)

@@ -117,7 +117,11 @@ def _rlimit_bytes(limit_mb: float | None, headroom_gb: float | None) -> int | No
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL the child when the jar's process dies (no orphaned model)."""
+    """Ask Linux to SIGKILL the child when the jar's process dies (no orphaned model).
+
+    Linux sends the signal when the *thread* that spawned the child ends; the jar spawns its
+    minds from the thread that runs the experiment, which outlives them.
+    """
     if not sys.platform.startswith("linux"):
         return
     import ctypes
@@ -405,7 +409,13 @@ class ChildHost:
                     peak,
                     limit_mb,
                 )
-            raise EngineError(f"the mind could not load: {msg.get('error')}")
+            hint = ""
+            if self._rlimit is not None:
+                hint = (
+                    f" (the child's address space was limited to {self._rlimit / MB / 1024:.1f} GB:"
+                    " raise mind.headroom_gb, or set it to null)"
+                )
+            raise EngineError(f"the mind could not load: {msg.get('error')}{hint}")
         self.load_seconds = time.perf_counter() - tic
         self.engine_load_seconds = float(msg.get("load_seconds", 0.0))
         self.loaded_rss_mb = self.rss_mb = self._ps.memory_info().rss / MB

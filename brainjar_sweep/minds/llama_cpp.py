@@ -193,7 +193,8 @@ class LlamaCppMind:
             },
             label=mind_id,
             rss_poll_s=rss_poll_s,
-            headroom_gb=headroom_gb,
+            # GPU backends reserve large address ranges: no address-space limit with offloading
+            headroom_gb=headroom_gb if int(gpu_layers) == 0 else None,
             load_timeout_s=load_timeout_s,
             request_timeout_s=generate_timeout_s,
         )
