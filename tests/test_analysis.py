@@ -406,6 +406,21 @@ def test_loading_never_writes_to_the_store(tmp_path: Path) -> None:
     assert sorted(p.name for p in fx.db.parent.iterdir()) == ["experiments.db"]
 
 
+def test_db_reads_through_sqlalchemy_too(fixture_dir: Fixture) -> None:
+    """Non-SQLite URLs go through SQLAlchemy; the same queries work there."""
+    from sqlalchemy import create_engine
+
+    load_module = sys.modules["brainjar_sweep.analysis.load"]
+    engine = create_engine(f"sqlite:///{fixture_dir.db}")
+    try:
+        ids = [j["experiment_id"] for j in fixture_dir.jobs]
+        frame = load_module._read_events(engine, "self_reports", ids)
+    finally:
+        engine.dispose()
+    assert len(frame) == 18 * 6 + 1  # plus the retried job's failed first attempt
+    assert set(frame["attempt"]) == {1, 2}
+
+
 def test_db_override_and_missing_db(tmp_path: Path) -> None:
     fx = build_fixture(tmp_path)
     moved = tmp_path / "elsewhere.db"
@@ -424,6 +439,17 @@ def test_parameter_values_of_any_type_sort() -> None:
         {"status": ["completed"] * 4, "p": [None, "abc", 3, "[1, 2]"], "m": [1.0, 2.0, 3.0, 4.0]}
     )
     assert list(compare_by_parameter(jobs, "p", "m")) == [None, 3, "[1, 2]", "abc"]
+
+
+def test_continuous_parameters_are_binned_for_comparisons() -> None:
+    """An Optuna-style sweep (a value per trial) is compared in quantile bins."""
+    rng = np.random.default_rng(0)
+    rate = rng.random(40)
+    jobs = pd.DataFrame({"status": ["completed"] * 40, "p": rate, "m": 2 * rate})
+    st = parameter_statistics(jobs, "p", "m")
+    assert len(st) == 8 and st["n"].sum() == 40
+    assert st["mean"].is_monotonic_increasing
+    assert significance(jobs, "p", "m").k == 8
 
 
 # ------------------------------------------------------------------------- statistics
@@ -615,6 +641,24 @@ def test_report_model_markdown_html_and_export(data: SweepData, tmp_path: Path) 
     assert body["parameters"] == ["corruption_rate", "max_cycles"] and len(body["rows"]) == 18
 
 
+def test_parquet_export_or_a_one_line_install_hint(data: SweepData, tmp_path: Path) -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        with pytest.raises(
+            analysis.MissingExtraError, match=r"pip install brainjar-sweep\[parquet\]"
+        ):
+            export(data, "parquet", tmp_path / "x.parquet")
+        return
+    export(data, "parquet", tmp_path / "x.parquet", metrics=["crash_rate"], n_boot=100)
+    back = pd.read_parquet(tmp_path / "x.parquet")
+    assert (
+        len(back) == 18
+        and back["corruption_rate"].tolist() == data.jobs["corruption_rate"].tolist()
+    )
+    assert len(pd.read_parquet(tmp_path / "x.self_reports.parquet")) == len(data.self_reports)
+
+
 def test_plots_are_real_images(data: SweepData, tmp_path: Path) -> None:
     from PIL import Image
 
@@ -668,7 +712,7 @@ def test_broken_job_dirs_give_warnings_and_a_report_over_the_rest(
     why = {Path(p).name: reason for p, reason in data.skipped}
     assert why["1"] == "truncated or corrupt result.json"
     assert why["2"].startswith("no .hydra/")
-    assert why["4"].startswith("interrupted")
+    assert why["4"].startswith("unfinished") and "interrupted" in why["4"]
     assert why["99"].startswith("foreign job")
     assert why["notes.txt"].startswith("foreign entry") and why["scratch"].startswith("foreign")
     assert len(data.jobs) == 18 - 3

@@ -604,14 +604,14 @@ def _read_job(job_dir: Path, with_config: bool = False) -> tuple[_Job | None, st
     try:
         result = _read_json(result_path)
     except FileNotFoundError:
-        return None, "interrupted: no result.json (the job never finished)"
+        return None, "unfinished: no result.json (interrupted, or still running)"
     except (OSError, ValueError, UnicodeDecodeError):
         return None, "truncated or corrupt result.json"
     if not isinstance(result, dict) or "status" not in result or "experiment_id" not in result:
         return None, "result.json is not a brainjar result (foreign file)"
     status = str(result.get("status"))
     if status not in _FINISHED:
-        return None, f"interrupted: result.json says {status!r}"
+        return None, f"unfinished: result.json says {status!r}"
     overrides: dict[str, str] = {}
     for ov in raw_overrides:
         kv = _split_override(ov)
@@ -683,7 +683,10 @@ def _base_config(sweep_dir: Path) -> tuple[dict[str, Any], list[str], dict[str, 
     if not isinstance(cfg, dict):
         return {}, [], {}, None
     hydra_cfg = cfg.get("hydra") if isinstance(cfg.get("hydra"), dict) else {}
-    overrides = (hydra_cfg.get("overrides") or {}).get("task") or []
+    overrides = list((hydra_cfg.get("overrides") or {}).get("task") or [])
+    sweeper = hydra_cfg.get("sweeper") if isinstance(hydra_cfg.get("sweeper"), dict) else {}
+    if isinstance(sweeper.get("params"), dict):  # a grid declared in config, not on the CLI
+        overrides += [f"{k}={v}" for k, v in sweeper["params"].items()]
     runtime = hydra_cfg.get("runtime") or {}
     choices = {
         k: v for k, v in (runtime.get("choices") or {}).items() if not str(k).startswith("hydra/")
@@ -989,8 +992,9 @@ def _table_frame(
     table_mtime = os.stat(table).st_mtime
     numbered, foreign = _scan_entries(sweep_dir)
     base = str(sweep_dir)
-    mtimes: dict[int, float] = {}
-    _result_mtimes(base, numbered, mtimes)
+    param_keys = param_keys + [
+        k for k in _sample_override_keys(base, numbered) if k not in param_keys
+    ]
     text_columns = {c: object for c in (*_CSV_FIXED[1:6], *param_keys)}
     csv = pd.read_csv(table, dtype=text_columns, keep_default_na=False, na_values=[""])
     if "job_num" not in csv or "status" not in csv:
@@ -1010,13 +1014,13 @@ def _table_frame(
         why = (
             "job dir missing (listed in sweep_table.csv)"
             if finished[i]
-            else f"interrupted: never started ({status[i]})"
+            else f"unfinished: never started ({status[i]} in sweep_table.csv)"
         )
         skipped.append((f"{base}/{nums[i]}", why))
     ok = finished & (present | no_dirs)
     reread: list[int] = np.flatnonzero(present & ~finished).tolist()
     check = np.flatnonzero(present & finished)
-    times = np.array([mtimes.get(n, math.inf) for n in nums[check].tolist()], dtype=np.float64)
+    times = _result_mtimes(base, [numbered[n] for n in nums[check].tolist()])
     changed = check[times >= table_mtime]
     ok[changed] = False
     reread += changed.tolist()
@@ -1081,7 +1085,10 @@ def _table_frame(
         if c in param_keys:
             columns[f"p:{c}"] = col(c)
         elif c not in _NOT_METRICS:
-            columns[f"m:{c}"] = _numeric(sel[c])
+            values = _numeric(sel[c])
+            if np.isnan(values).all() and sel[c].notna().any():
+                continue  # text, not a metric
+            columns[f"m:{c}"] = values
     for k, v in base_choices.items():
         columns[f"c:{k}"] = np.full(n_ok, v, dtype=object)
     if with_config:
@@ -1091,19 +1098,36 @@ def _table_frame(
     return pd.DataFrame(columns), jobs, found
 
 
-def _result_mtimes(base: str, numbered: dict[int, str], out: dict[int, float]) -> None:
+def _sample_override_keys(base: str, numbered: dict[int, str], tries: int = 3) -> list[str]:
+    """Override keys of the first readable job: every job of a grid overrides the same keys."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    first = [n for n in range(tries) if n in numbered] or sorted(numbered)[:tries]
+    for num in first:
+        try:
+            with open(f"{base}/{numbered[num]}/.hydra/overrides.yaml", encoding="utf-8") as f:
+                overrides = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            continue
+        if isinstance(overrides, list):
+            keys = [kv[0] for kv in map(_split_override, map(str, overrides)) if kv is not None]
+            return keys
+    return []
+
+
+def _result_mtimes(base: str, names: list[str]) -> np.ndarray:
     """mtime of each job's result.json, inf when it or ``.hydra/`` is missing.
 
     One stat per job: resolving ``<job>/.hydra/../result.json`` also proves that
     ``.hydra/`` is still there.
     """
     stat = os.stat
-    inf = math.inf
-    for num, name in numbered.items():
+    out = np.empty(len(names), dtype=np.float64)
+    for i, name in enumerate(names):
         try:
-            out[num] = stat(f"{base}/{name}/.hydra/../result.json").st_mtime
+            out[i] = stat(f"{base}/{name}/.hydra/../result.json").st_mtime
         except OSError:
-            out[num] = inf
+            out[i] = math.inf
+    return out
 
 
 def _job_config(job_dir: Path) -> dict[str, Any] | None:
@@ -1168,7 +1192,7 @@ def _close(conn: Any) -> None:
 
 
 def _fetch(conn: Any, sql: str, columns: Sequence[str], ids: Sequence[str]) -> pd.DataFrame:
-    """Run ``sql`` (with ``{ids}`` for the id list) over chunks of ``ids``; one DataFrame."""
+    """Run ``sql`` (with ``({ids})`` for the id list) over chunks of ``ids``; one DataFrame."""
     rows: list[Any] = []
     if isinstance(conn, sqlite3.Connection):
         for start in range(0, len(ids), _DB_CHUNK):
@@ -1177,7 +1201,8 @@ def _fetch(conn: Any, sql: str, columns: Sequence[str], ids: Sequence[str]) -> p
     else:
         from sqlalchemy import bindparam, text
 
-        stmt = text(sql.format(ids=":ids")).bindparams(bindparam("ids", expanding=True))
+        # an expanding parameter renders its own parentheses
+        stmt = text(sql.replace("({ids})", ":ids")).bindparams(bindparam("ids", expanding=True))
         with conn.connect() as c:
             for start in range(0, len(ids), _DB_CHUNK):
                 chunk = list(ids[start : start + _DB_CHUNK])

@@ -34,7 +34,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS, belief_evolution
@@ -144,12 +147,14 @@ def metric_vs_param(
         data, param, metric, others=others, confidence=confidence, n_boot=n_boot, seed=seed
     )
     cells = cells[cells["n"] > 0]
-    fig = _new_figure(
-        bottom=0.75 if len(cells) and not _is_numeric_axis(cells[param].tolist()) else 0.6
-    )
-    ax = fig.add_subplot()
     xs_all = levels(cells[param].tolist()) if not cells.empty else []
     pos, numeric = _positions(xs_all)
+    bottom = 0.6
+    if not numeric and xs_all:
+        longest = max(len(_fmt(v)) for v in xs_all)
+        bottom = min(1.8, 0.6 + (0.035 * longest if len(xs_all) > 6 else 0.1))
+    fig = _new_figure(bottom=bottom, right=0.25 if bottom < 0.75 else 0.45)
+    ax = fig.add_subplot()
     where = {repr(v): p for v, p in zip(xs_all, pos, strict=True)}
     reps = data.replicate
     if cells.empty:
@@ -277,8 +282,17 @@ def interaction_heatmap(data: SweepData, metric: str, row_param: str, col_param:
     """
     table = interaction_table(data, row_param, col_param, metric)
     rows, cols = table.shape
+    row_text = max((len(_fmt(r)) for r in table.index), default=1)
+    col_text = max((len(_fmt(c)) for c in table.columns), default=1)
+    left = 0.55 + 0.075 * row_text
+    bottom = 0.6 + (0.035 * col_text if cols > 6 else 0.0)
     fig = _new_figure(
-        max(5.5, 2.4 + 0.75 * cols), max(3.6, 1.5 + 0.4 * rows), left=1.0, right=0.3, top=0.45
+        max(5.5, left + 1.6 + 0.75 * cols),
+        max(3.6, bottom + 0.9 + 0.4 * rows),
+        left=left,
+        right=0.3,
+        top=0.45,
+        bottom=bottom,
     )
     ax = fig.add_subplot()
     values = table.to_numpy(dtype=float)
@@ -321,17 +335,27 @@ def belief_plot(data: SweepData, keyword: str, param: str) -> Figure:
         2
     """
     ev = belief_evolution(data, param, keyword)
-    fig = _new_figure(7.5, 5.6, top=0.45)
-    top, bottom = fig.subplots(2, 1, sharex=True)
     values = levels(ev[param].tolist()) if not ev.empty else []
     many = len(values) > MAX_LINES
-    for v in values:
+    fig = _new_figure(8.3 if many else 7.5, 5.6, top=0.45, right=1.05 if many else 0.25)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    cmap = colormaps["viridis"]
+    for i, v in enumerate(values):
         sel = ev[ev[param].map(_clean).map(repr) == repr(v)]
-        kw: dict[str, Any] = {"marker": "o", "ms": 3, "lw": 1.4, "label": f"{param}={_fmt(v)}"}
+        color = cmap(i / max(1, len(values) - 1)) if many else f"C{i}"
+        kw: dict[str, Any] = {"marker": "o", "ms": 3, "lw": 1.4, "color": color}
         if many:
-            kw = {"lw": 0.8}
+            kw.update(marker=None, lw=1.0)
+        else:
+            kw["label"] = f"{param}={_fmt(v)}"
         top.plot(sel["cycle_number"], sel["mention_rate"], **kw)
         bottom.plot(sel["cycle_number"], sel["net_stance"], **kw)
+    if many:
+        scale = ScalarMappable(norm=Normalize(0, len(values) - 1), cmap=cmap)
+        bar = fig.colorbar(scale, ax=[top, bottom], fraction=0.04, pad=0.02)
+        ticks = np.linspace(0, len(values) - 1, min(len(values), 6)).round().astype(int)
+        bar.set_ticks(ticks.tolist(), labels=[_fmt(values[t]) for t in ticks])
+        bar.set_label(param)
     top.set_ylabel("mention rate")
     top.set_ylim(-0.02, 1.02)
     bottom.set_ylabel("net stance")

@@ -42,6 +42,7 @@ from brainjar_sweep.analysis.beliefs import (
 )
 from brainjar_sweep.analysis.load import SweepData
 from brainjar_sweep.analysis.stats import (
+    MAX_LEVELS,
     N_BOOT,
     cell_statistics,
     conditional_table,
@@ -72,7 +73,7 @@ EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet", "json")
 """Formats :func:`export` writes."""
 
 _MAX_WARNINGS = 25
-_MAX_ROWS = 60
+_MAX_ROWS = 150
 _MAX_CYCLE_COLUMNS = 10
 _ALPHA = 0.05
 
@@ -282,7 +283,10 @@ def _overview(data: SweepData, swept: list[str], notes: list[str]) -> Section:
         for p in swept:
             vals = levels(done[p].tolist())
             shown = ", ".join(_value(v) for v in vals[:12]) + (" ..." if len(vals) > 12 else "")
-            described.append(f"{p}: {len(vals)} values ({shown})")
+            binned = ""
+            if len(vals) > MAX_LEVELS and pd.api.types.is_numeric_dtype(done[p]):
+                binned = "; grouped into quantile bins of about equal size for comparisons"
+            described.append(f"{p}: {len(vals)} values ({shown}{binned})")
         sec.blocks.append("Swept parameters:")
         sec.blocks.append(described)
     else:
@@ -432,31 +436,35 @@ def _param_section(
     )
     others = [p for p in swept if p != param]
     if others:
-        values: list[Any] = levels(data.completed[param].tolist())
+        values: list[Any] = []
         rows = []
         for metric in metrics:
             table = conditional_table(data, param, metric, others=others, **kw)
             cols = [c for c in table.columns if c not in ("n", "kruskal_p")]
+            values = values or cols
             for key, r in table.iterrows():
                 key_t = key if isinstance(key, tuple) else (key,)
-                label = ", ".join(f"{o}={_value(k)}" for o, k in zip(others, key_t, strict=True))
+                if len(others) == 1:
+                    label = _value(key_t[0])
+                else:
+                    label = ", ".join(
+                        f"{o}={_value(k)}" for o, k in zip(others, key_t, strict=True)
+                    )
                 cells = {repr(c): _num(r[c]) for c in cols}
                 rows.append(
                     [metric, label]
                     + [cells.get(repr(v), "–") for v in values]
                     + [_num(r["n"]), _p(r["kruskal_p"])]
                 )
-        truncated = len(rows) > _MAX_ROWS * max(1, len(metrics)) // 2
-        shown = rows[: _MAX_ROWS * max(1, len(metrics)) // 2] if truncated else rows
+        truncated = len(rows) > _MAX_ROWS
+        shown = rows[:_MAX_ROWS] if truncated else rows
         sec.blocks.append(
             Table(
-                f"{param}, conditioned on {', '.join(others)}: cell means",
-                ["metric", ", ".join(others)]
-                + [f"{param}={_value(v)}" for v in values]
-                + ["n", "Kruskal-Wallis p"],
+                f"{param} (columns), conditioned on {', '.join(others)} (rows): cell means",
+                ["metric", ", ".join(others)] + [_value(v) for v in values] + ["n", "KW p"],
                 shown,
-                note="Each cell is the mean over its replicates; the test compares the values of "
-                f"{param} within the row."
+                note="Each cell is the mean over its replicates. KW p: Kruskal-Wallis test across "
+                f"the values of {param} within the row."
                 + (
                     f" Showing {len(shown)} of {len(rows)} rows (see --export)."
                     if truncated
