@@ -15,7 +15,7 @@ import pytest
 from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
 from hydra.test_utils.launcher_common_tests import IntegrationTestSuite, LauncherTestSuite
-from hydra_plugins.brainjar_jetson_launcher._core import Admission, Slot, capacity
+from hydra_plugins.brainjar_jetson_launcher._core import Admission, Slot
 from hydra_plugins.brainjar_jetson_launcher.jetson_launcher import JetsonLauncher
 
 APPS = Path(__file__).parent / "apps"
@@ -98,7 +98,12 @@ def test_a_job_larger_than_the_budget_runs_alone() -> None:
 
 
 def test_capacity_beats_the_original_formula_where_it_matters() -> None:
-    from brainjar_sweep.device import original_capacity
+    from brainjar_sweep.device import original_capacity, parallel_capacity
+
+    def capacity(budget: float, cpus: int, job: Slot) -> int:
+        return parallel_capacity(
+            budget_gb=budget, job_mem_gb=job.memory_gb, cpu_cores=cpus, threads_per_job=job.threads
+        )
 
     # 64 GB Orin, 8 GB jobs: the original says 4, the memory says 44.8 // 8.5 = 5
     assert original_capacity(8.0) == 4

@@ -162,7 +162,7 @@ def check_group_choices(args: Sequence[str]) -> None:
             raise ConfigError(key, value, "one of " + ", ".join(group_options(key)) + hint)
 
 
-def resolve_experiment(cfg: DictConfig, overrides: Sequence[str] | None = None) -> dict[str, Any]:
+def resolve_experiment(cfg: DictConfig) -> dict[str, Any]:
     """Turn a composed config into the validated, plain experiment dict the jar runs.
 
     Raises :class:`ConfigError` on a bad value.

@@ -12,7 +12,6 @@ in input order.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import multiprocessing as mp
 import os
@@ -21,7 +20,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from multiprocessing.connection import Connection, wait
@@ -32,6 +31,8 @@ import cloudpickle
 from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, JobStatus, run_job, setup_globals
 from omegaconf import DictConfig, OmegaConf, open_dict
+
+from brainjar_sweep._dotted import load_dotted  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -101,18 +102,6 @@ class Admission:
             if not self.backfill:
                 break
         return chosen
-
-
-def capacity(budget_gb: float, cpu_slots: int, job: Slot, max_parallel: int | None = None) -> int:
-    """Jobs of one kind that run at once: min(memory budget / need, CPU slots / threads, cap), >= 1.
-
-    >>> capacity(44.8, 12, Slot(2.5, 2))
-    6
-    """
-    n = min(int(budget_gb // job.memory_gb), cpu_slots // max(1, job.threads))
-    if max_parallel is not None:
-        n = min(n, max_parallel)
-    return max(1, n)
 
 
 # ------------------------------------------------------------------------ worker
@@ -273,13 +262,6 @@ class _Running:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _load(path: str | None) -> Callable[[DictConfig], tuple[float | None, int]] | None:
-    if not path:
-        return None
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
-
-
 def _signal_name(code: int) -> str:
     try:
         return signal.Signals(-code).name
@@ -322,7 +304,7 @@ def launch(
 ) -> Sequence[JobReturn]:
     from hydra.core.utils import configure_log
 
-    from brainjar_sweep.device import hottest_zone_c, memory_budget_gb
+    from brainjar_sweep.device import hottest_zone_c, memory_budget_gb, parallel_capacity
     from brainjar_sweep.sweep.compose import JobComposer
     from brainjar_sweep.sweep.files import (
         JobRecord,
@@ -344,7 +326,7 @@ def launch(
     budget = p.get("memory_budget_gb") or memory_budget_gb(total_gb, p.get("reserve_fraction", 0.3))
     cores = os.cpu_count() or 1
     slots = p.get("cpu_slots") or cores
-    needs_fn = _load(p.get("job_resources"))
+    needs_fn = load_dotted(p.get("job_resources"))
     default_mem = float(p.get("default_job_memory_gb", 1.0))
 
     composer = JobComposer(ctx_h.config_loader, config)
@@ -404,7 +386,15 @@ def launch(
         slots,
         needs[0].memory_gb if n else 0,
         needs[0].threads if n else 0,
-        capacity(budget, slots, needs[0], p.get("max_parallel")) if n else 0,
+        parallel_capacity(
+            budget_gb=budget,
+            job_mem_gb=needs[0].memory_gb,
+            cpu_cores=slots,
+            threads_per_job=needs[0].threads,
+            hard_cap=p.get("max_parallel"),
+        )
+        if n
+        else 0,
     )
 
     payload = cloudpickle.dumps((ctx_h, task, Singleton.get_state()))

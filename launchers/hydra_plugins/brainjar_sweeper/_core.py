@@ -9,11 +9,10 @@ command only if jobs failed and failures are not allowed.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from brainjar_sweep._dotted import load_dotted  # noqa: E402
 from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
 
 log = logging.getLogger(__name__)
@@ -35,13 +35,6 @@ class SweepValidationError(HydraException):
         self.overrides = list(overrides)
         self.error = error
         super().__init__(f"job #{job_num} ({' '.join(overrides)}): {error}")
-
-
-def _load(path: str | None) -> Callable[..., Any] | None:
-    if not path:
-        return None
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
 
 
 def grid(sweeper: Any, arguments: list[str]) -> list[list[list[str]]]:
@@ -66,7 +59,7 @@ def compose_all(sweeper: Any, jobs: list[list[str]], keep: bool) -> list[DictCon
     """
     from brainjar_sweep.sweep.compose import JobComposer
 
-    validator = _load(sweeper.validator)
+    validator = load_dotted(sweeper.validator)
     composer = JobComposer(sweeper.hydra_context.config_loader, sweeper.config)
     tic = time.perf_counter()
     kept = []
@@ -120,7 +113,7 @@ def dry_run(sweeper: Any, jobs: list[list[str]], cfgs: list[DictConfig]) -> None
         )
         for m, (_, t) in zip(mems, needs, strict=True)
     ]
-    estimate = _load(sweeper.estimate)
+    estimate = load_dotted(sweeper.estimate)
     secs = [estimate(c) for c in cfgs] if estimate else []
     out = [
         f"Dry run: {len(jobs)} jobs (nothing runs, nothing is written)",
@@ -226,7 +219,7 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     skipped: dict[int, Path] = {}
     if sweeper.resume:
         _check_definition(sweeper, arguments, sweep_dir)
-        state = _load(sweeper.job_state)
+        state = load_dotted(sweeper.job_state)
         changed = []
         for num, cfg in enumerate(cfgs):
             job_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
