@@ -18,7 +18,7 @@ from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from brainjar_sweep._atomic import write_json_atomic
 from brainjar_sweep._errors import one_line
@@ -53,7 +53,6 @@ def config_hash(exp: dict[str, Any]) -> str:
 
 def _ids(exp: dict[str, Any], hc: Any) -> tuple[str, str | None, int | None]:
     """Experiment id, sweep id and job number for this run."""
-    job_num = OmegaConf.select(hc.cfg if hasattr(hc, "cfg") else hc, "job.num", default=None)
     out = Path(hc.runtime.output_dir)
     if hc.mode.name == "MULTIRUN":
         job_num = int(hc.job.num)
