@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from brainjar_sweep.sweep.files import TABLE_COLUMNS
+
 __all__ = [
     "EVENT_COLUMNS",
     "ID_COLUMNS",
@@ -101,16 +103,7 @@ ID_COLUMNS: tuple[str, ...] = (
 """Bookkeeping columns of :attr:`SweepData.jobs` (never parameters or metrics)."""
 
 _FINISHED = ("completed", "failed", "timeout")
-_CSV_FIXED = (
-    "job_num",
-    "experiment_id",
-    "status",
-    "reason",
-    "start_time",
-    "end_time",
-    "duration_seconds",
-    "memory_gb",
-)
+_CSV_FIXED = TABLE_COLUMNS
 # result metrics that are bookkeeping rather than outcomes
 _NOT_METRICS = frozenset({"duration_seconds", "job_num", "seed", "attempt", "status"})
 # columns of a per-sweep frame before parameters, choices and metrics are typed

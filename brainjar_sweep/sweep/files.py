@@ -17,6 +17,18 @@ from typing import Any
 
 from brainjar_sweep._atomic import write_json_atomic, write_text_atomic
 
+# the fixed leading columns of sweep_table.csv; swept parameters and metrics follow
+TABLE_COLUMNS = (
+    "job_num",
+    "experiment_id",
+    "status",
+    "reason",
+    "start_time",
+    "end_time",
+    "duration_seconds",
+    "memory_gb",
+)
+
 
 @dataclass
 class JobRecord:
@@ -90,16 +102,7 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
     )
     buf = io.StringIO()
     w = csv.writer(buf)
-    head = [
-        "job_num",
-        "experiment_id",
-        "status",
-        "reason",
-        "start_time",
-        "end_time",
-        "duration_seconds",
-        "memory_gb",
-    ]
+    head = list(TABLE_COLUMNS)
     w.writerow(head + params + [m for m in metric_keys if m not in head and m not in params])
     for r in sorted(records, key=lambda r: r.job_num):
         p = r.parameters
@@ -130,18 +133,6 @@ def _number(text: str) -> Any:
     return {"True": True, "False": False}.get(text, text)
 
 
-_HEAD = (
-    "job_num",
-    "experiment_id",
-    "status",
-    "reason",
-    "start_time",
-    "end_time",
-    "duration_seconds",
-    "memory_gb",
-)
-
-
 def load_records(sweep_dir: str | Path, overrides: dict[int, list[str]]) -> dict[int, JobRecord]:
     """Records of an earlier run of this sweep, read back from its ``sweep_table.csv``.
 
@@ -170,7 +161,7 @@ def load_records(sweep_dir: str | Path, overrides: dict[int, list[str]]) -> dict
             rec.duration_seconds = _number(row.get("duration_seconds") or "")
             rec.memory_gb = _number(row.get("memory_gb") or "")
             rec.metrics = {
-                k: _number(v) for k, v in row.items() if k not in _HEAD and k not in params
+                k: _number(v) for k, v in row.items() if k not in TABLE_COLUMNS and k not in params
             }
             out[num] = rec
     return out
