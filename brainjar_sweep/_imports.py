@@ -32,6 +32,8 @@ __all__ = ["MissingExtra", "extra_available", "install_hint", "try_import"]
 # extra name -> (distribution a user would recognise, module that proves it is installed)
 EXTRAS: dict[str, tuple[str, str]] = {
     "llama": ("llama-cpp-python", "llama_cpp"),
+    "optuna": ("optuna", "optuna"),
+    "parquet": ("pyarrow", "pyarrow"),
 }
 
 

@@ -10,6 +10,9 @@ import pytest
 
 import brainjar_sweep
 
+# some examples compose configs: put Hydra's global state back after each module
+pytestmark = pytest.mark.usefixtures("hydra_restore_singletons")
+
 # modules whose examples need an optional extra, or that run as a program
 SKIP = {"brainjar_sweep.__main__", "brainjar_sweep.analysis.__main__"}
 

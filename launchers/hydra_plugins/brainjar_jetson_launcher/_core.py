@@ -417,7 +417,11 @@ def launch(
     )
     write_files = bool(p.get("sweep_files", True))
 
+    dirty = False
+
     def flush_files() -> None:
+        nonlocal dirty
+        dirty = False
         if write_files:
             write_sweep_files(sweep_dir, sweep_id, [book[k] for k in sorted(book)])
 
@@ -432,7 +436,9 @@ def launch(
         if status == "completed" and isinstance(ret._return_value, dict):
             rec.metrics = {k: v for k, v in ret._return_value.items() if k != "experiment_id"}
             rec.experiment_id = ret._return_value.get("experiment_id")
-        flush_files()
+        # the files are rewritten after the next admission, so a free slot is refilled first
+        nonlocal dirty
+        dirty = True
 
     def reap(r: _Running) -> None:
         """Turn a finished job process into a JobReturn."""
@@ -551,6 +557,8 @@ def launch(
                     records[i].status = "running"
                     records[i].start_time = _now()
                     log.info("[jetson] \t#%d : %s", initial_job_idx + i, " ".join(job_overrides[i]))
+            if dirty:
+                flush_files()
             reserved = sum(r.slot.memory_gb for r in running.values())
             progress.update(n - len(pending) - len(running), len(running), failed, reserved, temp)
             if not running:
@@ -599,6 +607,8 @@ def launch(
         progress.update(n - len(pending) - len(running), 0, failed, 0.0, temp, force=True)
         progress.close()
 
+    if dirty:
+        flush_files()
     bad = [rec for rec in records if rec.status != "completed"]
     for rec in bad:
         log.error(

@@ -1,0 +1,299 @@
+"""The ``brainjar_optuna`` sweeper: search-space parsing, objectives, errors, and a study that
+is SIGKILLed halfway and resumed (the acceptance of issue 6)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+optuna = pytest.importorskip("optuna")
+
+from hydra.core.override_parser.overrides_parser import OverridesParser  # noqa: E402
+from hydra_plugins.brainjar_optuna_sweeper._core import (  # noqa: E402
+    Objective,
+    SearchSpaceError,
+    search_space,
+)
+from optuna.distributions import (  # noqa: E402
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from optuna.trial import TrialState  # noqa: E402
+
+ONE_LINE = 'pip install "brainjar-sweep[optuna]"'
+
+
+def space(params: dict[str, str], args: tuple[str, ...] = ()) -> tuple[dict, list[str]]:
+    dims, fixed = search_space(params, list(args), OverridesParser.create())
+    return {d.key: d for d in dims}, fixed
+
+
+# --------------------------------------------------------------------- search space
+
+
+def test_range_keeps_hydras_exclusive_upper_bound() -> None:
+    dims, _ = space({"seed": "range(0,5)", "n": "range(10,0,-3)"})
+    assert dims["seed"].distribution() == IntDistribution(0, 4, step=1)
+    assert dims["seed"].grid_values() == [0, 1, 2, 3, 4]
+    assert dims["n"].distribution() == IntDistribution(1, 10, step=3)  # 10, 7, 4, 1
+
+
+def test_float_range_is_stepped_and_rounded() -> None:
+    dims, _ = space({"corruption_rate": "range(0.1,0.5,0.1)"})
+    d = dims["corruption_rate"]
+    assert d.distribution() == FloatDistribution(0.1, 0.4, step=0.1)
+    assert d.grid_values() == [0.1, 0.2, 0.3, 0.4]
+    assert d.override(0.30000000000000004) == "corruption_rate=0.3"
+
+
+def test_intervals_float_int_and_log() -> None:
+    dims, _ = space(
+        {
+            "a": "interval(0,1)",
+            "b": "tag(log, interval(0.001, 1))",
+            "c": "int(interval(1,5))",
+            "d": "tag(log, int(interval(1,100)))",
+        }
+    )
+    assert dims["a"].distribution() == FloatDistribution(0.0, 1.0)
+    assert dims["b"].distribution() == FloatDistribution(0.001, 1.0, log=True)
+    assert dims["c"].distribution() == IntDistribution(1, 4)  # a <= x < b
+    assert dims["d"].distribution() == IntDistribution(1, 99, log=True)
+
+
+def test_choices_of_config_groups_and_values() -> None:
+    dims, fixed = space(
+        {"mode": "split_brain,hive_cluster", "resources.ram_limit_gb": "choice(2,4,8)"},
+        ("max_cycles=5",),
+    )
+    assert dims["mode"].distribution() == CategoricalDistribution(["split_brain", "hive_cluster"])
+    assert dims["mode"].override("hive_cluster") == "mode=hive_cluster"
+    assert dims["resources.ram_limit_gb"].distribution() == CategoricalDistribution([2, 4, 8])
+    assert fixed == ["max_cycles=5"]
+
+
+def test_command_line_replaces_a_param_and_plain_values_are_fixed() -> None:
+    dims, fixed = space({"seed": "range(0,3)", "max_cycles": "10"}, ("seed=choice(7,8)",))
+    assert dims["seed"].distribution() == CategoricalDistribution([7, 8])
+    assert fixed == ["max_cycles=10"]
+
+
+def test_nothing_to_search_and_interval_on_a_grid_are_errors() -> None:
+    with pytest.raises(SearchSpaceError, match="nothing to search"):
+        space({"max_cycles": "10"})
+    dims, _ = space({"a": "interval(0,1)"})
+    with pytest.raises(SearchSpaceError, match="grid sampler needs discrete values"):
+        dims["a"].grid_values()
+
+
+def test_objective_expressions() -> None:
+    metrics = {"memory_accuracy_mean": 42.0, "crash_rate": 0.25, "tokens_per_second": None}
+    assert Objective("crash_rate")(metrics) == 0.25
+    assert Objective("abs(memory_accuracy_mean - 50)")(metrics) == 8.0
+    assert Objective("-crash_rate * 2 + max(1, 3)")(metrics) == 2.5
+    with pytest.raises(ValueError, match="missing"):
+        Objective("continuity_mean")(metrics)
+    with pytest.raises(ValueError, match="not a number"):
+        Objective("tokens_per_second")(metrics)
+    for bad in ("__import__('os')", "crash_rate.real", "[crash_rate]", "open(x)"):
+        with pytest.raises(SearchSpaceError):
+            Objective(bad)
+
+
+# --------------------------------------------------------------------- the command line
+
+
+def run(cwd: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "brainjar_sweep", "-m", "hydra/sweeper=brainjar_optuna", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_without_optuna_one_line_names_the_extra(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['optuna'] = None\n"
+        "from brainjar_sweep.app import main\n"
+        "sys.exit(main(['-m', 'hydra/sweeper=brainjar_optuna', 'corruption_rate=interval(0,1)']))"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert p.returncode != 0
+    assert p.stderr.strip().splitlines() == [f"error: optuna is not installed: {ONE_LINE}"]
+    assert not list(tmp_path.rglob("result.json"))
+
+
+def test_a_bad_fixed_part_is_one_line_before_any_job(tmp_path: Path) -> None:
+    p = run(tmp_path, "hydra.sweep.dir=sw", "corruption_rate=interval(0,2)", "max_cycles=3")
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "corruption_rate=2.0 is not allowed" in lines[0], p.stderr
+    assert not (tmp_path / "sw").exists()
+
+
+@pytest.mark.slow
+def test_two_objectives_write_the_pareto_front(tmp_path: Path) -> None:
+    p = run(
+        tmp_path,
+        "hydra.sweep.dir=sw",
+        "hydra.launcher.progress=none",
+        "hydra.sweeper.sampler=random",
+        "hydra.sweeper.seed=3",
+        "hydra.sweeper.n_trials=4",
+        "hydra.sweeper.n_jobs=4",
+        "hydra.sweeper.objective=[crash_rate,'abs(memory_accuracy_mean - 50)']",
+        "hydra.sweeper.direction=[minimize,minimize]",
+        "corruption_rate=interval(0,1)",
+        "max_cycles=5",
+    )
+    assert p.returncode == 0, p.stderr
+    from omegaconf import OmegaConf
+
+    res = OmegaConf.load(tmp_path / "sw" / "optimization_results.yaml")
+    assert res.n_trials.complete == 4
+    assert res.solutions and all(len(s["values"]) == 2 for s in res.solutions)
+
+
+# --------------------------------------------------------------------- kill and resume
+
+
+def _states(db: Path) -> dict[str, int]:
+    if not db.is_file():
+        return {}
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
+            rows = con.execute("SELECT state, COUNT(*) FROM trials GROUP BY state").fetchall()
+    except sqlite3.Error:
+        return {}
+    return {str(s): int(n) for s, n in rows}
+
+
+@pytest.mark.slow
+def test_twelve_trials_killed_halfway_and_resumed(tmp_path: Path) -> None:
+    sweep_dir = tmp_path / "sw"
+    args = [
+        sys.executable,
+        "-m",
+        "brainjar_sweep",
+        "-m",
+        "hydra/sweeper=brainjar_optuna",
+        f"hydra.sweep.dir={sweep_dir}",
+        "hydra.launcher.progress=none",
+        "hydra.launcher.max_parallel=2",
+        "hydra.sweeper.study_name=killed",
+        "hydra.sweeper.n_trials=12",
+        "hydra.sweeper.n_jobs=2",
+        "hydra.sweeper.seed=0",
+        "hydra.sweeper.objective=[memory_accuracy_mean]",
+        "corruption_rate=interval(0,1)",
+        "resources.ram_limit_gb=choice(2,4)",
+        "max_cycles=200",
+    ]
+    db = sweep_dir / "optuna.db"
+    proc = subprocess.Popen(
+        args,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            st = _states(db)
+            if st.get("COMPLETE", 0) + st.get("FAIL", 0) >= 6:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, "the study ended before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    time.sleep(0.5)  # let orphaned jobs (which die with their parent) go
+    before = _states(db)
+    finished_before = before.get("COMPLETE", 0) + before.get("FAIL", 0)
+    assert 6 <= finished_before < 12, before
+    old = {p.parent.name: p.stat().st_mtime_ns for p in sweep_dir.glob("*/result.json")}
+    old_dirs = {p.name for p in sweep_dir.iterdir() if p.name.isdigit()}
+
+    p = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+
+    study = optuna.load_study(study_name="killed", storage=f"sqlite:///{db}")
+    trials = study.get_trials()
+    assert len(trials) == 12
+    assert all(t.state in (TrialState.COMPLETE, TrialState.FAIL) for t in trials)
+    assert sum(t.state == TrialState.COMPLETE for t in trials) >= 10
+    # trials left running by the killed sweep are failed, with the reason
+    for t in trials:
+        if t.state == TrialState.FAIL:
+            assert "fail_reason" in t.user_attrs
+    # no job dir overwritten: old results untouched, new jobs numbered after the old dirs
+    now = {p.parent.name: p.stat().st_mtime_ns for p in sweep_dir.glob("*/result.json")}
+    assert {k: now[k] for k in old} == old
+    nums = [t.user_attrs["job_num"] for t in trials if "job_num" in t.user_attrs]
+    assert len(nums) == len(set(nums))
+    new_nums = [
+        t.user_attrs["job_num"] for t in trials[finished_before:] if "job_num" in t.user_attrs
+    ]
+    highest_old = max(int(d) for d in old_dirs)
+    assert new_nums and min(new_nums) > highest_old
+    assert (sweep_dir / "optimization_results.yaml").is_file()
+    assert "Study 'killed': 12 trials" in p.stdout
+    dead = before.get("RUNNING", 0)
+    assert (
+        f"continuing study 'killed': {finished_before + dead} trial(s) finished earlier "
+        f"({dead} left running by a dead sweep, now FAIL); {12 - finished_before - dead} to run"
+    ) in p.stdout
+
+
+@pytest.mark.slow
+def test_grid_sampler_runs_each_point_once(tmp_path: Path) -> None:
+    p = run(
+        tmp_path,
+        "hydra.sweep.dir=sw",
+        "hydra.launcher.progress=none",
+        "hydra.sweeper.sampler=grid",
+        "hydra.sweeper.n_trials=9",
+        "corruption_rate=range(0,1,0.25)",
+        "max_cycles=3",
+    )
+    assert p.returncode == 0, p.stderr
+    assert "the grid has 4 points: n_trials 9 -> 4" in p.stdout
+    study = optuna.load_study(study_name="sw", storage=f"sqlite:///{tmp_path / 'sw' / 'optuna.db'}")
+    rates = sorted(t.params["corruption_rate"] for t in study.get_trials())
+    assert rates == [0.0, 0.25, 0.5, 0.75]
+
+
+@pytest.mark.slow
+def test_failed_trials_end_the_study_past_the_failure_rate(tmp_path: Path) -> None:
+    p = run(
+        tmp_path,
+        "hydra.sweep.dir=sw",
+        "hydra.launcher.progress=none",
+        "hydra.sweeper.n_trials=6",
+        "hydra.sweeper.objective=[no_such_metric]",
+        "corruption_rate=interval(0,1)",
+        "max_cycles=3",
+    )
+    assert p.returncode == 1
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "stopped: 2 of 2 trials failed" in lines[0], p.stderr
+    assert "max_failure_rate=0.2" in lines[0]
+    study = optuna.load_study(study_name="sw", storage=f"sqlite:///{tmp_path / 'sw' / 'optuna.db'}")
+    trials = study.get_trials()
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.FAIL]
+    assert "no_such_metric is missing" in trials[0].user_attrs["fail_reason"]
