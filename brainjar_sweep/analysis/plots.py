@@ -415,6 +415,9 @@ def plot_figures(
                     f'"{keyword}" per cycle by {param}',
                     belief_plot(data, keyword, param),
                 )
+    from brainjar_sweep.analysis.optuna_study import history_figures
+
+    yield from history_figures(data)
 
 
 def write_plots(

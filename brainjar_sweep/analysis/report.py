@@ -236,6 +236,11 @@ def build_report(
     else:
         sections.append(_single_cell_section(data, metrics, kw))
     sections.append(_optimum_section(data, metrics, n_boot, seed))
+    from brainjar_sweep.analysis.optuna_study import optuna_section
+
+    study = optuna_section(data, seed=seed)
+    if study is not None:
+        sections.append(study)
     belief = _belief_section(data, swept, keywords, n_boot, seed)
     if belief is not None:
         sections.append(belief)
