@@ -121,21 +121,33 @@ def _restore_state(state: dict[str, Any]) -> None:
     BaseContainer._resolvers = state["omegaconf_resolvers"]
 
 
+def _libc() -> Any:
+    """The C library (Linux), loaded once here so that forked jobs inherit it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _libc()
+
+
 def _die_with_parent() -> None:
     """Ask Linux to SIGKILL this job if its parent dies, so a killed sweep leaves no job running.
 
     A job's parent is the job-process server (or the launcher, with spawn); the server exits
     when the launcher does. Elsewhere than Linux this is a no-op.
     """
-    if not sys.platform.startswith("linux"):
+    if _LIBC is None:
         return
-    import ctypes
-
     parent = os.getppid()
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
+        _LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except AttributeError:
         return
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(1)
