@@ -44,17 +44,16 @@ def one_line(exc: BaseException, args: Sequence[str] = ()) -> str | None:
     """
     seen: set[int] = set()
     e: BaseException | None = exc
-    while e is not None and id(e) not in seen:  # the sweeper wraps a job's error
-        seen.add(id(e))
-        if isinstance(e, ConfigError):
-            prefix = str(exc).split(": ", 1)[0] + ": " if e is not exc else ""
-            return prefix + str(e)
-        e = e.__cause__
     job_error = getattr(exc, "error", None)
     if isinstance(job_error, BaseException) and hasattr(exc, "job_num"):  # a job of a sweep
         inner = one_line(job_error, getattr(exc, "overrides", args))
         if inner is not None:
             return f"job #{exc.job_num} ({' '.join(exc.overrides)}): {inner}"
+    while e is not None and id(e) not in seen:  # Hydra wraps errors (e.g. instantiating a plugin)
+        seen.add(id(e))
+        if isinstance(e, ConfigError):
+            return str(e)
+        e = e.__cause__
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:
         group, _, name = exc.missing_cfg_file.rpartition("/")
         allowed = ", ".join(exc.options or []) or "see --help"

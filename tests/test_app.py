@@ -4,32 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-
-
-def cli(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "brainjar_sweep", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file())
-
-
-def db_rows(cwd: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(cwd / "logs" / "experiments.db", timeout=30) as con:
-        return con.execute(sql).fetchall()
+from _cli import cli, db_rows, files
 
 
 def test_default_run_leaves_result_hydra_dir_and_db_rows(tmp_path: Path) -> None:

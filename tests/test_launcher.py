@@ -216,3 +216,31 @@ class TestJetsonLauncherSuite(LauncherTestSuite):
 )
 class TestJetsonLauncherIntegration(IntegrationTestSuite):
     pass
+
+
+@pytest.mark.parametrize(
+    ("arg", "expected"),
+    [
+        (
+            "hydra.launcher.start_method=bogus",
+            "hydra.launcher.start_method='bogus' is not allowed: one of forkserver, spawn",
+        ),
+        (
+            "hydra.launcher.reserve_fraction=1.5",
+            "hydra.launcher.reserve_fraction=1.5 is not allowed: a number in [0, 1)",
+        ),
+        (
+            "hydra.launcher.timeout_s=-1",
+            "hydra.launcher.timeout_s=-1.0 is not allowed: a number > 0 or null",
+        ),
+    ],
+)
+def test_a_bad_launcher_option_is_one_line_before_any_job(
+    tmp_path: Path, arg: str, expected: str
+) -> None:
+    from _cli import cli, files
+
+    proc = cli(tmp_path, "-m", "max_cycles=2,3", arg)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: {expected}"
+    assert files(tmp_path) == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,36 +13,12 @@ from pathlib import Path
 import psutil
 import pytest
 import yaml
+from _cli import cli, db_rows, files, sweep_cli
 
 from brainjar_sweep.config import compose, conf_dir, resolve_experiment
 from brainjar_sweep.jar.runner import Jar
 
 LONG_JOB = ["max_cycles=100000000", "resources=desktop", "self_report=none"]
-
-
-def cli(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "brainjar_sweep", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def sweep_cli(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "brainjar_sweep.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def db(cwd: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(cwd / "logs" / "experiments.db", timeout=30) as con:
-        return con.execute(sql).fetchall()
 
 
 def results(sweep: Path) -> dict[int, dict]:
@@ -65,10 +40,6 @@ def survivors(family: list[int], limit: float = 15.0) -> list[int]:
         if not alive or time.monotonic() > deadline:
             return alive
         time.sleep(0.2)
-
-
-def files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file())
 
 
 # --- presets -------------------------------------------------------------------------------
@@ -168,7 +139,7 @@ def test_a_failing_job_does_not_stop_the_others_and_the_sweep_exits_non_zero(
     res = results(tmp_path / "sw")
     assert res[0]["status"] == res[1]["status"] == "completed"
     # the timed-out jobs ran twice (one retry), as numbered attempts of one experiment each
-    rows = db(tmp_path, "select job_num, attempts, status from experiments order by job_num")
+    rows = db_rows(tmp_path, "select job_num, attempts, status from experiments order by job_num")
     assert rows == [
         (0, 1, "completed"),
         (1, 1, "completed"),
@@ -228,7 +199,7 @@ def _check_exactly_once(tmp_path: Path) -> None:
     res = results(tmp_path / "sw")
     assert sorted(res) == list(range(12))
     assert all(r["status"] == "completed" for r in res.values())
-    per_job = db(
+    per_job = db_rows(
         tmp_path,
         "select e.job_num, sum(a.status = 'completed') from experiments e "
         "join attempts a using (experiment_id) group by e.job_num order by e.job_num",
@@ -264,7 +235,7 @@ def test_sigkill_midway_then_resume_runs_every_job_exactly_once(tmp_path: Path) 
         assert p.stat().st_mtime_ns == mtime and p.read_text() == text  # not re-run
     _check_exactly_once(tmp_path)
     # attempts left running by the dead sweep were marked interrupted
-    assert db(tmp_path, "select count(*) from attempts where status = 'running'") == [(0,)]
+    assert db_rows(tmp_path, "select count(*) from attempts where status = 'running'") == [(0,)]
 
 
 @pytest.mark.slow
@@ -273,7 +244,7 @@ def test_sigterm_stops_everything_marks_interrupted_and_resume_finishes(tmp_path
     _wait_for_results(tmp_path / "sw", 3)
     # stop it while an experiment is running
     deadline = time.monotonic() + 60
-    while not db(tmp_path, "select 1 from experiments where status = 'running'"):
+    while not db_rows(tmp_path, "select 1 from experiments where status = 'running'"):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     family = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
@@ -285,7 +256,7 @@ def test_sigterm_stops_everything_marks_interrupted_and_resume_finishes(tmp_path
     statuses = {n: r["status"] for n, r in results(tmp_path / "sw").items()}
     assert "interrupted" in statuses.values()
     interrupted = [n for n, s in statuses.items() if s == "interrupted"]
-    rows = db(
+    rows = db_rows(
         tmp_path,
         f"select status from experiments where job_num in ({','.join(map(str, interrupted))})",
     )
@@ -402,7 +373,7 @@ def test_duration_estimate_is_refined_by_past_runs(
     assert estimate_seconds(cfg) == pytest.approx(default)
     done = cli(tmp_path, "max_cycles=300")
     assert done.returncode == 0, done.stderr
-    ((secs, cycles),) = db(tmp_path, "select duration_seconds, total_cycles from experiments")
+    ((secs, cycles),) = db_rows(tmp_path, "select duration_seconds, total_cycles from experiments")
     assert estimate_seconds(cfg) == pytest.approx(JOB_OVERHEAD_SECONDS + 100 * secs / cycles)
 
 

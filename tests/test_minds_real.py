@@ -397,7 +397,7 @@ def test_openai_mind_dies_by_the_context_memory_model(openai_server: str) -> Non
     gen = mind.generate(prompt(max_tokens=32), None)
     assert gen.text and gen.tokens > 0
     # the same prompt in a box too small for even its prompt and a few reply tokens
-    limit = mind.base_mb + (gen.memory_mb - mind.base_mb) / 2
+    limit = mind.memory.base_mb + (gen.memory_mb - mind.memory.base_mb) / 2
     with pytest.raises(MindDied, match="modelled") as died:
         mind.generate(prompt(max_tokens=32), limit)
     assert died.value.memory_mb > limit == died.value.limit_mb

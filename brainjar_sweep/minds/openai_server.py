@@ -29,7 +29,8 @@ import urllib.request
 from typing import Any
 
 from brainjar_sweep.minds._host import call_seed, chat_messages
-from brainjar_sweep.minds.base import Generation, MindDied, Prompt
+from brainjar_sweep.minds._memory_model import MemoryModel
+from brainjar_sweep.minds.base import Generation, Prompt
 
 log = logging.getLogger("brainjar_sweep.minds")
 
@@ -170,9 +171,14 @@ class OpenAIMind:
         self.top_p = top_p
         self.answer_max_tokens = answer_max_tokens
         self.send_seed = send_seed
-        self.base_mb = model_size_gb * 1024.0 + runtime_overhead_mb + compute_buffer_mb
-        self.per_token_mb = kv_mb_per_token + growth_mb_per_token
-        self.spike_sd_mb = spike_sd_mb
+        self.memory = MemoryModel.of(
+            model_size_gb=model_size_gb,
+            kv_mb_per_token=kv_mb_per_token,
+            runtime_overhead_mb=runtime_overhead_mb,
+            compute_buffer_mb=compute_buffer_mb,
+            growth_mb_per_token=growth_mb_per_token,
+            spike_sd_mb=spike_sd_mb,
+        )
         self.lives = 0
         self._calls = 0
         self.stats = {"requests": 0, "retries": 0, "tokens": 0, "seconds": 0.0}
@@ -257,37 +263,18 @@ class OpenAIMind:
 
     def memory_mb(self, context_tokens: int) -> float:
         """Modelled memory with ``context_tokens`` loaded (no spike)."""
-        return self.base_mb + context_tokens * self.per_token_mb
+        return self.memory.resting(context_tokens)
 
     def generate(self, prompt: Prompt, limit_mb: float | None) -> Generation:
         """Ask the server; die if the modelled memory of this reply passes ``limit_mb``."""
-        if limit_mb is not None and self.base_mb > limit_mb:
-            raise MindDied(
-                f"out of memory while loading the model (modelled {self.base_mb:.0f} MB > "
-                f"{limit_mb:.0f} MB)",
-                self.base_mb,
-                limit_mb,
-            )
+        self.memory.check(self.memory.base_mb, limit_mb, "loading the model", "modelled ")
         messages = chat_messages(prompt)
         estimate = self.memory_mb(sum(len(m["content"]) // 4 + 1 for m in messages))
-        if limit_mb is not None and estimate > limit_mb:
-            raise MindDied(
-                f"out of memory while reading the prompt (modelled {estimate:.0f} MB > "
-                f"{limit_mb:.0f} MB)",
-                estimate,
-                limit_mb,
-            )
+        self.memory.check(estimate, limit_mb, "reading the prompt", "modelled ")
         out = self._chat(messages, prompt.max_tokens, prompt.cycle)
         rng = random.Random(f"{self.seed}:{self.mind_id}:{self.lives}:{prompt.cycle}:{self._calls}")
-        peak = self.memory_mb(out["prompt_tokens"] + out["tokens"]) + abs(
-            rng.gauss(0.0, self.spike_sd_mb)
-        )
-        if limit_mb is not None and peak > limit_mb:
-            raise MindDied(
-                f"out of memory while generating (modelled {peak:.0f} MB > {limit_mb:.0f} MB)",
-                peak,
-                limit_mb,
-            )
+        peak = self.memory.peak(out["prompt_tokens"] + out["tokens"], rng)
+        self.memory.check(peak, limit_mb, "generating", "modelled ")
         return Generation(
             text=out["text"], tokens=out["tokens"], memory_mb=peak, seconds=out["seconds"]
         )

@@ -22,7 +22,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from brainjar_sweep.minds.base import Generation, MindDied, Prompt
+from brainjar_sweep.minds._memory_model import MemoryModel
+from brainjar_sweep.minds.base import Generation, Prompt
 
 _OPENERS = (
     "I notice",
@@ -88,9 +89,14 @@ class SimulatedMind:
         self.mind_id = mind_id
         self.seed = seed
         self.temperature = temperature
-        self.base_mb = model_size_gb * 1024.0 + runtime_overhead_mb + compute_buffer_mb
-        self.per_token_mb = kv_mb_per_token + growth_mb_per_token
-        self.spike_sd_mb = spike_sd_mb
+        self.memory = MemoryModel.of(
+            model_size_gb=model_size_gb,
+            kv_mb_per_token=kv_mb_per_token,
+            runtime_overhead_mb=runtime_overhead_mb,
+            compute_buffer_mb=compute_buffer_mb,
+            growth_mb_per_token=growth_mb_per_token,
+            spike_sd_mb=spike_sd_mb,
+        )
         self.lives = 0
         self._calls = 0
 
@@ -98,7 +104,7 @@ class SimulatedMind:
 
     def memory_mb(self, context_tokens: int) -> float:
         """Modelled memory with ``context_tokens`` loaded (no spike)."""
-        return self.base_mb + context_tokens * self.per_token_mb
+        return self.memory.resting(context_tokens)
 
     # -- generation ---------------------------------------------------------------
 
@@ -106,24 +112,13 @@ class SimulatedMind:
         """Write a reply from the prompt's topics; die if memory passes ``limit_mb``."""
         rng = _rng(self.seed, self.mind_id, prompt.cycle, self.lives, prompt.cue)
         ctx_tokens = sum(m.tokens for m in prompt.context)
-        resting = self.memory_mb(ctx_tokens)
-        if limit_mb is not None and self.base_mb > limit_mb:
-            raise MindDied(
-                f"out of memory while loading the model ({self.base_mb:.0f} MB > {limit_mb:.0f} MB)",
-                self.base_mb,
-                limit_mb,
-            )
+        self.memory.check(self.memory.base_mb, limit_mb, "loading the model")
         # reply length: a share of max_tokens, wider at higher temperature
         spread = 0.25 + 0.35 * self.temperature
         share = _clamp(0.5 + (rng.random() - 0.5) * 2 * spread, 0.05, 1.0)
         tokens = max(4, int(prompt.max_tokens * share))
-        peak = resting + tokens * self.per_token_mb + abs(rng.gauss(0.0, self.spike_sd_mb))
-        if limit_mb is not None and peak > limit_mb:
-            raise MindDied(
-                f"out of memory while generating ({peak:.0f} MB > {limit_mb:.0f} MB)",
-                peak,
-                limit_mb,
-            )
+        peak = self.memory.peak(ctx_tokens + tokens, rng)
+        self.memory.check(peak, limit_mb, "generating")
         text = self._compose(rng, prompt, tokens)
         return Generation(text=text, tokens=tokens, memory_mb=peak)
 

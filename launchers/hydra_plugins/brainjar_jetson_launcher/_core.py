@@ -107,6 +107,47 @@ class Admission:
 # ------------------------------------------------------------------------ worker
 
 
+def check_params(p: dict[str, Any]) -> None:
+    """Refuse a bad launcher option with a one-line :class:`ConfigError`."""
+    from brainjar_sweep.config.errors import ConfigError
+
+    def positive(key: str, allow_none: bool = True) -> None:
+        v = p.get(key)
+        if v is None and allow_none:
+            return
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+            raise ConfigError(
+                f"hydra.launcher.{key}", v, "a number > 0" + (" or null" if allow_none else "")
+            )
+
+    choices = {
+        "start_method": ("forkserver", "spawn"),
+        "progress": ("auto", "rich", "plain", "none"),
+    }
+    for key, allowed in choices.items():
+        if key in p and p[key] not in allowed:
+            raise ConfigError(f"hydra.launcher.{key}", p[key], "one of " + ", ".join(allowed))
+    rf = p.get("reserve_fraction", 0.3)
+    if isinstance(rf, bool) or not isinstance(rf, (int, float)) or not 0 <= rf < 1:
+        raise ConfigError("hydra.launcher.reserve_fraction", rf, "a number in [0, 1)")
+    for key in (
+        "memory_budget_gb",
+        "cpu_slots",
+        "max_parallel",
+        "timeout_s",
+        "thermal_pause_c",
+        "thermal_resume_c",
+    ):
+        positive(key)
+    for key in ("default_job_memory_gb", "thermal_poll_s", "progress_every_s", "stop_grace_s"):
+        if key in p:
+            positive(key, allow_none=False)
+    if p.get("safety_margin_gb", 0) is None or p.get("safety_margin_gb", 0) < 0:
+        raise ConfigError(
+            "hydra.launcher.safety_margin_gb", p.get("safety_margin_gb"), "a number >= 0"
+        )
+
+
 def _restore_state(state: dict[str, Any]) -> None:
     """Hydra's ``Singleton.set_state`` without re-scanning plugins when they are loaded already."""
     from hydra.core.plugins import Plugins

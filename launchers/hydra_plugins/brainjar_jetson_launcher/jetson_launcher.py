@@ -16,6 +16,9 @@ class JetsonLauncher(Launcher):
     """Thin plugin class; the scheduler and the worker live in ``_core``."""
 
     def __init__(self, **kwargs: Any) -> None:
+        from hydra_plugins.brainjar_jetson_launcher import _core
+
+        _core.check_params(kwargs)  # a bad option is one line, before any job
         self.params = kwargs
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
