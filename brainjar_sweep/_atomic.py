@@ -17,12 +17,23 @@ def write_text_atomic(path: str | Path, text: str) -> None:
     >>> write_text_atomic(p, "hi"); p.read_text()
     'hi'
     """
+    write_bytes_atomic(path, text.encode())
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "d" / "x.bin"
+    >>> write_bytes_atomic(p, b"\\x00hi"); p.read_bytes()
+    b'\\x00hi'
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

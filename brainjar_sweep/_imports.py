@@ -34,6 +34,8 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "llama": ("llama-cpp-python", "llama_cpp"),
     "optuna": ("optuna", "optuna"),
     "parquet": ("pyarrow", "pyarrow"),
+    "ray": ("ray", "ray"),
+    "postgres": ("psycopg", "psycopg"),
 }
 
 

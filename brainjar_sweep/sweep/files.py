@@ -44,6 +44,7 @@ class JobRecord:
     duration_seconds: float | None = None
     memory_gb: float | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
+    node: str | None = None  # the machine that ran it (Ray backend: its node id)
 
     @property
     def parameters(self) -> dict[str, str]:
@@ -79,6 +80,8 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
                 "error_message": r.reason,
             }
         )
+        if r.node is not None:
+            results[-1]["node"] = r.node
     write_json_atomic(
         sweep_dir / "sweep_results.json",
         {
@@ -182,6 +185,9 @@ def record_from_result(num: int, overrides: list[str], job_dir: str | Path) -> J
     rec.start_time = body.get("started_at")
     rec.end_time = body.get("ended_at")
     rec.duration_seconds = body.get("duration_seconds")
+    node = body.get("node")
+    if isinstance(node, dict):
+        rec.node = node.get("ray_node_id") or node.get("hostname")
     metrics = body.get("metrics") or {}
     rec.metrics = {
         k: v for k, v in metrics.items() if isinstance(v, (int, float, str, bool)) or v is None

@@ -146,6 +146,38 @@ def check_params(p: dict[str, Any]) -> None:
         raise ConfigError(
             "hydra.launcher.safety_margin_gb", p.get("safety_margin_gb"), "a number >= 0"
         )
+    backend = p.get("backend", "local")
+    if backend not in ("local", "ray"):
+        raise ConfigError("hydra.launcher.backend", backend, "one of local, ray")
+    if backend == "ray":
+        _check_ray_params(p.get("ray") or {})
+
+
+def _check_ray_params(r: dict[str, Any]) -> None:
+    from brainjar_sweep._imports import extra_available, install_hint
+    from brainjar_sweep.config.errors import ConfigError
+
+    if not extra_available("ray"):
+        raise ConfigError(
+            "hydra.launcher.backend", "ray", f"local, or ray once installed: {install_hint('ray')}"
+        )
+    address = r.get("address", "auto")
+    if not isinstance(address, str) or not address.strip():
+        raise ConfigError("hydra.launcher.ray.address", address, "host:port, auto or local")
+    retries = r.get("max_node_retries", 3)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ConfigError("hydra.launcher.ray.max_node_retries", retries, "an integer >= 0")
+    amount = r.get("device_resource_amount", 0.001)
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not 0 < amount <= 1:
+        raise ConfigError("hydra.launcher.ray.device_resource_amount", amount, "a number in (0, 1]")
+    poll = r.get("poll_s", 2.0)
+    if isinstance(poll, bool) or not isinstance(poll, (int, float)) or poll <= 0:
+        raise ConfigError("hydra.launcher.ray.poll_s", poll, "a number > 0")
+    env = r.get("forward_env", [])
+    if not isinstance(env, (list, tuple)) or not all(isinstance(x, str) for x in env):
+        raise ConfigError(
+            "hydra.launcher.ray.forward_env", env, "a list of variable names or globs"
+        )
 
 
 def _restore_state(state: dict[str, Any]) -> None:
@@ -352,76 +384,218 @@ def _failed_return(cfg: DictConfig, overrides: Sequence[str], exc: BaseException
     return ret
 
 
+def declared_needs(p: dict[str, Any], cfgs: Sequence[DictConfig]) -> dict[int, Slot]:
+    """Each job's memory and threads as its config declares them (``job_resources``)."""
+    needs_fn = load_dotted(p.get("job_resources"))
+    default_mem = float(p.get("default_job_memory_gb", 1.0))
+    out = {}
+    for i, cfg in enumerate(cfgs):
+        mem, threads = needs_fn(cfg) if needs_fn else (None, 1)
+        out[i] = Slot(float(mem) if mem is not None else default_mem, max(1, int(threads)))
+    return out
+
+
+class SweepState:
+    """What both backends share for one ``launch`` call: the composed jobs, their needs, the
+    sweep files' records, and turning each job's outcome into a ``JobReturn``."""
+
+    def __init__(
+        self, launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+    ) -> None:
+        from hydra.core.utils import configure_log
+
+        from brainjar_sweep.sweep.compose import JobComposer
+        from brainjar_sweep.sweep.files import JobRecord, load_records, record_from_result
+
+        self.launcher = launcher
+        self.p = p = launcher.params
+        self.config = config = launcher.config
+        self.hydra_context = launcher.hydra_context
+        self.task_function = launcher.task_function
+        self.job_overrides = job_overrides
+        self.initial_job_idx = initial_job_idx
+        setup_globals()
+        configure_log(config.hydra.hydra_logging, config.hydra.verbose)
+        self.sweep_dir = Path(str(config.hydra.sweep.dir))
+        self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        self.timeout: float | None = p.get("timeout_s")
+        self.grace = float(p.get("stop_grace_s", 10.0))
+        composer = JobComposer(self.hydra_context.config_loader, config)
+        self.n = n = len(job_overrides)
+        self.cfgs: list[DictConfig] = []
+        for i, ov in enumerate(job_overrides):
+            idx = initial_job_idx + i
+            cfg = composer.compose(ov)
+            with open_dict(cfg):
+                cfg.hydra.job.id = f"{cfg.hydra.job.name}_{idx}"
+                cfg.hydra.job.num = idx
+            self.cfgs.append(cfg)
+        # each job's needs as its config declares them (threads not yet capped by a machine)
+        self.declared = declared_needs(p, self.cfgs)
+
+        self.sweep_id = str(
+            OmegaConf.select(config, "sweep_id", default=None)
+            or "_".join(self.sweep_dir.parts[-2:])
+        )
+        # every job of the sweep, by number: the sweeper may announce the whole plan (and, on
+        # resume, the records of the earlier run are read back), so the files always list all jobs
+        book: dict[int, JobRecord] = getattr(launcher, "_records", None) or {}
+        if not book:
+            plan: dict[int, list[str]] = getattr(launcher, "sweep_plan", None) or {}
+            book.update(
+                {num: JobRecord(job_num=num, overrides=list(ov)) for num, ov in plan.items()}
+            )
+            if getattr(launcher, "sweep_resume", False):
+                book.update(load_records(self.sweep_dir, plan))
+                # jobs the sweeper found completed: their own result.json is the truth
+                for num, job_dir in (getattr(launcher, "sweep_skipped", None) or {}).items():
+                    rec = record_from_result(num, plan.get(num, []), job_dir)
+                    if rec is not None:
+                        book[num] = rec
+        self.records = []
+        for i, ov in enumerate(job_overrides):
+            rec = JobRecord(
+                job_num=initial_job_idx + i,
+                overrides=list(ov),
+                memory_gb=self.declared[i].memory_gb,
+            )
+            book[rec.job_num] = rec
+            self.records.append(rec)
+        launcher._records = self.book = book
+
+        self.results: list[JobReturn | None] = [None] * n
+        self.failed = 0
+        self.dirty = False
+        self.write_files = bool(p.get("sweep_files", True))
+
+    def job_dir(self, i: int) -> Path:
+        """Where job ``i``'s files belong on the launching machine."""
+        return self.sweep_dir / str(OmegaConf.select(self.cfgs[i], "hydra.sweep.subdir"))
+
+    def started(self, i: int, node: str | None = None) -> None:
+        self.records[i].status = "running"
+        self.records[i].start_time = _now()
+        if node is not None:
+            self.records[i].node = node
+        log.info("[jetson] \t#%d : %s", self.initial_job_idx + i, " ".join(self.job_overrides[i]))
+
+    def flush_files(self) -> None:
+        from brainjar_sweep.sweep.files import write_sweep_files
+
+        self.dirty = False
+        if self.write_files:
+            write_sweep_files(
+                self.sweep_dir, self.sweep_id, [self.book[k] for k in sorted(self.book)]
+            )
+
+    def finish(
+        self, idx: int, ret: JobReturn, status: str, reason: str | None, started: float
+    ) -> None:
+        self.failed += status != "completed"
+        self.results[idx] = ret
+        rec = self.records[idx]
+        rec.status, rec.reason = status, reason
+        rec.end_time = _now()
+        rec.duration_seconds = round(time.monotonic() - started, 3)
+        if status == "completed" and isinstance(ret._return_value, dict):
+            rec.metrics = {k: v for k, v in ret._return_value.items() if k != "experiment_id"}
+            rec.experiment_id = ret._return_value.get("experiment_id")
+        # the files are rewritten after the next admission, so a free slot is refilled first
+        self.dirty = True
+
+    def fail(self, idx: int, exc: JobFailure, status: str, started: float) -> None:
+        """Finish job ``idx`` without a result of its own (it died, timed out, was stopped)."""
+        ret = _failed_return(self.cfgs[idx], self.job_overrides[idx], exc)
+        self.finish(idx, ret, status, str(exc).splitlines()[0], started)
+
+    def settle(
+        self,
+        idx: int,
+        *,
+        data: bytes | None,
+        exitcode: int | None,
+        timed_out: bool,
+        stopped: bool,
+        started: float,
+    ) -> None:
+        """Turn what a job's process left (its pickled result, or how it ended) into a JobReturn."""
+        if timed_out:
+            self.fail(idx, JobTimeout(f"timed out after {self.timeout} s"), "timeout", started)
+            return
+        if data is None:
+            if stopped:
+                reason = "interrupted (stopped with the sweep)"
+                self.fail(idx, JobInterrupted(reason), "interrupted", started)
+                return
+            if exitcode is not None and exitcode < 0:
+                reason = f"killed by {_signal_name(exitcode)}"
+                if exitcode == -signal.SIGKILL:
+                    reason += " (out-of-memory killer or an external kill)"
+            else:
+                reason = f"exited with code {exitcode} without a result"
+            self.fail(idx, JobFailure(reason), "failed", started)
+            return
+        try:
+            obj = cloudpickle.loads(data)
+        except Exception as e:  # e.g. an exception type that cannot be rebuilt here
+            reason = f"the job's result could not be read back ({type(e).__name__}: {e})"
+            self.fail(idx, JobFailure(reason), "failed", started)
+            return
+        if isinstance(obj, JobFailure):
+            status = "interrupted" if isinstance(obj, JobInterrupted) else "failed"
+            self.fail(idx, obj, status, started)
+        elif obj.status == JobStatus.COMPLETED:
+            self.finish(idx, obj, "completed", None, started)
+        else:
+            exc = obj._return_value
+            self.finish(idx, obj, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0], started)
+
+    def done_count(self) -> int:
+        return sum(r is not None for r in self.results)
+
+    def wrap_up(self) -> Sequence[JobReturn]:
+        """Write the sweep files, log what did not complete, return the JobReturns in order."""
+        if self.dirty:
+            self.flush_files()
+        bad = [rec for rec in self.records if rec.status != "completed"]
+        for rec in bad:
+            log.error(
+                "[jetson] job #%d %s: %s (%s)",
+                rec.job_num,
+                rec.status,
+                rec.reason,
+                " ".join(rec.overrides),
+            )
+        log.info("[jetson] %d completed, %d failed", self.n - len(bad), len(bad))
+        assert all(r is not None for r in self.results)
+        return self.results  # type: ignore[return-value]
+
+
 def launch(
     launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
 ) -> Sequence[JobReturn]:
-    from hydra.core.utils import configure_log
+    """Run the jobs with the configured backend (``local`` processes or ``ray`` tasks)."""
+    state = SweepState(launcher, job_overrides, initial_job_idx)
+    if launcher.params.get("backend", "local") == "ray":
+        from hydra_plugins.brainjar_jetson_launcher import _ray
 
+        _ray.run(state)
+    else:
+        _run_local(state)
+    return state.wrap_up()
+
+
+def _run_local(st: SweepState) -> None:
     from brainjar_sweep.device import hottest_zone_c, memory_budget_gb, parallel_capacity
-    from brainjar_sweep.sweep.compose import JobComposer
-    from brainjar_sweep.sweep.files import (
-        JobRecord,
-        load_records,
-        record_from_result,
-        write_sweep_files,
-    )
 
-    p = launcher.params
-    config, ctx_h, task = launcher.config, launcher.hydra_context, launcher.task_function
-    setup_globals()
-    configure_log(config.hydra.hydra_logging, config.hydra.verbose)
-    sweep_dir = Path(str(config.hydra.sweep.dir))
-    sweep_dir.mkdir(parents=True, exist_ok=True)
-
+    p, n = st.p, st.n
     import psutil
 
     total_gb = psutil.virtual_memory().total / GiB
     budget = p.get("memory_budget_gb") or memory_budget_gb(total_gb, p.get("reserve_fraction", 0.3))
     cores = os.cpu_count() or 1
     slots = p.get("cpu_slots") or cores
-    needs_fn = load_dotted(p.get("job_resources"))
-    default_mem = float(p.get("default_job_memory_gb", 1.0))
-
-    composer = JobComposer(ctx_h.config_loader, config)
-    n = len(job_overrides)
-    cfgs: list[DictConfig] = []
-    needs: dict[int, Slot] = {}
-    for i, ov in enumerate(job_overrides):
-        idx = initial_job_idx + i
-        cfg = composer.compose(ov)
-        with open_dict(cfg):
-            cfg.hydra.job.id = f"{cfg.hydra.job.name}_{idx}"
-            cfg.hydra.job.num = idx
-        cfgs.append(cfg)
-        mem, threads = needs_fn(cfg) if needs_fn else (None, 1)
-        needs[i] = Slot(
-            float(mem) if mem is not None else default_mem, max(1, min(int(threads), slots))
-        )
-
-    sweep_id = str(
-        OmegaConf.select(config, "sweep_id", default=None) or "_".join(sweep_dir.parts[-2:])
-    )
-    # every job of the sweep, by number: the sweeper may announce the whole plan (and, on
-    # resume, the records of the earlier run are read back), so the files always list all jobs
-    book: dict[int, JobRecord] = getattr(launcher, "_records", None) or {}
-    if not book:
-        plan: dict[int, list[str]] = getattr(launcher, "sweep_plan", None) or {}
-        book.update({num: JobRecord(job_num=num, overrides=list(ov)) for num, ov in plan.items()})
-        if getattr(launcher, "sweep_resume", False):
-            book.update(load_records(sweep_dir, plan))
-            # jobs the sweeper found completed: their own result.json is the truth
-            for num, job_dir in (getattr(launcher, "sweep_skipped", None) or {}).items():
-                rec = record_from_result(num, plan.get(num, []), job_dir)
-                if rec is not None:
-                    book[num] = rec
-    records = []
-    for i, ov in enumerate(job_overrides):
-        rec = JobRecord(
-            job_num=initial_job_idx + i, overrides=list(ov), memory_gb=needs[i].memory_gb
-        )
-        book[rec.job_num] = rec
-        records.append(rec)
-    launcher._records = book
+    needs = {i: Slot(s.memory_gb, min(s.threads, slots)) for i, s in st.declared.items()}
 
     admission = Admission(
         budget_gb=budget,
@@ -450,90 +624,32 @@ def launch(
         else 0,
     )
 
-    payload = cloudpickle.dumps((ctx_h, task, Singleton.get_state()))
-    ctx = _context(p.get("start_method", "forkserver"), task)
-    timeout = p.get("timeout_s")
+    payload = cloudpickle.dumps((st.hydra_context, st.task_function, Singleton.get_state()))
+    ctx = _context(p.get("start_method", "forkserver"), st.task_function)
+    timeout = st.timeout
     pause_c, resume_c = p.get("thermal_pause_c"), p.get("thermal_resume_c")
     root = p.get("device_root", "/")
     poll_t = float(p.get("thermal_poll_s", 2.0))
-    grace = float(p.get("stop_grace_s", 10.0))
+    grace = st.grace
 
-    results: list[JobReturn | None] = [None] * n
     pending = list(range(n))
     running: dict[int, _Running] = {}
-    failed = 0
     paused = False
     temp: float | None = None
     next_temp = 0.0
     progress = _Progress(
         str(p.get("progress", "auto")), n, budget, float(p.get("progress_every_s", 5.0))
     )
-    write_files = bool(p.get("sweep_files", True))
-
-    dirty = False
-
-    def flush_files() -> None:
-        nonlocal dirty
-        dirty = False
-        if write_files:
-            write_sweep_files(sweep_dir, sweep_id, [book[k] for k in sorted(book)])
-
-    def finish(idx: int, ret: JobReturn, status: str, reason: str | None, started: float) -> None:
-        nonlocal failed
-        failed += status != "completed"
-        results[idx] = ret
-        rec = records[idx]
-        rec.status, rec.reason = status, reason
-        rec.end_time = _now()
-        rec.duration_seconds = round(time.monotonic() - started, 3)
-        if status == "completed" and isinstance(ret._return_value, dict):
-            rec.metrics = {k: v for k, v in ret._return_value.items() if k != "experiment_id"}
-            rec.experiment_id = ret._return_value.get("experiment_id")
-        # the files are rewritten after the next admission, so a free slot is refilled first
-        nonlocal dirty
-        dirty = True
 
     def reap(r: _Running) -> None:
-        """Turn a finished job process into a JobReturn."""
-        i, ov = r.idx, job_overrides[r.idx]
-        if r.timed_out:
-            reason = f"timed out after {timeout} s"
-            finish(i, _failed_return(cfgs[i], ov, JobTimeout(reason)), "timeout", reason, r.started)
-            return
-        if r.data is None:
-            code = r.proc.exitcode
-            if r.stopped:
-                reason = "interrupted (stopped with the sweep)"
-                finish(
-                    i,
-                    _failed_return(cfgs[i], ov, JobInterrupted(reason)),
-                    "interrupted",
-                    reason,
-                    r.started,
-                )
-                return
-            if code is not None and code < 0:
-                reason = f"killed by {_signal_name(code)}"
-                if code == -signal.SIGKILL:
-                    reason += " (out-of-memory killer or an external kill)"
-            else:
-                reason = f"exited with code {code} without a result"
-            finish(i, _failed_return(cfgs[i], ov, JobFailure(reason)), "failed", reason, r.started)
-            return
-        try:
-            obj = cloudpickle.loads(r.data)
-        except Exception as e:  # e.g. an exception type that cannot be rebuilt here
-            reason = f"the job's result could not be read back ({type(e).__name__}: {e})"
-            finish(i, _failed_return(cfgs[i], ov, JobFailure(reason)), "failed", reason, r.started)
-            return
-        if isinstance(obj, JobFailure):
-            status = "interrupted" if isinstance(obj, JobInterrupted) else "failed"
-            finish(i, _failed_return(cfgs[i], ov, obj), status, str(obj).splitlines()[0], r.started)
-        elif obj.status == JobStatus.COMPLETED:
-            finish(i, obj, "completed", None, r.started)
-        else:
-            exc = obj._return_value
-            finish(i, obj, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0], r.started)
+        st.settle(
+            r.idx,
+            data=r.data,
+            exitcode=r.proc.exitcode,
+            timed_out=r.timed_out,
+            stopped=r.stopped,
+            started=r.started,
+        )
 
     def collect(r: _Running) -> None:
         if r.data is None and r.conn.poll():
@@ -597,23 +713,23 @@ def launch(
                         target=_child,
                         args=(
                             payload,
-                            cloudpickle.dumps(cfgs[i]),
+                            cloudpickle.dumps(st.cfgs[i]),
                             send,
                             os.getcwd(),
                             dict(os.environ),
                         ),
-                        name=f"jetson-job-{initial_job_idx + i}",
+                        name=f"jetson-job-{st.initial_job_idx + i}",
                     )
                     proc.start()
                     send.close()
                     running[i] = _Running(i, proc, recv, time.monotonic(), needs[i])
-                    records[i].status = "running"
-                    records[i].start_time = _now()
-                    log.info("[jetson] \t#%d : %s", initial_job_idx + i, " ".join(job_overrides[i]))
-            if dirty:
-                flush_files()
+                    st.started(i)
+            if st.dirty:
+                st.flush_files()
             reserved = sum(r.slot.memory_gb for r in running.values())
-            progress.update(n - len(pending) - len(running), len(running), failed, reserved, temp)
+            progress.update(
+                n - len(pending) - len(running), len(running), st.failed, reserved, temp
+            )
             if not running:
                 time.sleep(min(poll_t, 0.5))
                 continue
@@ -638,17 +754,19 @@ def launch(
                 del running[i]
                 reap(r)
             reserved = sum(r.slot.memory_gb for r in running.values())
-            progress.update(n - len(pending) - len(running), len(running), failed, reserved, temp)
+            progress.update(
+                n - len(pending) - len(running), len(running), st.failed, reserved, temp
+            )
     except KeyboardInterrupt:
         log.warning(
             "[jetson] interrupted: stopping %d running job(s), starting no more", len(running)
         )
         stop_all()
         for i in pending:
-            records[i].status = "pending"
-        flush_files()
+            st.records[i].status = "pending"
+        st.flush_files()
         progress.close()
-        launcher.interrupted_results = results
+        st.launcher.interrupted_results = st.results
         raise
     finally:
         if old_term is not None:
@@ -657,20 +775,5 @@ def launch(
             for r in running.values():
                 r.proc.kill()
                 r.proc.join()
-        progress.update(n - len(pending) - len(running), 0, failed, 0.0, temp, force=True)
+        progress.update(n - len(pending) - len(running), 0, st.failed, 0.0, temp, force=True)
         progress.close()
-
-    if dirty:
-        flush_files()
-    bad = [rec for rec in records if rec.status != "completed"]
-    for rec in bad:
-        log.error(
-            "[jetson] job #%d %s: %s (%s)",
-            rec.job_num,
-            rec.status,
-            rec.reason,
-            " ".join(rec.overrides),
-        )
-    log.info("[jetson] %d completed, %d failed", n - len(bad), len(bad))
-    assert all(r is not None for r in results)
-    return results  # type: ignore[return-value]

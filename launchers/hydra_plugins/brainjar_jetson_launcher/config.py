@@ -2,10 +2,34 @@
 
 # no `from __future__ import annotations` here: Hydra's plugin scan executes this module
 # outside sys.modules, where dataclasses cannot resolve string annotations
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
+
+
+@dataclass
+class RayBackendConf:
+    """Options of ``hydra.launcher.backend=ray`` (docs/multi-jetson.md)."""
+
+    # the Ray head: host:port, auto (a cluster started on this machine with `ray start`)
+    # or local (a private one-machine Ray for this sweep, stopped at its end)
+    address: str = "auto"
+    # times Ray re-runs a job whose node died or whose Ray worker crashed (0 = never)
+    max_node_retries: int = 3
+    # share of a node's device resource (e.g. orin_agx, declared by `ray start --resources`) one job takes
+    device_resource_amount: float = 0.001
+    # environment variables (glob patterns) of the launching shell handed to every job,
+    # e.g. PostgreSQL credentials; everything else comes from the node's own environment
+    forward_env: list[str] = field(
+        default_factory=lambda: ["PG*", "BRAINJAR_*", "OPENAI_API_KEY", "HF_*"]
+    )
+    # directory on each node where a job runs before its files are sent back (null = the node's temp dir)
+    scratch_dir: str | None = None
+    # keep each job's scratch directory on its node after its files were sent back
+    keep_scratch: bool = False
+    # seconds between checks of the cluster's nodes (progress line, jobs no node can run)
+    poll_s: float = 2.0
 
 
 @dataclass
@@ -47,6 +71,10 @@ class JetsonLauncherConf:
     device_root: str = "/"
     # write sweep_results.json, completed_experiments.json and sweep_table.csv in the sweep dir
     sweep_files: bool = True
+    # where jobs run: local (processes on this machine) or ray (tasks on a Ray cluster, [ray] extra)
+    backend: str = "local"
+    # the Ray backend's options (used when backend=ray)
+    ray: RayBackendConf = field(default_factory=RayBackendConf)
 
 
 ConfigStore.instance().store(

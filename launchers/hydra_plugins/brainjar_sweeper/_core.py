@@ -209,11 +209,15 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     """Run the sweep (see the module docstring)."""
     batches = grid(sweeper, arguments)
     jobs = [ov for batch in batches for ov in batch]
-    need_cfgs = sweeper.dry_run or sweeper.resume
+    launcher = sweeper.launcher
+    launcher_checks = bool(getattr(launcher, "checks_jobs", False))
+    need_cfgs = sweeper.dry_run or sweeper.resume or launcher_checks
     cfgs = compose_all(sweeper, jobs, keep=need_cfgs)
     if sweeper.dry_run:
         dry_run(sweeper, jobs, cfgs)
         return []
+    if launcher_checks:  # e.g. the Ray backend: every job fits some node, the DB reaches them
+        launcher.check_jobs(cfgs)
 
     sweep_dir = Path(str(sweeper.config.hydra.sweep.dir))
     skipped: dict[int, Path] = {}
@@ -239,7 +243,6 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     if not (sweeper.resume and (sweep_dir / "multirun.yaml").is_file()):
         OmegaConf.save(sweeper.config, sweep_dir / "multirun.yaml")
 
-    launcher = sweeper.launcher
     launcher.sweep_plan = dict(enumerate(jobs))  # lets a launcher list every job in its files
     launcher.sweep_resume = sweeper.resume
     launcher.sweep_skipped = skipped
