@@ -9,26 +9,35 @@ from pathlib import Path
 
 
 def run_module(
-    module: str, cwd: Path, *args: str, timeout: float = 300
+    module: str,
+    cwd: Path,
+    *args: str,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m <module> <args>`` in ``cwd``, output captured."""
+    """``python -m <module> <args>`` in ``cwd``, output captured (``env``: the environment)."""
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=env,
     )
 
 
-def cli(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def cli(
+    cwd: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python -m brainjar_sweep <args>`` in ``cwd``."""
-    return run_module("brainjar_sweep", cwd, *args, timeout=timeout)
+    return run_module("brainjar_sweep", cwd, *args, timeout=timeout, env=env)
 
 
-def sweep_cli(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def sweep_cli(
+    cwd: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The ``brainjar-sweep`` command (resume, convert) in ``cwd``."""
-    return run_module("brainjar_sweep.cli", cwd, *args, timeout=timeout)
+    return run_module("brainjar_sweep.cli", cwd, *args, timeout=timeout, env=env)
 
 
 def files(root: Path) -> list[Path]:

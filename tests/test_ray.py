@@ -1,0 +1,290 @@
+"""The jetson launcher's Ray backend on a real two-node Ray cluster on 127.0.0.1, with every
+result in a real PostgreSQL server (docs/multi-jetson.md).
+
+The head node offers 1 CPU and 3 GB; the worker node 2 CPUs, 6 GB and the custom resource
+``orin_nano`` (a Jetson Orin Nano board). Jobs of the ``orin_nano_8gb`` resources profile
+may only run on the worker; the others run wherever they fit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _cli import cli, files, sweep_cli
+from _ray_cluster import LocalCluster
+
+from brainjar_sweep._imports import extra_available
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    if not extra_available("ray"):
+        reason = 'ray is not installed: pip install "brainjar-sweep[ray]"'
+        if os.environ.get("BRAINJAR_REQUIRE_RAY") == "1":
+            pytest.fail(f"BRAINJAR_REQUIRE_RAY=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    c = LocalCluster()
+    try:
+        c.start_head(num_cpus=1, memory_gb=3, resources={"lab_head": 1})
+        c.add_node(num_cpus=2, memory_gb=6, resources={"orin_nano": 1})
+        yield c
+    finally:
+        c.shutdown()
+    assert c.leftovers() == [], "Ray processes left behind"
+    assert not c.root.exists()
+
+
+def _ray_args(c: LocalCluster, sweep_dir: Path, db_url: str) -> list[str]:
+    return [
+        f"db.url={db_url}",
+        f"hydra.sweep.dir={sweep_dir}",
+        "hydra.launcher.backend=ray",
+        f"hydra.launcher.ray.address={c.address}",
+        "hydra.launcher.progress=plain",
+    ]
+
+
+def _results(sweep_dir: Path) -> dict[int, dict]:
+    return {int(p.parent.name): json.loads(p.read_text()) for p in sweep_dir.glob("*/result.json")}
+
+
+def _pg(db_url: str, sql: str) -> list[tuple]:
+    from brainjar_sweep.store._engine import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(sql)]
+    finally:
+        engine.dispose()
+
+
+def _check_db(db_url: str, results: dict[int, dict]) -> None:
+    """One completed attempt per experiment, and every cycle of it stored."""
+    done = dict(
+        _pg(
+            db_url,
+            "SELECT experiment_id, count(*) FROM attempts "
+            "WHERE status = 'completed' GROUP BY experiment_id",
+        )
+    )
+    ids = {r["experiment_id"] for r in results.values()}
+    assert done == dict.fromkeys(ids, 1)
+    assert _pg(db_url, "SELECT count(*) FROM experiments WHERE status = 'completed'") == [
+        (len(ids),)
+    ]
+    cycles = dict(
+        _pg(
+            db_url,
+            "SELECT c.experiment_id, count(*) FROM cycles c JOIN attempts a "
+            "ON a.experiment_id = c.experiment_id AND a.attempt = c.attempt "
+            "WHERE a.status = 'completed' GROUP BY c.experiment_id",
+        )
+    )
+    assert cycles == {r["experiment_id"]: r["metrics"]["total_cycles"] for r in results.values()}
+
+
+def test_a_sweep_spreads_over_two_nodes_and_lands_in_postgres_and_the_sweep_dir(
+    cluster: LocalCluster, tmp_path: Path, pg_url: str, pg_env: dict[str, str]
+) -> None:
+    head, worker = cluster.nodes[0], cluster.nodes[1]
+    sweep_dir = tmp_path / "sweep"
+    env = {**pg_env, **cluster.env()}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "brainjar_sweep",
+            "-m",
+            "seed=0,1,2,3",
+            "resources=default,orin_nano_8gb",
+            "max_cycles=200",
+            *_ray_args(cluster, sweep_dir, pg_url),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    results = _results(sweep_dir)
+    assert sorted(results) == list(range(8))
+    assert all(r["status"] == "completed" for r in results.values())
+    ran_on = {n: r["node"]["ray_node_id"] for n, r in results.items()}
+    # both nodes ran jobs; the Orin Nano jobs (odd job numbers) only on the board that has one
+    assert set(ran_on.values()) == {head.node_id, worker.node_id}
+    assert {ran_on[n] for n in range(1, 8, 2)} == {worker.node_id}
+
+    # the sweep dir looks as after a local run: every job's files, the sweep files, real paths
+    for n in range(8):
+        job = sweep_dir / str(n)
+        assert {p.name for p in files(job)} >= {
+            "config.yaml",
+            "hydra.yaml",
+            "overrides.yaml",
+            "result.json",
+            "brainjar.log",
+        }
+        hydra_yaml = (job / ".hydra" / "hydra.yaml").read_text()
+        assert f"output_dir: {job}" in hydra_yaml
+    summary = json.loads((sweep_dir / "sweep_results.json").read_text())
+    assert summary["completed_experiments"] == 8
+    assert {e["job_num"]: e["node"] for e in summary["results"]} == ran_on
+    assert len((sweep_dir / "sweep_table.csv").read_text().splitlines()) == 9
+
+    # every row in PostgreSQL; the password in no file
+    _check_db(pg_url, results)
+    password = env["PGPASSWORD"]
+    assert password
+    for path in files(tmp_path):
+        assert password.encode() not in path.read_bytes(), path
+
+    # brainjar-analyze reads the sweep and its rows back from PostgreSQL
+    report = subprocess.run(
+        [sys.executable, "-m", "brainjar_sweep.analysis.cli", str(sweep_dir), "--db", pg_url],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert "8 jobs" in report.stdout + report.stderr
+
+
+def _forked_jobs(cluster: LocalCluster, node: object) -> int:
+    """Processes of the node's tree that run (or serve) a job."""
+    count = 0
+    for p in cluster._tree(node):  # type: ignore[arg-type]
+        try:
+            if "multiprocessing.forkserver" in " ".join(p.cmdline()):
+                count += 1
+        except Exception:
+            continue
+    return count
+
+
+def test_a_node_that_dies_mid_sweep_leaves_it_resumable_with_nothing_lost_or_doubled(
+    cluster: LocalCluster, tmp_path: Path, pg_url: str, pg_env: dict[str, str]
+) -> None:
+    spare = cluster.add_node(num_cpus=2, memory_gb=6, resources={"spare_board": 1})
+    sweep_dir = tmp_path / "sweep"
+    env = {**pg_env, **cluster.env()}
+    args = [
+        "-m",
+        "seed=0,1,2,3,4,5",
+        "max_cycles=100000000",
+        "max_duration_seconds=4",
+        "resources=desktop",
+        "self_report=none",
+        # no re-run by Ray: the jobs of the dead node fail, and the resume runs them
+        "hydra.launcher.ray.max_node_retries=0",
+        *_ray_args(cluster, sweep_dir, pg_url),
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "brainjar_sweep", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        # a forkserver and at least one job running on the spare board: pull its plug
+        while _forked_jobs(cluster, spare) < 2:
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            assert time.monotonic() < deadline, "no job ever ran on the spare node"
+            time.sleep(0.1)
+        # ... once its jobs are under way (5 CPUs in all: 5 jobs running, 2 of them there)
+        while _pg(pg_url, "SELECT count(*) FROM attempts WHERE status = 'running'")[0][0] < 5:
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            assert time.monotonic() < deadline, "the jobs never started"
+            time.sleep(0.1)
+        cluster.kill(spare)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 1, err[-3000:]
+    assert "Ray node or worker died" in out + err, out[-3000:]
+    first = _results(sweep_dir)
+    lost = [n for n in range(6) if first.get(n, {}).get("status") != "completed"]
+    assert lost, "the dead node's jobs should have failed"
+
+    resumed = sweep_cli(tmp_path, "resume", str(sweep_dir), timeout=600, env=env)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    results = _results(sweep_dir)
+    assert sorted(results) == list(range(6))
+    assert all(r["status"] == "completed" for r in results.values())
+    # jobs completed before the node died were not run again
+    for n, r in first.items():
+        if r["status"] == "completed":
+            assert results[n] == r
+    # the dead node's attempts are marked, one completed attempt each, every cycle stored
+    _check_db(pg_url, results)
+    lost_ids = {results[n]["experiment_id"] for n in lost}
+    interrupted = {
+        eid
+        for (eid,) in _pg(pg_url, "SELECT experiment_id FROM attempts WHERE status <> 'completed'")
+    }
+    assert lost_ids <= interrupted, _pg(
+        pg_url, "SELECT experiment_id, attempt, status, error, hostname FROM attempts"
+    )
+    summary = json.loads((sweep_dir / "sweep_results.json").read_text())
+    assert summary["completed_experiments"] == 6
+    assert [e["status"] for e in summary["results"]] == ["completed"] * 6
+
+
+def test_a_job_no_node_can_hold_and_a_closed_address_are_one_line_before_any_job(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    env = cluster.env()
+    # no node offers an Orin AGX: one line before any job, nothing written
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "brainjar_sweep",
+            "-m",
+            "seed=0,1",
+            "resources=orin_agx_64gb",
+            "hydra.launcher.backend=ray",
+            f"hydra.launcher.ray.address={cluster.address}",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: resources.device='orin_agx' is not allowed"), done.stderr
+    assert not (tmp_path / "multirun").exists()
+    # a closed port: one line naming the key
+    bad = cli(
+        tmp_path,
+        "-m",
+        "seed=0,1",
+        "hydra.launcher.backend=ray",
+        "hydra.launcher.ray.address=127.0.0.1:9",
+    )
+    assert bad.returncode == 2
+    assert (
+        bad.stderr.strip()
+        .splitlines()[-1]
+        .startswith("error: hydra.launcher.ray.address='127.0.0.1:9' is not allowed")
+    ), bad.stderr
