@@ -51,6 +51,7 @@ class Node:
     memory_gb: float
     log: Path
     node_id: str | None = None
+    killed: bool = False
 
 
 @dataclass
@@ -128,7 +129,7 @@ class LocalCluster:
 
     def add_node(self, num_cpus: int, memory_gb: float, resources: dict[str, float]) -> Node:
         node = self._start([f"--address={self.address}"], num_cpus, memory_gb, resources)
-        self.wait_nodes(len(self.nodes))
+        self.wait_nodes(sum(not n.killed for n in self.nodes))
         return node
 
     def live_nodes(self) -> list[dict]:
@@ -154,12 +155,12 @@ class LocalCluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for node in self.nodes:
-                if node.proc.poll() is not None:
+                if not node.killed and node.proc.poll() is not None:
                     raise RuntimeError(f"ray start exited: {node.log.read_text()[-2000:]}")
             live = self.live_nodes()
             if len(live) >= count:
                 for node in self.nodes:
-                    for n in live:
+                    for n in live if not node.killed else []:
                         res = n["Resources"]
                         if all(res.get(k) == v for k, v in node.resources.items()):
                             node.node_id = n["NodeID"]
@@ -195,6 +196,7 @@ class LocalCluster:
                 pass
         psutil.wait_procs(procs, timeout=10)
         node.proc.wait(timeout=10)
+        node.killed = True
 
     def shutdown(self) -> None:
         """Kill every node and remove Ray's files."""
