@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -373,3 +374,61 @@ def test_a_node_that_dies_mid_sweep_has_its_jobs_rerun_elsewhere_by_ray(
     _check_db(pg_url, results)
     superseded = _pg(pg_url, "SELECT count(*) FROM attempts WHERE status <> 'completed'")
     assert superseded[0][0] >= 1  # the dead node's attempts, marked and kept
+
+
+def test_sigterm_stops_the_jobs_on_their_nodes_and_the_sweep_resumes(
+    cluster: LocalCluster, tmp_path: Path, pg_url: str, pg_env: dict[str, str]
+) -> None:
+    sweep_dir = tmp_path / "sweep"
+    env = {**pg_env, **cluster.env()}
+    args = [
+        "-m",
+        "seed=0,1,2,3",
+        "max_cycles=100000000",
+        "max_duration_seconds=6",
+        "resources=desktop",
+        "self_report=none",
+        *_ray_args(cluster, sweep_dir, pg_url),
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "brainjar_sweep", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            assert time.monotonic() < deadline, "the jobs never started"
+            try:
+                n = _pg(pg_url, "SELECT count(*) FROM attempts WHERE status = 'running'")[0][0]
+            except ProgrammingError:
+                n = 0
+            if n >= 2:
+                break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err[-3000:]
+    assert "Resume with: brainjar-sweep resume" in err
+    stopped = {n: r for n, r in _results(sweep_dir).items() if r["status"] == "interrupted"}
+    assert len(stopped) >= 2  # their files came back from the nodes
+    assert _pg(pg_url, "SELECT count(*) FROM attempts WHERE status = 'running'") == [(0,)]
+    summary = json.loads((sweep_dir / "sweep_results.json").read_text())
+    assert {e["job_num"] for e in summary["results"] if e["status"] == "interrupted"} >= set(
+        stopped
+    )
+
+    resumed = sweep_cli(tmp_path, "resume", str(sweep_dir), timeout=600, env=env)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    results = _results(sweep_dir)
+    assert sorted(results) == list(range(4))
+    assert all(r["status"] == "completed" for r in results.values())
+    _check_db(pg_url, results)
