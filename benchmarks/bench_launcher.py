@@ -1,6 +1,6 @@
 """Benchmark: launcher overhead for 200 no-op jobs: basic, joblib (n_jobs=2) and jetson, in one run.
 
-Run: ``python benchmarks/bench_launcher.py [--jobs 200] [--rounds 1]``
+Run: ``python benchmarks/bench_launcher.py [--jobs 200] [--rounds 1] [--ray]``
 
 Wall time of the whole ``-m`` command, each launcher in turn (rounds interleaved). Every
 configuration still checks every job's config before the first job starts: basic and
@@ -36,6 +36,16 @@ CASES = {
 }
 
 
+# with --ray: the jetson launcher's Ray backend on a private one-machine Ray (started and
+# stopped inside the command, so its start-up counts): the cost of tasks, scratch dirs and
+# files sent back, against the local backend on the same machine
+RAY_CASE = [
+    *CASES["jetson"],
+    "hydra.launcher.backend=ray",
+    "hydra.launcher.ray.address=local",
+]
+
+
 def run(case: list[str], jobs: int, tmp: Path) -> float:
     env = dict(os.environ, PYTHONPATH=f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     out = tmp / f"sweep_{time.monotonic_ns()}"
@@ -63,11 +73,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--ray", action="store_true", help="also the Ray backend ([ray] extra)")
     args = ap.parse_args()
-    walls: dict[str, list[float]] = {k: [] for k in CASES}
+    cases = dict(CASES)
+    if args.ray:
+        cases["jetson, backend=ray (one-machine Ray)"] = RAY_CASE
+    walls: dict[str, list[float]] = {k: [] for k in cases}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.rounds):
-            for name, case in CASES.items():
+            for name, case in cases.items():
                 walls[name].append(run(case, args.jobs, Path(tmp)))
     base = statistics.median(walls["basic"])
     print(

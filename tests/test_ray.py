@@ -432,3 +432,46 @@ def test_sigterm_stops_the_jobs_on_their_nodes_and_the_sweep_resumes(
     assert sorted(results) == list(range(4))
     assert all(r["status"] == "completed" for r in results.values())
     _check_db(pg_url, results)
+
+
+def test_jobs_whose_only_board_died_fail_after_a_while_instead_of_hanging(
+    cluster: LocalCluster, tmp_path: Path, pg_url: str, pg_env: dict[str, str]
+) -> None:
+    nx = cluster.add_node(num_cpus=2, memory_gb=12, resources={"orin_nx": 1})
+    sweep_dir = tmp_path / "sweep"
+    env = {**pg_env, **cluster.env()}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "brainjar_sweep",
+            "-m",
+            "seed=0,1,2,3",
+            "resources=orin_nx_16gb",
+            "max_cycles=100000000",
+            "max_duration_seconds=4",
+            "self_report=none",
+            "hydra.launcher.ray.unplaceable_s=2",
+            *_ray_args(cluster, sweep_dir, pg_url),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_a_job_on(cluster, nx, proc, pg_url)
+        cluster.kill(nx)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 1, err[-3000:]
+    log = out + err
+    reasons = [line for line in log.splitlines() if "[jetson] job #" in line]
+    assert reasons and all(
+        "no live Ray node can hold it any more (4.5 GB, 1 CPU, orin_nx) after 2 s" in line
+        for line in reasons
+    ), reasons

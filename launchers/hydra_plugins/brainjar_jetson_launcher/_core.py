@@ -170,9 +170,10 @@ def _check_ray_params(r: dict[str, Any]) -> None:
     amount = r.get("device_resource_amount", 0.001)
     if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not 0 < amount <= 1:
         raise ConfigError("hydra.launcher.ray.device_resource_amount", amount, "a number in (0, 1]")
-    poll = r.get("poll_s", 2.0)
-    if isinstance(poll, bool) or not isinstance(poll, (int, float)) or poll <= 0:
-        raise ConfigError("hydra.launcher.ray.poll_s", poll, "a number > 0")
+    for key in ("poll_s", "unplaceable_s"):
+        value = r.get(key, 1.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"hydra.launcher.ray.{key}", value, "a number > 0")
     env = r.get("forward_env", [])
     if not isinstance(env, (list, tuple)) or not all(isinstance(x, str) for x in env):
         raise ConfigError(

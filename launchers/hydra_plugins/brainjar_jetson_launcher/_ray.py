@@ -153,14 +153,7 @@ def check_jobs(p: dict[str, Any], cfgs: list[DictConfig], needs: dict[int, Any])
     for i, cfg in enumerate(cfgs):
         need = needs[i]
         device = device_of(cfg)
-        fits = [
-            n
-            for n in nodes
-            if n["resources"].get("CPU", 0) >= need.threads
-            and n["resources"].get("memory", 0) >= need.memory_gb * GiB
-            and (device is None or n["resources"].get(device, 0) >= amount)
-        ]
-        if fits:
+        if placeable(need, device, amount, nodes):
             continue
         offer = "; ".join(_describe(n) for n in nodes)
         if device and not any(n["resources"].get(device, 0) >= amount for n in nodes):
@@ -174,6 +167,24 @@ def check_jobs(p: dict[str, Any], cfgs: list[DictConfig], needs: dict[int, Any])
             f"{need.memory_gb:.1f} GB and {need.threads} CPU{' on ' + device if device else ''} "
             f"({offer})",
         )
+
+
+def placeable(need: Any, device: str | None, amount: float, nodes: list[dict[str, Any]]) -> bool:
+    """Whether some node of ``nodes`` could hold a job with this need (when it is free).
+
+    >>> from types import SimpleNamespace
+    >>> nano = {"id": "n", "ip": "10.0.0.5", "resources": {"CPU": 6, "memory": 6 * GiB, "orin_nano": 1}}
+    >>> placeable(SimpleNamespace(memory_gb=2.5, threads=1), "orin_nano", 0.001, [nano])
+    True
+    >>> placeable(SimpleNamespace(memory_gb=2.5, threads=1), "orin_agx", 0.001, [nano])
+    False
+    """
+    return any(
+        n["resources"].get("CPU", 0) >= need.threads
+        and n["resources"].get("memory", 0) >= need.memory_gb * GiB
+        and (device is None or n["resources"].get(device, 0) >= amount)
+        for n in nodes
+    )
 
 
 _BUILTIN = {"CPU", "GPU", "memory", "object_store_memory"}
@@ -489,6 +500,30 @@ def run(st: Any) -> None:
         st.records[i].node = out["node"]["ray_node_id"]
         _relocate_return(st.results[i], sweep_dir_value, job_dir)
 
+    unplaceable_s = float(opts.get("unplaceable_s", 120.0))
+    amount = float(opts.get("device_resource_amount", 0.001))
+    unplaceable_since: dict[Any, float] = {}
+
+    def give_up_unplaceable(nodes: list[dict[str, Any]]) -> None:
+        """Fail jobs that no live node can hold any more (their board died and stays away)."""
+        now = time.monotonic()
+        for ref, (i, started) in list(inflight.items()):
+            device = device_of(st.cfgs[i])
+            if placeable(st.declared[i], device, amount, nodes):
+                unplaceable_since.pop(ref, None)
+                continue
+            if now - unplaceable_since.setdefault(ref, now) < unplaceable_s:
+                continue
+            ray.cancel(ref, force=True)
+            del inflight[ref]
+            need = st.declared[i]
+            reason = (
+                f"no live Ray node can hold it any more ({need.memory_gb:.1f} GB, "
+                f"{need.threads} CPU{', ' + device if device else ''}) after {unplaceable_s:g} s; "
+                "resume the sweep once such a node is back"
+            )
+            st.fail(i, JobFailure(reason), "failed", started)
+
     def update(force: bool = False) -> None:
         reserved = sum(st.declared[i].memory_gb for i, _ in inflight.values())
         progress.update(st.done_count(), len(inflight), st.failed, reserved, None, force=force)
@@ -515,6 +550,7 @@ def run(st: Any) -> None:
                 next_poll = time.monotonic() + poll_s
                 cpus, mem_gb = _cluster_totals()
                 progress.budget = mem_gb
+                give_up_unplaceable(alive_nodes())
             update()
     except KeyboardInterrupt:
         log.warning(

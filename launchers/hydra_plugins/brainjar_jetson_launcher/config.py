@@ -30,6 +30,8 @@ class RayBackendConf:
     keep_scratch: bool = False
     # seconds between checks of the cluster's nodes (progress line, jobs no node can run)
     poll_s: float = 2.0
+    # a job that no live node can hold for this long (its board died) fails, to be resumed later
+    unplaceable_s: float = 120.0
 
 
 @dataclass
