@@ -20,7 +20,11 @@ MODULES = sorted(
     m.name
     for m in pkgutil.walk_packages(brainjar_sweep.__path__, "brainjar_sweep.")
     if m.name not in SKIP
-)
+) + [
+    # the plugins' own modules with examples
+    "hydra_plugins.brainjar_jetson_launcher._core",
+    "hydra_plugins.brainjar_jetson_launcher._ray",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

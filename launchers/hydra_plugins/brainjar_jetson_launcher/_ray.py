@@ -18,6 +18,7 @@ job that ``brainjar-sweep resume`` runs again, never a crashed sweep.
 
 from __future__ import annotations
 
+import atexit
 import fnmatch
 import logging
 import multiprocessing as mp
@@ -87,11 +88,21 @@ def connect(address: str) -> None:
     }
     try:
         if address == "local":
-            ray.init(include_dashboard=False, **kwargs)
+            # Ray's session files in a directory of their own, removed when this process ends
+            scratch = tempfile.mkdtemp(prefix="brainjar-ray-")
+            atexit.register(_stop_local, scratch)
+            ray.init(include_dashboard=False, _temp_dir=scratch, **kwargs)
         else:
             ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as e:
         raise ConfigError(key, address, f"{allowed} ({str(e).splitlines()[0]})") from e
+
+
+def _stop_local(scratch: str) -> None:
+    import shutil
+
+    ray.shutdown()
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def alive_nodes() -> list[dict[str, Any]]:
@@ -543,7 +554,10 @@ def run(st: Any) -> None:
             if st.dirty:
                 st.flush_files()
             update()
-            ready, _ = ray.wait(list(inflight), num_returns=len(inflight), timeout=0.5)
+            # back as soon as one job ends (then take every other that has ended too)
+            ready, rest = ray.wait(list(inflight), num_returns=1, timeout=0.5)
+            if ready and rest:
+                ready += ray.wait(rest, num_returns=len(rest), timeout=0)[0]
             for ref in ready:
                 settle(ref)
             if time.monotonic() >= next_poll:
