@@ -31,6 +31,7 @@ from brainjar_sweep.config import (
     rewrite_aliases,
 )
 from brainjar_sweep.config.callbacks import ConfigRejected
+from brainjar_sweep.config.validate import check_db_url_overrides
 from brainjar_sweep.jar.runner import Jar, RunResult
 from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
 
@@ -120,8 +121,12 @@ def _small(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_result(out_dir: Path, result: RunResult, url: str) -> None:
+    from brainjar_sweep.store._engine import display_url
+
     body = asdict(result)
-    body["db_url"] = url if url.startswith("sqlite") else url.split("@")[-1]
+    # the URL analysis reconnects with; a password (refused by validation anyway) never
+    # reaches the file: SQLAlchemy renders it as *** (hide_password)
+    body["db_url"] = display_url(url)
     write_json_atomic(out_dir / "result.json", body)
 
 
@@ -137,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = rewrite_aliases(sys.argv[1:])
         check_group_choices(args)
+        check_db_url_overrides(args)  # a password in db.url is never echoed or written
         sys.argv = [sys.argv[0], *expand_base_experiment(args)]
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -38,7 +38,10 @@ def _parser() -> argparse.ArgumentParser:
         help="sweep dirs (multirun/<date>/<time>), dirs of sweeps (multirun/<date>) or job dirs",
     )
     p.add_argument(
-        "--db", metavar="URL", help="experiments DB URL or SQLite path (overrides the recorded one)"
+        "--db",
+        metavar="URL",
+        help="experiments DB URL (postgresql://user@host:port/dbname, password from PGPASSWORD "
+        "or ~/.pgpass) or SQLite path; overrides the recorded one; read-only",
     )
     p.add_argument("--no-db", action="store_true", help="do not read the experiments DB")
     p.add_argument(
@@ -84,6 +87,34 @@ def _error(message: str, code: int = 2) -> int:
     return code
 
 
+def _db_problem(db: str) -> str | None:
+    """Why ``--db`` cannot be used (a password in it, a missing driver), or None.
+
+    Example:
+        >>> _db_problem("postgresql://lab:s3cret@head/brainjar")
+        "--db='postgresql://lab:***@head/brainjar' is not allowed: a URL without a password; set PGPASSWORD or use ~/.pgpass"
+        >>> _db_problem("logs/experiments.db") is None
+        True
+    """
+    from brainjar_sweep._imports import MissingExtra
+    from brainjar_sweep.store._engine import (
+        PASSWORD_HINT,
+        display_url,
+        require_driver,
+        url_has_password,
+    )
+
+    if "://" not in db:
+        return None
+    if url_has_password(db):
+        return f"--db={display_url(db)!r} is not allowed: {PASSWORD_HINT}"
+    try:
+        require_driver(db)
+    except MissingExtra as exc:
+        return f"--db={display_url(db)!r} is not allowed: {exc}"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``brainjar-analyze``; return the exit code.
 
@@ -108,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _error(str(exc))
     if args.export_path and not args.export:
         return _error("--export-path needs --export csv|parquet|json")
+    problem = _db_problem(args.db) if args.db and not args.no_db else None
+    if problem:
+        return _error(problem)
     try:
         data = load(args.paths, db=args.db, with_config=args.with_config, use_db=not args.no_db)
     except LoadError as exc:

@@ -1142,13 +1142,21 @@ def _numeric(column: pd.Series) -> np.ndarray:
 
 
 def _connect(url: str) -> tuple[Any, str | None]:
-    """A read-only connection (sqlite3 or SQLAlchemy engine), or (None, why not)."""
+    """A read-only connection (sqlite3 or SQLAlchemy engine), or (None, why not).
+
+    A SQLite file is opened read-only (or immutable); a PostgreSQL database through
+    an engine whose sessions are ``default_transaction_read_only``, its password from
+    the environment (``PGPASSWORD``, ``~/.pgpass``). Messages never show a password.
+    """
     from sqlalchemy.engine import make_url
+
+    from brainjar_sweep._imports import MissingExtra
+    from brainjar_sweep.store._engine import display_url, make_engine
 
     try:
         parsed = make_url(url)
     except Exception:  # noqa: BLE001 - any malformed URL is reported, not raised
-        return None, f"not a database URL: {url}"
+        return None, f"not a database URL: {display_url(url)}"
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:"):
@@ -1166,15 +1174,26 @@ def _connect(url: str) -> tuple[Any, str | None]:
         except sqlite3.Error as exc:
             return None, f"cannot read experiments DB {path}: {exc}"
         return conn, None
+    shown = display_url(url)
     try:
-        from sqlalchemy import create_engine
-
-        engine = create_engine(url)
+        engine = make_engine(url, read_only=True, connect_timeout_s=10)
+    except MissingExtra as exc:
+        return None, f"cannot read experiments DB {shown}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - unknown dialects, bad URLs
+        return None, f"cannot read experiments DB {shown}: {_first_line(exc)}"
+    try:
         with engine.connect() as c:
             c.exec_driver_sql("SELECT 1 FROM experiments WHERE 1 = 0")
     except Exception as exc:  # noqa: BLE001 - driver errors vary by dialect
-        return None, f"cannot read experiments DB {parsed.render_as_string()}: {exc}"
+        engine.dispose()
+        return None, f"cannot read experiments DB {shown}: {_first_line(exc)}"
     return engine, None
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of a (driver) error, without SQLAlchemy's wrapper."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _close(conn: Any) -> None:
@@ -1182,6 +1201,11 @@ def _close(conn: Any) -> None:
         conn.close()
     else:
         conn.dispose()
+
+
+def _plain(value: Any) -> Any:
+    # booleans come back as 0/1 from SQLite: the same from a server, so the tables match
+    return int(value) if isinstance(value, bool) else value
 
 
 def _fetch(conn: Any, sql: str, columns: Sequence[str], ids: Sequence[str]) -> pd.DataFrame:
@@ -1194,22 +1218,33 @@ def _fetch(conn: Any, sql: str, columns: Sequence[str], ids: Sequence[str]) -> p
     else:
         from sqlalchemy import bindparam, text
 
+        from brainjar_sweep.store._engine import READ_ONLY_OPTION
+
         # an expanding parameter renders its own parentheses
         stmt = text(sql.replace("({ids})", ":ids")).bindparams(bindparam("ids", expanding=True))
         with conn.connect() as c:
-            for start in range(0, len(ids), _DB_CHUNK):
-                chunk = list(ids[start : start + _DB_CHUNK])
-                rows += [tuple(r) for r in c.execute(stmt, {"ids": chunk})]
+            c = c.execution_options(**{READ_ONLY_OPTION: True})
+            with c.begin():
+                for start in range(0, len(ids), _DB_CHUNK):
+                    chunk = list(ids[start : start + _DB_CHUNK])
+                    rows += [tuple(map(_plain, r)) for r in c.execute(stmt, {"ids": chunk})]
     return pd.DataFrame.from_records(rows, columns=list(columns))
 
 
 def _read_events(conn: Any, table: str, ids: Sequence[str]) -> pd.DataFrame:
     columns = ("experiment_id", "attempt", *EVENT_COLUMNS[table])
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {table} WHERE experiment_id IN ({{ids}})"
-        " ORDER BY experiment_id, attempt, id"
-    )
-    frame = _fetch(conn, sql, columns, ids)
+    if isinstance(conn, sqlite3.Connection):
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {table} WHERE experiment_id IN ({{ids}})"
+            " ORDER BY experiment_id, attempt, id"
+        )
+        frame = _fetch(conn, sql, columns, ids)
+    else:
+        # a server sorts text by its collation; sort here, by code point as SQLite does
+        sql = f"SELECT {', '.join(columns)}, id FROM {table} WHERE experiment_id IN ({{ids}})"
+        frame = _fetch(conn, sql, (*columns, "_id"), ids)
+        frame = frame.sort_values(["experiment_id", "attempt", "_id"], kind="mergesort")
+        frame = frame.drop(columns="_id").reset_index(drop=True)
     frame["attempt"] = pd.to_numeric(frame["attempt"], errors="coerce")
     return frame
 
@@ -1260,6 +1295,12 @@ def _self_report_scores(reports: pd.DataFrame, n_jobs: int, job_pos: np.ndarray)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[f"sr_{name}"] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return pd.DataFrame(out, index=range(n_jobs))
+
+
+def _shown(url: str) -> str:
+    from brainjar_sweep.store._engine import display_url
+
+    return display_url(url)
 
 
 def _db_for(url: str | None) -> str | None:
@@ -1327,14 +1368,14 @@ def _join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | N
             )
             reports.append(_read_events(conn, "self_reports", ids))
         except Exception as exc:  # noqa: BLE001 - a damaged DB is a warning, not a crash
-            data.warnings.append(f"cannot read experiments DB {used}: {exc}")
+            data.warnings.append(f"cannot read experiments DB {_shown(used)}: {_first_line(exc)}")
             continue
         finally:
             _close(conn)
-        data.db_urls.append(used)
+        data.db_urls.append(_shown(used))
         missing = len(set(ids) - set(exp["experiment_id"]))
         if missing:
-            data.warnings.append(f"{missing} of {len(ids)} experiments are not in {used}")
+            data.warnings.append(f"{missing} of {len(ids)} experiments are not in {_shown(used)}")
         sources.append((used, ids))
         exps.append(exp)
         atts.append(att)

@@ -428,7 +428,7 @@ class DbConfig:
 
     # SQLite file, relative to the directory the command was started from
     path: str = "logs/experiments.db"
-    # a database URL instead of path (e.g. sqlite:////abs/file.db); null = use path
+    # a database URL instead of path: sqlite:////abs/file.db, or postgresql://user@host:port/dbname (one database for several machines, extra [postgres]; never a password in it: set PGPASSWORD or use ~/.pgpass); null = use path
     url: str | None = None
     # write buffered events every this many cycles
     flush_every_cycles: int = 50

@@ -376,6 +376,81 @@ def _check_openai_server(mind: Mapping[str, Any]) -> None:
         )
 
 
+# --- the experiments database ----------------------------------------------------
+
+_DB_URL_ALLOWED = "a database URL: sqlite:///PATH or postgresql://user@host:port/dbname"
+
+
+def _db_url(key: str, v: Any) -> None:
+    """A SQLite or PostgreSQL URL (or null), without a password and with its driver installed.
+
+    >>> _db_url("db.url", "postgresql://lab@head:5432/brainjar")
+    >>> _db_url("db.url", "postgresql://lab:s3cret@head/brainjar")
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: db.url='postgresql://lab:***@head/brainjar' is not allowed: a URL without a password; set PGPASSWORD or use ~/.pgpass
+    """
+    if v is None:
+        return
+    from sqlalchemy.engine import make_url
+
+    from brainjar_sweep._imports import MissingExtra
+    from brainjar_sweep.store._engine import (
+        PASSWORD_HINT,
+        display_url,
+        require_driver,
+        url_has_password,
+    )
+
+    if not isinstance(v, str) or "://" not in v:
+        raise ConfigError(key, v, _DB_URL_ALLOWED)
+    shown = display_url(v)
+    if url_has_password(v):
+        raise ConfigError(key, shown, PASSWORD_HINT)
+    try:
+        backend = make_url(v).get_backend_name()
+    except Exception:  # noqa: BLE001 - SQLAlchemy's parse errors vary
+        raise ConfigError(key, shown, _DB_URL_ALLOWED) from None
+    if backend not in ("sqlite", "postgresql", "postgres"):
+        raise ConfigError(key, shown, _DB_URL_ALLOWED)
+    try:
+        require_driver(v)
+    except MissingExtra as e:
+        raise ConfigError(key, shown, str(e)) from None
+
+
+def check_db_url_overrides(args: list[str]) -> None:
+    """Refuse a password in a ``db.url=...`` command-line override before Hydra sees it.
+
+    Hydra and the sweeper echo overrides in their messages; a URL with a password is
+    refused here, with the password masked, so that it is never printed or written.
+
+    >>> check_db_url_overrides(["-m", "seed=0,1", "db.url=postgresql://lab@head/brainjar"])
+    >>> check_db_url_overrides(["db.url=postgresql://lab:s3cret@head/brainjar"])
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: db.url='postgresql://lab:***@head/brainjar' is not allowed: a URL without a password; set PGPASSWORD or use ~/.pgpass
+    """
+    from brainjar_sweep.store._engine import PASSWORD_HINT, display_url, url_has_password
+
+    for arg in args:
+        key, eq, value = arg.lstrip("+~").partition("=")
+        if not eq or key != "db.url":
+            continue
+        for url in [value, *value.split(",")]:
+            if url_has_password(url.strip()):
+                raise ConfigError(key, display_url(url.strip()), PASSWORD_HINT)
+
+
+def _check_db_server(url: str) -> None:
+    """The database server of ``url`` accepts a connection (once per process and URL)."""
+    from brainjar_sweep.store._engine import check_server, display_url
+
+    reason = check_server(url)
+    if reason is not None:
+        raise ConfigError("db.url", display_url(url), f"a reachable PostgreSQL server ({reason})")
+
+
 def known_sorted(keys: set[str]) -> list[str]:
     """Schema keys in the schema's own order."""
     return [k for k in ExperimentConfig.__dataclass_fields__ if k in keys]
@@ -492,4 +567,8 @@ def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
         seen.add(iid)
 
     _int_min("db.flush_every_cycles", c["db"].get("flush_every_cycles"), 1)
+    _db_url("db.url", c["db"].get("url"))
+    if c["db"].get("url"):
+        # last: a connection is the slowest check (cached, so a sweep connects once)
+        _check_db_server(c["db"]["url"])
     return c

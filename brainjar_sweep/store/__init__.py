@@ -1,7 +1,10 @@
 """The experiments store: experiments, attempts and their events in one database.
 
-SQLite today (one file shared by concurrent writer processes), PostgreSQL
-later: callers only see :class:`ExperimentStore` and a URL.
+A SQLite file shared by concurrent writer processes (the default), or a
+PostgreSQL database shared by every machine of a sweep
+(``postgresql://user@host:port/dbname``, the ``[postgres]`` extra; the password
+comes from ``PGPASSWORD`` or ``~/.pgpass``, never from the URL): callers only
+see :class:`ExperimentStore` and a URL.
 
 Example:
     >>> from brainjar_sweep.store import EVENT_TABLES, ExperimentStore

@@ -1,4 +1,4 @@
-"""Engine construction, SQLite connection tuning and transaction retries.
+"""Engine construction, SQLite and PostgreSQL connection tuning and transaction retries.
 
 Everything dialect-specific lives here so that :mod:`brainjar_sweep.store`
 itself only speaks SQLAlchemy Core.
@@ -17,13 +17,30 @@ SQLite notes
   a snapshot and never wait for writers.
 * :func:`run_transaction` retries a whole transaction, with jittered
   exponential backoff, if it still fails with a lock/busy error.
+
+PostgreSQL notes
+----------------
+* Users write ``postgresql://user@host:port/dbname``; :func:`driver_url` picks
+  psycopg2 when it is installed, else psycopg 3 (``postgresql+psycopg``, the
+  ``[postgres]`` extra). Without either, one line says how to install it.
+* Credentials never travel in the URL: libpq reads ``PGPASSWORD``,
+  ``PGPASSFILE`` (``~/.pgpass``), ``PGUSER``, ``PGSSLMODE`` ... from the
+  environment of each process. :func:`url_has_password` tells a URL that
+  carries one (the config refuses it), :func:`display_url` masks it.
+* Read-only transactions run as ``SET TRANSACTION READ ONLY``; a read-only
+  engine (``make_engine(url, read_only=True)``) also sets the session's
+  ``default_transaction_read_only``, so nothing it runs can write.
+* Serialization failures and deadlocks are retried like SQLite's lock errors.
+* :func:`check_server` is the pre-flight check: can a connection be made?
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import random
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -36,13 +53,19 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Program
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "PASSWORD_HINT",
     "READ_ONLY_OPTION",
+    "check_server",
+    "display_url",
+    "driver_url",
     "ensure_schema",
     "is_lock_error",
     "make_engine",
     "normalize_url",
+    "require_driver",
     "run_transaction",
     "sqlite_path",
+    "url_has_password",
 ]
 
 log = logging.getLogger(__name__)
@@ -53,7 +76,13 @@ BUSY_TIMEOUT_MS = 30_000
 """How long SQLite waits for a lock before reporting ``database is locked``."""
 
 READ_ONLY_OPTION = "brainjar_read_only"
-"""Connection execution option; when true, SQLite opens a deferred transaction."""
+"""Connection execution option; when true, the transaction is read-only.
+
+SQLite opens a deferred transaction; PostgreSQL runs ``SET TRANSACTION READ ONLY``.
+"""
+
+PASSWORD_HINT = "a URL without a password; set PGPASSWORD or use ~/.pgpass"
+"""What a database URL may hold instead of a password (the config's error text)."""
 
 _RETRIES = 5
 _BASE_DELAY_S = 0.05
@@ -105,6 +134,110 @@ def sqlite_path(url: str) -> Path | None:
     if database in ("", ":memory:") or database.startswith("file:"):
         return None
     return Path(database).expanduser()
+
+
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
+def _is_postgres(url: str) -> bool:
+    return _scheme(url).split("+", 1)[0] in ("postgresql", "postgres")
+
+
+def driver_url(url: str, *, psycopg2_installed: bool | None = None) -> str:
+    """The URL SQLAlchemy connects with: an explicit driver for a plain ``postgresql://`` URL.
+
+    ``postgresql://`` (or ``postgres://``) becomes ``postgresql+psycopg2://`` when
+    psycopg2 is installed, else ``postgresql+psycopg://`` (psycopg 3, the ``[postgres]``
+    extra), whatever SQLAlchemy's own default is. An explicit driver and other dialects
+    are kept. ``psycopg2_installed`` (None: look) is for the examples;
+    :func:`require_driver` tells whether the chosen driver can be imported.
+
+    Example:
+        >>> driver_url("postgresql://lab@head:5432/brainjar", psycopg2_installed=False)
+        'postgresql+psycopg://lab@head:5432/brainjar'
+        >>> driver_url("postgres://lab@head/brainjar", psycopg2_installed=True)
+        'postgresql+psycopg2://lab@head/brainjar'
+        >>> driver_url("postgresql+psycopg://lab@head/brainjar", psycopg2_installed=True)
+        'postgresql+psycopg://lab@head/brainjar'
+        >>> driver_url("sqlite:////data/experiments.db")
+        'sqlite:////data/experiments.db'
+    """
+    scheme = _scheme(url)
+    if scheme not in ("postgresql", "postgres"):
+        return url
+    if psycopg2_installed is None:
+        psycopg2_installed = importlib.util.find_spec("psycopg2") is not None
+    driver = "postgresql+psycopg2" if psycopg2_installed else "postgresql+psycopg"
+    return f"{driver}://{url.split('://', 1)[1]}"
+
+
+def require_driver(url: str) -> None:
+    """Raise one line naming the extra to install if the driver ``url`` needs is missing.
+
+    Raises:
+        MissingExtra: ``psycopg is not installed: pip install "brainjar-sweep[postgres]"``.
+
+    Example:
+        >>> require_driver("sqlite:////data/experiments.db")  # nothing to install
+    """
+    from brainjar_sweep._imports import try_import
+
+    scheme = _scheme(driver_url(url))
+    if scheme == "postgresql+psycopg":
+        with try_import("postgres") as imported:
+            import psycopg  # noqa: F401
+    elif scheme == "postgresql+psycopg2":
+        with try_import("postgres", package="psycopg2") as imported:
+            import psycopg2  # noqa: F401
+    else:
+        return
+    imported.check()
+
+
+def url_has_password(url: str) -> bool:
+    """Whether a database URL carries a password (``user:pw@`` or ``?password=``).
+
+    Example:
+        >>> url_has_password("postgresql://lab:s3cret@head/brainjar")
+        True
+        >>> url_has_password("postgresql://lab@head/brainjar?password=s3cret")
+        True
+        >>> url_has_password("postgresql://lab@head/brainjar")
+        False
+    """
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - an unparsable URL is checked by its text
+        return bool(re.search(r"://[^/@]*:[^/@]*@", url)) or "password=" in url.lower()
+    return parsed.password is not None or any(k.lower() == "password" for k in parsed.query)
+
+
+def display_url(url: str) -> str:
+    """A database URL fit for logs and files: any password shown as ``***``.
+
+    SQLite URLs (which hold no password) are returned as they are, so that their
+    path reads back unchanged; server URLs are rendered by SQLAlchemy with
+    ``hide_password=True``, and a ``password`` query parameter is masked too.
+
+    Example:
+        >>> display_url("postgresql://lab:s3cret@head:5432/brainjar")
+        'postgresql://lab:***@head:5432/brainjar'
+        >>> display_url("postgresql://lab@head/brainjar?password=s3cret")
+        'postgresql://lab@head/brainjar?password=***'
+        >>> display_url("sqlite:////data/my experiments.db")
+        'sqlite:////data/my experiments.db'
+    """
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - mask what looks like a password in the text
+        masked = re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
+        return re.sub(r"(?i)(password=)[^&]*", r"\1***", masked)
+    if parsed.get_backend_name() == "sqlite":
+        return url
+    query = {k: ("***" if k.lower() == "password" else v) for k, v in parsed.query.items()}
+    shown = parsed.set(query=query).render_as_string(hide_password=True)
+    return shown.replace("password=%2A%2A%2A", "password=***")
 
 
 def is_lock_error(exc: BaseException) -> bool:
@@ -177,11 +310,42 @@ def _sqlite_on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+def _postgres_on_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(READ_ONLY_OPTION):
+        # the first statement of the transaction the driver opens implicitly
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+
+def _postgres_connect_args(url: str, *, read_only: bool, timeout_s: float | None) -> dict[str, Any]:
+    """libpq parameters added to what the URL says (the URL's own values win)."""
+    query = make_url(url).query
+    args: dict[str, Any] = {}
+    if "application_name" not in query:
+        args["application_name"] = "brainjar-sweep"
+    if timeout_s is not None and "connect_timeout" not in query:
+        args["connect_timeout"] = max(2, int(timeout_s))  # libpq's smallest useful value
+    if read_only:
+        options = query.get("options") or ""
+        if isinstance(options, tuple):
+            options = " ".join(options)
+        args["options"] = f"{options} -c default_transaction_read_only=on".strip()
+    return args
+
+
+def make_engine(
+    url: str, *, read_only: bool = False, connect_timeout_s: float | None = None
+) -> Engine:
     """Create an :class:`~sqlalchemy.Engine` for ``url``, tuned for concurrent writers.
 
     For a SQLite file the parent directory is created and the connection
-    hooks described in the module docstring are installed.
+    hooks described in the module docstring are installed. A PostgreSQL URL
+    gets its driver (:func:`driver_url`), and transactions run with the
+    :data:`READ_ONLY_OPTION` become ``READ ONLY``. With ``read_only=True`` a
+    PostgreSQL session cannot write at all (``default_transaction_read_only``);
+    ``connect_timeout_s`` bounds how long a connection attempt waits.
+
+    Raises:
+        MissingExtra: a PostgreSQL URL and no driver installed (one line).
 
     Example:
         >>> engine = make_engine("sqlite://")
@@ -192,14 +356,81 @@ def make_engine(url: str) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        if not _is_postgres(url):
+            return create_engine(url, pool_pre_ping=True)
+        require_driver(url)
+        engine = create_engine(
+            driver_url(url),
+            pool_pre_ping=True,
+            connect_args=_postgres_connect_args(
+                url, read_only=read_only, timeout_s=connect_timeout_s
+            ),
+        )
+        event.listen(engine, "begin", _postgres_on_begin)
+        return engine
     path = sqlite_path(url)
-    if path is not None:
+    if path is not None and not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+# URLs a connection was made to in this process (a sweep checks each job's URL once)
+_REACHABLE: set[str] = set()
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """A one-line, password-free reason from a driver's connection error.
+
+    Example:
+        >>> _connect_reason(OSError('connection failed: connection to server at "127.0.0.1", '
+        ...     'port 9 failed: Connection refused\\n\\tIs the server running on that host?'))
+        'connection refused'
+    """
+    inner = getattr(exc, "orig", None) or exc
+    text = str(inner).strip()
+    line = text.splitlines()[0].strip() if text else type(inner).__name__
+    line = line.removeprefix("connection failed: ")
+    match = re.match(r"connection to server (?:at|on) .*? failed: (.*)", line)
+    if match:
+        line = match.group(1)
+    line = re.sub(r"^(FATAL|ERROR):\s+", "", line).strip() or type(inner).__name__
+    line = line[0].lower() + line[1:]
+    if "password" in line or "fe_sendauth" in line:
+        line += " (set PGPASSWORD or use ~/.pgpass)"
+    return line
+
+
+def check_server(url: str, *, timeout_s: float = 5.0) -> str | None:
+    """Whether a connection to the database server of ``url`` can be made: None, or why not.
+
+    The pre-flight check of a run or a sweep: it connects and runs ``SELECT 1``.
+    SQLite files need no server (None). A success is remembered for the process,
+    so validating every job of a sweep connects once.
+
+    Raises:
+        MissingExtra: a PostgreSQL URL and no driver installed (one line).
+
+    Example:
+        >>> check_server("sqlite:////data/experiments.db") is None
+        True
+        >>> check_server("postgresql://lab@127.0.0.1:9/brainjar")  # doctest: +SKIP
+        'connection refused'
+    """
+    if not _is_postgres(url) or url in _REACHABLE:
+        return None
+    engine = make_engine(url, read_only=True, connect_timeout_s=timeout_s)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - every driver error becomes a reason
+        return _connect_reason(exc)
+    finally:
+        engine.dispose()
+    _REACHABLE.add(url)
+    return None
 
 
 def run_transaction(

@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 
 import psutil
 from sqlalchemy import Connection, Row, Table, func, insert, select, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from brainjar_sweep.store._engine import (
+    display_url,
     ensure_schema,
     make_engine,
     normalize_url,
@@ -164,13 +164,16 @@ def _as_dict(row: Row[Any] | None) -> dict[str, Any] | None:
 
 
 class ExperimentStore:
-    """Experiments and their events in one database (SQLite now, PostgreSQL later).
+    """Experiments and their events in one database (a SQLite file or PostgreSQL).
 
     ``url`` is a SQLAlchemy URL (``sqlite:///logs/experiments.db``,
-    ``postgresql://...``) or a bare filesystem path to a SQLite file. Opening
-    the store creates the parent directory and any missing tables; several
-    processes may open (and write to) the same new file at once. ``sqlite://``
-    is an in-memory database private to the calling thread, handy for examples.
+    ``postgresql://user@host:port/dbname``) or a bare filesystem path to a
+    SQLite file. Opening the store creates the parent directory and any
+    missing tables; several processes (on several machines, for PostgreSQL)
+    may open and write to the same new database at once. ``sqlite://`` is an
+    in-memory database private to the calling thread, handy for examples.
+    A PostgreSQL password comes from the environment (``PGPASSWORD``,
+    ``~/.pgpass``), never from the URL.
 
     Every method runs in its own short transaction. Write transactions that
     meet a lock are retried with backoff.
@@ -207,8 +210,7 @@ class ExperimentStore:
             raise
 
     def __repr__(self) -> str:
-        shown = make_url(self.url).render_as_string(hide_password=True)
-        return f"{type(self).__name__}({shown!r})"
+        return f"{type(self).__name__}({display_url(self.url)!r})"
 
     def __enter__(self) -> ExperimentStore:
         return self

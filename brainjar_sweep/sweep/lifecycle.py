@@ -75,8 +75,10 @@ def _past_cycle_seconds(cfg: DictConfig) -> float | None:
         if not path.is_file():
             return None
         url = f"sqlite:///{path}"
+    from brainjar_sweep.store._engine import make_engine
+
     try:
-        engine = sa.create_engine(url)
+        engine = make_engine(url, read_only=True, connect_timeout_s=5)
         with engine.connect() as conn:
             row = conn.execute(
                 sa.text(

@@ -1,0 +1,434 @@
+"""The experiments store and the app on a real PostgreSQL server (no mocks).
+
+The server comes from tests/conftest.py (a private one, or $BRAINJAR_TEST_POSTGRES_URL);
+each test has a database of its own, and its password only ever travels in PGPASSWORD.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from _cli import files
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from test_lifecycle import LONG_JOB, results, survivors
+from test_store import HOST, _batch, _count, _create
+
+from brainjar_sweep._imports import extra_available
+from brainjar_sweep.store import EVENT_TABLES, ExperimentStore, _engine
+
+pytestmark = pytest.mark.postgres
+
+
+def run(
+    cwd: Path, env: dict[str, str], *args: str, module: str = "brainjar_sweep"
+) -> subprocess.CompletedProcess[str]:
+    """``python -m <module> <args>`` in ``cwd`` with ``env`` (PGPASSWORD in it, never in a URL)."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def sql(url: str, query: str) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` on the database at ``url``."""
+    engine = _engine.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(query))]
+    finally:
+        engine.dispose()
+
+
+def one_line(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+def test_schema_attempts_and_events(pg_url: str) -> None:
+    with ExperimentStore(pg_url) as store:
+        assert store._engine.dialect.name == "postgresql"
+        insp = inspect(store._engine)
+        assert set(insp.get_table_names()) == {"experiments", "attempts", *EVENT_TABLES}
+        for table in EVENT_TABLES:
+            names = {ix["name"] for ix in insp.get_indexes(table)}
+            assert f"ix_{table}_experiment_attempt" in names
+            fks = insp.get_foreign_keys(table)
+            assert [(fk["referred_table"], fk["constrained_columns"]) for fk in fks] == [
+                ("experiments", ["experiment_id"])
+            ]
+            assert str(insp.get_columns(table)[0]["type"]) == "BIGINT"  # 64-bit event ids
+        uniques = insp.get_unique_constraints("cycles")
+        assert [u["column_names"] for u in uniques] == [
+            ["experiment_id", "attempt", "cycle_number"]
+        ]
+
+        _create(store)
+        first = store.start_attempt("exp-1", hostname=HOST, pid=os.getpid())
+        written = Counter[str]()
+        for cycle in range(1, 9):
+            store.write_events("exp-1", first, _batch(cycle))
+            written += _count(_batch(cycle))
+        store.finish_attempt("exp-1", first, status="failed", error="mind crashed")
+        second = store.start_attempt("exp-1", hostname=HOST, pid=os.getpid())
+        assert (first, second) == (1, 2)
+        store.write_events("exp-1", second, _batch(1))
+        store.finish_attempt("exp-1", second, status="completed", metrics={"awareness": 0.75})
+
+        s1 = store.summary("exp-1", attempt=1)
+        assert (s1["status"], s1["total_cycles"], s1["total_crashes"]) == ("failed", 8, 2)
+        assert s1["total_messages"] == written["messages"] == 24
+        assert s1["crash_rate"] == pytest.approx(0.25)
+        exp = store.experiment("exp-1")
+        assert (exp["status"], exp["attempts"], exp["total_cycles"]) == ("completed", 2, 1)
+        assert exp["metrics_json"] == '{"awareness": 0.75}'
+        rows = store.rows("messages", "exp-1", attempt=1)
+        assert [r["corrupted"] for r in rows[:3]] == [False, False, True]  # real booleans
+        assert store.rows("memory_states", "exp-1")[0]["snapshot_json"] == '{"last": 1}'
+        assert [r["status"] for r in store.rows("attempts", "exp-1")] == ["failed", "completed"]
+        # a completed experiment is left alone; running it again is attempt 3
+        _create(store, name="again", config_hash="other")
+        assert store.experiment("exp-1")["config_hash"] == "hash-1"
+        assert store.start_attempt("exp-1", hostname=HOST, pid=os.getpid()) == 3
+        # one batch is one transaction
+        with pytest.raises(IntegrityError):
+            store.write_events(
+                "exp-1", 3, {"messages": [{"content": "lost"}], "cycles": [{"cycle_number": 1}] * 2}
+            )
+        assert store.rows("messages", "exp-1", attempt=3) == []
+        with pytest.raises(IntegrityError):  # foreign keys hold
+            store.write_events("nobody", 1, {"cycles": [{"cycle_number": 1}]})
+        assert store.mark_stale_running(["exp-1"]) == 1
+        assert store.experiment("exp-1")["status"] == "interrupted"
+
+
+def _start_attempts(url: str, barrier: threading.Barrier, out: list[int]) -> None:
+    with ExperimentStore(url) as store:
+        barrier.wait()
+        for _ in range(3):
+            out.append(store.start_attempt("exp-1", hostname=HOST, pid=os.getpid()))
+
+
+def test_concurrent_attempts_are_numbered_once_each(pg_url: str) -> None:
+    with ExperimentStore(pg_url) as store:
+        _create(store)
+    barrier = threading.Barrier(4)
+    numbers: list[int] = []
+    threads = [
+        threading.Thread(target=_start_attempts, args=(pg_url, barrier, numbers)) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(numbers) == list(range(1, 13))
+    running = sql(pg_url, "select attempt from attempts where status = 'running'")
+    assert running == [(12,)]  # every older attempt was superseded
+    assert sql(pg_url, "select attempts, status from experiments") == [(12, "running")]
+
+
+def test_reads_are_read_only_and_not_blocked_by_a_writer(pg_url: str) -> None:
+    with ExperimentStore(pg_url) as store:
+        _create(store)
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            _engine.run_transaction(
+                store._engine,
+                lambda conn: conn.execute(text("update experiments set name = 'x'")),
+                read_only=True,
+            )
+        reader = _engine.make_engine(pg_url, read_only=True)
+        try:
+            with reader.connect() as conn:
+                assert conn.exec_driver_sql("show default_transaction_read_only").scalar() == "on"
+                with pytest.raises(DBAPIError, match="read-only transaction"):
+                    conn.exec_driver_sql("delete from experiments")
+        finally:
+            reader.dispose()
+        # a writer holding the row: readers go on (MVCC), the next writer waits for it
+        blocker = _engine.make_engine(pg_url)
+        try:
+            with blocker.begin() as conn:
+                conn.exec_driver_sql("update experiments set name = 'locked'")
+                assert store.experiment("exp-1")["name"] == "jar"
+                done = threading.Event()
+                waiter = threading.Thread(
+                    target=lambda: (store.start_attempt("exp-1", hostname=HOST, pid=1), done.set())
+                )
+                waiter.start()
+                time.sleep(0.3)
+                assert not done.is_set(), "the second writer should wait for the row lock"
+            waiter.join(30)
+            assert done.is_set()
+        finally:
+            blocker.dispose()
+        assert store.experiment("exp-1")["name"] == "locked"
+        assert store.experiment("exp-1")["attempts"] == 1
+
+
+WRITERS = 4
+EXPERIMENTS_PER_WRITER = 5
+BATCHES_PER_EXPERIMENT = 10
+
+
+def _writer(url: str, worker: int, barrier: Any, out: Any) -> None:
+    """Child process: open the (empty) database together with the others and write."""
+    try:
+        barrier.wait()
+        written: Counter[str] = Counter()
+        with ExperimentStore(url) as store:  # every writer creates the schema at once
+            for e in range(EXPERIMENTS_PER_WRITER):
+                experiment_id = f"w{worker}-e{e:02d}"
+                _create(store, experiment_id, job_num=e)
+                attempt = store.start_attempt(experiment_id, hostname=HOST, pid=os.getpid())
+                for batch in range(1, BATCHES_PER_EXPERIMENT + 1):
+                    store.write_events(experiment_id, attempt, _batch(batch))
+                    written += _count(_batch(batch))
+                store.finish_attempt(experiment_id, attempt, status="completed")
+        out.put((worker, dict(written), None))
+    except BaseException:
+        out.put((worker, None, traceback.format_exc()))
+
+
+def test_concurrent_writer_processes_create_the_schema_and_lose_nothing(pg_url: str) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(WRITERS)
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(pg_url, w, barrier, out)) for w in range(WRITERS)]
+    for proc in procs:
+        proc.start()
+    reports = [out.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=30)
+    errors = [error for _, _, error in reports if error]
+    assert not errors, "\n".join(errors)
+
+    per_experiment = Counter[str]()
+    for batch in range(1, BATCHES_PER_EXPERIMENT + 1):
+        per_experiment += _count(_batch(batch))
+    n = EXPERIMENTS_PER_WRITER * WRITERS
+    expected = {name: per_experiment[name] * n for name in EVENT_TABLES}
+    counts = {name: sql(pg_url, f"select count(*) from {name}")[0][0] for name in EVENT_TABLES}
+    assert counts == expected
+    assert sql(
+        pg_url, "select status, count(*), min(total_cycles) from experiments group by 1"
+    ) == [("completed", n, BATCHES_PER_EXPERIMENT)]
+
+
+# --- credentials and the pre-flight check -----------------------------------------------------
+
+
+def test_the_password_comes_from_pgpassword(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    password = os.environ.get("PGPASSWORD")
+    if password is None:
+        pytest.skip("the server's password comes from ~/.pgpass, not PGPASSWORD")
+    assert _engine.check_server(pg_url) is None
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+    monkeypatch.delenv("PGPASSWORD")
+    fresh = pg_url + "?application_name=no-password"  # not in check_server's cache
+    reason = _engine.check_server(fresh)
+    if reason is None:
+        pytest.skip("this server lets the role in without a password")
+    assert reason == "fe_sendauth: no password supplied (set PGPASSWORD or use ~/.pgpass)"
+    monkeypatch.setenv("PGPASSWORD", password + "-wrong")
+    assert "password authentication failed" in (_engine.check_server(fresh) or "")
+    # ~/.pgpass works as well (host:port:database:user:password)
+    monkeypatch.delenv("PGPASSWORD")
+    from sqlalchemy.engine import make_url
+
+    u = make_url(pg_url)
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"{u.host}:{u.port}:*:{u.username}:{password}\n")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    assert _engine.check_server(fresh) is None
+
+
+def test_a_password_in_db_url_is_refused_before_anything(tmp_path: Path) -> None:
+    secret = "hunter2-in-the-url"
+    url = f"postgresql://lab:{secret}@127.0.0.1:9/brainjar"
+    want = (
+        "error: db.url='postgresql://lab:***@127.0.0.1:9/brainjar' is not allowed: "
+        "a URL without a password; set PGPASSWORD or use ~/.pgpass"
+    )
+    for args in (["max_cycles=2"], ["-m", "seed=0,1", "max_cycles=2"]):  # a run, a sweep
+        proc = run(tmp_path, dict(os.environ), *args, f"db.url={url}")
+        assert proc.returncode == 2
+        assert one_line(proc) == want
+        assert secret not in proc.stdout + proc.stderr
+        assert files(tmp_path) == []
+    query = run(tmp_path, dict(os.environ), f"db.url={url.replace(f':{secret}', '')}?password=x")
+    assert query.returncode == 2 and "password=***" in one_line(query)
+
+
+def test_an_unreachable_server_is_one_line_before_any_job(tmp_path: Path) -> None:
+    if not extra_available("postgres"):
+        pytest.skip("psycopg is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"postgresql://lab@127.0.0.1:{port}/brainjar"  # nothing listens there
+    want = f"db.url='{url}' is not allowed: a reachable PostgreSQL server (connection refused)"
+    for args in (["max_cycles=2"], ["-m", "seed=0,1", "max_cycles=2"]):
+        proc = run(tmp_path, dict(os.environ), *args, f"db.url={url}")
+        assert proc.returncode == 2, proc.stderr
+        line = one_line(proc)
+        assert line.startswith("error: ") and line.endswith(want), line
+        assert files(tmp_path) == []
+
+
+def test_without_psycopg_a_postgres_url_names_the_extra(tmp_path: Path) -> None:
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed: it would be used instead")
+    blocked = tmp_path / "blocked" / "psycopg"  # a psycopg that cannot be imported
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text("raise ImportError('blocked for the test')\n")
+    blocked = blocked.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocked), *sys.path])}
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = run(work, env, "max_cycles=2", "db.url=postgresql://lab@127.0.0.1:9/brainjar")
+    assert proc.returncode == 2
+    assert one_line(proc) == (
+        "error: db.url='postgresql://lab@127.0.0.1:9/brainjar' is not allowed: "
+        'psycopg is not installed: pip install "brainjar-sweep[postgres]"'
+    )
+    assert files(work) == []
+
+
+# --- runs and sweeps ---------------------------------------------------------------------------
+
+
+def _no_secret_anywhere(root: Path, secret: str, *texts: str) -> None:
+    written = files(root)
+    assert written
+    for path in written:
+        assert secret.encode() not in path.read_bytes(), path
+    for t in texts:
+        assert secret not in t
+
+
+def test_a_sweep_writes_every_row_to_postgres(
+    pg_url: str, pg_env: dict[str, str], tmp_path: Path
+) -> None:
+    canary = f"env-canary-{os.getpid()}-{time.time_ns()}"  # the environment is written nowhere
+    proc = run(
+        tmp_path,
+        {**pg_env, "BRAINJAR_ENV_CANARY": canary},
+        "-m",
+        "corruption_rate=0,1",
+        "seed=0,1",
+        "max_cycles=5",
+        f"db.url={pg_url}",
+        f"hydra.sweep.dir={tmp_path / 'sw'}",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert not (tmp_path / "logs").exists()  # nothing went to the SQLite default
+    res = results(tmp_path / "sw")
+    assert sorted(res) == [0, 1, 2, 3]
+    assert {r["status"] for r in res.values()} == {"completed"}
+    assert {r["db_url"] for r in res.values()} == {pg_url}
+    rows = sql(pg_url, "select job_num, status, attempts, total_cycles from experiments order by 1")
+    assert rows == [(n, "completed", 1, 5) for n in range(4)]
+    assert sql(pg_url, "select count(*) from cycles") == [(20,)]
+    ids = {r["experiment_id"] for r in res.values()}
+    assert {i for (i,) in sql(pg_url, "select experiment_id from experiments")} == ids
+    n_reports = sum(r["metrics"]["total_self_reports"] for r in res.values())
+    assert sql(pg_url, "select count(*) from self_reports") == [(n_reports,)]
+    secret = pg_env.get("PGPASSWORD")
+    for hidden in [canary, *([secret] if secret else [])]:  # (it may come from ~/.pgpass)
+        _no_secret_anywhere(tmp_path, hidden, proc.stdout, proc.stderr)
+    # no password and no environment in the database either
+    dump = json.dumps(
+        [sql(pg_url, f"select * from {t}") for t in ("experiments", "attempts")], default=str
+    )
+    assert canary not in dump and "PGPASSWORD" not in dump and (not secret or secret not in dump)
+
+
+def test_retries_are_numbered_attempts_in_postgres(
+    pg_url: str, pg_env: dict[str, str], tmp_path: Path
+) -> None:
+    proc = run(
+        tmp_path,
+        pg_env,
+        "-m",
+        "max_duration_seconds=30",
+        *LONG_JOB,
+        "hydra.launcher.timeout_s=1",
+        "hydra.sweeper.max_retries=1",
+        "hydra.sweeper.allow_failures=true",
+        f"db.url={pg_url}",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "1 timeout" in proc.stdout
+    assert sql(pg_url, "select attempts, status from experiments") == [(2, "interrupted")]
+    assert sql(pg_url, "select attempt, status from attempts order by 1") == [
+        (1, "interrupted"),
+        (2, "interrupted"),
+    ]
+
+
+def test_sigkill_then_resume_completes_each_job_once_in_postgres(
+    pg_url: str, pg_env: dict[str, str], tmp_path: Path
+) -> None:
+    sweep = tmp_path / "sw"
+    args = [
+        "-m",
+        "seed=range(0,6)",
+        "max_duration_seconds=0.5",
+        *LONG_JOB,
+        f"db.url={pg_url}",
+        f"hydra.sweep.dir={sweep}",
+        "hydra.launcher.progress=plain",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "brainjar_sweep", *args],
+        cwd=tmp_path,
+        env=pg_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while sum(r["status"] == "completed" for r in results(sweep).values()) < 2:
+        assert time.monotonic() < deadline and proc.poll() is None, "the sweep did not progress"
+        time.sleep(0.05)
+    family = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    proc.kill()
+    proc.wait(30)
+    assert survivors(family) == []
+    done_before = sum(r["status"] == "completed" for r in results(sweep).values())
+    assert 2 <= done_before < 6
+    again = run(tmp_path, pg_env, "resume", str(sweep), module="brainjar_sweep.cli")
+    assert again.returncode == 0, again.stderr
+    assert f"({done_before} completed earlier, skipped)" in again.stdout
+    per_job = sql(
+        pg_url,
+        "select e.job_num, count(*) filter (where a.status = 'completed') from experiments e "
+        "join attempts a using (experiment_id) group by e.job_num order by e.job_num",
+    )
+    assert per_job == [(n, 1) for n in range(6)]
+    assert sql(pg_url, "select count(*) from attempts where status = 'running'") == [(0,)]
+    assert {r["status"] for r in results(sweep).values()} == {"completed"}
