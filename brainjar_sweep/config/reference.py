@@ -370,19 +370,39 @@ def _fields_table(
     describe: Mapping[str, str] | None = None,
     default: Mapping[str, str] | None = None,
 ) -> str:
+    return _table(
+        ["key", "type", "default", "allowed", "description"],
+        _field_rows(cls, prefix, allowed, skip=skip, describe=describe, default=default),
+    )
+
+
+def _field_rows(
+    cls: type,
+    prefix: str,
+    allowed: Mapping[str, str],
+    *,
+    skip: Sequence[str] = (),
+    describe: Mapping[str, str] | None = None,
+    default: Mapping[str, str] | None = None,
+) -> list[list[str]]:
+    """One row per field; a field that is itself a dataclass gets a row per nested field."""
     comments = field_comments(cls)
     rows = []
     for f in dataclasses.fields(cls):
         if f.name in skip:
             continue
         key = f"{prefix}{f.name}"
+        d = _default(f)
+        doc = comments[f.name] or (describe or {}).get(f.name, "")
+        if dataclasses.is_dataclass(d):
+            rows.append([_code(key), _code(type(d).__name__), "", "", doc])
+            rows += _field_rows(type(d), f"{key}.", allowed)
+            continue
         value = (default or {}).get(f.name)
         if value is None:
-            d = _default(f)
             value = _code(_yaml(d)) if d is not dataclasses.MISSING else ""
-        doc = comments[f.name] or (describe or {}).get(f.name, "")
         rows.append([_code(key), _code(_type_name(f.type)), value, allowed.get(key, ""), doc])
-    return _table(["key", "type", "default", "allowed", "description"], rows)
+    return rows
 
 
 def _first_line(cls: type) -> str:
