@@ -84,6 +84,14 @@ class LocalCluster:
             "RAY_AUTH_TOKEN_PATH": str(token),
         }
 
+    def node_env(self) -> dict[str, str]:
+        """A board's environment: no PostgreSQL credentials of its own (the sweep hands them
+        over, ``hydra.launcher.ray.forward_env``), and Ray's memory monitor off, as the
+        multi-Jetson guide starts nodes."""
+        env = {k: v for k, v in self.env().items() if not k.startswith("PG")}
+        env["RAY_memory_monitor_refresh_ms"] = "0"
+        return env
+
     def _start(
         self, args: list[str], num_cpus: int, memory_gb: float, resources: dict[str, float]
     ) -> Node:
@@ -105,7 +113,7 @@ class LocalCluster:
                 cmd,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                env=self.env(),
+                env=self.node_env(),
                 start_new_session=True,
             )
         node = Node(proc, resources, num_cpus, memory_gb, log)

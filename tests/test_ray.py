@@ -52,6 +52,7 @@ def _ray_args(c: LocalCluster, sweep_dir: Path, db_url: str) -> list[str]:
         "hydra.launcher.backend=ray",
         f"hydra.launcher.ray.address={c.address}",
         "hydra.launcher.progress=plain",
+        f"hydra.launcher.ray.scratch_dir={c.root / 'scratch'}",
     ]
 
 
@@ -144,6 +145,8 @@ def test_a_sweep_spreads_over_two_nodes_and_lands_in_postgres_and_the_sweep_dir(
     assert summary["completed_experiments"] == 8
     assert {e["job_num"]: e["node"] for e in summary["results"]} == ran_on
     assert len((sweep_dir / "sweep_table.csv").read_text().splitlines()) == 9
+    # the nodes removed every job's scratch dir
+    assert list((cluster.root / "scratch").iterdir()) == []
 
     # every row in PostgreSQL; the password in no file
     _check_db(pg_url, results)
@@ -452,6 +455,8 @@ def test_jobs_whose_only_board_died_fail_after_a_while_instead_of_hanging(
             "max_duration_seconds=4",
             "self_report=none",
             "hydra.launcher.ray.unplaceable_s=2",
+            # the retry finds no board for them at once: failed again, not a crashed sweep
+            "hydra.sweeper.max_retries=1",
             *_ray_args(cluster, sweep_dir, pg_url),
         ],
         cwd=tmp_path,
@@ -472,6 +477,26 @@ def test_jobs_whose_only_board_died_fail_after_a_while_instead_of_hanging(
     log = out + err
     reasons = [line for line in log.splitlines() if "[jetson] job #" in line]
     assert reasons and all(
-        "no live Ray node can hold it any more (4.5 GB, 1 CPU, orin_nx) after 2 s" in line
-        for line in reasons
+        "no live Ray node can hold it any more (4.5 GB, 1 CPU, orin_nx)" in line for line in reasons
     ), reasons
+    assert "retry 1 of 1 for 4 failed job(s)" in log
+    assert "Sweep summary: 4 jobs: 4 failed" in out
+
+    # resuming while no board can hold them: one line, before any job
+    early = sweep_cli(tmp_path, "resume", str(sweep_dir), timeout=300, env=env)
+    assert early.returncode == 2, early.stderr[-3000:]
+    assert (
+        early.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            "error: resources.device='orin_nx' is not allowed: a device kind a live Ray node offers"
+        )
+    ), early.stderr[-3000:]
+    # the board is back: the resume runs them
+    cluster.add_node(num_cpus=2, memory_gb=12, resources={"orin_nx": 1})
+    resumed = sweep_cli(tmp_path, "resume", str(sweep_dir), timeout=600, env=env)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    results = _results(sweep_dir)
+    assert sorted(results) == list(range(4))
+    assert all(r["status"] == "completed" for r in results.values())
+    _check_db(pg_url, results)

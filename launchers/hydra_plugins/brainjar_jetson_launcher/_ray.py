@@ -23,6 +23,7 @@ import fnmatch
 import logging
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import socket
 import tempfile
@@ -86,21 +87,28 @@ def connect(address: str) -> None:
         "log_to_driver": False,  # each job's log comes back as its brainjar.log
         "configure_logging": False,
     }
+    # ray.init installs its own SIGTERM handler (sys.exit); the sweep keeps its own, so that
+    # SIGTERM stays an interruption that says how to resume
+    main = threading.current_thread() is threading.main_thread()
+    old_term = signal.getsignal(signal.SIGTERM) if main else None
     try:
         if address == "local":
-            # Ray's session files in a directory of their own, removed when this process ends
+            # a new private Ray (never $RAY_ADDRESS), its session files in a directory of
+            # their own, removed when this process ends
             scratch = tempfile.mkdtemp(prefix="brainjar-ray-")
             atexit.register(_stop_local, scratch)
-            ray.init(include_dashboard=False, _temp_dir=scratch, **kwargs)
+            ray.init(address="local", include_dashboard=False, _temp_dir=scratch, **kwargs)
         else:
             ray.init(address=address, **kwargs)
-    except (ConnectionError, RuntimeError, ValueError) as e:
-        raise ConfigError(key, address, f"{allowed} ({str(e).splitlines()[0]})") from e
+    except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ConfigError(key, address, f"{allowed} ({first})") from e
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
 
 
 def _stop_local(scratch: str) -> None:
-    import shutil
-
     ray.shutdown()
     shutil.rmtree(scratch, ignore_errors=True)
 
@@ -137,11 +145,15 @@ def device_of(cfg: DictConfig) -> str | None:
     return str(value) if value else None
 
 
-def check_jobs(p: dict[str, Any], cfgs: list[DictConfig], needs: dict[int, Any]) -> None:
-    """Before any job: refuse what the cluster cannot do, in one line.
+def check_jobs(
+    p: dict[str, Any], cfgs: list[DictConfig], needs: dict[int, Any], *, strict: bool = True
+) -> list[int]:
+    """Refuse what the cluster cannot do, in one line: before the sweep (``strict``).
 
-    A job no live node can hold (memory, threads or device kind), or a SQLite database while
-    the cluster has nodes on other machines (each would write its own file).
+    A SQLite database while the cluster has nodes on other machines (each would write its
+    own file) is always refused. A job no live node can hold (memory, threads or device
+    kind) is refused when ``strict``; otherwise (a later batch or retry, after a board died)
+    the indices of such jobs are returned, for them to fail alone.
     """
     opts = p.get("ray") or {}
     connect(str(opts.get("address", "auto")))
@@ -161,10 +173,14 @@ def check_jobs(p: dict[str, Any], cfgs: list[DictConfig], needs: dict[int, Any])
                 f"({', '.join(remote)}): the SQLite file {db} exists on one machine only",
             )
     amount = float(opts.get("device_resource_amount", 0.001))
+    unfit = []
     for i, cfg in enumerate(cfgs):
         need = needs[i]
         device = device_of(cfg)
         if placeable(need, device, amount, nodes):
+            continue
+        if not strict:
+            unfit.append(i)
             continue
         offer = "; ".join(_describe(n) for n in nodes)
         if device and not any(n["resources"].get(device, 0) >= amount for n in nodes):
@@ -178,6 +194,7 @@ def check_jobs(p: dict[str, Any], cfgs: list[DictConfig], needs: dict[int, Any])
             f"{need.memory_gb:.1f} GB and {need.threads} CPU{' on ' + device if device else ''} "
             f"({offer})",
         )
+    return unfit
 
 
 def placeable(need: Any, device: str | None, amount: float, nodes: list[dict[str, Any]]) -> bool:
@@ -297,10 +314,14 @@ def node_job(
     if scratch_root:
         Path(scratch_root).mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"brainjar-job{cfg.hydra.job.num}-", dir=scratch_root))
-    # the sweep dir's last two parts are kept: a sweep without a sweep_id is named after them
-    sweep_dir = scratch.joinpath(*PurePath(str(cfg.hydra.sweep.dir)).parts[-2:])
+    original = PurePath(str(cfg.hydra.sweep.dir))
+    # the sweep dir's last parts are kept (never its root: the job stays in its scratch dir)
+    sweep_dir = scratch.joinpath(*original.parts[1 if original.is_absolute() else 0 :][-2:])
     with open_dict(cfg):
         cfg.hydra.sweep.dir = str(sweep_dir)
+        if "sweep_id" in cfg and not cfg.sweep_id:
+            # a sweep without a sweep_id is named after its dir, the launching machine's one
+            cfg.sweep_id = opts.get("sweep_id")
     out_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
     job_env = {**os.environ, **env, NODE_ENV: node["ray_node_id"]}
 
@@ -331,9 +352,10 @@ def node_job(
                 pass
 
     started = time.monotonic()
-    proc.start()
-    send.close()
     try:
+        proc.start()
+        send.close()
+        started = time.monotonic()  # a first job also starts the job-process server
         while True:
             collect(0.2)
             if not proc.is_alive():
@@ -354,8 +376,14 @@ def node_job(
             collect(0.2)
         if proc.is_alive():
             proc.kill()
+    except BaseException:  # the worker is going away: take the job with it, leave nothing
+        if proc.is_alive():
+            proc.kill()
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
     finally:
-        proc.join()
+        if proc.pid is not None:
+            proc.join()
         collect(0)
         recv.close()
     files = _collect_files(out_dir) if out_dir.is_dir() else {}
@@ -366,8 +394,6 @@ def node_job(
         body["node"] = node
         files["result.json"] = json.dumps(body, indent=2).encode() + b"\n"
     if not opts.get("keep_scratch"):
-        import shutil
-
         shutil.rmtree(scratch, ignore_errors=True)
     return {
         "data": data,
@@ -412,6 +438,20 @@ def _relocate_return(ret: JobReturn | None, sweep_dir: str, job_dir: Path) -> No
     ret.working_dir = os.getcwd()
 
 
+def _unplaceable(need: Any, device: str | None, waited_s: float | None) -> str:
+    """Why a job failed that no live node can hold.
+
+    >>> from types import SimpleNamespace
+    >>> _unplaceable(SimpleNamespace(memory_gb=4.5, threads=1), "orin_nx", 2.0)
+    'no live Ray node can hold it any more (4.5 GB, 1 CPU, orin_nx) after 2 s; resume the sweep once such a node is back'
+    """
+    after = f" after {waited_s:g} s" if waited_s is not None else ""
+    return (
+        f"no live Ray node can hold it any more ({need.memory_gb:.1f} GB, {need.threads} CPU"
+        f"{', ' + device if device else ''}){after}; resume the sweep once such a node is back"
+    )
+
+
 def _cluster_totals() -> tuple[float, float]:
     total = ray.cluster_resources()
     return float(total.get("CPU", 0)), float(total.get("memory", 0)) / GiB
@@ -423,7 +463,8 @@ def run(st: Any) -> None:
 
     p, n = st.p, st.n
     opts = p.get("ray") or {}
-    check_jobs(p, st.cfgs, st.declared)
+    # jobs no live node can hold (a board died since the sweep began) fail alone
+    unfit = check_jobs(p, st.cfgs, st.declared, strict=False)
     cpus, mem_gb = _cluster_totals()
     nodes = alive_nodes()
     log.info(
@@ -454,6 +495,7 @@ def run(st: Any) -> None:
     node_opts.update(
         task_module=module if module and module != "__main__" else None,
         scratch_dir=opts.get("scratch_dir"),
+        sweep_id=st.sweep_id,
         keep_scratch=bool(opts.get("keep_scratch", False)),
     )
     env = forwarded_env(list(opts.get("forward_env") or []))
@@ -462,7 +504,10 @@ def run(st: Any) -> None:
     max_parallel = p.get("max_parallel")
     sweep_dir_value = str(st.config.hydra.sweep.dir)
 
-    pending = list(range(n))
+    for i in unfit:
+        reason = _unplaceable(st.declared[i], device_of(st.cfgs[i]), None)
+        st.fail(i, JobFailure(reason), "failed", time.monotonic())
+    pending = [i for i in range(n) if i not in unfit]
     inflight: dict[Any, tuple[int, float]] = {}
     progress = _Progress(
         str(p.get("progress", "auto")), n, mem_gb, float(p.get("progress_every_s", 5.0))
@@ -489,6 +534,11 @@ def run(st: Any) -> None:
             cause = e.cause if isinstance(e.cause, BaseException) else e
             reason = f"the job's Ray task failed: {type(cause).__name__}: {cause}".splitlines()[0]
             st.fail(i, JobFailure(reason), "failed", started)
+            return
+        except ray.exceptions.OutOfMemoryError as e:  # Ray's memory monitor killed it
+            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            reason = f"killed by Ray's memory monitor (the node ran out of memory): {first}"
+            st.fail(i, JobFailure(reason[:500]), "failed", started)
             return
         except ray.exceptions.RayError as e:  # node died, worker crashed, object lost
             first = str(e).strip().splitlines()[0] if str(e).strip() else ""
@@ -527,12 +577,7 @@ def run(st: Any) -> None:
                 continue
             ray.cancel(ref, force=True)
             del inflight[ref]
-            need = st.declared[i]
-            reason = (
-                f"no live Ray node can hold it any more ({need.memory_gb:.1f} GB, "
-                f"{need.threads} CPU{', ' + device if device else ''}) after {unplaceable_s:g} s; "
-                "resume the sweep once such a node is back"
-            )
+            reason = _unplaceable(st.declared[i], device, unplaceable_s)
             st.fail(i, JobFailure(reason), "failed", started)
 
     def update(force: bool = False) -> None:

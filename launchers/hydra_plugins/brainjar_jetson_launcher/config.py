@@ -19,10 +19,10 @@ class RayBackendConf:
     max_node_retries: int = 3
     # share of a node's device resource (e.g. orin_agx, declared by `ray start --resources`) one job takes
     device_resource_amount: float = 0.001
-    # environment variables (glob patterns) of the launching shell handed to every job,
-    # e.g. PostgreSQL credentials; everything else comes from the node's own environment
+    # environment variables (glob patterns) of the launching shell handed to every job, such
+    # as credentials; everything else (paths like PGPASSFILE, HF_HOME) comes from the node's own
     forward_env: list[str] = field(
-        default_factory=lambda: ["PG*", "BRAINJAR_*", "OPENAI_API_KEY", "HF_*"]
+        default_factory=lambda: ["PGPASSWORD", "PGUSER", "OPENAI_API_KEY", "HF_TOKEN", "BRAINJAR_*"]
     )
     # directory on each node where a job runs before its files are sent back (null = the node's temp dir)
     scratch_dir: str | None = None

@@ -216,8 +216,6 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     if sweeper.dry_run:
         dry_run(sweeper, jobs, cfgs)
         return []
-    if launcher_checks:  # e.g. the Ray backend: every job fits some node, the DB reaches them
-        launcher.check_jobs(cfgs)
 
     sweep_dir = Path(str(sweeper.config.hydra.sweep.dir))
     skipped: dict[int, Path] = {}
@@ -239,6 +237,8 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
                 "config than this sweep composes now (a config file changed?); start a new sweep dir"
             )
         log.info("resuming %s: %d of %d jobs completed earlier", sweep_dir, len(skipped), len(jobs))
+    if launcher_checks:  # e.g. the Ray backend: the jobs to run fit some node
+        launcher.check_jobs([cfg for num, cfg in enumerate(cfgs) if num not in skipped])
     sweep_dir.mkdir(parents=True, exist_ok=True)
     if not (sweeper.resume and (sweep_dir / "multirun.yaml").is_file()):
         OmegaConf.save(sweeper.config, sweep_dir / "multirun.yaml")
