@@ -477,7 +477,8 @@ def test_jobs_whose_only_board_died_fail_after_a_while_instead_of_hanging(
     log = out + err
     reasons = [line for line in log.splitlines() if "[jetson] job #" in line]
     assert reasons and all(
-        "no live Ray node can hold it any more (4.5 GB, 1 CPU, orin_nx)" in line for line in reasons
+        "no live Ray node can hold it" in line and "(4.5 GB, 1 CPU, orin_nx)" in line
+        for line in reasons
     ), reasons
     assert "retry 1 of 1 for 4 failed job(s)" in log
     assert "Sweep summary: 4 jobs: 4 failed" in out
@@ -500,3 +501,31 @@ def test_jobs_whose_only_board_died_fail_after_a_while_instead_of_hanging(
     assert sorted(results) == list(range(4))
     assert all(r["status"] == "completed" for r in results.values())
     _check_db(pg_url, results)
+
+
+def test_an_optuna_study_runs_its_trials_on_ray_with_sqlite_on_a_one_machine_cluster(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    if not extra_available("optuna"):
+        pytest.skip('optuna is not installed: pip install "brainjar-sweep[optuna]"')
+    sweep_dir = tmp_path / "study"
+    done = cli(
+        tmp_path,
+        "-m",
+        "+sweep=identity_threshold_optuna",
+        "hydra/sweeper=brainjar_optuna",
+        "hydra.sweeper.n_trials=4",
+        "resources.ram_limit_gb=choice(2,4)",  # what the nodes can hold
+        "hydra.launcher.backend=ray",
+        f"hydra.launcher.ray.address={cluster.address}",
+        f"hydra.sweep.dir={sweep_dir}",
+        timeout=600,
+        env=cluster.env(),
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = _results(sweep_dir)
+    assert sorted(results) == [0, 1, 2, 3]
+    assert all(r["status"] == "completed" and r["node"]["ray_node_id"] for r in results.values())
+    # every node is on this machine, so the default SQLite file is shared by all of them
+    assert (tmp_path / "logs" / "experiments.db").is_file()
+    assert (sweep_dir / "optimization_results.yaml").is_file()

@@ -448,10 +448,12 @@ def _unplaceable(need: Any, device: str | None, waited_s: float | None) -> str:
     >>> _unplaceable(SimpleNamespace(memory_gb=4.5, threads=1), "orin_nx", 2.0)
     'no live Ray node can hold it any more (4.5 GB, 1 CPU, orin_nx) after 2 s; resume the sweep once such a node is back'
     """
-    after = f" after {waited_s:g} s" if waited_s is not None else ""
+    what = f"({need.memory_gb:.1f} GB, {need.threads} CPU{', ' + device if device else ''})"
+    if waited_s is None:  # found so when the jobs were handed over
+        return f"no live Ray node can hold it {what}; resume the sweep once such a node has joined"
     return (
-        f"no live Ray node can hold it any more ({need.memory_gb:.1f} GB, {need.threads} CPU"
-        f"{', ' + device if device else ''}){after}; resume the sweep once such a node is back"
+        f"no live Ray node can hold it any more {what} after {waited_s:g} s; "
+        "resume the sweep once such a node is back"
     )
 
 
