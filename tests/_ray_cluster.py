@@ -42,6 +42,43 @@ def _free_port() -> int:
 
 
 @dataclass
+class NetNamespace:
+    """A network namespace joined to this machine by a veth pair: a second host on one machine.
+
+    This machine's end has ``host_ip``, the namespace's ``ip``; processes started with
+    ``ip netns exec <name>`` see only the namespace's addresses (needs root and iproute2).
+    """
+
+    name: str
+    host_ip: str
+    ip: str
+
+    @classmethod
+    def create(cls) -> NetNamespace:
+        tag = f"{os.getpid() % 100000}"
+        subnet = f"10.231.{os.getpid() % 250}"
+        ns = cls(f"bjns{tag}", f"{subnet}.1", f"{subnet}.2")
+        host, peer = f"bjh{tag}", f"bjp{tag}"
+        for cmd in (
+            ["ip", "netns", "add", ns.name],
+            ["ip", "link", "add", host, "type", "veth", "peer", "name", peer],
+            ["ip", "link", "set", peer, "netns", ns.name],
+            ["ip", "addr", "add", f"{ns.host_ip}/24", "dev", host],
+            ["ip", "link", "set", host, "up"],
+            ["ip", "netns", "exec", ns.name, "ip", "addr", "add", f"{ns.ip}/24", "dev", peer],
+            ["ip", "netns", "exec", ns.name, "ip", "link", "set", peer, "up"],
+            ["ip", "netns", "exec", ns.name, "ip", "link", "set", "lo", "up"],
+        ):
+            subprocess.run(cmd, check=True, capture_output=True)
+        ns._host_link = host  # type: ignore[attr-defined]
+        return ns
+
+    def delete(self) -> None:
+        subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
+        subprocess.run(["ip", "link", "del", getattr(self, "_host_link", "")], capture_output=True)
+
+
+@dataclass
 class Node:
     """One ``ray start --block`` process and what it declared."""
 
@@ -61,10 +98,11 @@ class LocalCluster:
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bjr", dir="/tmp")))
     port: int = field(default_factory=_free_port)
     nodes: list[Node] = field(default_factory=list)
+    head_ip: str = "127.0.0.1"
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.head_ip}:{self.port}"
 
     def env(self) -> dict[str, str]:
         """The environment of the nodes and of every driver (sweep) that joins them.
@@ -93,14 +131,22 @@ class LocalCluster:
         return env
 
     def _start(
-        self, args: list[str], num_cpus: int, memory_gb: float, resources: dict[str, float]
+        self,
+        args: list[str],
+        num_cpus: int,
+        memory_gb: float,
+        resources: dict[str, float],
+        *,
+        ip: str | None = None,
+        prefix: list[str] | None = None,
     ) -> Node:
         log = self.root / f"node{len(self.nodes)}.log"
         cmd = [
+            *(prefix or []),
             RAY,
             "start",
             *args,
-            "--node-ip-address=127.0.0.1",
+            f"--node-ip-address={ip or self.head_ip}",
             f"--num-cpus={num_cpus}",
             "--num-gpus=0",
             f"--memory={int(memory_gb * 1024**3)}",
@@ -135,8 +181,23 @@ class LocalCluster:
         self.wait_nodes(1)
         return node
 
-    def add_node(self, num_cpus: int, memory_gb: float, resources: dict[str, float]) -> Node:
-        node = self._start([f"--address={self.address}"], num_cpus, memory_gb, resources)
+    def add_node(
+        self,
+        num_cpus: int,
+        memory_gb: float,
+        resources: dict[str, float],
+        *,
+        netns: NetNamespace | None = None,
+    ) -> Node:
+        """A worker node; in ``netns`` it is another machine as far as the network goes."""
+        node = self._start(
+            [f"--address={self.address}"],
+            num_cpus,
+            memory_gb,
+            resources,
+            ip=netns.ip if netns else None,
+            prefix=["ip", "netns", "exec", netns.name] if netns else None,
+        )
         self.wait_nodes(sum(not n.killed for n in self.nodes))
         return node
 

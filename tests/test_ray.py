@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from _cli import cli, files, sweep_cli
-from _ray_cluster import LocalCluster, Node
+from _ray_cluster import LocalCluster, NetNamespace, Node
 from sqlalchemy.exc import ProgrammingError
 
 from brainjar_sweep._imports import extra_available
@@ -529,3 +530,42 @@ def test_an_optuna_study_runs_its_trials_on_ray_with_sqlite_on_a_one_machine_clu
     # every node is on this machine, so the default SQLite file is shared by all of them
     assert (tmp_path / "logs" / "experiments.db").is_file()
     assert (sweep_dir / "optimization_results.yaml").is_file()
+
+
+def test_a_sqlite_database_is_refused_when_a_node_is_another_machine(tmp_path: Path) -> None:
+    """A node in a network namespace of its own: another host, as far as addresses go."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        pytest.skip("network namespaces need root and iproute2")
+    if not extra_available("ray"):
+        pytest.skip('ray is not installed: pip install "brainjar-sweep[ray]"')
+    try:
+        ns = NetNamespace.create()
+    except subprocess.CalledProcessError as e:
+        pytest.skip(f"no network namespace here: {e.stderr!r}")
+    c = LocalCluster(head_ip=ns.host_ip)
+    try:
+        c.start_head(num_cpus=1, memory_gb=3, resources={"lab_head": 1})
+        c.add_node(num_cpus=1, memory_gb=3, resources={"far_board": 1}, netns=ns)
+        done = cli(
+            tmp_path,
+            "-m",
+            "seed=0,1",
+            "max_cycles=5",
+            "hydra.launcher.backend=ray",
+            f"hydra.launcher.ray.address={c.address}",
+            env=c.env(),
+        )
+    finally:
+        c.shutdown()
+        ns.delete()
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            "error: db.url=None is not allowed: a postgresql:// URL when Ray nodes run on other "
+            f"machines ({ns.ip})"
+        )
+    ), done.stderr[-3000:]
+    assert not (tmp_path / "multirun").exists() and not (tmp_path / "logs").exists()
+    assert c.leftovers() == []
