@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -169,6 +169,48 @@ def test_a_sweep_spreads_over_two_nodes_and_lands_in_postgres_and_the_sweep_dir(
     assert "8 jobs" in report.stdout + report.stderr
 
 
+def _sweep_while(
+    cwd: Path, env: dict[str, str], args: list[str], act: Callable[[subprocess.Popen[str]], None]
+) -> tuple[int, str, str]:
+    """Run ``python -m brainjar_sweep <args>`` and ``act`` on it while it runs (pull a node's
+    plug, send a signal); its exit code, stdout and stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "brainjar_sweep", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        act(proc)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return proc.returncode, out, err
+
+
+def _kill_when_a_job_runs_on(
+    cluster: LocalCluster, node: Node, db_url: str
+) -> Callable[[subprocess.Popen[str]], None]:
+    """An ``act`` for :func:`_sweep_while`: SIGKILL ``node`` once a job has begun there."""
+
+    def act(proc: subprocess.Popen[str]) -> None:
+        _wait_for_a_job_on(cluster, node, proc, db_url)
+        cluster.kill(node)
+
+    return act
+
+
+def _running_attempts(db_url: str) -> int:
+    try:
+        return _pg(db_url, "SELECT count(*) FROM attempts WHERE status = 'running'")[0][0]
+    except ProgrammingError:  # no job has created the tables yet
+        return 0
+
+
 def _wait_for_a_job_on(
     cluster: LocalCluster, node: Node, proc: subprocess.Popen[str], db_url: str
 ) -> None:
@@ -204,23 +246,10 @@ def test_a_node_that_dies_mid_sweep_leaves_it_resumable_with_nothing_lost_or_dou
         "hydra.launcher.ray.max_node_retries=0",
         *_ray_args(cluster, sweep_dir, pg_url),
     ]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "brainjar_sweep", *args],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    code, out, err = _sweep_while(
+        tmp_path, env, args, _kill_when_a_job_runs_on(cluster, spare, pg_url)
     )
-    try:
-        _wait_for_a_job_on(cluster, spare, proc, pg_url)
-        cluster.kill(spare)
-        out, err = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 1, err[-3000:]
+    assert code == 1, err[-3000:]
     assert "Ray node or worker died" in out + err, out[-3000:]
     first = _results(sweep_dir)
     lost = [n for n in range(6) if first.get(n, {}).get("status") != "completed"]
@@ -342,35 +371,20 @@ def test_a_node_that_dies_mid_sweep_has_its_jobs_rerun_elsewhere_by_ray(
     spare = cluster.add_node(num_cpus=2, memory_gb=6, resources={"spare_board": 1})
     sweep_dir = tmp_path / "sweep"
     env = {**pg_env, **cluster.env()}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "brainjar_sweep",
-            "-m",
-            "seed=0,1,2,3,4,5",
-            "max_cycles=100000000",
-            "max_duration_seconds=4",
-            "resources=desktop",
-            "self_report=none",
-            *_ray_args(cluster, sweep_dir, pg_url),
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    args = [
+        "-m",
+        "seed=0,1,2,3,4,5",
+        "max_cycles=100000000",
+        "max_duration_seconds=4",
+        "resources=desktop",
+        "self_report=none",
+        *_ray_args(cluster, sweep_dir, pg_url),
+    ]
+    code, out, err = _sweep_while(
+        tmp_path, env, args, _kill_when_a_job_runs_on(cluster, spare, pg_url)
     )
-    try:
-        _wait_for_a_job_on(cluster, spare, proc, pg_url)
-        cluster.kill(spare)
-        out, err = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     # the sweep did not notice more than a delay: every job completed, once
-    assert proc.returncode == 0, err[-3000:]
+    assert code == 0, err[-3000:]
     results = _results(sweep_dir)
     assert sorted(results) == list(range(6))
     assert all(r["status"] == "completed" for r in results.values())
@@ -394,33 +408,17 @@ def test_sigterm_stops_the_jobs_on_their_nodes_and_the_sweep_resumes(
         "self_report=none",
         *_ray_args(cluster, sweep_dir, pg_url),
     ]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "brainjar_sweep", *args],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+
+    def stop_when_two_run(proc: subprocess.Popen[str]) -> None:
         deadline = time.monotonic() + 120
-        while True:
+        while _running_attempts(pg_url) < 2:
             assert proc.poll() is None, proc.communicate()[1][-3000:]
             assert time.monotonic() < deadline, "the jobs never started"
-            try:
-                n = _pg(pg_url, "SELECT count(*) FROM attempts WHERE status = 'running'")[0][0]
-            except ProgrammingError:
-                n = 0
-            if n >= 2:
-                break
             time.sleep(0.1)
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 130, err[-3000:]
+
+    code, out, err = _sweep_while(tmp_path, env, args, stop_when_two_run)
+    assert code == 130, err[-3000:]
     assert "Resume with: brainjar-sweep resume" in err
     stopped = {n: r for n, r in _results(sweep_dir).items() if r["status"] == "interrupted"}
     assert len(stopped) >= 2  # their files came back from the nodes
@@ -444,37 +442,22 @@ def test_jobs_whose_only_board_died_fail_after_a_while_instead_of_hanging(
     nx = cluster.add_node(num_cpus=2, memory_gb=12, resources={"orin_nx": 1})
     sweep_dir = tmp_path / "sweep"
     env = {**pg_env, **cluster.env()}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "brainjar_sweep",
-            "-m",
-            "seed=0,1,2,3",
-            "resources=orin_nx_16gb",
-            "max_cycles=100000000",
-            "max_duration_seconds=4",
-            "self_report=none",
-            "hydra.launcher.ray.unplaceable_s=2",
-            # the retry finds no board for them at once: failed again, not a crashed sweep
-            "hydra.sweeper.max_retries=1",
-            *_ray_args(cluster, sweep_dir, pg_url),
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    args = [
+        "-m",
+        "seed=0,1,2,3",
+        "resources=orin_nx_16gb",
+        "max_cycles=100000000",
+        "max_duration_seconds=4",
+        "self_report=none",
+        "hydra.launcher.ray.unplaceable_s=2",
+        # the retry finds no board for them at once: failed again, not a crashed sweep
+        "hydra.sweeper.max_retries=1",
+        *_ray_args(cluster, sweep_dir, pg_url),
+    ]
+    code, out, err = _sweep_while(
+        tmp_path, env, args, _kill_when_a_job_runs_on(cluster, nx, pg_url)
     )
-    try:
-        _wait_for_a_job_on(cluster, nx, proc, pg_url)
-        cluster.kill(nx)
-        out, err = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 1, err[-3000:]
+    assert code == 1, err[-3000:]
     log = out + err
     reasons = [line for line in log.splitlines() if "[jetson] job #" in line]
     assert reasons and all(

@@ -361,18 +361,11 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def _fields_table(
-    cls: type,
-    prefix: str,
-    allowed: Mapping[str, str],
-    *,
-    skip: Sequence[str] = (),
-    describe: Mapping[str, str] | None = None,
-    default: Mapping[str, str] | None = None,
-) -> str:
+def _fields_table(cls: type, prefix: str, allowed: Mapping[str, str], **options: Any) -> str:
+    """A table of ``cls``'s fields (``options``: see :func:`_field_rows`)."""
     return _table(
         ["key", "type", "default", "allowed", "description"],
-        _field_rows(cls, prefix, allowed, skip=skip, describe=describe, default=default),
+        _field_rows(cls, prefix, allowed, **options),
     )
 
 
