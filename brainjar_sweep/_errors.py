@@ -17,6 +17,22 @@ from omegaconf.errors import (
 from brainjar_sweep.config.errors import ConfigError
 
 
+def first_line(exc: BaseException, default: str | None = None) -> str:
+    """The first line of an error's message (of a driver's own error under SQLAlchemy's wrapper).
+
+    An empty message gives ``default``, or the error's type name.
+
+    >>> first_line(RuntimeError("connection refused\\nmore detail"))
+    'connection refused'
+    >>> first_line(KeyError()), first_line(KeyError(), default="")
+    ('KeyError', '')
+    """
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    if text:
+        return text.splitlines()[0]
+    return type(exc).__name__ if default is None else default
+
+
 def _given(key: str, args: Sequence[str]) -> str:
     for a in args:
         body = a.lstrip("+~")

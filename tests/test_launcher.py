@@ -21,8 +21,13 @@ from hydra_plugins.brainjar_jetson_launcher.jetson_launcher import JetsonLaunche
 APPS = Path(__file__).parent / "apps"
 
 
-def chaos(cwd: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=f"{APPS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+def chaos(
+    cwd: Path, *args: str, timeout: float = 180, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A sweep of ``tests/apps/chaos_app.py`` through the jetson launcher (``env``: the
+    environment to add it to, this process's by default)."""
+    base = os.environ if env is None else env
+    env = dict(base, PYTHONPATH=f"{APPS}{os.pathsep}{base.get('PYTHONPATH', '')}")
     return subprocess.run(
         [
             sys.executable,

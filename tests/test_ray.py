@@ -57,6 +57,17 @@ def _ray_args(c: LocalCluster, sweep_dir: Path, db_url: str) -> list[str]:
     ]
 
 
+def _long_jobs(count: int, seconds: float) -> list[str]:
+    """``count`` simulated experiments that each run for ``seconds`` (a sweep to interrupt)."""
+    return [
+        f"seed={','.join(map(str, range(count)))}",
+        "max_cycles=100000000",
+        f"max_duration_seconds={seconds:g}",
+        "resources=desktop",
+        "self_report=none",
+    ]
+
+
 def _results(sweep_dir: Path) -> dict[int, dict]:
     return {int(p.parent.name): json.loads(p.read_text()) for p in sweep_dir.glob("*/result.json")}
 
@@ -204,11 +215,12 @@ def _kill_when_a_job_runs_on(
     return act
 
 
-def _running_attempts(db_url: str) -> int:
+def _running_pids(db_url: str) -> list[int]:
+    """The process ids of the attempts running now (none before a job made the tables)."""
     try:
-        return _pg(db_url, "SELECT count(*) FROM attempts WHERE status = 'running'")[0][0]
-    except ProgrammingError:  # no job has created the tables yet
-        return 0
+        return [pid for (pid,) in _pg(db_url, "SELECT pid FROM attempts WHERE status = 'running'")]
+    except ProgrammingError:
+        return []
 
 
 def _wait_for_a_job_on(
@@ -220,11 +232,7 @@ def _wait_for_a_job_on(
         assert proc.poll() is None, proc.communicate()[1][-3000:]
         assert time.monotonic() < deadline, "no job ever ran on the node"
         pids = {p.pid for p in cluster._tree(node)}
-        try:
-            running = _pg(db_url, "SELECT pid FROM attempts WHERE status = 'running'")
-        except ProgrammingError:  # no job has created the tables yet
-            running = []
-        if any(pid in pids for (pid,) in running):
+        if pids.intersection(_running_pids(db_url)):
             return
         time.sleep(0.1)
 
@@ -237,11 +245,7 @@ def test_a_node_that_dies_mid_sweep_leaves_it_resumable_with_nothing_lost_or_dou
     env = {**pg_env, **cluster.env()}
     args = [
         "-m",
-        "seed=0,1,2,3,4,5",
-        "max_cycles=100000000",
-        "max_duration_seconds=4",
-        "resources=desktop",
-        "self_report=none",
+        *_long_jobs(6, 4),
         # no re-run by Ray: the jobs of the dead node fail, and the resume runs them
         "hydra.launcher.ray.max_node_retries=0",
         *_ray_args(cluster, sweep_dir, pg_url),
@@ -324,32 +328,19 @@ def test_a_job_no_node_can_hold_and_a_closed_address_are_one_line_before_any_job
 def test_a_segfault_a_hang_and_an_error_are_named_as_with_the_local_backend(
     cluster: LocalCluster, tmp_path: Path
 ) -> None:
-    from test_launcher import APPS, times
+    from test_launcher import chaos, times
 
-    env = {**cluster.env(), "PYTHONPATH": f"{APPS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "chaos_app",
-            "-m",
-            "hydra/launcher=jetson",
-            "hydra.launcher.job_resources=chaos_app.needs",
-            "hydra.launcher.progress=plain",
-            "hydra.launcher.backend=ray",
-            f"hydra.launcher.ray.address={cluster.address}",
-            "hydra.launcher.timeout_s=3",
-            f"hydra.sweep.dir={tmp_path / 'sweep'}",
-            "x=range(0,12)",
-            "crash_on=3",
-            "hang_on=7",
-            "fail_on=9",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
+    proc = chaos(
+        tmp_path,
+        "hydra.launcher.backend=ray",
+        f"hydra.launcher.ray.address={cluster.address}",
+        "hydra.launcher.timeout_s=3",
+        "x=range(0,12)",
+        "crash_on=3",
+        "hang_on=7",
+        "fail_on=9",
         timeout=300,
+        env=cluster.env(),
     )
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert sorted(t["x"] for t in times(tmp_path)) == [0, 1, 2, 4, 5, 6, 8, 10, 11]
@@ -373,11 +364,7 @@ def test_a_node_that_dies_mid_sweep_has_its_jobs_rerun_elsewhere_by_ray(
     env = {**pg_env, **cluster.env()}
     args = [
         "-m",
-        "seed=0,1,2,3,4,5",
-        "max_cycles=100000000",
-        "max_duration_seconds=4",
-        "resources=desktop",
-        "self_report=none",
+        *_long_jobs(6, 4),
         *_ray_args(cluster, sweep_dir, pg_url),
     ]
     code, out, err = _sweep_while(
@@ -401,17 +388,13 @@ def test_sigterm_stops_the_jobs_on_their_nodes_and_the_sweep_resumes(
     env = {**pg_env, **cluster.env()}
     args = [
         "-m",
-        "seed=0,1,2,3",
-        "max_cycles=100000000",
-        "max_duration_seconds=6",
-        "resources=desktop",
-        "self_report=none",
+        *_long_jobs(4, 6),
         *_ray_args(cluster, sweep_dir, pg_url),
     ]
 
     def stop_when_two_run(proc: subprocess.Popen[str]) -> None:
         deadline = time.monotonic() + 120
-        while _running_attempts(pg_url) < 2:
+        while len(_running_pids(pg_url)) < 2:
             assert proc.poll() is None, proc.communicate()[1][-3000:]
             assert time.monotonic() < deadline, "the jobs never started"
             time.sleep(0.1)

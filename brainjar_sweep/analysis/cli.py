@@ -96,22 +96,15 @@ def _db_problem(db: str) -> str | None:
         >>> _db_problem("logs/experiments.db") is None
         True
     """
-    from brainjar_sweep._imports import MissingExtra
-    from brainjar_sweep.store._engine import (
-        PASSWORD_HINT,
-        display_url,
-        require_driver,
-        url_has_password,
-    )
+    from brainjar_sweep.config.errors import ConfigError
+    from brainjar_sweep.config.validate import check_url_secret_and_driver
 
     if "://" not in db:
         return None
-    if url_has_password(db):
-        return f"--db={display_url(db)!r} is not allowed: {PASSWORD_HINT}"
     try:
-        require_driver(db)
-    except MissingExtra as exc:
-        return f"--db={display_url(db)!r} is not allowed: {exc}"
+        check_url_secret_and_driver("--db", db)
+    except ConfigError as exc:
+        return str(exc)
     return None
 
 

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from brainjar_sweep._errors import first_line
 from brainjar_sweep.sweep.files import TABLE_COLUMNS
 
 __all__ = [
@@ -1180,20 +1181,14 @@ def _connect(url: str) -> tuple[Any, str | None]:
     except MissingExtra as exc:
         return None, f"cannot read experiments DB {shown}: {exc}"
     except Exception as exc:  # noqa: BLE001 - unknown dialects, bad URLs
-        return None, f"cannot read experiments DB {shown}: {_first_line(exc)}"
+        return None, f"cannot read experiments DB {shown}: {first_line(exc)}"
     try:
         with engine.connect() as c:
             c.exec_driver_sql("SELECT 1 FROM experiments WHERE 1 = 0")
     except Exception as exc:  # noqa: BLE001 - driver errors vary by dialect
         engine.dispose()
-        return None, f"cannot read experiments DB {shown}: {_first_line(exc)}"
+        return None, f"cannot read experiments DB {shown}: {first_line(exc)}"
     return engine, None
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first line of a (driver) error, without SQLAlchemy's wrapper."""
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _close(conn: Any) -> None:
@@ -1368,7 +1363,7 @@ def _join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | N
             )
             reports.append(_read_events(conn, "self_reports", ids))
         except Exception as exc:  # noqa: BLE001 - a damaged DB is a warning, not a crash
-            data.warnings.append(f"cannot read experiments DB {_shown(used)}: {_first_line(exc)}")
+            data.warnings.append(f"cannot read experiments DB {_shown(used)}: {first_line(exc)}")
             continue
         finally:
             _close(conn)

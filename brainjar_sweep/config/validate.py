@@ -394,13 +394,7 @@ def _db_url(key: str, v: Any) -> None:
         return
     from sqlalchemy.engine import make_url
 
-    from brainjar_sweep._imports import MissingExtra
-    from brainjar_sweep.store._engine import (
-        PASSWORD_HINT,
-        display_url,
-        require_driver,
-        url_has_password,
-    )
+    from brainjar_sweep.store._engine import PASSWORD_HINT, display_url, url_has_password
 
     if not isinstance(v, str) or "://" not in v:
         raise ConfigError(key, v, _DB_URL_ALLOWED)
@@ -413,10 +407,31 @@ def _db_url(key: str, v: Any) -> None:
         raise ConfigError(key, shown, _DB_URL_ALLOWED) from None
     if backend not in ("sqlite", "postgresql", "postgres"):
         raise ConfigError(key, shown, _DB_URL_ALLOWED)
+    check_url_secret_and_driver(key, v)
+
+
+def check_url_secret_and_driver(key: str, url: str) -> None:
+    """Refuse a database URL that holds a password or whose driver is not installed.
+
+    >>> check_url_secret_and_driver("--db", "postgresql://lab:s3cret@head/brainjar")
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: --db='postgresql://lab:***@head/brainjar' is not allowed: a URL without a password; set PGPASSWORD or use ~/.pgpass
+    """
+    from brainjar_sweep._imports import MissingExtra
+    from brainjar_sweep.store._engine import (
+        PASSWORD_HINT,
+        display_url,
+        require_driver,
+        url_has_password,
+    )
+
+    if url_has_password(url):
+        raise ConfigError(key, display_url(url), PASSWORD_HINT)
     try:
-        require_driver(v)
+        require_driver(url)
     except MissingExtra as e:
-        raise ConfigError(key, shown, str(e)) from None
+        raise ConfigError(key, display_url(url), str(e)) from None
 
 
 def check_db_url_overrides(args: list[str]) -> None:

@@ -38,6 +38,7 @@ from hydra.core.utils import JobReturn, setup_globals
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from brainjar_sweep._atomic import write_bytes_atomic
+from brainjar_sweep._errors import first_line
 from brainjar_sweep._imports import try_import
 from brainjar_sweep.config.errors import ConfigError
 from brainjar_sweep.sweep.lifecycle import JobFailure, JobInterrupted
@@ -101,8 +102,7 @@ def connect(address: str) -> None:
         else:
             ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ConfigError(key, address, f"{allowed} ({first})") from e
+        raise ConfigError(key, address, f"{allowed} ({first_line(e)})") from e
     finally:
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)
@@ -541,12 +541,13 @@ def run(st: Any) -> None:
             st.fail(i, JobFailure(reason), "failed", started)
             return
         except ray.exceptions.OutOfMemoryError as e:  # Ray's memory monitor killed it
-            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            reason = f"killed by Ray's memory monitor (the node ran out of memory): {first}"
+            reason = "killed by Ray's memory monitor (the node ran out of memory): " + first_line(
+                e, default=""
+            )
             st.fail(i, JobFailure(reason[:500]), "failed", started)
             return
         except ray.exceptions.RayError as e:  # node died, worker crashed, object lost
-            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            first = first_line(e, default="")
             reason = (
                 f"its Ray node or worker died and {retries} re-run(s) did not finish it "
                 f"({type(e).__name__}{': ' + first if first else ''})"
