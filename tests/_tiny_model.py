@@ -25,8 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-SKIP_HINT = 'the real-mind tests need the [llama] extra: pip install -e ".[test,llama]"'
+from _extras import need
 
 N_EMBD = 64
 N_LAYER = 2
@@ -139,8 +138,7 @@ def write_tiny_model(path: Path, seed: int = 0) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny model, written once per test session (skips without the ``[llama]`` extra)."""
-    for module in ("llama_cpp", "gguf", "numpy"):
-        pytest.importorskip(module, reason=f"{module} is missing: {SKIP_HINT}")
+    need("llama")
     return write_tiny_model(tmp_path_factory.mktemp("model") / "tiny-llama.gguf")
 
 
@@ -158,9 +156,7 @@ def _get_json(url: str, timeout: float = 1.0) -> object:
 @pytest.fixture(scope="session")
 def openai_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server with the tiny model; yields its ``/v1`` URL."""
-    pytest.importorskip(
-        "llama_cpp.server.app", reason=f"llama-cpp-python[server] is missing: {SKIP_HINT}"
-    )
+    need("llama")
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     with open(log, "wb") as out:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 import pytest
+from _extras import need, required
 from sqlalchemy import Engine
 
 
@@ -34,7 +35,7 @@ class PgServer(NamedTuple):
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("BRAINJAR_REQUIRE_POSTGRES") == "1":
+    if required("postgres"):
         pytest.fail(f"BRAINJAR_REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
     pytest.skip(reason)
 
@@ -43,10 +44,7 @@ def _unavailable(reason: str) -> None:
 def postgres_server() -> Iterator[PgServer]:
     import _postgres
 
-    from brainjar_sweep._imports import extra_available
-
-    if not extra_available("postgres"):
-        _unavailable('psycopg is not installed: pip install "brainjar-sweep[postgres]"')
+    need("postgres")
     given = os.environ.get("BRAINJAR_TEST_POSTGRES_URL")
     if given:
         yield PgServer(given, None)

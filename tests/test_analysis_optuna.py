@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from _extras import need
 
-pytest.importorskip("optuna")
+need("optuna", module_level=True)
 
 from brainjar_sweep.analysis.load import SweepData, SweepInfo  # noqa: E402
 from brainjar_sweep.analysis.optuna_study import find_study, optuna_section  # noqa: E402

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -66,6 +67,7 @@ def test_sweep_validates_every_point_before_the_first_job(tmp_path: Path) -> Non
     assert files(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_the_design_sweep_runs_six_experiments(tmp_path: Path) -> None:
     proc = cli(tmp_path, "-m", "corruption_rate=0,0.5,1", "max_cycles=10,20")
     assert proc.returncode == 0, proc.stderr
@@ -84,6 +86,7 @@ def test_the_design_sweep_runs_six_experiments(tmp_path: Path) -> None:
     assert acc[20][0] > acc[20][1] > acc[20][2]
 
 
+@pytest.mark.slow
 def test_cfg_job_and_help(tmp_path: Path) -> None:
     proc = cli(tmp_path, "--cfg", "job", "mode=split_brain")
     assert proc.returncode == 0
@@ -122,6 +125,17 @@ def test_db_path_is_configurable(tmp_path: Path) -> None:
     assert not (tmp_path / "logs").exists()
 
 
+def _has_cycles(cwd: Path) -> bool:
+    """Whether the experiments database in ``cwd`` holds a cycle yet."""
+    if not (cwd / "logs" / "experiments.db").exists():
+        return False
+    try:
+        return db_rows(cwd, "select count(*) from cycles")[0][0] > 0
+    except sqlite3.OperationalError:  # created, its tables not yet
+        return False
+
+
+@pytest.mark.slow
 def test_sigterm_marks_the_experiment_interrupted(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [
@@ -137,10 +151,10 @@ def test_sigterm_marks_the_experiment_interrupted(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60
-    while not (tmp_path / "logs" / "experiments.db").exists() and time.monotonic() < deadline:
+    deadline = time.monotonic() + 120
+    while not _has_cycles(tmp_path):  # the experiment is running
+        assert time.monotonic() < deadline and proc.poll() is None, "the experiment did not start"
         time.sleep(0.1)
-    time.sleep(1.0)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

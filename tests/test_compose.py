@@ -38,9 +38,24 @@ def test_fast_composition_equals_load_sweep_config(job: list[str]) -> None:
         b = OmegaConf.to_container(slow, resolve=False)
         assert a == b
         assert OmegaConf.is_struct(fast) == OmegaConf.is_struct(slow)
-        # the cached base is not modified by a job's overrides
-        again = composer.compose(["seed=1"])
-        assert again.seed == 1
+        # the cached base is not modified by a job's overrides: a job with none composed after
+        # it is Hydra's plain config, not one that kept what this job changed
+        after = OmegaConf.to_container(composer.compose([]), resolve=False)
+        plain = loader.load_sweep_config(master_config=master, sweep_overrides=[])
+        assert after == OmegaConf.to_container(plain, resolve=False)
+        assert after != a
+
+
+def test_one_composer_for_a_whole_sweep_keeps_no_job_s_overrides() -> None:
+    """Each job composed after the others equals its own fresh composition."""
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration("config", overrides=[], run_mode=RunMode.MULTIRUN)
+        composer = JobComposer(loader, master)
+        for job in [*JOBS, *reversed(JOBS)]:
+            fast = OmegaConf.to_container(composer.compose(job), resolve=False)
+            slow = loader.load_sweep_config(master_config=master, sweep_overrides=job)
+            assert fast == OmegaConf.to_container(slow, resolve=False), job
 
 
 def test_bad_value_override_fails_like_hydra() -> None:

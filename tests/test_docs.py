@@ -7,13 +7,13 @@
   fail are shown) fails, prints the lines shown under it, and writes nothing;
 - each mode page lists its mode's parameters with their real defaults;
 - relative links (and their anchors) resolve;
-- the doctests of :mod:`brainjar_sweep.config.reference` pass.
+- an example that needs an optional extra says so (``<!-- extras: ray -->`` on the line above its
+  block) and is skipped with the install command when the extra is missing.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import doctest
 import os
 import re
 import subprocess
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from _extras import missing, need
 
 from brainjar_sweep.config import reference
 from brainjar_sweep.config.schema import MODE_CLASSES, MODES
@@ -39,6 +40,9 @@ class Example(NamedTuple):
     where: str
     command: str
     expected: tuple[str, ...]
+    extras: tuple[
+        str, ...
+    ] = ()  # optional extras it needs: ``<!-- extras: ray -->`` above its block
 
 
 def _fenced_blocks(text: str) -> list[tuple[str, int, list[str]]]:
@@ -60,19 +64,31 @@ def _fenced_blocks(text: str) -> list[tuple[str, int, list[str]]]:
     return blocks
 
 
+_EXTRAS_NOTE = re.compile(r"^<!-- extras: ([\w, ]+) -->$")
+
+
+def _extras_above(lines: list[str], fence: int) -> tuple[str, ...]:
+    """The extras named by a ``<!-- extras: a, b -->`` line just above the fence on line ``fence``."""
+    above = [line for line in lines[: fence - 1] if line.strip()]
+    match = _EXTRAS_NOTE.match(above[-1].strip()) if above else None
+    return tuple(x.strip() for x in match.group(1).split(",")) if match else ()
+
+
 def _examples(kind: str) -> list[Example]:
     """The ``$ `` commands of every fenced block whose info string is exactly ``kind``."""
     examples: list[Example] = []
     for path in DOC_FILES:
         rel = path.relative_to(DOCS).as_posix()
-        for info, start, body in _fenced_blocks(path.read_text()):
+        text = path.read_text()
+        for info, start, body in _fenced_blocks(text):
             if info != kind:
                 continue
+            extras = _extras_above(text.splitlines(), start)
             current: list[str] | None = None
             for offset, line in enumerate(body, 1):
                 if line.startswith("$ "):
                     current = [f"{rel}:{start + offset}", line[2:]]
-                    examples.append(Example(current[0], current[1], ()))
+                    examples.append(Example(current[0], current[1], (), extras))
                 elif current is not None and line.strip():
                     last = examples[-1]
                     examples[-1] = last._replace(expected=(*last.expected, line.rstrip()))
@@ -103,10 +119,22 @@ def test_reference_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "out of date" in capsys.readouterr().err
 
 
-def test_reference_doctests() -> None:
-    result = doctest.testmod(reference, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
-    assert result.failed == 0
+# what in a command shows that it needs an extra
+_USES_EXTRA = {
+    "ray": "backend=ray",
+    "optuna": "brainjar_optuna",
+    "llama": "mind=llama_cpp",
+    "parquet": "parquet",
+}
+
+
+@pytest.mark.parametrize("example", EXAMPLES + FAILING, ids=lambda e: e.where)
+def test_an_example_that_uses_an_extra_declares_it(example: Example) -> None:
+    used = {extra for extra, word in _USES_EXTRA.items() if word in example.command}
+    assert used <= set(example.extras), (
+        f"{example.where} uses {sorted(used)}: put <!-- extras: {', '.join(sorted(used))} --> "
+        "on the line above its block"
+    )
 
 
 def test_docs_have_console_examples() -> None:
@@ -148,6 +176,7 @@ def console_runs(
         for item in request.session.items
         if "example" in getattr(getattr(item, "callspec", None), "params", {})
     ]
+    selected = [e for e in selected if not any(missing(x) for x in e.extras)]
     pool = ThreadPoolExecutor(max_workers=min(4, max(2, os.cpu_count() or 2)))
     futures = {e.where: pool.submit(_run, e, tmp_path_factory.mktemp("console")) for e in selected}
     yield futures
@@ -159,6 +188,7 @@ def console_runs(
 def test_console_example_runs(
     example: Example, console_runs: dict[str, Future[subprocess.CompletedProcess[str]]]
 ) -> None:
+    need(*example.extras)
     proc = console_runs[example.where].result()
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"{example.where}: exit code {proc.returncode}\n{output[-3000:]}"
@@ -224,6 +254,7 @@ def test_relative_links_resolve(path: Path) -> None:
 
 @pytest.mark.parametrize("example", FAILING, ids=[e.where for e in FAILING])
 def test_failing_example_fails_as_shown(example: Example, tmp_path: Path) -> None:
+    need(*example.extras)
     proc = _run(example, tmp_path)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, f"{example.where}: succeeded, but is shown failing"

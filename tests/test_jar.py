@@ -181,7 +181,6 @@ def test_max_duration_is_enforced() -> None:
     assert res.status == "completed"
     assert res.stop_reason == "max_duration_seconds"
     assert 0 < res.metrics["total_cycles"] < 100000000
-    assert res.duration_seconds < 5
 
 
 class _BrokenMind(SimulatedMind):

@@ -20,6 +20,9 @@ from brainjar_sweep.config import compose, conf_dir, resolve_experiment
 from brainjar_sweep.jar.runner import Jar
 
 LONG_JOB = ["max_cycles=100000000", "resources=desktop", "self_report=none"]
+# sweeps in which some jobs must time out: those run for ~11 days (max_duration_seconds=1e6), the
+# others for 0.2 s, and the timeout is far longer than a short job needs on a loaded machine
+TIMEOUT_S = 30
 
 
 def results(sweep: Path) -> dict[int, dict]:
@@ -126,16 +129,16 @@ def test_a_failing_job_does_not_stop_the_others_and_the_sweep_exits_non_zero(
     proc = cli(
         tmp_path,
         "-m",
-        "max_duration_seconds=0.2,30",
+        "max_duration_seconds=0.2,1000000",
         "seed=0,1",
         *LONG_JOB,
-        "hydra.launcher.timeout_s=2",
+        f"hydra.launcher.timeout_s={TIMEOUT_S}",
         "hydra.sweeper.max_retries=1",
         f"hydra.sweep.dir={tmp_path / 'sw'}",
     )
     assert proc.returncode == 1
     assert "Sweep summary: 4 jobs: 2 completed, 2 timeout" in proc.stdout
-    assert "#2 timeout: timed out after 2" in proc.stdout
+    assert f"#2 timeout: timed out after {TIMEOUT_S}" in proc.stdout
     assert proc.stderr.strip().splitlines()[-1].startswith("error: 2 of 4 jobs did not complete")
     res = results(tmp_path / "sw")
     assert res[0]["status"] == res[1]["status"] == "completed"
@@ -156,9 +159,9 @@ def test_allow_failures_exits_zero(tmp_path: Path) -> None:
     proc = cli(
         tmp_path,
         "-m",
-        "max_duration_seconds=0.2,30",
+        "max_duration_seconds=0.2,1000000",
         *LONG_JOB,
-        "hydra.launcher.timeout_s=1.5",
+        f"hydra.launcher.timeout_s={TIMEOUT_S}",
         "hydra.sweeper.allow_failures=true",
     )
     assert proc.returncode == 0, proc.stderr
@@ -290,6 +293,7 @@ def test_sigterm_stops_everything_marks_interrupted_and_resume_finishes(tmp_path
     _check_exactly_once(tmp_path)
 
 
+@pytest.mark.slow
 def test_a_changed_sweep_definition_is_refused(tmp_path: Path) -> None:
     first = cli(tmp_path, "-m", "seed=0,1", "max_cycles=3", f"hydra.sweep.dir={tmp_path / 'sw'}")
     assert first.returncode == 0, first.stderr
@@ -335,6 +339,7 @@ tags: [memory_corruption, systematic_sweep]
 """
 
 
+@pytest.mark.slow
 def test_convert_an_original_sweep_file(tmp_path: Path) -> None:
     from test_config import ORIGINAL
 
@@ -370,6 +375,7 @@ def test_convert_an_original_sweep_file(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "sweep_file=" in bad.stderr
 
 
+@pytest.mark.slow
 def test_duration_estimate_is_refined_by_past_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -409,6 +415,7 @@ def test_a_base_experiment_sweeps_and_resumes(tmp_path: Path) -> None:
     assert "2 completed earlier, skipped" in again.stdout
 
 
+@pytest.mark.slow
 def test_a_config_that_changed_under_a_completed_job_is_refused(tmp_path: Path) -> None:
     first = cli(tmp_path, "-m", "seed=0,1", "max_cycles=3", f"hydra.sweep.dir={tmp_path / 'sw'}")
     assert first.returncode == 0, first.stderr

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from _extras import need
 from _tiny_model import free_port, openai_server, tiny_model  # noqa: F401  (fixtures)
 
 from brainjar_sweep.minds.base import ChatMessage, MindDied, Prompt
@@ -312,6 +313,7 @@ def test_openai_mind_against_a_local_server_keeps_the_key_secret(
     assert secret not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_openai_unreachable_server_fails_in_one_line_before_any_job(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
     url = f"http://127.0.0.1:{port}/v1"
@@ -328,6 +330,7 @@ def test_openai_unreachable_server_fails_in_one_line_before_any_job(tmp_path: Pa
         assert list(tmp_path.iterdir()) == [], "something was written"
 
 
+@pytest.mark.slow
 def test_real_mind_config_errors_are_one_line(tmp_path: Path) -> None:
     key_env = "BRAINJAR_TEST_UNSET_KEY"
     env = {k: v for k, v in os.environ.items() if k != key_env}
@@ -355,9 +358,7 @@ def test_real_mind_config_errors_are_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     line = proc.stderr.strip()
     assert "\n" not in line
-    pytest.importorskip(
-        "llama_cpp", reason='mind=llama_cpp needs the [llama] extra: pip install -e ".[test,llama]"'
-    )
+    need("llama")
     assert line == (
         "error: mind.model_path='missing.gguf' is not allowed: an existing GGUF model file (not found)"
     )

@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from _extras import need
 
-optuna = pytest.importorskip("optuna")
-
+need("optuna", module_level=True)
+import optuna  # noqa: E402
 from hydra.core.override_parser.overrides_parser import OverridesParser  # noqa: E402
 from hydra_plugins.brainjar_optuna_sweeper._core import (  # noqa: E402
     Objective,

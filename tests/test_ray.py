@@ -20,21 +20,16 @@ from pathlib import Path
 
 import pytest
 from _cli import cli, files, sweep_cli
+from _extras import need
 from _ray_cluster import LocalCluster, NetNamespace, Node
 from sqlalchemy.exc import ProgrammingError
-
-from brainjar_sweep._imports import extra_available
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
-    if not extra_available("ray"):
-        reason = 'ray is not installed: pip install "brainjar-sweep[ray]"'
-        if os.environ.get("BRAINJAR_REQUIRE_RAY") == "1":
-            pytest.fail(f"BRAINJAR_REQUIRE_RAY=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+    need("ray")
     c = LocalCluster()
     try:
         c.start_head(num_cpus=1, memory_gb=3, resources={"lab_head": 1})
@@ -328,13 +323,13 @@ def test_a_job_no_node_can_hold_and_a_closed_address_are_one_line_before_any_job
 def test_a_segfault_a_hang_and_an_error_are_named_as_with_the_local_backend(
     cluster: LocalCluster, tmp_path: Path
 ) -> None:
-    from test_launcher import chaos, times
+    from test_launcher import TIMEOUT_S, chaos, times
 
     proc = chaos(
         tmp_path,
         "hydra.launcher.backend=ray",
         f"hydra.launcher.ray.address={cluster.address}",
-        "hydra.launcher.timeout_s=3",
+        f"hydra.launcher.timeout_s={TIMEOUT_S}",
         "x=range(0,12)",
         "crash_on=3",
         "hang_on=7",
@@ -346,7 +341,7 @@ def test_a_segfault_a_hang_and_an_error_are_named_as_with_the_local_backend(
     assert sorted(t["x"] for t in times(tmp_path)) == [0, 1, 2, 4, 5, 6, 8, 10, 11]
     log = proc.stdout + proc.stderr
     assert "job #3 failed: killed by SIGSEGV" in log
-    assert "job #7 timeout: timed out after 3" in log
+    assert f"job #7 timeout: timed out after {TIMEOUT_S}" in log
     assert "job #9 failed: ValueError: boom at x=9" in log
     results = json.loads((tmp_path / "sweep" / "sweep_results.json").read_text())
     by_job = {r["job_num"]: r for r in results["results"]}
@@ -473,8 +468,7 @@ def test_jobs_whose_only_board_died_fail_after_a_while_instead_of_hanging(
 def test_an_optuna_study_runs_its_trials_on_ray_with_sqlite_on_a_one_machine_cluster(
     cluster: LocalCluster, tmp_path: Path
 ) -> None:
-    if not extra_available("optuna"):
-        pytest.skip('optuna is not installed: pip install "brainjar-sweep[optuna]"')
+    need("optuna")
     sweep_dir = tmp_path / "study"
     done = cli(
         tmp_path,
@@ -502,8 +496,7 @@ def test_a_sqlite_database_is_refused_when_a_node_is_another_machine(tmp_path: P
     """A node in a network namespace of its own: another host, as far as addresses go."""
     if os.geteuid() != 0 or shutil.which("ip") is None:
         pytest.skip("network namespaces need root and iproute2")
-    if not extra_available("ray"):
-        pytest.skip('ray is not installed: pip install "brainjar-sweep[ray]"')
+    need("ray")
     try:
         ns = NetNamespace.create()
     except subprocess.CalledProcessError as e:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import doctest
 import hashlib
 import subprocess
 import sys
 
 import pytest
 
-from brainjar_sweep.jar import _text, selfreport
 from brainjar_sweep.jar.selfreport import (
     CATEGORIES,
     CORE_BATTERY,
@@ -406,10 +404,3 @@ def test_adversarial_inputs_never_raise(text: str | None) -> None:
 
 
 # ------------------------------------------------------------------ docs
-
-
-@pytest.mark.parametrize("module", [selfreport, _text], ids=lambda m: m.__name__)
-def test_docstring_examples(module: object) -> None:
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
-    assert result.attempted > 0
-    assert result.failed == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import multiprocessing
 import os
 import socket
@@ -21,13 +20,11 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-import brainjar_sweep.store as store_pkg
 from brainjar_sweep.store import (
     EVENT_TABLES,
     ExperimentNotFoundError,
     ExperimentStore,
     _engine,
-    _store,
     default_db_path,
     schema,
 )
@@ -514,13 +511,6 @@ def test_lock_error_classification() -> None:
     assert _engine.is_lock_error(sqlite3.OperationalError("database table is locked: x"))
     assert not _engine.is_lock_error(sqlite3.OperationalError("no such column: x"))
     assert not _engine.is_lock_error(ValueError("database is locked"))
-
-
-def test_docstring_examples_run() -> None:
-    for module in (store_pkg, _store, _engine, schema):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__
-        assert result.attempted > 0, module.__name__
 
 
 # -- concurrency ------------------------------------------------------------------------

@@ -23,12 +23,12 @@ from typing import Any
 import psutil
 import pytest
 from _cli import files
+from _extras import need
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from test_lifecycle import LONG_JOB, results, survivors
 from test_store import HOST, _batch, _count, _create
 
-from brainjar_sweep._imports import extra_available
 from brainjar_sweep.store import EVENT_TABLES, ExperimentStore, _engine
 
 pytestmark = pytest.mark.postgres
@@ -267,6 +267,7 @@ def test_the_password_comes_from_pgpassword(
     assert _engine.check_server(fresh) is None
 
 
+@pytest.mark.slow
 def test_a_password_in_db_url_is_refused_before_anything(tmp_path: Path) -> None:
     secret = "hunter2-in-the-url"
     url = f"postgresql://lab:{secret}@127.0.0.1:9/brainjar"
@@ -285,8 +286,7 @@ def test_a_password_in_db_url_is_refused_before_anything(tmp_path: Path) -> None
 
 
 def test_an_unreachable_server_is_one_line_before_any_job(tmp_path: Path) -> None:
-    if not extra_available("postgres"):
-        pytest.skip("psycopg is not installed")
+    need("postgres")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -300,6 +300,7 @@ def test_an_unreachable_server_is_one_line_before_any_job(tmp_path: Path) -> Non
         assert files(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_without_psycopg_a_postgres_url_names_the_extra(tmp_path: Path) -> None:
     if importlib.util.find_spec("psycopg2") is not None:
         pytest.skip("psycopg2 is installed: it would be used instead")
@@ -375,7 +376,7 @@ def test_retries_are_numbered_attempts_in_postgres(
         tmp_path,
         pg_env,
         "-m",
-        "max_duration_seconds=30",
+        "max_duration_seconds=1000000",  # far past its timeout
         *LONG_JOB,
         "hydra.launcher.timeout_s=1",
         "hydra.sweeper.max_retries=1",

@@ -1,24 +1,43 @@
 """The jar: the resource-limited box an experiment's minds live in.
 
+Its pieces are imported on first use, so that a light module of the package (the self-report
+parser, which the analysis uses) does not load every mode, the runner and the minds.
+
 >>> from brainjar_sweep.config import compose, resolve_experiment
+>>> from brainjar_sweep.jar import Jar
 >>> Jar(resolve_experiment(compose(["max_cycles=2"])), experiment_id="doc").run().status
 'completed'
 """
 
-from brainjar_sweep.jar.memory import Message, MindState
-from brainjar_sweep.jar.modes import MODES, Mode
-from brainjar_sweep.jar.runner import Interrupted, Jar, RunResult
-from brainjar_sweep.jar.selfreport import CORE_BATTERY, Question, parse_answer
+from __future__ import annotations
 
-__all__ = [
-    "CORE_BATTERY",
-    "Interrupted",
-    "Jar",
-    "MODES",
-    "Message",
-    "MindState",
-    "Mode",
-    "Question",
-    "RunResult",
-    "parse_answer",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "CORE_BATTERY": "brainjar_sweep.jar.selfreport",
+    "Interrupted": "brainjar_sweep.jar.runner",
+    "Jar": "brainjar_sweep.jar.runner",
+    "MODES": "brainjar_sweep.jar.modes",
+    "Message": "brainjar_sweep.jar.memory",
+    "MindState": "brainjar_sweep.jar.memory",
+    "Mode": "brainjar_sweep.jar.modes",
+    "Question": "brainjar_sweep.jar.selfreport",
+    "RunResult": "brainjar_sweep.jar.runner",
+    "parse_answer": "brainjar_sweep.jar.selfreport",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'brainjar_sweep.jar' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -3,6 +3,9 @@
 Each job records its pid and start/end times in ``times.json`` in its output dir.
 ``crash_on`` makes that job segfault for real, ``fail_on`` raise, ``hang_on`` sleep past
 any timeout; ``mem_gb`` is the memory the job declares to the launcher (see ``needs``).
+``meet=k`` with ``meet_dir`` makes jobs wait for each other in groups of ``k`` (jobs
+``x // k``): each group's jobs are then running at the same time however slowly they start,
+which shows concurrency without a race against the clock.
 """
 
 import ctypes
@@ -25,6 +28,8 @@ class ChaosConfig:
     hang_on: int = -1
     mem_gb: float | None = None
     threads: int = 1
+    meet: int = 0
+    meet_dir: str = ""
 
 
 ConfigStore.instance().store(name="chaos", node=ChaosConfig)
@@ -32,6 +37,18 @@ ConfigStore.instance().store(name="chaos", node=ChaosConfig)
 
 def needs(cfg):  # the launcher's job_resources hook for this app
     return cfg.mem_gb, cfg.threads
+
+
+def _meet(where: str, x: int, k: int) -> None:
+    """Wait until every job of ``x``'s group of ``k`` has started (10 minutes at most)."""
+    os.makedirs(where, exist_ok=True)
+    open(os.path.join(where, f"{x}"), "w").close()
+    group = range(x - x % k, x - x % k + k)
+    deadline = time.monotonic() + 600
+    while not all(os.path.exists(os.path.join(where, f"{y}")) for y in group):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"job {x}: its group {list(group)} never ran together")
+        time.sleep(0.05)
 
 
 @hydra.main(version_base="1.3", config_path=None, config_name="chaos")
@@ -44,6 +61,8 @@ def main(cfg: ChaosConfig) -> dict:
         raise ValueError(f"boom at x={cfg.x}")
     if cfg.x == cfg.hang_on:
         time.sleep(3600)
+    if cfg.meet:
+        _meet(cfg.meet_dir, cfg.x, cfg.meet)
     time.sleep(cfg.sleep)
     with open(os.path.join(out, "times.json"), "w") as f:
         json.dump({"pid": os.getpid(), "start": start, "end": time.time(), "x": cfg.x}, f)
