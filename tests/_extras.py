@@ -46,6 +46,7 @@ def missing(extra: str) -> bool:
 
 def need(*extras: str, module_level: bool = False) -> None:
     """Skip the calling test (or module) unless every extra is installed; fail if required."""
+    __tracebackhide__ = True  # the skip is reported at the test's line, not here
     for extra in extras:
         if extra not in EXTRAS:
             raise ValueError(f"unknown extra {extra!r}: one of {sorted(EXTRAS)}")
