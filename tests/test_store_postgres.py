@@ -26,7 +26,7 @@ from _cli import files
 from _extras import need
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from test_lifecycle import LONG_JOB, results, survivors
+from test_lifecycle import LONG_JOB, TIMEOUT_S, results, survivors
 from test_store import HOST, _batch, _count, _create
 
 from brainjar_sweep.store import EVENT_TABLES, ExperimentStore, _engine
@@ -378,7 +378,8 @@ def test_retries_are_numbered_attempts_in_postgres(
         "-m",
         "max_duration_seconds=1000000",  # far past its timeout
         *LONG_JOB,
-        "hydra.launcher.timeout_s=1",
+        # long enough for each attempt to start and record itself on a loaded machine
+        f"hydra.launcher.timeout_s={TIMEOUT_S}",
         "hydra.sweeper.max_retries=1",
         "hydra.sweeper.allow_failures=true",
         f"db.url={pg_url}",
