@@ -279,6 +279,7 @@ class Jar:
     def _self_report(self, st: MindState, trigger: str) -> None:
         """Ask the battery from one prompt; with ``self_report.into_memory`` each question and
         answer then joins the mind's memory, as a chat model's conversation does."""
+        self.mode.settle(self, st)
         prompt = self.prompt(st, cue="Answer honestly about your own state.")
         mind = self.minds[st.mind_id]
         into_memory = bool(self.exp["self_report"].get("into_memory", True))
@@ -394,6 +395,7 @@ class Jar:
         for st in self.states.values():
             if self._stop:
                 raise Interrupted(self._stop)
+            self.mode.settle(self, st)
             self.mode.before_generation(self, st)
             try:
                 gen = self.minds[st.mind_id].generate(self.prompt(st), st.ram_limit_mb)
@@ -414,6 +416,8 @@ class Jar:
             self.mode.after_generation(self, st, msg)
         self.mode.end_of_cycle(self)
         self._scheduled_reports()
+        for st in self.states.values():
+            self.mode.settle(self, st)
         self._log_new_messages()
         for st in self.states.values():
             self._emit(

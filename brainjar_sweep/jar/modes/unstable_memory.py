@@ -41,7 +41,7 @@ class UnstableMemory(Mode):
     def context(self, jar: Jar, st: MindState) -> list[Any]:
         return st.memory
 
-    def before_generation(self, jar: Jar, st: MindState) -> None:
+    def settle(self, jar: Jar, st: MindState) -> None:
         rate = self.p.get("write_corruption_rate", 0.0)
         fresh = [m for m in st.memory if not m.settled]
         for m in fresh:
@@ -50,6 +50,8 @@ class UnstableMemory(Mode):
             st.extra["corrupted_while_alive"] += corrupt(
                 fresh, rate, self.rng, self.p["mutation_types"]
             )
+
+    def before_generation(self, jar: Jar, st: MindState) -> None:
         for m in st.memory:
             if m.corrupted and not m.content.startswith("[MEMORY UNSTABLE]"):
                 m.content = "[MEMORY UNSTABLE] " + m.content
