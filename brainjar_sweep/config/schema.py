@@ -105,13 +105,13 @@ class PanopticonSubjectMode(ModeConfig):
     initial_paranoia: float = 0.3
     # paranoia lost at each resurrection
     paranoia_decay: float = 0.1
-    # paranoia gained for each surveillance hint the mind detects
+    # share of the remaining doubt (1 - paranoia) that each surveillance hint the mind detects takes away
     paranoia_boost: float = 0.2
     # read between the lines: notice cryptic hints (without surveillance words) with probability 1 - hint_cryptic_level
     enable_detection: bool = True
     # probability that a death adds a paranoia spike
     crash_spike_probability: float = 0.3
-    # size of that spike
+    # size of that spike: the share of the remaining doubt (1 - paranoia) it takes away
     crash_spike: float = 0.15
 
 
