@@ -9,6 +9,7 @@ choices and at three points of each interval.
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 import re
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from _cli import cli, db_rows
 
 from brainjar_sweep.config import compose, conf_dir, resolve_experiment
 from brainjar_sweep.jar.runner import Jar
@@ -94,3 +96,38 @@ def test_every_level_of_every_swept_parameter_changes_the_runs(preset: str) -> N
             runs = {v: outcome(preset, tuple([*fixed, f"{key}={v}"])) for v in levels[key]}
             same = [(a, b) for a, b in itertools.combinations(levels[key], 2) if runs[a] == runs[b]]
             assert not same, f"{preset}: {key} at {same} gives identical runs with {fixed}"
+
+
+@pytest.mark.slow
+def test_a_preset_runs_its_seeds_records_its_question_and_reproduces(tmp_path) -> None:
+    """The real sweep: ram_limits, cut to 8 cycles, through the sweeper and the launcher."""
+    proc = cli(tmp_path, "-m", "+sweep=ram_limits", "max_cycles=8", "hydra.sweep.dir=sw")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    question = preset_doc("ram_limits")["research_question"]
+    multirun = yaml.safe_load((tmp_path / "sw" / "multirun.yaml").read_text())
+    assert multirun["research_question"] == question
+    rows = list(csv.DictReader((tmp_path / "sw" / "sweep_table.csv").open()))
+    cells = {(r["resources.ram_limit_gb"], r["seed"]) for r in rows}
+    assert cells == {(g, s) for g in grid("ram_limits")["resources.ram_limit_gb"] for s in SEEDS}
+    crashes = {
+        g: [int(r["total_crashes"]) for r in rows if r["resources.ram_limit_gb"] == g]
+        for g in ("1", "2", "8")
+    }
+    assert min(crashes["1"]) > max(crashes["2"]) > max(crashes["8"])
+    # the same cell and seed give the same rows: run job 0 again, in another directory
+    again = cli(
+        tmp_path,
+        "-m",
+        "+sweep=ram_limits",
+        "max_cycles=8",
+        "resources.ram_limit_gb=1",
+        "seed=0",
+        "hydra.sweep.dir=again",
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    sql = (
+        "select cycle_number, mind_id, role, content, corrupted, injected, tokens from messages "
+        "where experiment_id = 'ram_limits_sweep_001_exp0000' and attempt = {} order by id"
+    )
+    first = db_rows(tmp_path, sql.format(1))
+    assert first and first == db_rows(tmp_path, sql.format(2))
