@@ -98,6 +98,30 @@ def test_every_level_of_every_swept_parameter_changes_the_runs(preset: str) -> N
             assert not same, f"{preset}: {key} at {same} gives identical runs with {fixed}"
 
 
+def test_paranoia_is_not_saturated_in_the_observer_effect_preset() -> None:
+    """Paranoia used to reach 1.0 after four hints, so hint frequencies up to 5 looked alike."""
+    levels = grid("self_report_frequency")
+    means = {}
+    for n in levels["interventions.0.trigger_params.n"]:
+        finals = [
+            json.loads(
+                outcome(
+                    "self_report_frequency",
+                    (
+                        f"self_report.every_n_cycles={every}",
+                        f"interventions.0.trigger_params.n={n}",
+                        f"seed={seed}",
+                    ),
+                )
+            )[0]["paranoia_final"]
+            for every in levels["self_report.every_n_cycles"]
+            for seed in levels["seed"]
+        ]
+        assert max(finals) < 0.99, n
+        means[n] = sum(finals) / len(finals)
+    assert means["2"] > means["3"] > means["5"]
+
+
 @pytest.mark.slow
 def test_a_preset_runs_its_seeds_records_its_question_and_reproduces(tmp_path) -> None:
     """The real sweep: ram_limits, cut to 8 cycles, through the sweeper and the launcher."""
