@@ -491,6 +491,8 @@ class Jar:
             if exp["self_report"]["on_startup"] or 0 in (exp["self_report"]["on_cycles"] or []):
                 for st in self.states.values():
                     self._self_report(st, "startup")
+            for st in self.states.values():
+                self.mode.settle(self, st)
             self._log_new_messages()
             limit = exp["max_duration_seconds"]
             flush_every = int(exp["db"]["flush_every_cycles"])
