@@ -212,3 +212,86 @@ def test_simulated_mind_dies_above_its_limit() -> None:
     with pytest.raises(MindDied, match="loading"):
         mind.generate(Prompt("s", [], "c", 64, 1), limit_mb=500)
     assert mind.generate(Prompt("s", [], "c", 64, 1), limit_mb=None).tokens > 0
+
+
+# --- what the metrics mean ------------------------------------------------------------------
+
+
+def test_messages_split_what_the_mind_said_from_what_was_injected() -> None:
+    quiet = run("self_report=none", "resources=desktop", "max_cycles=10").metrics
+    assert quiet["injected_messages"] == 0
+    assert quiet["mind_messages_per_cycle"] == quiet["messages_per_cycle"] == 1.0
+    hinted = run(
+        "mode=panopticon_subject",
+        "interventions=surveillance_hints",
+        "interventions.0.trigger_params.n=1",
+        "self_report=none",
+        "resources=desktop",
+        "max_cycles=10",
+    ).metrics
+    # ten hints, one a cycle: injected, not said by the mind
+    assert hinted["injected_messages_per_cycle"] == 1.0
+    assert hinted["mind_messages_per_cycle"] == 1.0
+    assert hinted["messages_per_cycle"] == 2.0
+    asked = run("self_report.every_n_cycles=1", "resources=desktop", "max_cycles=10").metrics
+    # each battery: six questions (injected) and six answers (said), at start-up and each cycle
+    assert asked["injected_messages"] == 6 * 11
+    assert asked["mind_messages"] == 10 + 6 * 11
+    assert asked["mind_messages"] + asked["injected_messages"] == asked["total_messages"]
+
+
+def test_each_death_corrupts_memory_once_and_the_metric_counts_it() -> None:
+    tight = ("resources.ram_limit_gb=1.8", "max_cycles=30", "corruption_rate=1")
+    for extra in ((), ("interventions=corruption_on_crash",)):
+        jar = Jar(exp_for(*tight, *extra), experiment_id="e")
+        res = jar.run()
+        deaths = res.metrics["total_crashes"]
+        assert deaths > 3
+        log = jar.states["mind"].extra["corruption_log"]
+        assert len(log) == deaths  # one corruption per death, by the mode or the intervention
+        assert {e["by"] for e in log} == ({"mode"} if not extra else {"memory_corruption"})
+        # at rate 1 a death corrupts every intact message it finds, and the metric says so
+        assert res.metrics["corrupted_at_resurrection"] == sum(e["intact"] for e in log) > 0
+        assert res.metrics["resurrection_corruption_share"] == 1.0
+
+
+def test_write_corruption_acts_without_deaths() -> None:
+    runs = {
+        r: run("resources=desktop", "max_cycles=20", f"mode.write_corruption_rate={r}").metrics
+        for r in (0, 0.5, 1)
+    }
+    assert all(m["total_crashes"] == 0 for m in runs.values())
+    assert runs[0]["corrupted_while_alive"] == 0 and runs[0]["corrupted_fraction"] == 0
+    assert 0.2 < runs[0.5]["corrupted_fraction"] < 0.8
+    assert runs[1]["corrupted_fraction"] == 1.0
+    accuracy = [runs[r]["memory_accuracy_mean"] for r in (0, 0.5, 1)]
+    assert accuracy == sorted(accuracy, reverse=True)
+
+
+def test_self_reports_in_memory_take_context_and_memory() -> None:
+    def go(into: bool, n: int) -> dict[str, Any]:
+        return run(
+            f"self_report.into_memory={str(into).lower()}",
+            f"self_report.every_n_cycles={n}",
+            "max_cycles=20",
+        ).metrics
+
+    # without the answers in memory, how often the mind is asked cannot change what it lives
+    assert go(False, 1)["total_crashes"] == go(False, 10)["total_crashes"]
+    # with them, they take context and memory: asked every cycle it dies more often
+    assert go(True, 1)["total_crashes"] > go(True, 10)["total_crashes"]
+
+
+def test_paranoia_nears_one_without_saturating() -> None:
+    finals = [
+        run(
+            "mode=panopticon_subject",
+            "interventions=surveillance_hints",
+            f"interventions.0.trigger_params.n={n}",
+            "resources=desktop",
+            "max_cycles=20",
+        ).metrics["paranoia_final"]
+        for n in (1, 2, 5)
+    ]
+    assert all(p < 1.0 for p in finals)
+    assert finals[0] > finals[1] > finals[2]

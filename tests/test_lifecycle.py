@@ -50,10 +50,10 @@ def survivors(family: list[int], limit: float = 15.0) -> list[int]:
 
 PRESETS = {
     "memory_corruption": 33,
-    "ram_limits": 12,
-    "self_report_frequency": 18,
-    "intervention_rate": 18,
-    "full_factorial": 36,
+    "ram_limits": 18,
+    "self_report_frequency": 54,
+    "intervention_rate": 54,
+    "full_factorial": 108,
 }
 
 
@@ -84,6 +84,8 @@ OUTCOME = {
 def test_each_swept_parameter_of_a_preset_moves_an_outcome(preset: str) -> None:
     grid = _grid(preset)
     for key, values in grid.items():
+        if key == "seed":  # replicates (tests/test_presets.py checks every level of every key)
+            continue
         metric = OUTCOME[key]
         seen = set()
         for value in (values[0], values[-1]):
@@ -103,13 +105,15 @@ def test_each_swept_parameter_of_a_preset_moves_an_outcome(preset: str) -> None:
         assert len(seen) == 2, f"{preset}: {key} does not move {metric}"
 
 
-def test_dry_run_of_full_factorial_lists_36_jobs_and_writes_nothing(tmp_path: Path) -> None:
+def test_dry_run_of_full_factorial_lists_108_jobs_and_writes_nothing(tmp_path: Path) -> None:
     proc = cli(tmp_path, "-m", "+sweep=full_factorial", "hydra.sweeper.dry_run=true")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "Dry run: 36 jobs" in out
-    assert "#0: corruption_rate=0.0 resources.ram_limit_gb=2 self_report.every_n_cycles=2" in out
-    assert "#35: corruption_rate=1.0 resources.ram_limit_gb=8 self_report.every_n_cycles=10" in out
+    assert "Dry run: 108 jobs" in out
+    first = "#0: corruption_rate=0.0 resources.ram_limit_gb=2 self_report.every_n_cycles=2 seed=0"
+    last = "#107: corruption_rate=1.0 resources.ram_limit_gb=8 self_report.every_n_cycles=10 seed=2"
+    assert first in out
+    assert last in out
     assert (
         "more ..." in out
         and "Estimated duration" in out

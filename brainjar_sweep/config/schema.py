@@ -90,6 +90,8 @@ class UnstableMemoryMode(ModeConfig):
     name: str = "unstable_memory"
     # probability that each surviving message is corrupted at a resurrection (defaults to the top-level corruption_rate)
     corruption_rate: float = II("corruption_rate")
+    # probability that each message the mind writes is corrupted as it is stored, so memory decays while the mind lives, not only when it dies (0 = only at resurrection)
+    write_corruption_rate: float = 0.0
     # mutations to pick from when a message is corrupted
     mutation_types: list[str] = field(default_factory=lambda: list(MUTATION_TYPES))
 
@@ -103,13 +105,13 @@ class PanopticonSubjectMode(ModeConfig):
     initial_paranoia: float = 0.3
     # paranoia lost at each resurrection
     paranoia_decay: float = 0.1
-    # paranoia gained for each surveillance hint the mind detects
+    # share of the remaining doubt (1 - paranoia) that each surveillance hint the mind detects takes away
     paranoia_boost: float = 0.2
     # read between the lines: notice cryptic hints (without surveillance words) with probability 1 - hint_cryptic_level
     enable_detection: bool = True
     # probability that a death adds a paranoia spike
     crash_spike_probability: float = 0.3
-    # size of that spike
+    # size of that spike: the share of the remaining doubt (1 - paranoia) it takes away
     crash_spike: float = 0.15
 
 
@@ -376,6 +378,8 @@ class SelfReportConfig:
     before_crash_threshold: float = 0.9
     # ask after every resurrection
     after_resurrection: bool = True
+    # put each question and its answer into the mind's memory, as a chat model's conversation does: they take context and memory, and later replies and answers see them (false = answers leave no trace)
+    into_memory: bool = True
     # extra questions asked after the core battery (category existential_state)
     custom_questions: list[str] = field(default_factory=list)
 

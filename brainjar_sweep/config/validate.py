@@ -111,6 +111,7 @@ _MODE_RULES: dict[str, dict[str, Callable[[str, Any], None]]] = {
     },
     "unstable_memory": {
         "corruption_rate": _rate,
+        "write_corruption_rate": _rate,
         "mutation_types": lambda k, v: _subset(k, v, MUTATION_TYPES),
     },
     "panopticon_subject": {

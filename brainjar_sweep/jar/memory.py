@@ -36,6 +36,10 @@ class Message:
     origin: str = "reflection"
     minutes_offset: float = 0.0
     logged: bool = False
+    # the self-report question this message asks or answers (origin self_report_*), else None
+    question_id: str | None = None
+    # exposed to a mode's corruption of new messages already (unstable_memory's write corruption)
+    settled: bool = False
 
     def as_chat(self) -> ChatMessage:
         return ChatMessage(self.role, self.content, self.tokens)
@@ -65,14 +69,25 @@ class MindState:
         return sum(m.tokens for m in self.memory)
 
     def corrupted_fraction(self) -> float:
-        if not self.memory:
-            return 0.0
-        return sum(1 for m in self.memory if m.corrupted) / len(self.memory)
+        """Share of the mind's own messages (not injected ones, which are never corrupted)
+        that are corrupted; 0.0 without any."""
+        return corrupted_share(self.memory)
 
     def remember(self, msg: Message, context_window: int) -> None:
         """Append a message; the oldest fall out once the context window is full."""
         self.memory.append(msg)
         trim_to_tokens(self.memory, context_window)
+
+
+def corrupted_share(messages: list[Message]) -> float:
+    """Share of the non-injected messages that are corrupted (0.0 without any).
+
+    >>> corrupted_share([Message("assistant", "x", 1, 1, corrupted=True),
+    ...                  Message("assistant", "y", 1, 1), Message("user", "q", 1, 1, injected=True)])
+    0.5
+    """
+    own = [m for m in messages if not m.injected]
+    return sum(1 for m in own if m.corrupted) / len(own) if own else 0.0
 
 
 def trim_to_tokens(memory: list[Message], budget: int) -> int:

@@ -22,7 +22,13 @@ from typing import Any
 
 from brainjar_sweep.config.schema import MUTATION_TYPES
 from brainjar_sweep.jar import interventions as ivs
-from brainjar_sweep.jar.memory import Message, MindState, trim_to_tokens
+from brainjar_sweep.jar.memory import (
+    Message,
+    MindState,
+    corrupted_share,
+    count_tokens,
+    trim_to_tokens,
+)
 from brainjar_sweep.jar.modes import MODES
 from brainjar_sweep.jar.selfreport import Question, build_battery, parse_answer, parse_yes_no
 from brainjar_sweep.minds import Mind, MindDied, Prompt, build_mind
@@ -111,6 +117,8 @@ class Jar:
             "cycles": 0,
             "crashes": 0,
             "messages": 0,
+            "mind_messages": 0,
+            "injected_messages": 0,
             "self_reports": 0,
             "interventions": 0,
         }
@@ -168,9 +176,15 @@ class Jar:
             "has_agency": float(frame["has_agency"]),
             "is_in_simulation": float(frame["is_in_simulation"]),
             "memory_messages": n,
-            "corrupted_fraction": sum(1 for m in context if m.corrupted) / n if n else 0.0,
+            "corrupted_fraction": corrupted_share(context),
             "erased_fraction": st.erased_fraction,
             "hallucinations": sum(1 for m in context if m.origin == "hallucination"),
+            # how often the mind sees itself asked whether it is watched (self-reports in memory)
+            "surveillance_asked": sum(
+                1
+                for m in context
+                if m.origin == "self_report_question" and m.question_id == "surveillance_belief"
+            ),
         }
         facts.update(self.mode.facts(self, st))
         return Prompt(
@@ -218,6 +232,7 @@ class Jar:
                     continue
                 m.logged = True
                 self.counts["messages"] += 1
+                self.counts["injected_messages" if m.injected else "mind_messages"] += 1
                 self._emit(
                     "messages",
                     {
@@ -229,7 +244,9 @@ class Jar:
                         "injected": m.injected,
                         "tokens": m.tokens,
                         "timestamp": now_iso(),
-                        "metadata_json": {"origin": m.origin},
+                        "metadata_json": {"origin": m.origin}
+                        if m.question_id is None
+                        else {"origin": m.origin, "question_id": m.question_id},
                     },
                 )
 
@@ -260,10 +277,31 @@ class Jar:
             )
 
     def _self_report(self, st: MindState, trigger: str) -> None:
+        """Ask the battery from one prompt; with ``self_report.into_memory`` each question and
+        answer then joins the mind's memory, as a chat model's conversation does."""
+        self.mode.settle(self, st)
         prompt = self.prompt(st, cue="Answer honestly about your own state.")
         mind = self.minds[st.mind_id]
+        into_memory = bool(self.exp["self_report"].get("into_memory", True))
         for q in self.battery:
             text = mind.answer(q.id, q.text, prompt)
+            if into_memory:
+                for role, content, injected, origin in (
+                    ("user", q.text, True, "self_report_question"),
+                    ("assistant", text or "", False, "self_report_answer"),
+                ):
+                    st.remember(
+                        Message(
+                            role,
+                            content,
+                            self.cycle,
+                            count_tokens(content),
+                            injected=injected,
+                            origin=origin,
+                            question_id=q.id,
+                        ),
+                        self.context_window,
+                    )
             parsed = parse_answer(q, text)
             if q.kind == "scale":
                 if parsed.scale_value is None:
@@ -357,6 +395,7 @@ class Jar:
         for st in self.states.values():
             if self._stop:
                 raise Interrupted(self._stop)
+            self.mode.settle(self, st)
             self.mode.before_generation(self, st)
             try:
                 gen = self.minds[st.mind_id].generate(self.prompt(st), st.ram_limit_mb)
@@ -377,6 +416,8 @@ class Jar:
             self.mode.after_generation(self, st, msg)
         self.mode.end_of_cycle(self)
         self._scheduled_reports()
+        for st in self.states.values():
+            self.mode.settle(self, st)
         self._log_new_messages()
         for st in self.states.values():
             self._emit(
@@ -450,6 +491,8 @@ class Jar:
             if exp["self_report"]["on_startup"] or 0 in (exp["self_report"]["on_cycles"] or []):
                 for st in self.states.values():
                     self._self_report(st, "startup")
+            for st in self.states.values():
+                self.mode.settle(self, st)
             self._log_new_messages()
             limit = exp["max_duration_seconds"]
             flush_every = int(exp["db"]["flush_every_cycles"])
@@ -528,6 +571,10 @@ class Jar:
             "total_interventions": c["interventions"],
             "crash_rate": c["crashes"] / cycles if cycles else 0.0,
             "messages_per_cycle": c["messages"] / cycles if cycles else 0.0,
+            "mind_messages": c["mind_messages"],
+            "injected_messages": c["injected_messages"],
+            "mind_messages_per_cycle": c["mind_messages"] / cycles if cycles else 0.0,
+            "injected_messages_per_cycle": c["injected_messages"] / cycles if cycles else 0.0,
             "duration_seconds": duration,
             "peak_memory_mb": self._peak,
             "tokens_generated": self._tokens,

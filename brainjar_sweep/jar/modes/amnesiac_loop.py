@@ -40,6 +40,11 @@ class AmnesiacLoop(Mode):
             "false_memories_fraction": sum(1 for m in st.memory if m.origin == "false_memory") / n
         }
 
+    def settle(self, jar: Jar, st: MindState) -> None:
+        # at all times: also after self-reports joined memory
+        if self.p["max_history_size"]:
+            del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
+
     def after_generation(self, jar: Jar, st: MindState, msg: Message) -> None:
         if self.p["max_history_size"]:
             del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]

@@ -72,6 +72,10 @@ class Mode:
     def before_generation(self, jar: Jar, st: MindState) -> None:
         """Process memory before the mind speaks (e.g. mark unstable memories)."""
 
+    def settle(self, jar: Jar, st: MindState) -> None:
+        """Process messages that joined memory since the last call, before anything reads or
+        records the memory (e.g. corrupt some as they are stored)."""
+
     def after_generation(self, jar: Jar, st: MindState, msg: Message) -> None:
         """React to what the mind said."""
 

@@ -68,12 +68,15 @@ class PanopticonSubject(Mode):
             detected = False
         if detected:
             st.extra["hints_detected"] += 1
-            st.extra["paranoia"] = min(1.0, st.extra["paranoia"] + self.p["paranoia_boost"])
+            # each hint takes a share of the remaining doubt: paranoia nears 1 without reaching it
+            p = st.extra["paranoia"]
+            st.extra["paranoia"] = p + self.p["paranoia_boost"] * (1.0 - p)
         return f"hint {'detected' if detected else 'missed'}; paranoia {st.extra['paranoia']:.2f}"
 
     def on_death(self, jar: Jar, st: MindState) -> None:
         if "paranoia" in st.extra and self.rng.random() < self.p["crash_spike_probability"]:
-            st.extra["paranoia"] = min(1.0, st.extra["paranoia"] + self.p["crash_spike"])
+            p = st.extra["paranoia"]
+            st.extra["paranoia"] = p + self.p["crash_spike"] * (1.0 - p)
 
     def on_resurrection(self, jar: Jar, st: MindState) -> None:
         if "paranoia" in st.extra:

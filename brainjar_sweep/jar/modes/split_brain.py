@@ -49,6 +49,10 @@ class SplitBrain(Mode):
             )
         del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
 
+    def settle(self, jar: Jar, st: MindState) -> None:
+        # also after self-reports and the peer's messages joined memory
+        del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
+
     def on_death(self, jar: Jar, st: MindState) -> None:
         other = jar.states[self.peer(st)]
         if st.mind_id == "A":
