@@ -105,6 +105,7 @@ def test_each_swept_parameter_of_a_preset_moves_an_outcome(preset: str) -> None:
         assert len(seen) == 2, f"{preset}: {key} does not move {metric}"
 
 
+@pytest.mark.slow
 def test_dry_run_of_full_factorial_lists_108_jobs_and_writes_nothing(tmp_path: Path) -> None:
     proc = cli(tmp_path, "-m", "+sweep=full_factorial", "hydra.sweeper.dry_run=true")
     assert proc.returncode == 0, proc.stderr

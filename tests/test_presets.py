@@ -83,6 +83,7 @@ def test_grid_presets_replicate_with_three_seeds(preset: str) -> None:
     assert _levels(preset_doc(preset)["hydra"]["sweeper"]["params"]["seed"]) == SEEDS
 
 
+@pytest.mark.slow  # runs every preset's grid (small) in this process: about half a minute
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_level_of_every_swept_parameter_changes_the_runs(preset: str) -> None:
     levels = grid(preset)
@@ -98,6 +99,7 @@ def test_every_level_of_every_swept_parameter_changes_the_runs(preset: str) -> N
             assert not same, f"{preset}: {key} at {same} gives identical runs with {fixed}"
 
 
+@pytest.mark.slow
 def test_paranoia_is_not_saturated_in_the_observer_effect_preset() -> None:
     """Paranoia used to reach 1.0 after four hints, so hint frequencies up to 5 looked alike."""
     levels = grid("self_report_frequency")
