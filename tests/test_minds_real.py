@@ -192,7 +192,13 @@ def test_run_records_text_tokens_per_s_and_real_oom_deaths(
     tiny_model: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    base = ["mind=llama_cpp", f"mind.model_path={tiny_model}", *SMALL]
+    # self-reports stay out of memory: the memory a cycle's reply adds is what is measured
+    base = [
+        "mind=llama_cpp",
+        f"mind.model_path={tiny_model}",
+        *SMALL,
+        "self_report.into_memory=false",
+    ]
     free = tmp_path / "free"
     free.mkdir()
     ok(cli(free, *base, "max_cycles=5", "resources.ram_limit_gb=null"))
@@ -295,6 +301,7 @@ def test_openai_mind_against_a_local_server_keeps_the_key_secret(
             "mind.api_key_env=BRAINJAR_TEST_KEY",
             "max_cycles=3",
             "resources.max_tokens_per_response=48",
+            "self_report.into_memory=false",  # the test server's 2048-token context stays enough
             env={"BRAINJAR_TEST_KEY": secret},
         )
     )
