@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -147,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    # let Hydra's errors reach us, so that bad input gets one line instead of a report
+    # let Hydra's errors reach us, so that bad input gets one line instead of a report;
+    # HYDRA_FULL_ERROR=1 set by the user also shows the traceback, as in Hydra
+    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     try:
         _hydra_main()
@@ -167,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         line = one_line(e, sys.argv[1:])
         if line is None:
             raise
+        if full_error:
+            traceback.print_exc()
         print(f"error: {line}", file=sys.stderr)
         return 2
     return 0
