@@ -31,12 +31,14 @@ from brainjar_sweep.config import (
     resolve_experiment,
     rewrite_aliases,
 )
+from brainjar_sweep.config._help import register_help_resolver
 from brainjar_sweep.config.callbacks import ConfigRejected
 from brainjar_sweep.config.validate import check_db_url_overrides
 from brainjar_sweep.jar.runner import Jar, RunResult
 from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
 
 log = logging.getLogger("brainjar_sweep")
+register_help_resolver()  # the --help template lists groups and sweep presets with it
 
 # keys that name where or under which id an experiment is stored, not what it is
 _NOT_HASHED = ("experiment_id", "sweep_id", "db", "name", "description", "tags")
