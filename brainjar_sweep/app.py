@@ -35,6 +35,7 @@ from brainjar_sweep.config._help import register_help_resolver
 from brainjar_sweep.config.callbacks import ConfigRejected
 from brainjar_sweep.config.validate import check_db_url_overrides
 from brainjar_sweep.jar.runner import Jar, RunResult
+from brainjar_sweep.sweep.grid import record_sweep_job
 from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
 
 log = logging.getLogger("brainjar_sweep")
@@ -89,6 +90,8 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
     chash = config_hash(exp)
     url = _store_url(exp, hc.runtime.cwd)
     with ExperimentStore(url) as store:
+        if job_num is not None:  # a job of a sweep: the sweep's design goes to the sweeps table
+            record_sweep_job(store, sweep_id, exp, hc)
         jar = Jar(
             exp,
             experiment_id=experiment_id,
@@ -98,6 +101,8 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
             job_num=job_num,
         )
         result = jar.run()
+        if job_num is not None:
+            store.sweep_job_ended(sweep_id)
     _write_result(out_dir, result, url)
     m = result.metrics
     log.info(
