@@ -53,6 +53,25 @@ def unknown_key_fix(key: str) -> str | None:
     return None
 
 
+def multiple_values_fix(message: str, args: Sequence[str]) -> str | None:
+    """The fix for Hydra's "Multiple values for group" (``+group=`` for a group already chosen).
+
+    >>> multiple_values_fix("Multiple values for mode. To override a value use "
+    ...                     "'override mode: split_brain'", ["+mode=split_brain"])
+    '+mode=split_brain is not allowed: mode already has an option (a default); write mode=split_brain, without +'
+    """
+    match = re.match(r"Multiple values for ([\w/.]+)\.", message)
+    if match is None:
+        return None
+    group = match.group(1)
+    given = next((a for a in args if a.startswith(f"+{group}=")), None)
+    value = given.split("=", 1)[1] if given else "<option>"
+    return (
+        f"+{group}={value} is not allowed: {group} already has an option (a default); "
+        f"write {group}={value}, without +"
+    )
+
+
 def override_fix(message: str) -> str | None:
     """The fix for Hydra's "Could not override 'group'" (a group that is not in the defaults).
 

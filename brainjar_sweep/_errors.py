@@ -17,6 +17,7 @@ from omegaconf.errors import (
 from brainjar_sweep._error_hints import (
     message_text,
     missing_list_item_fix,
+    multiple_values_fix,
     override_fix,
     unknown_key_fix,
 )
@@ -81,7 +82,10 @@ def one_line(exc: BaseException, args: Sequence[str] = ()) -> str | None:
         allowed = ", ".join(exc.options or []) or "see --help"
         return f"{group}={name!r} is not allowed: one of {allowed}"
     if isinstance(exc, OverrideParseException):
-        return str(exc).splitlines()[0]
+        reason = message_text(exc).replace(" See https:", "; see https:")  # the grammar page
+        override = getattr(exc, "override", None)
+        reason = reason.replace(f"Error parsing override '{override}' ", "")
+        return f"{override} is not an override Hydra can read: {reason}" if override else reason
     # Hydra re-raises some errors without `from`: the reason is then the context
     cause = exc.__cause__ or exc.__context__
     if isinstance(exc, ConfigCompositionException) or isinstance(exc, OmegaConfBaseException):
@@ -111,7 +115,7 @@ def one_line(exc: BaseException, args: Sequence[str] = ()) -> str | None:
                 return fix
             return f"{key}={_given(key, args)} is not allowed: {msg}"
         text = message_text(exc)
-        fix = override_fix(text)
+        fix = override_fix(text) or multiple_values_fix(text, args)
         if fix is not None:
             return fix
         detail = message_text(cause) if cause is not None else ""

@@ -37,8 +37,22 @@ from brainjar_sweep._error_hints import message_text, override_fix
             ("-m", "sweep=memory_corruption"),
             ("sweep=memory_corruption is not allowed", "write +sweep=memory_corruption", "-m"),
         ),
+        (
+            ("+mode=split_brain",),
+            ("+mode=split_brain is not allowed", "write mode=split_brain, without +"),
+        ),
+        (
+            ("max_cycles=[1",),
+            ("max_cycles=[1 is not an override Hydra can read", "input '[1'", "override_grammar"),
+        ),
     ],
-    ids=["optuna-preset-without-sweeper", "intervention-without-group", "sweep-without-plus"],
+    ids=[
+        "optuna-preset-without-sweeper",
+        "intervention-without-group",
+        "sweep-without-plus",
+        "plus-on-a-chosen-group",
+        "unreadable-override",
+    ],
 )
 def test_error_line_keeps_reason_and_fix(
     tmp_path: Path, args: tuple[str, ...], expected: tuple[str, ...]
