@@ -225,7 +225,12 @@ def test_run_records_text_tokens_per_s_and_real_oom_deaths(
     (res,) = results(free / "outputs")
     assert res["status"] == "completed" and res["metrics"]["total_crashes"] == 0
     db = free / "logs" / "experiments.db"
-    texts = query(db, "SELECT content FROM messages WHERE role = 'assistant' ORDER BY id")
+    # the replies (self-report answers are assistant messages too)
+    texts = query(
+        db,
+        "SELECT content FROM messages WHERE role = 'assistant' AND "
+        "json_extract(metadata_json, '$.origin') = 'reflection' ORDER BY id",
+    )
     assert len(texts) == 5 and all(t.strip() for (t,) in texts)
     assert query(db, "SELECT SUM(tokens_generated) FROM cycles")[0][0] > 0
     # per cycle: model load time and tokens/s, in the cycle's metadata
