@@ -639,15 +639,18 @@ class ExperimentStore:
     ) -> None:
         """Register a sweep when one of its jobs starts (the first call sets ``started_at``).
 
-        Later calls (every job calls) fill what is still empty and keep the rest.
+        Later calls (every job calls) fill what is still empty and keep the rest; a grid with
+        more keys than the recorded one replaces it (a job on a machine without the sweep dir
+        knows only the sweeper's ``params``, not the command line's sweeps).
 
         Example:
             >>> store = ExperimentStore("sqlite://")
             >>> store.record_sweep("s1", description="rates", grid={"corruption_rate": "0,1"})
             >>> store.record_sweep("s1", research_question="when does it break?")
+            >>> store.record_sweep("s1", grid={"corruption_rate": "0,1", "seed": "0,1"})
             >>> row = store.sweep("s1")
             >>> row["description"], row["research_question"], row["grid_json"], row["ended_at"]
-            ('rates', 'when does it break?', '{"corruption_rate": "0,1"}', None)
+            ('rates', 'when does it break?', '{"corruption_rate": "0,1", "seed": "0,1"}', None)
             >>> store.close()
         """
         values = {
@@ -667,6 +670,10 @@ class ExperimentStore:
                 )
                 return
             fill = {k: v for k, v in values.items() if v is not None and row._mapping[k] is None}
+            # a job that saw more of the grid (the sweep dir's multirun.yaml) completes it
+            if grid is not None and row.grid_json is not None:
+                if len(grid) > len(json.loads(row.grid_json)):
+                    fill["grid_json"] = values["grid_json"]
             if fill:
                 conn.execute(update(sweeps).where(sweeps.c.sweep_id == sweep_id).values(**fill))
 
