@@ -59,11 +59,17 @@ def multiple_values_fix(message: str, args: Sequence[str]) -> str | None:
     >>> multiple_values_fix("Multiple values for mode. To override a value use "
     ...                     "'override mode: split_brain'", ["+mode=split_brain"])
     '+mode=split_brain is not allowed: mode already has an option (a default); write mode=split_brain, without +'
+    >>> multiple_values_fix("Multiple values for sweep. To override a value use "
+    ...                     "'override sweep: b'", ["+sweep=a", "+sweep=b"])
+    'sweep is chosen more than once (+sweep=a, +sweep=b): choose one'
     """
     match = re.match(r"Multiple values for ([\w/.]+)\.", message)
     if match is None:
         return None
     group = match.group(1)
+    choices = [a for a in args if a.lstrip("+~").startswith(f"{group}=")]
+    if len(choices) > 1:
+        return f"{group} is chosen more than once ({', '.join(choices)}): choose one"
     given = next((a for a in args if a.startswith(f"+{group}=")), None)
     value = given.split("=", 1)[1] if given else "<option>"
     return (
