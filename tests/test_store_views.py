@@ -103,7 +103,14 @@ def test_sweeps_table_and_views_on_sqlite(tmp_path: Path) -> None:
 def test_a_database_of_an_earlier_version_gets_the_sweeps_table_and_views(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    _migrate(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+def test_a_postgres_database_of_an_earlier_version_gets_them_too(pg_url: str) -> None:
+    _migrate(pg_url)
+
+
+def _migrate(url: str) -> None:
     engine = _engine.make_engine(url)
     old_tables = [t for t in metadata.sorted_tables if t.name != "sweeps"]
     metadata.create_all(engine, tables=old_tables)
@@ -122,7 +129,9 @@ def test_a_database_of_an_earlier_version_gets_the_sweeps_table_and_views(
         assert "sweeps" in insp.get_table_names()
         assert set(VIEWS) <= set(insp.get_view_names())
     rows = _rows(url, "SELECT experiment_id, corruption_rate, sweep_id FROM experiment_summary")
-    assert rows == [{"experiment_id": "old", "corruption_rate": 0.2, "sweep_id": None}]
+    assert rows == [
+        {"experiment_id": "old", "corruption_rate": pytest.approx(0.2), "sweep_id": None}
+    ]
     with ExperimentStore(url):  # opening again changes nothing
         pass
 
