@@ -40,16 +40,21 @@ def _optuna_fields() -> list[str]:
     return [f.name for f in dataclasses.fields(BrainjarOptunaSweeperConf)]
 
 
-def unknown_key_fix(key: str) -> str | None:
-    """The fix for an unknown key, or None.
+def unknown_key_fix(key: str, object_type: object = None) -> str | None:
+    """What is wrong with an unknown key and how to fix it, or None.
 
-    >>> unknown_key_fix("hydra.sweeper.sampler")
-    'an Optuna setting: add hydra/sweeper=brainjar_optuna to the command line (needs the [optuna] extra)'
+    >>> from hydra_plugins.brainjar_sweeper.config import BrainjarSweeperConf
+    >>> unknown_key_fix("hydra.sweeper.sampler", BrainjarSweeperConf)  # doctest: +NORMALIZE_WHITESPACE
+    'not a key of the grid sweeper (hydra/sweeper=brainjar) but an Optuna setting: add
+     hydra/sweeper=brainjar_optuna to the command line (needs the [optuna] extra)'
     >>> unknown_key_fix("seed") is None
     True
     """
     if key.startswith("hydra.sweeper.") and key.split(".")[2] in _optuna_fields():
-        return f"an Optuna setting: {OPTUNA_FIX}"
+        sweeper = "this sweeper"
+        if getattr(object_type, "__name__", "") == "BrainjarSweeperConf":
+            sweeper = "the grid sweeper (hydra/sweeper=brainjar)"
+        return f"not a key of {sweeper} but an Optuna setting: {OPTUNA_FIX}"
     return None
 
 

@@ -95,9 +95,9 @@ def one_line(exc: BaseException, args: Sequence[str] = ()) -> str | None:
         ):
             key = _dotted(inner.full_key)
             allowed = _fields(getattr(inner, "object_type", None))
-            fix = unknown_key_fix(key)
+            fix = unknown_key_fix(key, getattr(inner, "object_type", None))
             if fix is not None:
-                what = f"unknown key here; {fix}"
+                what = fix
             elif allowed:
                 what = "unknown key; expected one of " + ", ".join(allowed)
             else:
