@@ -14,6 +14,13 @@ from omegaconf.errors import (
     ValidationError,
 )
 
+from brainjar_sweep._error_hints import (
+    message_text,
+    missing_list_item_fix,
+    multiple_values_fix,
+    override_fix,
+    unknown_key_fix,
+)
 from brainjar_sweep.config.errors import ConfigError
 
 
@@ -75,8 +82,12 @@ def one_line(exc: BaseException, args: Sequence[str] = ()) -> str | None:
         allowed = ", ".join(exc.options or []) or "see --help"
         return f"{group}={name!r} is not allowed: one of {allowed}"
     if isinstance(exc, OverrideParseException):
-        return str(exc).splitlines()[0]
-    cause = exc.__cause__
+        reason = message_text(exc).replace(" See https:", "; see https:")  # the grammar page
+        override = getattr(exc, "override", None)
+        reason = reason.replace(f"Error parsing override '{override}' ", "")
+        return f"{override} is not an override Hydra can read: {reason}" if override else reason
+    # Hydra re-raises some errors without `from`: the reason is then the context
+    cause = exc.__cause__ or exc.__context__
     if isinstance(exc, ConfigCompositionException) or isinstance(exc, OmegaConfBaseException):
         inner = cause if isinstance(cause, OmegaConfBaseException) else exc
         if isinstance(inner, (ConfigKeyError, ConfigAttributeError)) and getattr(
@@ -84,16 +95,29 @@ def one_line(exc: BaseException, args: Sequence[str] = ()) -> str | None:
         ):
             key = _dotted(inner.full_key)
             allowed = _fields(getattr(inner, "object_type", None))
-            if allowed:
+            fix = unknown_key_fix(key, getattr(inner, "object_type", None))
+            if fix is not None:
+                what = fix
+            elif allowed:
                 what = "unknown key; expected one of " + ", ".join(allowed)
             else:
                 what = f"unknown key; to add a key here write +{key}=..."
-            return f"{key}={_given(key, args)} is not allowed: {what}"
+            where = re.match(r"In '([^']+)':", str(exc))  # the config file that set it
+            given = _given(key, args)
+            shown = key if given == "?" and where else f"{key}={given}"
+            line = f"{shown} is not allowed: {what}"
+            return f"in {where.group(1)}: {line}" if where else line
         if isinstance(inner, ValidationError) and getattr(inner, "full_key", None):
             key = _dotted(inner.full_key)
             msg = str(inner.msg).splitlines()[0] if getattr(inner, "msg", None) else "wrong type"
+            fix = missing_list_item_fix(inner.full_key, msg, args)
+            if fix is not None:
+                return fix
             return f"{key}={_given(key, args)} is not allowed: {msg}"
-        first = str(exc).splitlines()[0]
-        detail = str(cause).splitlines()[0] if cause is not None else ""
-        return f"{first} {detail}".strip()
+        text = message_text(exc)
+        fix = override_fix(text) or multiple_values_fix(text, args)
+        if fix is not None:
+            return fix
+        detail = message_text(cause) if cause is not None else ""
+        return text if detail in text else f"{text} {detail}".strip()
     return None

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,15 @@ from brainjar_sweep.config import (
     resolve_experiment,
     rewrite_aliases,
 )
+from brainjar_sweep.config._help import register_help_resolver
 from brainjar_sweep.config.callbacks import ConfigRejected
 from brainjar_sweep.config.validate import check_db_url_overrides
 from brainjar_sweep.jar.runner import Jar, RunResult
+from brainjar_sweep.sweep.grid import record_sweep_job
 from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
 
 log = logging.getLogger("brainjar_sweep")
+register_help_resolver()  # the --help template lists groups and sweep presets with it
 
 # keys that name where or under which id an experiment is stored, not what it is
 _NOT_HASHED = ("experiment_id", "sweep_id", "db", "name", "description", "tags")
@@ -86,6 +90,8 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
     chash = config_hash(exp)
     url = _store_url(exp, hc.runtime.cwd)
     with ExperimentStore(url) as store:
+        if job_num is not None:  # a job of a sweep: the sweep's design goes to the sweeps table
+            record_sweep_job(store, sweep_id, exp, hc)
         jar = Jar(
             exp,
             experiment_id=experiment_id,
@@ -95,6 +101,8 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
             job_num=job_num,
         )
         result = jar.run()
+        if job_num is not None:
+            store.sweep_job_ended(sweep_id)
     _write_result(out_dir, result, url)
     m = result.metrics
     log.info(
@@ -147,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    # let Hydra's errors reach us, so that bad input gets one line instead of a report
+    # let Hydra's errors reach us, so that bad input gets one line instead of a report;
+    # HYDRA_FULL_ERROR=1 set by the user also shows the traceback, as in Hydra
+    full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     try:
         _hydra_main()
@@ -167,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         line = one_line(e, sys.argv[1:])
         if line is None:
             raise
+        if full_error:
+            traceback.print_exc()
         print(f"error: {line}", file=sys.stderr)
         return 2
     return 0

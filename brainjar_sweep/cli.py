@@ -156,9 +156,22 @@ def _resume(args: argparse.Namespace) -> int:
     return app_main(argv)
 
 
+COMMANDS_HELP = """\
+brainjar-sweep: run experiments and sweeps, and look after sweeps.
+
+Commands:
+  brainjar-sweep [overrides]               run an experiment, or a sweep with -m (the app, below)
+  brainjar-sweep resume <sweep dir>        continue a sweep: skip completed jobs, run the rest
+  brainjar-sweep convert <old sweep.yaml>  turn an original sweep YAML into a Hydra sweep config
+  (brainjar-sweep resume --help, brainjar-sweep convert --help: their options)
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``brainjar-sweep``."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] not in ("resume", "convert") and {"--help", "-h"} & set(argv):
+        print(COMMANDS_HELP)  # then the app's own help
     if argv and argv[0] in ("resume", "convert"):
         parser = argparse.ArgumentParser(prog="brainjar-sweep")
         sub = parser.add_subparsers(dest="command", required=True)

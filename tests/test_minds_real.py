@@ -184,6 +184,32 @@ def test_a_child_that_dies_on_its_own_is_a_death(tiny_model: Path) -> None:  # n
     assert not host.alive()
 
 
+def test_logged_deaths_are_the_recorded_ones_and_a_late_death_is_named_apart(
+    tiny_model: Path,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    mind = make_mind(tiny_model, ram_limit_gb=None, context_window=512)
+    try:
+        mind.generate(prompt(), None)
+        os.kill(mind.host.pid, signal.SIGKILL)
+        time.sleep(0.2)
+        with pytest.raises(MindDied):  # reported: the jar records it
+            mind.generate(prompt(cycle=2), None)
+        mind.restart()
+        mind.generate(prompt(cycle=3), None)
+        # it dies while answering the last cycle's questions: no generation follows
+        os.kill(mind.host.pid, signal.SIGKILL)
+        time.sleep(0.2)
+        assert mind.answer("q", "Who are you?", prompt(cycle=3)) == ""
+    finally:
+        with caplog.at_level("INFO", logger="brainjar_sweep.minds"):
+            mind.close()
+    assert mind.stats["deaths"] == 1
+    assert "1 deaths recorded (and 1 after its last reply, not in the experiment's crashes)" in (
+        caplog.text
+    )
+
+
 # ------------------------------------------------------------------ through the app
 
 
@@ -205,7 +231,12 @@ def test_run_records_text_tokens_per_s_and_real_oom_deaths(
     (res,) = results(free / "outputs")
     assert res["status"] == "completed" and res["metrics"]["total_crashes"] == 0
     db = free / "logs" / "experiments.db"
-    texts = query(db, "SELECT content FROM messages WHERE role = 'assistant' ORDER BY id")
+    # the replies (self-report answers are assistant messages too)
+    texts = query(
+        db,
+        "SELECT content FROM messages WHERE role = 'assistant' AND "
+        "json_extract(metadata_json, '$.origin') = 'reflection' ORDER BY id",
+    )
     assert len(texts) == 5 and all(t.strip() for (t,) in texts)
     assert query(db, "SELECT SUM(tokens_generated) FROM cycles")[0][0] > 0
     # per cycle: model load time and tokens/s, in the cycle's metadata

@@ -139,7 +139,7 @@ def store(tmp_path: Path) -> Iterator[ExperimentStore]:
 
 def test_schema_tables_indexes_and_pragmas(store: ExperimentStore) -> None:
     insp = inspect(store._engine)
-    assert set(insp.get_table_names()) == {"experiments", "attempts", *EVENT_TABLES}
+    assert set(insp.get_table_names()) == {"experiments", "attempts", "sweeps", *EVENT_TABLES}
 
     indexes = {
         table: {ix["name"]: tuple(ix["column_names"]) for ix in insp.get_indexes(table)}

@@ -71,7 +71,7 @@ def test_schema_attempts_and_events(pg_url: str) -> None:
     with ExperimentStore(pg_url) as store:
         assert store._engine.dialect.name == "postgresql"
         insp = inspect(store._engine)
-        assert set(insp.get_table_names()) == {"experiments", "attempts", *EVENT_TABLES}
+        assert set(insp.get_table_names()) == {"experiments", "attempts", "sweeps", *EVENT_TABLES}
         for table in EVENT_TABLES:
             names = {ix["name"] for ix in insp.get_indexes(table)}
             assert f"ix_{table}_experiment_attempt" in names

@@ -49,6 +49,28 @@ def is_due(iv: dict[str, Any], event: str, cycle: int, rng: random.Random) -> bo
     return False
 
 
+def never_fired(iv: dict[str, Any], cycles: int, deaths: int) -> str:
+    """Why intervention ``iv`` never fired in a run of ``cycles`` cycles with ``deaths`` deaths
+    (of its target, or of every mind).
+
+    >>> never_fired({"trigger": "on_crash"}, 20, 0)
+    'the mind never died in 20 cycles'
+    >>> never_fired({"trigger": "every_n_cycles", "trigger_params": {"n": 30}}, 20, 0)
+    'every 30 cycles is more than the 20 cycles run'
+    """
+    trigger, tp = iv["trigger"], iv.get("trigger_params") or {}
+    who = f"mind {iv['target']}" if iv.get("target") else "the mind"
+    if trigger in ("on_crash", "on_resurrection") and deaths == 0:
+        return f"{who} never died in {cycles} cycles"
+    if trigger == "on_cycle" and int(tp.get("cycle", 0)) > cycles:
+        return f"cycle {tp['cycle']} was never reached ({cycles} cycles run)"
+    if trigger == "every_n_cycles" and int(tp.get("n", 1)) > cycles:
+        return f"every {tp['n']} cycles is more than the {cycles} cycles run"
+    if trigger == "random":
+        return f"its probability {tp.get('probability')} never came up in {cycles} cycles"
+    return f"its trigger {trigger} never came with a target in {cycles} cycles"
+
+
 def apply(jar: Jar, iv: dict[str, Any], targets: list[MindState]) -> str:
     """Apply ``iv`` to ``targets`` and describe what happened (stored as the intervention's result)."""
     special = jar.mode.intervene(jar, iv, targets)

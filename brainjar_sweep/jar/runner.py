@@ -9,6 +9,7 @@ recorded. The jar knows nothing of Hydra: it takes a validated experiment dict.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import signal
@@ -32,6 +33,8 @@ from brainjar_sweep.jar.memory import (
 from brainjar_sweep.jar.modes import MODES
 from brainjar_sweep.jar.selfreport import Question, build_battery, parse_answer, parse_yes_no
 from brainjar_sweep.minds import Mind, MindDied, Prompt, build_mind
+
+log = logging.getLogger("brainjar_sweep")
 
 
 class Interrupted(Exception):
@@ -122,6 +125,7 @@ class Jar:
             "self_reports": 0,
             "interventions": 0,
         }
+        self.fired: dict[str, int] = {}  # intervention id -> times it fired
         self._scale: dict[str, list[float]] = {}
         self._yes: dict[str, list[bool]] = {}
         self._unparsed = 0
@@ -263,6 +267,7 @@ class Jar:
                 continue
             result = ivs.apply(self, iv, chosen)
             self.counts["interventions"] += 1
+            self.fired[iv["intervention_id"]] = self.fired.get(iv["intervention_id"], 0) + 1
             self._emit(
                 "interventions",
                 {
@@ -520,6 +525,7 @@ class Jar:
                 mind.close()
         duration = time.perf_counter() - t0
         metrics = self.metrics(duration)
+        self._log_never_fired()
         if self.store is not None:
             try:
                 self.flush()
@@ -558,6 +564,21 @@ class Jar:
                 else 0.0,
             },
         )
+
+    def _log_never_fired(self) -> None:
+        """One line for each configured intervention that never fired, and why."""
+        for iv in self.exp["interventions"]:
+            if self.fired.get(iv["intervention_id"]):
+                continue
+            target = self.states.get(iv.get("target") or "")
+            deaths = target.deaths if target else sum(s.deaths for s in self.states.values())
+            log.warning(
+                "intervention %s (%s, %s) never fired: %s",
+                iv["intervention_id"],
+                iv["intervention_type"],
+                iv["trigger"],
+                ivs.never_fired(iv, self.counts["cycles"], deaths),
+            )
 
     def metrics(self, duration: float) -> dict[str, Any]:
         """The experiment's flat metrics: counts, rates, self-report scores, mode observables."""

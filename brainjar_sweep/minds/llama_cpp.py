@@ -226,7 +226,6 @@ class LlamaCppMind:
     def _ensure_loaded(self, limit_mb: float | None) -> None:
         died = self.host.reap()  # killed or crashed since its last request
         if died is not None:
-            self.stats["deaths"] += 1
             died.limit_mb = limit_mb
             raise died
         if self.host.alive():
@@ -234,7 +233,6 @@ class LlamaCppMind:
         try:
             seconds = self.host.start(limit_mb)
         except MindDied as died:
-            self.stats["deaths"] += 1
             self.stats["peak_rss_mb"] = max(self.stats["peak_rss_mb"], died.memory_mb)
             raise
         self._fresh_load += seconds
@@ -264,7 +262,6 @@ class LlamaCppMind:
         try:
             reply = self.host.request(request, limit_mb, doing)
         except MindDied as died:
-            self.stats["deaths"] += 1
             self.stats["peak_rss_mb"] = max(self.stats["peak_rss_mb"], died.memory_mb)
             raise
         self.stats["peak_rss_mb"] = max(self.stats["peak_rss_mb"], reply.peak_mb)
@@ -273,14 +270,22 @@ class LlamaCppMind:
     # -- the Mind protocol -------------------------------------------------------
 
     def generate(self, prompt: Prompt, limit_mb: float | None) -> Generation:
-        """Reply to ``prompt`` in the child; :class:`MindDied` if it passes ``limit_mb`` or dies."""
+        """Reply to ``prompt`` in the child; :class:`MindDied` if it passes ``limit_mb`` or dies.
+
+        Every death is reported here, so ``stats["deaths"]`` counts what the jar records (one
+        while answering or reloading waits for the next call; see :meth:`close`).
+        """
         if limit_mb is not None:
             self._limit_mb = limit_mb
-        if self._pending is not None:  # it died while answering a question
-            died, self._pending = self._pending, None
-            raise died
-        self._ensure_loaded(limit_mb)
-        reply = self._chat(chat_messages(prompt), prompt.max_tokens, prompt.cycle, limit_mb)
+        try:
+            if self._pending is not None:  # it died while answering a question or reloading
+                died, self._pending = self._pending, None
+                raise died
+            self._ensure_loaded(limit_mb)
+            reply = self._chat(chat_messages(prompt), prompt.max_tokens, prompt.cycle, limit_mb)
+        except MindDied:
+            self.stats["deaths"] += 1
+            raise
         data = reply.data
         tokens = int(data["completion_tokens"])
         seconds = float(data["seconds"])
@@ -341,14 +346,22 @@ class LlamaCppMind:
             self._pending = died
 
     def close(self) -> None:
-        """Stop the child and log what the mind did."""
+        """Stop the child and log what the mind did.
+
+        The deaths logged are those the jar recorded (its crashes); a death after the last
+        reply (while answering the last cycle's questions, or reloading after the last death)
+        was never reported to the jar, and is named apart.
+        """
         self.host.stop()
         s = self.stats
         if s["loads"] or s["generations"]:
             rate = s["tokens"] / s["generate_seconds"] if s["generate_seconds"] > 0 else 0.0
+            late = ""
+            if self._pending is not None:
+                late = " (and 1 after its last reply, not in the experiment's crashes)"
             log.info(
                 "%s: %d generations, %d tokens in %.2f s (%.1f tokens/s); %d loads, "
-                "mean load %.2f s; %d deaths; peak RSS %.1f MB",
+                "mean load %.2f s; %d deaths recorded%s; peak RSS %.1f MB",
                 self.mind_id,
                 s["generations"],
                 s["tokens"],
@@ -357,6 +370,7 @@ class LlamaCppMind:
                 s["loads"],
                 s["load_seconds"] / s["loads"] if s["loads"] else 0.0,
                 s["deaths"],
+                late,
                 s["peak_rss_mb"],
             )
 

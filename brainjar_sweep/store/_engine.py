@@ -43,7 +43,7 @@ import random
 import re
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -464,8 +464,14 @@ def run_transaction(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def ensure_schema(engine: Engine, metadata: MetaData) -> None:
-    """Create the tables of ``metadata`` that are missing, safely under concurrency.
+def ensure_schema(
+    engine: Engine, metadata: MetaData, views: Mapping[str, Callable[[str], str]] | None = None
+) -> None:
+    """Create the tables of ``metadata`` and the ``views`` that are missing, safely under concurrency.
+
+    ``views`` maps a view's name to a function of the dialect's name that returns its
+    ``CREATE VIEW`` statement; a database of an earlier version gets the tables and views
+    added since.
 
     A read-only check skips all work when the schema exists. Otherwise the
     check and the ``CREATE TABLE`` statements run in one write transaction
@@ -482,9 +488,13 @@ def ensure_schema(engine: Engine, metadata: MetaData) -> None:
         >>> engine.dispose()
     """
     wanted = set(metadata.tables)
+    views = dict(views or {})
+
+    def missing_views(conn: Connection) -> set[str]:
+        return set(views) - set(inspect(conn).get_view_names()) if views else set()
 
     def missing(conn: Connection) -> set[str]:
-        return wanted - set(inspect(conn).get_table_names())
+        return (wanted - set(inspect(conn).get_table_names())) | missing_views(conn)
 
     if not run_transaction(engine, missing, read_only=True):
         return
@@ -493,6 +503,8 @@ def ensure_schema(engine: Engine, metadata: MetaData) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
         metadata.create_all(conn, checkfirst=True)
+        for name in sorted(missing_views(conn)):
+            conn.exec_driver_sql(views[name](conn.dialect.name))
 
     try:
         run_transaction(engine, create)

@@ -31,8 +31,10 @@ from brainjar_sweep.store.schema import (
     event_table,
     experiments,
     metadata,
+    sweeps,
     utc_now,
 )
+from brainjar_sweep.store.views import VIEWS
 
 __all__ = ["ExperimentNotFoundError", "ExperimentStore", "default_db_path"]
 
@@ -204,7 +206,7 @@ class ExperimentStore:
         self._pid = os.getpid()
         self._closed = False
         try:
-            ensure_schema(self._engine, metadata)
+            ensure_schema(self._engine, metadata, VIEWS)
         except BaseException:
             self._engine.dispose()
             raise
@@ -623,6 +625,98 @@ class ExperimentStore:
             return len(marked)
 
         return self._run(work)
+
+    # -- sweeps ----------------------------------------------------------------------
+
+    def record_sweep(
+        self,
+        sweep_id: str,
+        *,
+        description: str | None = None,
+        research_question: str | None = None,
+        grid: Mapping[str, Any] | None = None,
+        sweep_dir: str | None = None,
+    ) -> None:
+        """Register a sweep when one of its jobs starts (the first call sets ``started_at``).
+
+        Later calls (every job calls) fill what is still empty and keep the rest; a grid with
+        more keys than the recorded one replaces it (a job on a machine without the sweep dir
+        knows only the sweeper's ``params``, not the command line's sweeps).
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.record_sweep("s1", description="rates", grid={"corruption_rate": "0,1"})
+            >>> store.record_sweep("s1", research_question="when does it break?")
+            >>> store.record_sweep("s1", grid={"corruption_rate": "0,1", "seed": "0,1"})
+            >>> row = store.sweep("s1")
+            >>> row["description"], row["research_question"], row["grid_json"], row["ended_at"]
+            ('rates', 'when does it break?', '{"corruption_rate": "0,1", "seed": "0,1"}', None)
+            >>> store.close()
+        """
+        values = {
+            "description": description or None,
+            "research_question": research_question or None,
+            "grid_json": None if grid is None else _dumps(dict(grid)),
+            "sweep_dir": sweep_dir,
+        }
+
+        def work(conn: Connection) -> None:
+            row = conn.execute(
+                select(sweeps).where(sweeps.c.sweep_id == sweep_id).with_for_update()
+            ).one_or_none()
+            if row is None:
+                conn.execute(
+                    insert(sweeps).values(sweep_id=sweep_id, started_at=utc_now(), **values)
+                )
+                return
+            fill = {k: v for k, v in values.items() if v is not None and row._mapping[k] is None}
+            # a job that saw more of the grid (the sweep dir's multirun.yaml) completes it
+            if grid is not None and row.grid_json is not None:
+                if len(grid) > len(json.loads(row.grid_json)):
+                    fill["grid_json"] = values["grid_json"]
+            if fill:
+                conn.execute(update(sweeps).where(sweeps.c.sweep_id == sweep_id).values(**fill))
+
+        try:
+            self._run(work)
+        except IntegrityError:  # another job inserted it first: now it is an update
+            self._run(work)
+
+    def sweep_job_ended(self, sweep_id: str) -> None:
+        """Note that a job of the sweep ended: ``ended_at`` becomes now (the latest job's end).
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.record_sweep("s1")
+            >>> store.sweep_job_ended("s1")
+            >>> row = store.sweep("s1")
+            >>> row["ended_at"] >= row["started_at"]
+            True
+            >>> store.close()
+        """
+
+        def work(conn: Connection) -> None:
+            conn.execute(
+                update(sweeps).where(sweeps.c.sweep_id == sweep_id).values(ended_at=utc_now())
+            )
+
+        self._run(work)
+
+    def sweep(self, sweep_id: str) -> dict[str, Any] | None:
+        """Return the ``sweeps`` row as a dict, or None if it does not exist.
+
+        Example:
+            >>> store = ExperimentStore("sqlite://")
+            >>> store.sweep("nope") is None
+            True
+            >>> store.close()
+        """
+        return self._run(
+            lambda conn: _as_dict(
+                conn.execute(select(sweeps).where(sweeps.c.sweep_id == sweep_id)).one_or_none()
+            ),
+            read_only=True,
+        )
 
     # -- reading -------------------------------------------------------------------
 

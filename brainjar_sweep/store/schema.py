@@ -9,7 +9,7 @@ Example:
     >>> from sqlalchemy import create_engine
     >>> engine = create_engine("sqlite://")
     >>> metadata.create_all(engine)
-    >>> sorted(metadata.tables) == sorted(("experiments", "attempts", *EVENT_TABLES))
+    >>> sorted(metadata.tables) == sorted(("experiments", "attempts", "sweeps", *EVENT_TABLES))
     True
 """
 
@@ -49,6 +49,7 @@ __all__ = [
     "messages",
     "metadata",
     "self_reports",
+    "sweeps",
     "utc_now",
 ]
 
@@ -138,6 +139,20 @@ experiments = Table(
     CheckConstraint(f"status IN ({_STATUS_SQL})", name="status"),
     Index("ix_experiments_sweep_id", "sweep_id"),
     Index("ix_experiments_status", "status"),
+)
+
+sweeps = Table(
+    "sweeps",
+    metadata,
+    Column("sweep_id", Text, primary_key=True),
+    Column("description", Text, nullable=True),
+    Column("research_question", Text, nullable=True),
+    # what the sweep varies: key -> values as written ("0,0.5,1", "interval(0,1)")
+    Column("grid_json", Text, nullable=True),
+    Column("sweep_dir", Text, nullable=True),
+    # when its first job started; when its latest job ended (null while the first runs)
+    Column("started_at", Text, nullable=False, default=utc_now),
+    Column("ended_at", Text, nullable=True),
 )
 
 attempts = Table(
