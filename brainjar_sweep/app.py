@@ -33,6 +33,7 @@ from brainjar_sweep.config import (
 from brainjar_sweep.config.callbacks import ConfigRejected
 from brainjar_sweep.config.validate import check_db_url_overrides
 from brainjar_sweep.jar.runner import Jar, RunResult
+from brainjar_sweep.sweep.identity import experiment_id_for, sweep_id_for
 from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
 
 log = logging.getLogger("brainjar_sweep")
@@ -57,10 +58,9 @@ def _ids(exp: dict[str, Any], hc: Any) -> tuple[str, str | None, int | None]:
     out = Path(hc.runtime.output_dir)
     if hc.mode.name == "MULTIRUN":
         job_num = int(hc.job.num)
-        sweep_dir = Path(hc.sweep.dir)
-        sweep_id = exp["sweep_id"] or "_".join(sweep_dir.parts[-2:])
-        base = exp["experiment_id"] or sweep_id
-        return f"{base}_exp{job_num:04d}", sweep_id, job_num
+        # one rule for every id of a sweep (relative sweep dirs resolved where the sweep started)
+        sweep_id = sweep_id_for(hc.sweep.dir, exp["sweep_id"], hc.runtime.cwd)
+        return experiment_id_for(sweep_id, job_num, exp["experiment_id"]), sweep_id, job_num
     run_id = exp["experiment_id"] or f"{exp['name']}_{'_'.join(out.parts[-2:])}"
     return run_id, exp["sweep_id"], None
 

@@ -419,3 +419,25 @@ def test_a_config_that_changed_under_a_completed_job_is_refused(tmp_path: Path) 
     proc = sweep_cli(tmp_path, "resume", str(tmp_path / "sw"))
     assert proc.returncode == 2
     assert "1 completed job(s) (#1) ran with another config" in proc.stderr
+
+
+# --- identity -------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_relative_sweep_dir_keeps_its_experiment_ids_on_resume(tmp_path: Path) -> None:
+    first = cli(tmp_path, "-m", "seed=0,1", "max_cycles=3", "hydra.sweep.dir=sw")
+    assert first.returncode == 0, first.stderr
+    ids = db_rows(tmp_path, "select experiment_id from experiments order by job_num")
+    assert ids == [(f"{tmp_path.name}_sw_exp0000",), (f"{tmp_path.name}_sw_exp0001",)]
+    (tmp_path / "sw" / "1" / "result.json").unlink()  # job 1 runs again on resume
+    again = sweep_cli(tmp_path, "resume", "sw")
+    assert again.returncode == 0, again.stderr
+    assert "1 completed earlier, skipped" in again.stdout
+    # the same two experiments, job 1 with a second attempt: no third experiment
+    assert db_rows(
+        tmp_path, "select experiment_id, attempts from experiments order by job_num"
+    ) == [
+        (ids[0][0], 1),
+        (ids[1][0], 2),
+    ]

@@ -407,6 +407,7 @@ class SweepState:
 
         from brainjar_sweep.sweep.compose import JobComposer
         from brainjar_sweep.sweep.files import JobRecord, load_records, record_from_result
+        from brainjar_sweep.sweep.identity import resolve_sweep_dir, sweep_id_for
 
         self.launcher = launcher
         self.p = p = launcher.params
@@ -417,7 +418,7 @@ class SweepState:
         self.initial_job_idx = initial_job_idx
         setup_globals()
         configure_log(config.hydra.hydra_logging, config.hydra.verbose)
-        self.sweep_dir = Path(str(config.hydra.sweep.dir))
+        self.sweep_dir = resolve_sweep_dir(str(config.hydra.sweep.dir))
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
         self.timeout: float | None = p.get("timeout_s")
         self.grace = float(p.get("stop_grace_s", 10.0))
@@ -434,9 +435,8 @@ class SweepState:
         # each job's needs as its config declares them (threads not yet capped by a machine)
         self.declared = declared_needs(p, self.cfgs)
 
-        self.sweep_id = str(
-            OmegaConf.select(config, "sweep_id", default=None)
-            or "_".join(self.sweep_dir.parts[-2:])
+        self.sweep_id = sweep_id_for(
+            self.sweep_dir, OmegaConf.select(config, "sweep_id", default=None)
         )
         # every job of the sweep, by number: the sweeper may announce the whole plan (and, on
         # resume, the records of the earlier run are read back), so the files always list all jobs
