@@ -34,7 +34,7 @@ from brainjar_sweep.config.callbacks import ConfigRejected
 from brainjar_sweep.config.validate import check_db_url_overrides
 from brainjar_sweep.jar.runner import Jar, RunResult
 from brainjar_sweep.sweep.identity import experiment_id_for, sweep_id_for
-from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
+from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed, SweepRefused
 
 log = logging.getLogger("brainjar_sweep")
 
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     except SweepFailed as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    except SweepDefinitionChanged as e:
+    except (SweepDefinitionChanged, SweepRefused) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
