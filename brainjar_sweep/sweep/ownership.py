@@ -133,12 +133,17 @@ class Ownership:
         while not self._stop.wait(HEARTBEAT_S):
             self.write()
 
-    def release(self) -> None:
-        """Give the dir up (the sweep ended): ``owner.json`` goes, then the lock."""
+    def release(self, drop_dir: bool = False) -> None:
+        """Give the dir up (the sweep ended): ``owner.json`` goes, then the lock; with
+        ``drop_dir``, the dir too if nothing else is in it."""
         self._stop.set()
         _HELD.pop(self.sweep_dir, None)
         with contextlib.suppress(OSError):
             (self.sweep_dir / OWNER_NAME).unlink()
+        if drop_dir and [p.name for p in self.sweep_dir.iterdir()] == [LOCK_NAME]:
+            with contextlib.suppress(OSError):
+                (self.sweep_dir / LOCK_NAME).unlink()
+                self.sweep_dir.rmdir()
         os.close(self.fd)
 
 

@@ -2,12 +2,13 @@
 
 Each job records its pid and start/end times in ``times.json`` in its output dir.
 ``crash_on`` makes that job segfault for real, ``fail_on`` raise, ``hang_on`` sleep past
-any timeout; ``mem_gb`` is the memory the job declares to the launcher (see ``needs``).
+any timeout, ``deaf_on`` sleep past any timeout deaf to SIGTERM; ``mem_gb`` is the memory the job declares to the launcher (see ``needs``).
 """
 
 import ctypes
 import json
 import os
+import signal
 import time
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ class ChaosConfig:
     crash_on: int = -1
     fail_on: int = -1
     hang_on: int = -1
+    deaf_on: int = -1
     mem_gb: float | None = None
     threads: int = 1
 
@@ -43,6 +45,9 @@ def main(cfg: ChaosConfig) -> dict:
     if cfg.x == cfg.fail_on:
         raise ValueError(f"boom at x={cfg.x}")
     if cfg.x == cfg.hang_on:
+        time.sleep(3600)
+    if cfg.x == cfg.deaf_on:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         time.sleep(3600)
     time.sleep(cfg.sleep)
     with open(os.path.join(out, "times.json"), "w") as f:

@@ -255,7 +255,12 @@ def _own_new_dir(sweeper: Any, sweep_dir: Path) -> tuple[Any, Path]:
         )
         with read_write(sweeper.config), open_dict(sweeper.config):
             sweeper.config.hydra.sweep.dir = str(candidate)
-            sweeper.config.hydra.overrides.hydra.append(f"hydra.sweep.dir={candidate}")
+            ovr = [
+                o
+                for o in sweeper.config.hydra.overrides.hydra
+                if not o.startswith("hydra.sweep.dir=")
+            ]
+            sweeper.config.hydra.overrides.hydra = [*ovr, f"hydra.sweep.dir={candidate}"]
     return own, candidate
 
 
@@ -290,7 +295,8 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     finally:
         for sig, handler in old_handlers.items():
             signal.signal(sig, handler)
-        own.release()
+        # a sweep refused before it wrote anything leaves no dir behind
+        own.release(drop_dir=not (sweep_dir / "multirun.yaml").is_file())
 
 
 def _sweep_owned(
