@@ -30,13 +30,21 @@ DB_STATUS = {"completed": "completed", "failed": "failed", "timeout": "failed"}
 DB_STATUS["interrupted"] = "interrupted"
 
 
-def wait_for(check: Callable[[], object], what: str, limit: float = 180) -> object:
-    """Poll ``check`` until it returns something true (or fail after ``limit`` seconds)."""
+def wait_for(
+    check: Callable[[], object],
+    what: str,
+    limit: float = 180,
+    proc: subprocess.Popen | None = None,
+) -> object:
+    """Poll ``check`` until it returns something true (or fail after ``limit`` seconds, or
+    once ``proc`` has ended without it)."""
     deadline = time.monotonic() + limit
     while True:
+        ended = proc is not None and proc.poll() is not None
         value = check()
         if value:
             return value
+        assert not ended, f"the sweep ended (code {proc.returncode}) before {what}"
         assert time.monotonic() < deadline, f"gave up waiting for {what}"
         time.sleep(0.05)
 
@@ -251,6 +259,8 @@ def test_a_second_ctrl_c_kills_the_jobs_left_and_still_records_them(tmp_path: Pa
         "deaf_on=0",  # job 0 ignores SIGTERM, so only a kill stops it
         "hang_on=1",
         "hydra/launcher=jetson",
+        "hydra/sweeper=brainjar",
+        "hydra.sweeper.validator=null",
         "hydra.launcher.stop_grace_s=3600",
         "hydra.launcher.job_resources=chaos_app.needs",
         f"hydra.sweep.dir={tmp_path / 'sweep'}",
@@ -265,13 +275,14 @@ def test_a_second_ctrl_c_kills_the_jobs_left_and_still_records_them(tmp_path: Pa
             "running",
         ]
 
-    wait_for(both_running, "both jobs running")
+    wait_for(both_running, "both jobs running", proc=proc)
+    wait_for(lambda: (tmp_path / "sweep" / "0" / "deaf").exists(), "job 0 deaf", proc=proc)
     everyone = family(proc)
     os.killpg(proc.pid, signal.SIGINT)
     wait_for(lambda: "stopping 2 running job(s)" in (tmp_path / "sweep.out").read_text(), "stop")
     wait_for(lambda: table(tmp_path / "sweep")[1]["status"] == "interrupted", "job 1 stopped")
     os.killpg(proc.pid, signal.SIGINT)  # job 0 still runs, deaf to the sweep's SIGTERM
-    assert proc.wait(180) == 130
+    assert proc.wait(180) == -signal.SIGINT  # a plain Hydra app ends as Ctrl-C ends Python
     assert survivors(everyone) == []
     tab = table(tmp_path / "sweep")
     assert tab[0]["status"] == "interrupted"
@@ -288,8 +299,14 @@ def test_a_job_killed_by_a_signal_is_recorded_killed_everywhere(tmp_path: Path) 
     proc = start(tmp_path, "seed=0,1", *FOREVER, "hydra.sweep.dir=sw")
     try:
         pids = wait_for(lambda: len(running_pids(tmp_path)) == 2 and running_pids(tmp_path), "jobs")
+        ((num,),) = rows(
+            tmp_path,
+            "select e.job_num from attempts a join experiments e using (experiment_id) "
+            f"where a.pid = {pids[0]}",
+        )
         os.kill(pids[0], signal.SIGKILL)  # what the out-of-memory killer does
-        wait_for(lambda: len(running_pids(tmp_path)) == 1, "the killed job recorded")
+        # the sweep files are written last
+        wait_for(lambda: table(tmp_path / "sw")[num]["status"] == "failed", "the job recorded")
         ((num, status, error),) = rows(
             tmp_path,
             "select e.job_num, a.status, a.error from attempts a join experiments e "

@@ -2,7 +2,8 @@
 
 Each job records its pid and start/end times in ``times.json`` in its output dir.
 ``crash_on`` makes that job segfault for real, ``fail_on`` raise, ``hang_on`` sleep past
-any timeout, ``deaf_on`` sleep past any timeout deaf to SIGTERM; ``mem_gb`` is the memory the job declares to the launcher (see ``needs``).
+any timeout, ``deaf_on`` sleep past any timeout deaf to SIGTERM
+(once deaf, it leaves a file ``deaf`` in its output dir); ``mem_gb`` is the memory the job declares to the launcher (see ``needs``).
 """
 
 import ctypes
@@ -48,6 +49,7 @@ def main(cfg: ChaosConfig) -> dict:
         time.sleep(3600)
     if cfg.x == cfg.deaf_on:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        open(os.path.join(out, "deaf"), "w").close()  # says it is deaf now
         time.sleep(3600)
     time.sleep(cfg.sleep)
     with open(os.path.join(out, "times.json"), "w") as f:

@@ -558,6 +558,7 @@ class SweepState:
             self.ownership.job_started(self.initial_job_idx + i, pid)
         self.records[i].status = "running"
         self.records[i].start_time = _now()
+        self.dirty = True  # the sweep files list running jobs too
         if node is not None:
             self.records[i].node = node
         log.info("[jetson] \t#%d : %s", self.initial_job_idx + i, " ".join(self.job_overrides[i]))
@@ -802,6 +803,8 @@ def _run_local(st: SweepState) -> None:
                     r.conn.close()
                     del running[i]
                     reap(r)
+            if st.dirty:  # the files say which jobs have stopped while others still stop
+                st.flush_files()
         why = f"a second {signal.Signals(hurry[0]).name}" if hurry else f"the {grace:g} s grace"
         for i, r in list(running.items()):
             r.proc.kill()
