@@ -206,8 +206,8 @@ def test_a_new_sweep_in_another_sweeps_dir_is_refused_and_touches_nothing(tmp_pa
     second = cli(tmp_path, "-m", "seed=5,6", "max_cycles=4", "hydra.sweep.dir=sw")
     assert second.returncode == 2
     assert second.stderr.count("\n") == 1
-    assert f"hydra.sweep.dir={tmp_path / 'sw'} holds another sweep" in second.stderr
-    assert f"brainjar-sweep resume {tmp_path / 'sw'}" in second.stderr
+    assert "hydra.sweep.dir=sw holds another sweep" in second.stderr
+    assert "brainjar-sweep resume sw" in second.stderr
     assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files(tmp_path)} == before
 
 
@@ -356,7 +356,9 @@ def test_chaos_three_sigkills_and_resumes_end_with_every_job_completed_once(
     """A 24-job sweep SIGKILLed at three random moments (a random number of jobs completed)
     and resumed each time, the first time at once, ends with every job completed exactly
     once, no process left behind, completed result files untouched, every record agreeing."""
-    rng = random.Random(int(os.environ.get("BRAINJAR_CHAOS_SEED", "0") or 0) or None)
+    seed = int(os.environ.get("BRAINJAR_CHAOS_SEED") or random.SystemRandom().randrange(10**6))
+    print(f"chaos seed {seed} (replay it with BRAINJAR_CHAOS_SEED={seed})")
+    rng = random.Random(seed)
     sweep = tmp_path / "sw"
     proc = start(tmp_path, "seed=range(0,24)", "max_cycles=300", "hydra.sweep.dir=sw")
     kept: dict[Path, tuple[int, bytes]] = {}

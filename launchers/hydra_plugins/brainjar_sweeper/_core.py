@@ -229,6 +229,7 @@ def _own_new_dir(sweeper: Any, sweep_dir: Path) -> tuple[Any, Path]:
     from brainjar_sweep.sweep.ownership import SweepBusy, read_owner, take_over, try_claim
 
     stamped = _time_stamped(sweeper.config)
+    given = str(sweeper.config.hydra.sweep.dir)  # named as the user gave it
     candidate = sweep_dir
     for k in range(2, 10_000):
         own = try_claim(candidate)
@@ -241,12 +242,12 @@ def _own_new_dir(sweeper: Any, sweep_dir: Path) -> tuple[Any, Path]:
             if own is None:
                 owner = read_owner(candidate) or {}
                 raise SweepBusy(
-                    f"hydra.sweep.dir={candidate} is in use by the running sweep of pid "
+                    f"hydra.sweep.dir={given} is in use by the running sweep of pid "
                     f"{owner.get('pid')} on {owner.get('host')}; choose another hydra.sweep.dir"
                 )
             raise SweepRefused(
-                f"hydra.sweep.dir={candidate} holds another sweep (its multirun.yaml); resume it "
-                f"with: brainjar-sweep resume {candidate}, or choose another hydra.sweep.dir"
+                f"hydra.sweep.dir={given} holds another sweep (its multirun.yaml); resume it "
+                f"with: brainjar-sweep resume {given}, or choose another hydra.sweep.dir"
             )
         candidate = sweep_dir.with_name(f"{sweep_dir.name}_{k}")
     if candidate != sweep_dir:
