@@ -15,7 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
@@ -63,10 +63,27 @@ def running_pids(cwd: Path) -> list[int]:
     return [p for (p,) in rows(cwd, "select pid from attempts where status = 'running'")]
 
 
+_STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_running() -> Iterator[None]:
+    """Whatever a test leaves running (it failed midway) is killed, with its process group."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(60)
+
+
 def start(cwd: Path, *args: str, module: str = "brainjar_sweep", **env: str) -> subprocess.Popen:
     """A sweep in a session of its own (so signals to its process group reach it alone)."""
     out = open(cwd / "sweep.out", "a")  # noqa: SIM115  closed by the process's end
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-m", module, "-m", *args, "hydra.launcher.progress=plain"],
         cwd=cwd,
         stdout=out,
@@ -75,6 +92,8 @@ def start(cwd: Path, *args: str, module: str = "brainjar_sweep", **env: str) -> 
         start_new_session=True,
         env={**os.environ, **env},
     )
+    _STARTED.append(proc)
+    return proc
 
 
 def family(proc: subprocess.Popen) -> list[int]:
