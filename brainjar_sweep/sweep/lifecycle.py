@@ -182,7 +182,8 @@ def record_job_end(
     The launcher calls this once per job, with the one outcome it settled on (``completed``,
     ``failed``, ``timeout`` or ``interrupted``) and the job process's ``pid``. The attempt that
     process opened (or, with ``pid`` None, every attempt of the experiment still marked
-    ``running``: their processes are gone) gets that outcome (see :data:`DB_STATUS`), unless
+    ``running``: the caller knows their processes are gone, see :func:`check_left_running`)
+    gets that outcome (see :data:`DB_STATUS`), unless
     it says so already; ``result.json`` is written unless it says so already. A config that is
     not a brainjar experiment is left alone.
     """
@@ -206,7 +207,6 @@ def record_job_end(
                 rows = [r for r in rows if r["pid"] == pid and r["hostname"] == host][-1:]
             else:
                 rows = [r for r in rows if r["status"] == "running"]
-                _check_gone(rows, eid)
                 settled = bool(rows)
             for row in rows:
                 attempt = row["attempt"]
@@ -249,8 +249,23 @@ def record_job_end(
     write_json_atomic(path, out)
 
 
+def check_left_running(cfg: DictConfig) -> None:
+    """Before a resume runs this job again: wait a while for the processes of its attempts the
+    DB has ``running`` on this host to end, and refuse (:class:`SweepRefused`, one line) if one
+    still runs. A config that is not a brainjar experiment is not checked."""
+    if OmegaConf.select(cfg, "db") is None or OmegaConf.select(cfg, "mode") is None:
+        return
+    _, eid, _, url = _experiment_ids(cfg)
+    if not _db_exists(url):
+        return
+    from brainjar_sweep.store import ExperimentStore
+
+    with ExperimentStore(url) as store:
+        rows = [r for r in store.rows("attempts", eid) if r["status"] == "running"]
+    _check_gone(rows, eid)
+
+
 def _check_gone(rows: list[dict[str, Any]], experiment_id: str) -> None:
-    """Refuse (:class:`SweepRefused`) while a process of these attempts still runs here."""
     import socket
 
     from brainjar_sweep.sweep.ownership import JOBS_GONE_WAIT_S, SweepBusy, wait_gone

@@ -159,7 +159,7 @@ def _check_definition(sweeper: Any, arguments: list[str], sweep_dir: Path) -> No
         if before.get(key) != now.get(key):
             diffs.append(f"{before.get(key, '(none)')} -> {now.get(key, '(none)')}")
     raise SweepDefinitionChanged(
-        f"cannot resume {sweep_dir}: the sweep definition differs from its multirun.yaml: "
+        f"cannot resume {sweeper.config.hydra.sweep.dir}: the sweep definition differs from its multirun.yaml: "
         + "; ".join(diffs)
     )
 
@@ -309,6 +309,7 @@ def _sweep_owned(
     launcher_checks: bool,
 ) -> Any:
     launcher = sweeper.launcher
+    shown = str(sweeper.config.hydra.sweep.dir)  # the sweep dir as the user named it
     skipped: dict[int, Path] = {}
     if not sweeper.resume and sweeper.sweep_check:
         load_dotted(sweeper.sweep_check)(cfgs, sweep_dir)
@@ -326,17 +327,18 @@ def _sweep_owned(
         if changed:
             nums = ", ".join(f"#{n}" for n in changed[:8]) + (", ..." if len(changed) > 8 else "")
             raise SweepDefinitionChanged(
-                f"cannot resume {sweep_dir}: {len(changed)} completed job(s) ({nums}) ran with another "
+                f"cannot resume {shown}: {len(changed)} completed job(s) ({nums}) ran with another "
                 "config than this sweep composes now (a config file changed?); start a new sweep dir"
             )
         log.info("resuming %s: %d of %d jobs completed earlier", sweep_dir, len(skipped), len(jobs))
         # attempts a dead owner left running: settled as interrupted before anything runs again
         job_end = load_dotted((getattr(launcher, "params", None) or {}).get("job_end"))
         if job_end is not None:
-            from brainjar_sweep.sweep.lifecycle import DEAD_OWNER
+            from brainjar_sweep.sweep.lifecycle import DEAD_OWNER, check_left_running
 
             for num, cfg in enumerate(cfgs):
                 if num not in skipped:
+                    check_left_running(cfg)  # never run a job whose attempt may still be alive
                     job_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
                     job_end(cfg, job_dir, "interrupted", DEAD_OWNER, None)
     if launcher_checks:  # e.g. the Ray backend: the jobs to run fit some node
@@ -376,8 +378,8 @@ def _sweep_owned(
         _print_summary(_summary(rows, jobs, skipped))
         try:
             print(
-                f"Resume with: brainjar-sweep resume {sweep_dir}\n"
-                f"   (or the same command with hydra.sweep.dir={sweep_dir} hydra.sweeper.resume=true)",
+                f"Resume with: brainjar-sweep resume {shown}\n"
+                f"   (or the same command with hydra.sweep.dir={shown} hydra.sweeper.resume=true)",
                 file=sys.stderr,
             )
         except OSError:
@@ -389,6 +391,6 @@ def _sweep_owned(
         first = ", ".join(f"#{n} {s}" for n, (s, _) in sorted(bad.items())[:5])
         raise SweepFailed(
             f"{len(bad)} of {len(jobs)} jobs did not complete ({first}{', ...' if len(bad) > 5 else ''}); "
-            f"re-run them with: brainjar-sweep resume {sweep_dir}"
+            f"re-run them with: brainjar-sweep resume {shown}"
         )
     return [[results[n] for n in sorted(results)]]
