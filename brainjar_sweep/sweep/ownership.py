@@ -110,6 +110,8 @@ class Ownership:
     def write(self) -> None:
         """Rewrite ``owner.json`` (atomically): who owns the dir, its heartbeat, its jobs."""
         with self._lock:
+            if self._stop.is_set():
+                return  # released: the file is gone for good
             body = {
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
@@ -136,7 +138,8 @@ class Ownership:
     def release(self, drop_dir: bool = False) -> None:
         """Give the dir up (the sweep ended): ``owner.json`` goes, then the lock; with
         ``drop_dir``, the dir too if nothing else is in it."""
-        self._stop.set()
+        with self._lock:  # not while the heartbeat rewrites the file
+            self._stop.set()
         _HELD.pop(self.sweep_dir, None)
         with contextlib.suppress(OSError):
             (self.sweep_dir / OWNER_NAME).unlink()
