@@ -218,6 +218,7 @@ def test_two_sweeps_started_together_in_one_time_stamped_dir_get_a_dir_each(
     assert again.returncode == 0 and "3 completed earlier, skipped" in again.stdout
 
 
+@pytest.mark.slow
 def test_a_new_sweep_in_another_sweeps_dir_is_refused_and_touches_nothing(tmp_path: Path) -> None:
     first = cli(tmp_path, "-m", "seed=0,1", "max_cycles=3", "hydra.sweep.dir=sw")
     assert first.returncode == 0, first.stderr
@@ -230,6 +231,7 @@ def test_a_new_sweep_in_another_sweeps_dir_is_refused_and_touches_nothing(tmp_pa
     assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files(tmp_path)} == before
 
 
+@pytest.mark.slow
 def test_a_sweep_id_reused_with_another_grid_is_refused(tmp_path: Path) -> None:
     first = cli(tmp_path, "-m", "seed=0,1", "max_cycles=3", "sweep_id=study", "hydra.sweep.dir=a")
     assert first.returncode == 0, first.stderr
@@ -430,3 +432,74 @@ def resume_args(sweep: Path) -> list[str]:
     argv, _ = rebuild(sweep)
     drop = ("hydra.sweeper.resume=", "hydra.launcher.progress=")
     return [a for a in argv[1:] if not a.startswith(drop)]
+
+
+# --- ownership, piece by piece ------------------------------------------------------------------
+
+
+def _owner(sweep: Path, **fields: object) -> None:
+    sweep.mkdir(parents=True, exist_ok=True)
+    body = {"pid": 1, "host": "elsewhere", "started_at": "x", "heartbeat": time.time(), "jobs": {}}
+    (sweep / "owner.json").write_text(json.dumps({**body, **fields}))
+
+
+def test_an_owner_on_another_host_counts_while_its_heartbeat_is_fresh(tmp_path: Path) -> None:
+    from brainjar_sweep.sweep.ownership import STALE_AFTER_S, SweepBusy, claim, read_owner
+
+    _owner(tmp_path / "sw")
+    with pytest.raises(SweepBusy, match="pid 1 on elsewhere.*heartbeat is 0 s old"):
+        claim(tmp_path / "sw")
+    _owner(tmp_path / "sw", heartbeat=time.time() - STALE_AFTER_S - 1)
+    own = claim(tmp_path / "sw")
+    try:
+        assert own.previous is not None and own.previous["host"] == "elsewhere"
+        assert read_owner(tmp_path / "sw")["pid"] == os.getpid()
+    finally:
+        own.release()
+    assert read_owner(tmp_path / "sw") is None
+
+
+def test_a_dead_owners_job_still_running_blocks_a_takeover(tmp_path: Path) -> None:
+    import socket
+
+    from brainjar_sweep.sweep.ownership import SweepBusy, claim
+
+    job = subprocess.Popen(["sleep", "600"])
+    try:
+        created = psutil.Process(job.pid).create_time()
+        jobs = {"3": {"pid": job.pid, "created": created}}
+        _owner(tmp_path / "sw", host=socket.gethostname(), pid=2**22 + 1, jobs=jobs)
+        with pytest.raises(SweepBusy, match=f"its job process\\(es\\) {job.pid} still run"):
+            claim(tmp_path / "sw", wait_s=0.5)
+    finally:
+        job.kill()
+        job.wait()
+    own = claim(tmp_path / "sw", wait_s=60)  # the job is gone: the dir is taken over
+    own.release()
+
+
+@pytest.mark.slow
+def test_a_sweep_dirs_lock_is_held_for_the_owners_life(tmp_path: Path) -> None:
+    from brainjar_sweep.sweep.ownership import SweepBusy, claim
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from brainjar_sweep.sweep.ownership import claim; "
+            f"claim({str(tmp_path / 'sw')!r}); print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(SweepBusy, match=f"pid {holder.pid} on .*it holds the dir's lock"):
+            claim(tmp_path / "sw")
+    finally:
+        holder.kill()  # dies without releasing anything
+        holder.wait()
+    own = claim(tmp_path / "sw")
+    assert own.previous is not None and own.previous["pid"] == holder.pid
+    own.release()
