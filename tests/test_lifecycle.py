@@ -18,6 +18,7 @@ from _cli import cli, db_rows, files, sweep_cli
 
 from brainjar_sweep.config import compose, conf_dir, resolve_experiment
 from brainjar_sweep.jar.runner import Jar
+from brainjar_sweep.sweep.lifecycle import NO_RESULT
 
 LONG_JOB = ["max_cycles=100000000", "resources=desktop", "self_report=none"]
 
@@ -446,4 +447,11 @@ def test_a_relative_sweep_dir_keeps_its_experiment_ids_on_resume(tmp_path: Path)
     ) == [
         (ids[0][0], 1),
         (ids[1][0], 2),
+    ]
+    # job 1's first attempt, whose result was lost, no longer counts as completed
+    assert db_rows(
+        tmp_path, f"select attempt, status, error from attempts where experiment_id = '{ids[1][0]}'"
+    ) == [
+        (1, "interrupted", "interrupted: " + NO_RESULT),
+        (2, "completed", None),
     ]

@@ -142,6 +142,9 @@ def describe(value: Any) -> str:
 # what a job left running by a sweep that died (SIGKILL, power cut) is recorded as
 DEAD_OWNER = "interrupted: its sweep died (killed) while it ran"
 
+# what an attempt the DB has completed gets when no result.json says so (the job runs again)
+NO_RESULT = "completed in the database, but its result.json was never written (or is lost)"
+
 # how each way a job ends is stored in the experiments DB, whose statuses are completed,
 # failed and interrupted: a timeout is a failure whose error says so
 DB_STATUS = {
@@ -182,10 +185,10 @@ def record_job_end(
     The launcher calls this once per job, with the one outcome it settled on (``completed``,
     ``failed``, ``timeout`` or ``interrupted``) and the job process's ``pid``. The attempt that
     process opened (or, with ``pid`` None, every attempt of the experiment still marked
-    ``running``: the caller knows their processes are gone, see :func:`check_left_running`)
-    gets that outcome (see :data:`DB_STATUS`), unless
-    it says so already; ``result.json`` is written unless it says so already. A config that is
-    not a brainjar experiment is left alone.
+    ``running``, or ``completed`` though no ``result.json`` says so: the caller knows their
+    processes are gone, see :func:`check_left_running`) gets that outcome (see
+    :data:`DB_STATUS`) unless it says so already; ``result.json`` is written unless it says so
+    already. A config that is not a brainjar experiment is left alone.
     """
     import socket
 
@@ -197,6 +200,13 @@ def record_job_end(
     exp, eid, sweep_id, url = _experiment_ids(cfg)
     attempt = None
     settled = False
+    path = Path(job_dir) / "result.json"
+    try:
+        body = json.loads(path.read_text())
+    except (OSError, ValueError):
+        body = None
+    if not isinstance(body, dict):
+        body = None
     if _db_exists(url):
         from brainjar_sweep.store import ExperimentStore
 
@@ -206,21 +216,22 @@ def record_job_end(
                 host = socket.gethostname()
                 rows = [r for r in rows if r["pid"] == pid and r["hostname"] == host][-1:]
             else:
-                rows = [r for r in rows if r["status"] == "running"]
+                # left running, or completed in the DB by a process killed before it wrote
+                # its result.json: the job did not complete, and runs again
+                done = body is not None and body.get("status") == "completed"
+                rows = [
+                    r
+                    for r in rows
+                    if r["status"] == "running" or (r["status"] == "completed" and not done)
+                ]
                 settled = bool(rows)
             for row in rows:
                 attempt = row["attempt"]
-                if status != "completed" and (
-                    row["status"] == "running" or row["status"] != DB_STATUS[status]
-                ):
-                    store.finish_attempt(eid, attempt, status=DB_STATUS[status], error=reason)
-    path = Path(job_dir) / "result.json"
-    try:
-        body = json.loads(path.read_text())
-    except (OSError, ValueError):
-        body = None
-    if not isinstance(body, dict):
-        body = None
+                why = reason
+                if pid is None and row["status"] == "completed":
+                    why = f"{status}: {NO_RESULT}"
+                if status != "completed" and row["status"] != DB_STATUS[status]:
+                    store.finish_attempt(eid, attempt, status=DB_STATUS[status], error=why)
     if status == "completed" or (body is not None and body.get("status") == status):
         return
     if pid is None and body is not None and not settled:
@@ -233,7 +244,7 @@ def record_job_end(
     out = dict(body or {})
     out.update(
         experiment_id=eid,
-        attempt=out.get("attempt", attempt),
+        attempt=attempt if attempt is not None else out.get("attempt"),
         status=status,
         seed=exp.get("seed"),
         config_hash=config_hash(exp),
