@@ -908,9 +908,15 @@ def _run_local(st: SweepState) -> None:
     finally:
         for sig, handler in old_handlers.items():
             signal.signal(sig, handler)
-        if running:  # an unexpected error: leave no job behind
+        if running:  # an unexpected error: leave no job behind, and record each
             for r in running.values():
                 r.proc.kill()
                 r.proc.join()
+                r.stopped = True
+                r.kill_reason = "interrupted: killed (SIGKILL) when the sweep itself failed"
+                try:
+                    reap(r)
+                except Exception:  # noqa: BLE001  the error that got us here is the headline
+                    log.exception("[jetson] job #%d could not be recorded", r.idx)
         progress.update(n - len(pending) - len(running), 0, st.failed, 0.0, temp, force=True)
         progress.close()
