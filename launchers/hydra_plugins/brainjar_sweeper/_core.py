@@ -375,15 +375,23 @@ def _sweep_owned(
             if n not in rows and rec is not None and rec.status not in ("pending", "running"):
                 rows[n] = (rec.status, rec.reason)
             rows.setdefault(n, ("not started", "the sweep was interrupted before it started"))
-        _print_summary(_summary(rows, jobs, skipped))
+        # one more Ctrl-C (or SIGTERM, SIGHUP) must not cut the summary short
+        muted = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                muted[sig] = signal.signal(sig, signal.SIG_IGN)
         try:
+            _print_summary(_summary(rows, jobs, skipped))
             print(
                 f"Resume with: brainjar-sweep resume {shown}\n"
                 f"   (or the same command with hydra.sweep.dir={shown} hydra.sweeper.resume=true)",
                 file=sys.stderr,
             )
-        except OSError:
+        except OSError:  # the terminal is gone (SIGHUP): the sweep files still say it all
             pass
+        finally:
+            for sig, handler in muted.items():
+                signal.signal(sig, handler)
         raise
     _print_summary(_summary(rows, jobs, skipped))
     bad = {n: r for n, r in rows.items() if r[0] != "completed"}
