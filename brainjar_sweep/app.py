@@ -135,6 +135,18 @@ def _hydra_main(cfg: DictConfig) -> dict[str, Any]:
     return run_experiment(cfg)
 
 
+def _mute_std_streams() -> None:
+    """Send stdout and stderr to /dev/null (their terminal is gone), so the interpreter's
+    last flush at exit cannot fail and change the exit code."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):
+            pass
+    os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: rewrite original dotted keys, run Hydra, report config errors on one line."""
     if argv is not None:
@@ -161,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
-        print(f"interrupted: {e}" if str(e) else "interrupted", file=sys.stderr)
+        try:
+            print(f"interrupted: {e}" if str(e) else "interrupted", file=sys.stderr)
+        except OSError:  # the terminal hung up (SIGHUP): the exit code says it all
+            _mute_std_streams()
         return 130
     except Exception as e:
         line = one_line(e, sys.argv[1:])

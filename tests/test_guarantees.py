@@ -503,3 +503,60 @@ def test_a_sweep_dirs_lock_is_held_for_the_owners_life(tmp_path: Path) -> None:
     own = claim(tmp_path / "sw")
     assert own.previous is not None and own.previous["pid"] == holder.pid
     own.release()
+
+
+@pytest.mark.slow
+def test_a_dropped_terminal_stops_the_sweep_and_records_every_job(tmp_path: Path) -> None:
+    """An SSH session that drops: the sweep's terminal hangs up under it (SIGHUP, then every
+    write to the terminal fails); the sweep still stops its jobs and records each."""
+    import fcntl
+    import pty
+    import termios
+
+    master, slave = pty.openpty()
+
+    def own_terminal() -> None:  # a session whose controlling terminal is the pty
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "brainjar_sweep",
+            "-m",
+            "seed=0,1,2",
+            *FOREVER,
+            "hydra.sweep.dir=sw",
+        ],
+        cwd=tmp_path,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        preexec_fn=own_terminal,  # noqa: PLW1509  (no threads in this test process's child)
+    )
+    _STARTED.append(proc)
+    os.close(slave)
+    drained = bytearray()
+
+    def drain() -> None:  # keep the terminal's buffer from filling up
+        import select
+
+        while select.select([master], [], [], 0)[0]:
+            try:
+                drained.extend(os.read(master, 65536))
+            except OSError:
+                return
+
+    def two_running() -> bool:
+        drain()
+        return len(running_pids(tmp_path)) >= 2
+
+    wait_for(two_running, "2 running jobs", proc=proc)
+    everyone = family(proc)
+    os.close(master)  # the connection drops
+    assert proc.wait(180) == 130
+    assert survivors(everyone) == []
+    res = results(tmp_path / "sw")
+    assert len(res) >= 2 and {r["status"] for r in res.values()} == {"interrupted"}
+    check_agreement(tmp_path, tmp_path / "sw")

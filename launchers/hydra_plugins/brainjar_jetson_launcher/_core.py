@@ -348,7 +348,10 @@ class _Progress:
     ) -> None:
         line = self._line(done, running, failed, reserved, temp)
         if self.mode == "rich" and self.live is not None:
-            self.live.update(line)
+            try:
+                self.live.update(line)
+            except OSError:  # the terminal is gone (a dropped SSH session): no more bar
+                self.live, self.mode = None, "none"
         elif self.mode == "plain":
             now = time.monotonic()
             if force or now - self.last >= self.every:
@@ -357,7 +360,11 @@ class _Progress:
 
     def close(self) -> None:
         if self.live is not None:
-            self.live.stop()
+            live, self.live = self.live, None
+            try:
+                live.stop()
+            except OSError:  # the terminal is gone
+                pass
 
 
 # ------------------------------------------------------------------------ launch
