@@ -331,15 +331,21 @@ def check_sweep_id(cfgs: list[DictConfig], sweep_dir: str | Path) -> None:
     sweep_id = sweep_id_for(sweep_dir, exp0["sweep_id"])
     if not _db_exists(url):
         return
-    engine = make_engine(url, read_only=True, connect_timeout_s=10)
     try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.text("select job_num, config_hash from experiments where sweep_id = :sid"),
-                {"sid": sweep_id},
-            ).all()
-    finally:
-        engine.dispose()
+        engine = make_engine(url, read_only=True, connect_timeout_s=10)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    sa.text("select job_num, config_hash from experiments where sweep_id = :sid"),
+                    {"sid": sweep_id},
+                ).all()
+        finally:
+            engine.dispose()
+    except Exception as e:  # noqa: BLE001  no readable DB (yet): no other sweep in it to clash with
+        import logging
+
+        logging.getLogger(__name__).debug("sweep_id check skipped: %s", e)
+        return
     if not rows:
         return
     hashes: dict[int, str] = {}
