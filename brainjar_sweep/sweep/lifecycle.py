@@ -188,7 +188,9 @@ def record_job_end(
     ``running``, or ``completed`` though no ``result.json`` says so: the caller knows their
     processes are gone, see :func:`check_left_running`) gets that outcome (see
     :data:`DB_STATUS`) unless it says so already; ``result.json`` is written unless it says so
-    already. A config that is not a brainjar experiment is left alone.
+    already. A config that is not a brainjar experiment is left alone:
+
+    >>> record_job_end(OmegaConf.create({"x": 1}), "/nonexistent", "failed", "boom", None)
     """
     import socket
 
@@ -263,7 +265,10 @@ def record_job_end(
 def check_left_running(cfg: DictConfig) -> None:
     """Before a resume runs this job again: wait a while for the processes of its attempts the
     DB has ``running`` on this host to end, and refuse (:class:`SweepRefused`, one line) if one
-    still runs. A config that is not a brainjar experiment is not checked."""
+    still runs. A config that is not a brainjar experiment is not checked.
+
+    >>> check_left_running(OmegaConf.create({"x": 1}))
+    """
     if OmegaConf.select(cfg, "db") is None or OmegaConf.select(cfg, "mode") is None:
         return
     _, eid, _, url = _experiment_ids(cfg)
@@ -317,6 +322,8 @@ def check_sweep_id(cfgs: list[DictConfig], sweep_dir: str | Path) -> None:
 
     Another sweep is one whose experiments ran with other configs, or more jobs, than this
     one composes: reusing its id would make this sweep's runs new attempts of its experiments.
+
+    >>> check_sweep_id([], "multirun/2026-01-01/10-00-00")  # nothing to check
     """
     import sqlalchemy as sa
 

@@ -87,7 +87,11 @@ def wait_gone(procs: dict[int, float | None], limit: float) -> list[int]:
 
 
 def read_owner(sweep_dir: str | Path) -> dict[str, Any] | None:
-    """What ``owner.json`` says (None if there is none or it cannot be read)."""
+    """What ``owner.json`` says (None if there is none or it cannot be read).
+
+    >>> read_owner("/nonexistent") is None
+    True
+    """
     try:
         body = json.loads((Path(sweep_dir) / OWNER_NAME).read_text())
     except (OSError, ValueError):
@@ -189,6 +193,14 @@ def claim(sweep_dir: str | Path, wait_s: float = JOBS_GONE_WAIT_S) -> Ownership:
     Re-entrant: a process that holds the dir gets its ownership back. A dead owner's dir is
     taken over once its jobs are gone; :attr:`Ownership.previous` is what it left in
     ``owner.json`` (None if the dir had no owner or was released cleanly).
+
+    >>> import tempfile
+    >>> own = claim(tempfile.mkdtemp())
+    >>> read_owner(own.sweep_dir)["pid"] == os.getpid(), claim(own.sweep_dir) is own
+    (True, True)
+    >>> own.release()
+    >>> read_owner(own.sweep_dir) is None
+    True
     """
     sweep_dir = Path(sweep_dir)
     mine = held(sweep_dir)

@@ -219,8 +219,8 @@ def _holds_a_sweep(sweep_dir: Path) -> bool:
 
 def _time_stamped(config: DictConfig) -> bool:
     """Whether hydra.sweep.dir is Hydra's default, made of the start time."""
-    node = config.hydra.sweep._get_node("dir")
-    return "${now:" in str(node._value()) if node is not None else False
+    raw = OmegaConf.to_container(config.hydra.sweep, resolve=False)
+    return isinstance(raw, dict) and "${now:" in str(raw.get("dir"))
 
 
 def _own_new_dir(sweeper: Any, sweep_dir: Path) -> tuple[Any, Path]:
