@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psutil
@@ -376,13 +377,15 @@ def test_chaos_three_sigkills_and_resumes_end_with_every_job_completed_once(
 ) -> None:
     """A 24-job sweep SIGKILLed at three random moments (a random number of jobs completed)
     and resumed each time, the first time at once, ends with every job completed exactly
-    once, no process left behind, completed result files untouched, every record agreeing."""
+    once, no job outliving its sweep nor any process left behind, completed result files
+    untouched, every record agreeing."""
     seed = int(os.environ.get("BRAINJAR_CHAOS_SEED") or random.SystemRandom().randrange(10**6))
     print(f"chaos seed {seed} (replay it with BRAINJAR_CHAOS_SEED={seed})")
     rng = random.Random(seed)
     sweep = tmp_path / "sw"
     proc = start(tmp_path, "seed=range(0,24)", "max_cycles=300", "hydra.sweep.dir=sw")
     kept: dict[Path, tuple[int, bytes]] = {}
+    kills: list[datetime] = []
 
     def completed() -> list[int]:
         return [n for n, r in results(sweep).items() if r["status"] == "completed"]
@@ -390,14 +393,19 @@ def test_chaos_three_sigkills_and_resumes_end_with_every_job_completed_once(
     for round_ in range(3):
         target = min(23, len(completed()) + rng.randint(1, 5))
         running = proc
+        # killed while a job runs (not in a gap between jobs), or the kill would test little
         wait_for(
-            lambda t=target, p=running: len(completed()) >= t or p.poll() is not None, "progress"
+            lambda t=target, p=running: (
+                (len(completed()) >= t and running_pids(tmp_path)) or p.poll() is not None
+            ),
+            "progress",
         )
         if proc.poll() is not None:
             break  # the sweep finished before this kill
         everyone = family(proc) + running_pids(tmp_path)
         proc.kill()
         proc.wait(60)
+        kills.append(datetime.now(timezone.utc))
         for n in completed():
             p = sweep / str(n) / "result.json"
             kept.setdefault(p, (p.stat().st_mtime_ns, p.read_bytes()))
@@ -417,6 +425,13 @@ def test_chaos_three_sigkills_and_resumes_end_with_every_job_completed_once(
         "join attempts a using (experiment_id) group by e.job_num order by e.job_num",
     )
     assert per_job == [(n, 1) for n in range(24)]
+    # no job outlived its sweep: no attempt started before a kill completed after it
+    for started, ended, status in db_rows(
+        tmp_path, "select started_at, ended_at, status from attempts"
+    ):
+        for killed in kills:
+            outlived = datetime.fromisoformat(started) < killed < datetime.fromisoformat(ended)
+            assert not (outlived and status == "completed"), (started, ended, killed)
     for p, (mtime, body) in kept.items():
         assert p.stat().st_mtime_ns == mtime and p.read_bytes() == body
     check_agreement(tmp_path, sweep)
