@@ -28,7 +28,6 @@ from typing import Any
 
 import psutil
 
-from brainjar_sweep._atomic import write_json_atomic
 from brainjar_sweep.sweep.lifecycle import SweepRefused
 
 LOCK_NAME = ".owner.lock"
@@ -86,6 +85,14 @@ def wait_gone(procs: dict[int, float | None], limit: float) -> list[int]:
         time.sleep(0.1)
 
 
+def _write_quick(path: Path, body: dict[str, Any]) -> None:
+    """Atomic (a reader sees the old file or the new one) but not synced to disk: what the
+    file says, live processes, means nothing after a power cut anyway."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(body, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
 def read_owner(sweep_dir: str | Path) -> dict[str, Any] | None:
     """What ``owner.json`` says (None if there is none or it cannot be read).
 
@@ -125,15 +132,15 @@ class Ownership:
                 "jobs": {str(k): {"pid": p, "created": c} for k, (p, c) in self.jobs.items()},
             }
             with contextlib.suppress(OSError):  # a full disk must not stop the sweep
-                write_json_atomic(self.sweep_dir / OWNER_NAME, body)
+                _write_quick(self.sweep_dir / OWNER_NAME, body)
 
     def job_started(self, job_num: int, pid: int) -> None:
         self.jobs[job_num] = (pid, _create_time(pid))
         self.write()
 
     def job_ended(self, job_num: int) -> None:
-        if self.jobs.pop(job_num, None) is not None:
-            self.write()
+        # the next heartbeat rewrites the file: a job that ended is dead, listed or not
+        self.jobs.pop(job_num, None)
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_S):
