@@ -130,13 +130,13 @@ def test_a_failing_job_does_not_stop_the_others_and_the_sweep_exits_non_zero(
         "max_duration_seconds=0.2,3600",
         "seed=0,1",
         *LONG_JOB,
-        "hydra.launcher.timeout_s=10",
+        "hydra.launcher.timeout_s=20",
         "hydra.sweeper.max_retries=1",
         f"hydra.sweep.dir={tmp_path / 'sw'}",
     )
     assert proc.returncode == 1
     assert "Sweep summary: 4 jobs: 2 completed, 2 timeout" in proc.stdout
-    assert "#2 timeout: timed out after 10" in proc.stdout
+    assert "#2 timeout: timed out after 20" in proc.stdout
     assert proc.stderr.strip().splitlines()[-1].startswith("error: 2 of 4 jobs did not complete")
     res = results(tmp_path / "sw")
     assert res[0]["status"] == res[1]["status"] == "completed"
@@ -151,9 +151,9 @@ def test_a_failing_job_does_not_stop_the_others_and_the_sweep_exits_non_zero(
         "where e.job_num >= 2",
     )
     assert len(errors) == 4
-    assert all(s == "failed" and e == "timed out after 10.0 s" for s, e in errors)
+    assert all(s == "failed" and e == "timed out after 20.0 s" for s, e in errors)
     assert res[2]["status"] == res[3]["status"] == "timeout"
-    assert res[2]["error"] == "timed out after 10.0 s"
+    assert res[2]["error"] == "timed out after 20.0 s"
     table = json.loads((tmp_path / "sw" / "sweep_results.json").read_text())
     assert [r["job_num"] for r in table["results"]] == [0, 1, 2, 3]
 
@@ -165,7 +165,7 @@ def test_allow_failures_exits_zero(tmp_path: Path) -> None:
         "-m",
         "max_duration_seconds=0.2,3600",
         *LONG_JOB,
-        "hydra.launcher.timeout_s=10",
+        "hydra.launcher.timeout_s=20",
         "hydra.sweeper.allow_failures=true",
     )
     assert proc.returncode == 0, proc.stderr
