@@ -236,6 +236,7 @@ def _die_with_parent(owner_pid: int) -> None:
     """
     from multiprocessing import forkserver
 
+    parent = os.getppid()
     warm = sys.modules.get("hydra_plugins.brainjar_jetson_launcher._warm")
     server = getattr(warm, "SERVER_PID", None)
     alive_fd = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
@@ -245,7 +246,10 @@ def _die_with_parent(owner_pid: int) -> None:
         except OSError:
             pass
         forkserver._forkserver._forkserver_alive_fd = None
-    if not pdeathsig(signal.SIGKILL, server if server is not None else owner_pid):
+    # the expected parent: our job-process server, or the sweep (spawn); a server started by
+    # something else than this launcher (without _warm) is the job's parent as found
+    expected = server if server is not None else owner_pid if parent == owner_pid else parent
+    if not pdeathsig(signal.SIGKILL, expected):
         os._exit(1)  # the parent died before the request took effect
 
 
