@@ -252,7 +252,9 @@ def test_a_sweep_id_reused_with_another_grid_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: signal.Signals(s).name
+)
 def test_a_signal_to_the_whole_process_group_stops_and_records_every_job(
     tmp_path: Path, sig: signal.Signals
 ) -> None:
