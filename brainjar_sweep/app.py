@@ -36,7 +36,8 @@ from brainjar_sweep.config.callbacks import ConfigRejected
 from brainjar_sweep.config.validate import check_db_url_overrides
 from brainjar_sweep.jar.runner import Jar, RunResult
 from brainjar_sweep.sweep.grid import record_sweep_job
-from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
+from brainjar_sweep.sweep.identity import experiment_id_for, sweep_id_for
+from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed, SweepRefused
 
 log = logging.getLogger("brainjar_sweep")
 register_help_resolver()  # the --help template lists groups and sweep presets with it
@@ -61,10 +62,9 @@ def _ids(exp: dict[str, Any], hc: Any) -> tuple[str, str | None, int | None]:
     out = Path(hc.runtime.output_dir)
     if hc.mode.name == "MULTIRUN":
         job_num = int(hc.job.num)
-        sweep_dir = Path(hc.sweep.dir)
-        sweep_id = exp["sweep_id"] or "_".join(sweep_dir.parts[-2:])
-        base = exp["experiment_id"] or sweep_id
-        return f"{base}_exp{job_num:04d}", sweep_id, job_num
+        # one rule for every id of a sweep (relative sweep dirs resolved where the sweep started)
+        sweep_id = sweep_id_for(hc.sweep.dir, exp["sweep_id"], hc.runtime.cwd)
+        return experiment_id_for(sweep_id, job_num, exp["experiment_id"]), sweep_id, job_num
     run_id = exp["experiment_id"] or f"{exp['name']}_{'_'.join(out.parts[-2:])}"
     return run_id, exp["sweep_id"], None
 
@@ -143,6 +143,18 @@ def _hydra_main(cfg: DictConfig) -> dict[str, Any]:
     return run_experiment(cfg)
 
 
+def _mute_std_streams() -> None:
+    """Send stdout and stderr to /dev/null (their terminal is gone), so the interpreter's
+    last flush at exit cannot fail and change the exit code."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):
+            pass
+    os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: rewrite original dotted keys, run Hydra, report config errors on one line."""
     if argv is not None:
@@ -167,11 +179,14 @@ def main(argv: list[str] | None = None) -> int:
     except SweepFailed as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    except SweepDefinitionChanged as e:
+    except (SweepDefinitionChanged, SweepRefused) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
-        print(f"interrupted: {e}" if str(e) else "interrupted", file=sys.stderr)
+        try:
+            print(f"interrupted: {e}" if str(e) else "interrupted", file=sys.stderr)
+        except OSError:  # the terminal hung up (SIGHUP): the exit code says it all
+            _mute_std_streams()
         return 130
     except Exception as e:
         line = one_line(e, sys.argv[1:])

@@ -18,6 +18,7 @@ from _cli import cli, db_rows, files, sweep_cli
 
 from brainjar_sweep.config import compose, conf_dir, resolve_experiment
 from brainjar_sweep.jar.runner import Jar
+from brainjar_sweep.sweep.lifecycle import NO_RESULT
 
 LONG_JOB = ["max_cycles=100000000", "resources=desktop", "self_report=none"]
 # sweeps in which some jobs must time out: those run for ~11 days (max_duration_seconds=1e6), the
@@ -147,14 +148,20 @@ def test_a_failing_job_does_not_stop_the_others_and_the_sweep_exits_non_zero(
     assert proc.stderr.strip().splitlines()[-1].startswith("error: 2 of 4 jobs did not complete")
     res = results(tmp_path / "sw")
     assert res[0]["status"] == res[1]["status"] == "completed"
-    # the timed-out jobs ran twice (one retry), as numbered attempts of one experiment each
+    # the timed-out jobs ran twice (one retry), as numbered attempts of one experiment each;
+    # each attempt is a timeout everywhere: a failure whose error says so in the DB (not the
+    # SIGTERM that stopped it), "timeout" in result.json and the sweep files
     rows = db_rows(tmp_path, "select job_num, attempts, status from experiments order by job_num")
-    assert rows == [
-        (0, 1, "completed"),
-        (1, 1, "completed"),
-        (2, 2, "interrupted"),
-        (3, 2, "interrupted"),
-    ]
+    assert rows == [(0, 1, "completed"), (1, 1, "completed"), (2, 2, "failed"), (3, 2, "failed")]
+    errors = db_rows(
+        tmp_path,
+        "select a.status, a.error from attempts a join experiments e using (experiment_id) "
+        "where e.job_num >= 2",
+    )
+    assert len(errors) == 4
+    assert all(s == "failed" and e == "timed out after 20.0 s" for s, e in errors)
+    assert res[2]["status"] == res[3]["status"] == "timeout"
+    assert res[2]["error"] == "timed out after 20.0 s"
     table = json.loads((tmp_path / "sw" / "sweep_results.json").read_text())
     assert [r["job_num"] for r in table["results"]] == [0, 1, 2, 3]
 
@@ -431,3 +438,32 @@ def test_a_config_that_changed_under_a_completed_job_is_refused(tmp_path: Path) 
     proc = sweep_cli(tmp_path, "resume", str(tmp_path / "sw"))
     assert proc.returncode == 2
     assert "1 completed job(s) (#1) ran with another config" in proc.stderr
+
+
+# --- identity -------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_relative_sweep_dir_keeps_its_experiment_ids_on_resume(tmp_path: Path) -> None:
+    first = cli(tmp_path, "-m", "seed=0,1", "max_cycles=3", "hydra.sweep.dir=sw")
+    assert first.returncode == 0, first.stderr
+    ids = db_rows(tmp_path, "select experiment_id from experiments order by job_num")
+    assert ids == [(f"{tmp_path.name}_sw_exp0000",), (f"{tmp_path.name}_sw_exp0001",)]
+    (tmp_path / "sw" / "1" / "result.json").unlink()  # job 1 runs again on resume
+    again = sweep_cli(tmp_path, "resume", "sw")
+    assert again.returncode == 0, again.stderr
+    assert "1 completed earlier, skipped" in again.stdout
+    # the same two experiments, job 1 with a second attempt: no third experiment
+    assert db_rows(
+        tmp_path, "select experiment_id, attempts from experiments order by job_num"
+    ) == [
+        (ids[0][0], 1),
+        (ids[1][0], 2),
+    ]
+    # job 1's first attempt, whose result was lost, no longer counts as completed
+    assert db_rows(
+        tmp_path, f"select attempt, status, error from attempts where experiment_id = '{ids[1][0]}'"
+    ) == [
+        (1, "interrupted", "interrupted: " + NO_RESULT),
+        (2, "completed", None),
+    ]

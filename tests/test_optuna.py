@@ -274,7 +274,9 @@ def test_grid_sampler_runs_each_point_once(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert "the grid has 4 points: n_trials 9 -> 4" in p.stdout
-    study = optuna.load_study(study_name="sw", storage=f"sqlite:///{tmp_path / 'sw' / 'optuna.db'}")
+    study = optuna.load_study(
+        study_name=f"{tmp_path.name}_sw", storage=f"sqlite:///{tmp_path / 'sw' / 'optuna.db'}"
+    )
     rates = sorted(t.params["corruption_rate"] for t in study.get_trials())
     assert rates == [0.0, 0.25, 0.5, 0.75]
 
@@ -294,7 +296,9 @@ def test_failed_trials_end_the_study_past_the_failure_rate(tmp_path: Path) -> No
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "stopped: 2 of 2 trials failed" in lines[0], p.stderr
     assert "max_failure_rate=0.2" in lines[0]
-    study = optuna.load_study(study_name="sw", storage=f"sqlite:///{tmp_path / 'sw' / 'optuna.db'}")
+    study = optuna.load_study(
+        study_name=f"{tmp_path.name}_sw", storage=f"sqlite:///{tmp_path / 'sw' / 'optuna.db'}"
+    )
     trials = study.get_trials()
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.FAIL]
     assert "no_such_metric is missing" in trials[0].user_attrs["fail_reason"]

@@ -2,8 +2,9 @@
 
 Each job records its pid and start/end times in ``times.json`` in its output dir.
 ``crash_on`` makes that job segfault for real, ``fail_on`` raise, ``hang_on`` sleep past
-any timeout; ``mem_gb`` is the memory the job declares to the launcher (see ``needs``).
-``meet=k`` with ``meet_dir`` makes jobs wait for each other in groups of ``k`` (jobs
+any timeout, ``deaf_on`` sleep past any timeout deaf to SIGTERM (once deaf, it leaves a file
+``deaf`` in its output dir); ``mem_gb`` is the memory the job declares to the launcher (see
+``needs``). ``meet=k`` with ``meet_dir`` makes jobs wait for each other in groups of ``k`` (jobs
 ``x // k``): each group's jobs are then running at the same time however slowly they start,
 which shows concurrency without a race against the clock.
 """
@@ -11,6 +12,7 @@ which shows concurrency without a race against the clock.
 import ctypes
 import json
 import os
+import signal
 import time
 from dataclasses import dataclass
 
@@ -26,6 +28,7 @@ class ChaosConfig:
     crash_on: int = -1
     fail_on: int = -1
     hang_on: int = -1
+    deaf_on: int = -1
     mem_gb: float | None = None
     threads: int = 1
     meet: int = 0
@@ -60,6 +63,10 @@ def main(cfg: ChaosConfig) -> dict:
     if cfg.x == cfg.fail_on:
         raise ValueError(f"boom at x={cfg.x}")
     if cfg.x == cfg.hang_on:
+        time.sleep(3600)
+    if cfg.x == cfg.deaf_on:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        open(os.path.join(out, "deaf"), "w").close()  # says it is deaf now
         time.sleep(3600)
     if cfg.meet:
         _meet(cfg.meet_dir, cfg.x, cfg.meet)

@@ -39,7 +39,12 @@ log = logging.getLogger(__name__)
 GiB = 1024**3
 
 
-from brainjar_sweep.sweep.lifecycle import JobFailure, JobInterrupted, JobTimeout  # noqa: E402
+from brainjar_sweep.sweep.lifecycle import (  # noqa: E402
+    DEAD_OWNER,
+    JobFailure,
+    JobInterrupted,
+    JobTimeout,
+)
 
 # --------------------------------------------------------------------- admission
 
@@ -210,30 +215,57 @@ def _libc() -> Any:
 _LIBC = _libc()
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this job if its parent dies, so a killed sweep leaves no job running.
+def pdeathsig(sig: int, parent: int) -> bool:
+    """Ask Linux to send ``sig`` to this process when its parent dies; False if ``parent``
+    (the expected parent's pid) is gone already. Elsewhere than Linux this is a no-op."""
+    if _LIBC is not None:
+        try:
+            _LIBC.prctl(1, int(sig))  # PR_SET_PDEATHSIG
+        except AttributeError:
+            pass
+    return os.getppid() == parent
 
-    A job's parent is the job-process server (or the launcher, with spawn); the server exits
-    when the launcher does. Elsewhere than Linux this is a no-op.
+
+def _die_with_parent(owner_pid: int) -> None:
+    """Tie this job's life to its sweep's, whatever the start method.
+
+    With forkserver the job's parent is the job-process server, which dies with the sweep
+    (see ``_warm``): the job gets SIGKILL when the server dies. The server also hands every
+    job the sweep's "still alive" pipe end, which would keep the server up while any job
+    lives; the job closes it. With spawn the parent is the sweep itself.
     """
-    if _LIBC is None:
-        return
+    from multiprocessing import forkserver
+
     parent = os.getppid()
-    try:
-        _LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except AttributeError:
-        return
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
+    warm = sys.modules.get("hydra_plugins.brainjar_jetson_launcher._warm")
+    server = getattr(warm, "SERVER_PID", None)
+    alive_fd = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
+    if server is not None and alive_fd is not None:
+        try:
+            os.close(alive_fd)
+        except OSError:
+            pass
+        forkserver._forkserver._forkserver_alive_fd = None
+    # the expected parent: our job-process server, or the sweep (spawn); a server started by
+    # something else than this launcher (without _warm) is the job's parent as found
+    expected = server if server is not None else owner_pid if parent == owner_pid else parent
+    if not pdeathsig(signal.SIGKILL, expected):
+        os._exit(1)  # the parent died before the request took effect
 
 
-def _child(payload: bytes, job: bytes, conn: Connection, cwd: str, env: dict[str, str]) -> None:
+def _child(
+    payload: bytes, job: bytes, conn: Connection, cwd: str, env: dict[str, str], owner_pid: int
+) -> None:
     """Runs in the job's own process: restore Hydra's state, run the job, send the JobReturn.
 
     A process forked from the preloaded server starts with the server's working directory
     and environment, so the launching process's are applied first.
     """
-    _die_with_parent()
+    _die_with_parent(owner_pid)
+    # the sweep alone stops its jobs (with SIGTERM): a Ctrl-C or a hang-up sent to the whole
+    # process group reaches the sweep, which stops each job once
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     # until the task installs its own handler, SIGTERM interrupts the job like Ctrl-C
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -320,7 +352,10 @@ class _Progress:
     ) -> None:
         line = self._line(done, running, failed, reserved, temp)
         if self.mode == "rich" and self.live is not None:
-            self.live.update(line)
+            try:
+                self.live.update(line)
+            except OSError:  # the terminal is gone (a dropped SSH session): no more bar
+                self.live, self.mode = None, "none"
         elif self.mode == "plain":
             now = time.monotonic()
             if force or now - self.last >= self.every:
@@ -329,7 +364,11 @@ class _Progress:
 
     def close(self) -> None:
         if self.live is not None:
-            self.live.stop()
+            live, self.live = self.live, None
+            try:
+                live.stop()
+            except OSError:  # the terminal is gone
+                pass
 
 
 # ------------------------------------------------------------------------ launch
@@ -345,6 +384,7 @@ class _Running:
     data: bytes | None = None
     timed_out: bool = False
     stopped: bool = False
+    kill_reason: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -360,8 +400,12 @@ def _now() -> str:
 
 
 def _context(method: str, task_function: Any) -> Any:
+    from hydra_plugins.brainjar_jetson_launcher._warm import PARENT_ENV
+
     ctx = mp.get_context(method)
     if method == "forkserver":
+        # the server, started by this process, dies with it (see _warm)
+        os.environ[PARENT_ENV] = str(os.getpid())
         preload = ["hydra_plugins.brainjar_jetson_launcher._warm", __name__]
         module = getattr(task_function, "__module__", None)
         if module and module != "__main__":
@@ -383,6 +427,34 @@ def _failed_return(cfg: DictConfig, overrides: Sequence[str], exc: BaseException
     ret.status = JobStatus.FAILED
     ret._return_value = exc
     return ret
+
+
+def job_file_status(path: Path) -> str | None:
+    """The status a job's ``result.json`` gives (None: no readable file).
+
+    >>> job_file_status(Path("/nonexistent/result.json")) is None
+    True
+    """
+    body = _read_json(path)
+    return str(body["status"]) if "status" in body else None
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        body = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _completed(data: bytes) -> bool:
+    try:
+        obj = cloudpickle.loads(data)
+    except Exception:  # noqa: BLE001
+        return False
+    return isinstance(obj, JobReturn) and obj.status == JobStatus.COMPLETED
 
 
 def declared_needs(p: dict[str, Any], cfgs: Sequence[DictConfig]) -> dict[int, Slot]:
@@ -407,6 +479,8 @@ class SweepState:
 
         from brainjar_sweep.sweep.compose import JobComposer
         from brainjar_sweep.sweep.files import JobRecord, load_records, record_from_result
+        from brainjar_sweep.sweep.identity import resolve_sweep_dir, sweep_id_for
+        from brainjar_sweep.sweep.ownership import claim, held
 
         self.launcher = launcher
         self.p = p = launcher.params
@@ -417,8 +491,12 @@ class SweepState:
         self.initial_job_idx = initial_job_idx
         setup_globals()
         configure_log(config.hydra.hydra_logging, config.hydra.verbose)
-        self.sweep_dir = Path(str(config.hydra.sweep.dir))
-        self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        self.sweep_dir = resolve_sweep_dir(str(config.hydra.sweep.dir))
+        # one owner per sweep dir: the sweeper may hold it already (then it releases it)
+        self.ownership = held(self.sweep_dir)
+        self.owns = self.ownership is None
+        if self.ownership is None:
+            self.ownership = claim(self.sweep_dir)
         self.timeout: float | None = p.get("timeout_s")
         self.grace = float(p.get("stop_grace_s", 10.0))
         composer = JobComposer(self.hydra_context.config_loader, config)
@@ -434,9 +512,8 @@ class SweepState:
         # each job's needs as its config declares them (threads not yet capped by a machine)
         self.declared = declared_needs(p, self.cfgs)
 
-        self.sweep_id = str(
-            OmegaConf.select(config, "sweep_id", default=None)
-            or "_".join(self.sweep_dir.parts[-2:])
+        self.sweep_id = sweep_id_for(
+            self.sweep_dir, OmegaConf.select(config, "sweep_id", default=None)
         )
         # every job of the sweep, by number: the sweeper may announce the whole plan (and, on
         # resume, the records of the earlier run are read back), so the files always list all jobs
@@ -448,6 +525,9 @@ class SweepState:
             )
             if getattr(launcher, "sweep_resume", False):
                 book.update(load_records(self.sweep_dir, plan))
+                for rec in book.values():  # a dead owner's jobs (the sweeper settled them)
+                    if rec.status == "running":
+                        rec.status, rec.reason = "interrupted", DEAD_OWNER
                 # jobs the sweeper found completed: their own result.json is the truth
                 for num, job_dir in (getattr(launcher, "sweep_skipped", None) or {}).items():
                     rec = record_from_result(num, plan.get(num, []), job_dir)
@@ -468,14 +548,28 @@ class SweepState:
         self.failed = 0
         self.dirty = False
         self.write_files = bool(p.get("sweep_files", True))
+        # records how each job ended where the task keeps its own records (DB, result.json)
+        self.job_end = load_dotted(p.get("job_end"))
+        self.pids: dict[int, int] = {}
 
     def job_dir(self, i: int) -> Path:
         """Where job ``i``'s files belong on the launching machine."""
         return self.sweep_dir / str(OmegaConf.select(self.cfgs[i], "hydra.sweep.subdir"))
 
-    def started(self, i: int, node: str | None = None) -> None:
+    def prepare(self, i: int) -> None:
+        """Before job ``i`` starts: an earlier attempt's unfinished ``result.json`` goes, so
+        the one found after the job ends is this attempt's."""
+        path = self.job_dir(i) / "result.json"
+        if job_file_status(path) not in (None, "completed"):
+            path.unlink(missing_ok=True)
+
+    def started(self, i: int, node: str | None = None, pid: int | None = None) -> None:
+        if pid is not None:
+            self.pids[i] = pid
+            self.ownership.job_started(self.initial_job_idx + i, pid)
         self.records[i].status = "running"
         self.records[i].start_time = _now()
+        self.dirty = True  # the sweep files list running jobs too
         if node is not None:
             self.records[i].node = node
         log.info("[jetson] \t#%d : %s", self.initial_job_idx + i, " ".join(self.job_overrides[i]))
@@ -492,8 +586,16 @@ class SweepState:
     def finish(
         self, idx: int, ret: JobReturn, status: str, reason: str | None, started: float
     ) -> None:
+        """Job ``idx`` ended: its one outcome goes to its records (through the ``job_end``
+        hook: the experiments DB and ``result.json``), the sweep files and Hydra."""
         self.failed += status != "completed"
         self.results[idx] = ret
+        if self.job_end is not None:
+            try:
+                self.job_end(self.cfgs[idx], self.job_dir(idx), status, reason, self.pids.get(idx))
+            except Exception as e:  # noqa: BLE001  the sweep files still say how it ended
+                log.error("[jetson] job #%d: could not record its end: %s", idx, e)
+        self.ownership.job_ended(self.initial_job_idx + idx)
         rec = self.records[idx]
         rec.status, rec.reason = status, reason
         rec.end_time = _now()
@@ -518,14 +620,33 @@ class SweepState:
         timed_out: bool,
         stopped: bool,
         started: float,
+        kill_reason: str | None = None,
     ) -> None:
-        """Turn what a job's process left (its pickled result, or how it ended) into a JobReturn."""
+        """Turn what a job's process left (its pickled result, or how it ended) into a JobReturn.
+
+        A ``result.json`` this attempt wrote saying completed wins: the experiment ended and
+        recorded itself, whatever happened to its process afterwards (e.g. a signal).
+        """
+        body = _read_json(self.job_dir(idx) / "result.json")
+        if body.get("status") == "completed" and not (data is not None and _completed(data)):
+            ret = _failed_return(self.cfgs[idx], self.job_overrides[idx], JobFailure(""))
+            ret.status = JobStatus.COMPLETED
+            metrics = body.get("metrics") if isinstance(body.get("metrics"), dict) else {}
+            ret._return_value = {
+                "status": "completed",
+                "experiment_id": body.get("experiment_id"),
+                **{
+                    k: v for k, v in metrics.items() if isinstance(v, (int, float, str, type(None)))
+                },
+            }
+            self.finish(idx, ret, "completed", None, started)
+            return
         if timed_out:
             self.fail(idx, JobTimeout(f"timed out after {self.timeout} s"), "timeout", started)
             return
         if data is None:
             if stopped:
-                reason = "interrupted (stopped with the sweep)"
+                reason = kill_reason or "interrupted (stopped with the sweep)"
                 self.fail(idx, JobInterrupted(reason), "interrupted", started)
                 return
             if exitcode is not None and exitcode < 0:
@@ -577,13 +698,17 @@ def launch(
 ) -> Sequence[JobReturn]:
     """Run the jobs with the configured backend (``local`` processes or ``ray`` tasks)."""
     state = SweepState(launcher, job_overrides, initial_job_idx)
-    if launcher.params.get("backend", "local") == "ray":
-        from hydra_plugins.brainjar_jetson_launcher import _ray
+    try:
+        if launcher.params.get("backend", "local") == "ray":
+            from hydra_plugins.brainjar_jetson_launcher import _ray
 
-        _ray.run(state)
-    else:
-        _run_local(state)
-    return state.wrap_up()
+            _ray.run(state)
+        else:
+            _run_local(state)
+        return state.wrap_up()
+    finally:
+        if state.owns:
+            state.ownership.release()
 
 
 def _run_local(st: SweepState) -> None:
@@ -650,6 +775,7 @@ def _run_local(st: SweepState) -> None:
             timed_out=r.timed_out,
             stopped=r.stopped,
             started=r.started,
+            kill_reason=r.kill_reason,
         )
 
     def collect(r: _Running) -> None:
@@ -660,13 +786,25 @@ def _run_local(st: SweepState) -> None:
                 pass
 
     def stop_all() -> None:
-        """Stop running jobs (SIGTERM: they record themselves as interrupted), then reap them."""
+        """Stop running jobs (SIGTERM: they record themselves as interrupted), then reap them.
+
+        Another Ctrl-C, SIGTERM or SIGHUP meanwhile does not cut this short: it kills the jobs
+        still running at once, and each is still recorded (interrupted, killed).
+        """
+        hurry: list[int] = []
+
+        def again(signum: int, _frame: Any) -> None:
+            hurry.append(signum)
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, again)
         for r in running.values():
             r.stopped = True
             if r.proc.is_alive():
                 r.proc.terminate()
         deadline = time.monotonic() + grace
-        while running and time.monotonic() < deadline:
+        while running and time.monotonic() < deadline and not hurry:
             wait([x for r in running.values() for x in (r.conn, r.proc.sentinel)], timeout=0.2)
             for i, r in list(running.items()):
                 collect(r)
@@ -676,17 +814,24 @@ def _run_local(st: SweepState) -> None:
                     r.conn.close()
                     del running[i]
                     reap(r)
+            if st.dirty:  # the files say which jobs have stopped while others still stop
+                st.flush_files()
+        why = f"a second {signal.Signals(hurry[0]).name}" if hurry else f"the {grace:g} s grace"
         for i, r in list(running.items()):
             r.proc.kill()
             r.proc.join()
+            collect(r)
             r.conn.close()
+            r.kill_reason = f"interrupted: killed (SIGKILL) after {why}"
             del running[i]
             reap(r)
 
-    # SIGTERM on the sweep is handled like Ctrl-C
-    old_term = None
+    # SIGTERM (a service manager, a batch system) and SIGHUP (a closed terminal or SSH
+    # session) on the sweep are handled like Ctrl-C
+    old_handlers = {}
     if threading.current_thread() is threading.main_thread():
-        old_term = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            old_handlers[sig] = signal.signal(sig, signal.default_int_handler)
     try:
         while pending or running:
             now = time.monotonic()
@@ -709,6 +854,7 @@ def _run_local(st: SweepState) -> None:
                     pending, needs, {r.idx: r.slot for r in running.values()}, live
                 ):
                     pending.remove(i)
+                    st.prepare(i)
                     recv, send = ctx.Pipe(duplex=False)
                     proc = ctx.Process(
                         target=_child,
@@ -718,13 +864,14 @@ def _run_local(st: SweepState) -> None:
                             send,
                             os.getcwd(),
                             dict(os.environ),
+                            os.getpid(),
                         ),
                         name=f"jetson-job-{st.initial_job_idx + i}",
                     )
                     proc.start()
                     send.close()
                     running[i] = _Running(i, proc, recv, time.monotonic(), needs[i])
-                    st.started(i)
+                    st.started(i, pid=proc.pid)
             if st.dirty:
                 st.flush_files()
             reserved = sum(r.slot.memory_gb for r in running.values())
@@ -770,11 +917,17 @@ def _run_local(st: SweepState) -> None:
         st.launcher.interrupted_results = st.results
         raise
     finally:
-        if old_term is not None:
-            signal.signal(signal.SIGTERM, old_term)
-        if running:  # an unexpected error: leave no job behind
+        for sig, handler in old_handlers.items():
+            signal.signal(sig, handler)
+        if running:  # an unexpected error: leave no job behind, and record each
             for r in running.values():
                 r.proc.kill()
                 r.proc.join()
+                r.stopped = True
+                r.kill_reason = "interrupted: killed (SIGKILL) when the sweep itself failed"
+                try:
+                    reap(r)
+                except Exception:  # noqa: BLE001  the error that got us here is the headline
+                    log.exception("[jetson] job #%d could not be recorded", r.idx)
         progress.update(n - len(pending) - len(running), 0, st.failed, 0.0, temp, force=True)
         progress.close()

@@ -1,6 +1,37 @@
-"""Preloaded by the job-process server: imports Hydra and scans plugins once, so jobs fork warm."""
+"""Preloaded by the job-process server: imports Hydra and scans plugins once, so jobs fork warm.
+
+Loaded in the server the launcher starts (``BRAINJAR_JOB_SERVER_PARENT`` names the launching
+process), it also ties the server's life to the sweep's: Linux kills the server when the sweep
+dies (``PR_SET_PDEATHSIG``), and each job, whose parent the server is, dies with the server
+(see ``_core._die_with_parent``). The server ignores the signals a terminal or a service
+manager sends to a whole process group (SIGINT, SIGTERM, SIGHUP): the sweep stops its jobs
+itself, so that each records how it ended.
+"""
+
+import os
+import signal
 
 from hydra.core.plugins import Plugins
 from hydra.core.utils import run_job  # noqa: F401
 
+PARENT_ENV = "BRAINJAR_JOB_SERVER_PARENT"
+# the job-process server's pid, in the server and in the jobs it forks (None elsewhere)
+SERVER_PID = None
+
+
+def _arm() -> None:
+    global SERVER_PID
+    parent = os.environ.get(PARENT_ENV)
+    if parent is None or parent != str(os.getppid()):
+        return  # not the launcher's job-process server
+    SERVER_PID = os.getpid()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    from hydra_plugins.brainjar_jetson_launcher._core import pdeathsig
+
+    if not pdeathsig(signal.SIGKILL, int(parent)):
+        os._exit(1)  # the sweep died while the server started
+
+
 Plugins.instance()
+_arm()

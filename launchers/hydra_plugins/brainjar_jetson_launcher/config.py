@@ -71,6 +71,9 @@ class JetsonLauncherConf:
     progress_every_s: float = 5.0
     # root of the filesystem read for device facts (tests point it at a fake device tree)
     device_root: str = "/"
+    # dotted path of function(job_config, job_dir, status, reason, pid) recording how a job ended
+    # (completed, failed, timeout, interrupted) in the task's own records (null = none)
+    job_end: str | None = "brainjar_sweep.sweep.lifecycle.record_job_end"
     # write sweep_results.json, completed_experiments.json and sweep_table.csv in the sweep dir
     sweep_files: bool = True
     # where jobs run: local (processes on this machine) or ray (tasks on a Ray cluster, [ray] extra)

@@ -351,8 +351,9 @@ def _default_storage(sweep_dir: Path) -> str:
 def _study_name(sweeper: Any, sweep_dir: Path) -> str:
     if sweeper.study_name:
         return str(sweeper.study_name)
-    sid = OmegaConf.select(sweeper.config, "sweep_id", default=None)
-    return str(sid or "_".join(sweep_dir.parts[-2:]))
+    from brainjar_sweep.sweep.identity import sweep_id_for
+
+    return sweep_id_for(sweep_dir, OmegaConf.select(sweeper.config, "sweep_id", default=None))
 
 
 def _highest_job_dir(sweep_dir: Path) -> int:

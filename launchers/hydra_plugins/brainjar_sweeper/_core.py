@@ -10,7 +10,10 @@ command only if jobs failed and failures are not allowed.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,10 +22,10 @@ from typing import Any
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from brainjar_sweep._dotted import load_dotted  # noqa: E402
-from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
+from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed, SweepRefused
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +159,7 @@ def _check_definition(sweeper: Any, arguments: list[str], sweep_dir: Path) -> No
         if before.get(key) != now.get(key):
             diffs.append(f"{before.get(key, '(none)')} -> {now.get(key, '(none)')}")
     raise SweepDefinitionChanged(
-        f"cannot resume {sweep_dir}: the sweep definition differs from its multirun.yaml: "
+        f"cannot resume {sweeper.config.hydra.sweep.dir}: the sweep definition differs from its multirun.yaml: "
         + "; ".join(diffs)
     )
 
@@ -202,7 +205,64 @@ def _summary(
 
 
 def _print_summary(text: str) -> None:
-    print(text, flush=True)
+    try:
+        print(text, flush=True)
+    except OSError:  # the terminal is gone (SIGHUP): the sweep files still say it all
+        pass
+
+
+def _holds_a_sweep(sweep_dir: Path) -> bool:
+    from brainjar_sweep.sweep.ownership import OWNER_NAME
+
+    return (sweep_dir / "multirun.yaml").is_file() or (sweep_dir / OWNER_NAME).is_file()
+
+
+def _time_stamped(config: DictConfig) -> bool:
+    """Whether hydra.sweep.dir is Hydra's default, made of the start time."""
+    raw = OmegaConf.to_container(config.hydra.sweep, resolve=False)
+    return isinstance(raw, dict) and "${now:" in str(raw.get("dir"))
+
+
+def _own_new_dir(sweeper: Any, sweep_dir: Path) -> tuple[Any, Path]:
+    """Own a fresh sweep dir: ``sweep_dir``, or when it holds another sweep and is the default
+    time-stamped one, ``<sweep_dir>_2``, ``_3``, ... (refused in one line otherwise)."""
+    from brainjar_sweep.sweep.ownership import SweepBusy, read_owner, take_over, try_claim
+
+    stamped = _time_stamped(sweeper.config)
+    given = str(sweeper.config.hydra.sweep.dir)  # named as the user gave it
+    candidate = sweep_dir
+    for k in range(2, 10_000):
+        own = try_claim(candidate)
+        if own is not None and not _holds_a_sweep(candidate):
+            take_over(own)
+            break
+        if own is not None:
+            os.close(own.fd)
+        if not stamped:
+            if own is None:
+                owner = read_owner(candidate) or {}
+                raise SweepBusy(
+                    f"hydra.sweep.dir={given} is in use by the running sweep of pid "
+                    f"{owner.get('pid')} on {owner.get('host')}; choose another hydra.sweep.dir"
+                )
+            raise SweepRefused(
+                f"hydra.sweep.dir={given} holds another sweep (its multirun.yaml); resume it "
+                f"with: brainjar-sweep resume {given}, or choose another hydra.sweep.dir"
+            )
+        candidate = sweep_dir.with_name(f"{sweep_dir.name}_{k}")
+    if candidate != sweep_dir:
+        log.warning(
+            "%s holds another sweep started at the same time: using %s", sweep_dir, candidate
+        )
+        with read_write(sweeper.config), open_dict(sweeper.config):
+            sweeper.config.hydra.sweep.dir = str(candidate)
+            ovr = [
+                o
+                for o in sweeper.config.hydra.overrides.hydra
+                if not o.startswith("hydra.sweep.dir=")
+            ]
+            sweeper.config.hydra.overrides.hydra = [*ovr, f"hydra.sweep.dir={candidate}"]
+    return own, candidate
 
 
 def sweep(sweeper: Any, arguments: list[str]) -> Any:
@@ -211,14 +271,48 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     jobs = [ov for batch in batches for ov in batch]
     launcher = sweeper.launcher
     launcher_checks = bool(getattr(launcher, "checks_jobs", False))
-    need_cfgs = sweeper.dry_run or sweeper.resume or launcher_checks
-    cfgs = compose_all(sweeper, jobs, keep=need_cfgs)
+    cfgs = compose_all(sweeper, jobs, keep=True)
     if sweeper.dry_run:
         dry_run(sweeper, jobs, cfgs)
         return []
 
-    sweep_dir = Path(str(sweeper.config.hydra.sweep.dir))
+    from brainjar_sweep.sweep.identity import resolve_sweep_dir
+    from brainjar_sweep.sweep.ownership import claim
+
+    sweep_dir = resolve_sweep_dir(str(sweeper.config.hydra.sweep.dir))
+    # one owner per sweep dir, from here to the end of the sweep
+    if sweeper.resume:
+        own = claim(sweep_dir)
+    else:
+        own, sweep_dir = _own_new_dir(sweeper, sweep_dir)
+    # SIGTERM (a service manager, a batch system) and SIGHUP (a closed terminal or SSH session)
+    # stop the sweep as Ctrl-C does: jobs stopped and recorded, the summary printed
+    old_handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            old_handlers[sig] = signal.signal(sig, signal.default_int_handler)
+    try:
+        return _sweep_owned(sweeper, arguments, jobs, cfgs, sweep_dir, launcher_checks)
+    finally:
+        for sig, handler in old_handlers.items():
+            signal.signal(sig, handler)
+        # a sweep refused before it wrote anything leaves no dir behind
+        own.release(drop_dir=not (sweep_dir / "multirun.yaml").is_file())
+
+
+def _sweep_owned(
+    sweeper: Any,
+    arguments: list[str],
+    jobs: list[list[str]],
+    cfgs: list[DictConfig],
+    sweep_dir: Path,
+    launcher_checks: bool,
+) -> Any:
+    launcher = sweeper.launcher
+    shown = str(sweeper.config.hydra.sweep.dir)  # the sweep dir as the user named it
     skipped: dict[int, Path] = {}
+    if not sweeper.resume and sweeper.sweep_check:
+        load_dotted(sweeper.sweep_check)(cfgs, sweep_dir)
     if sweeper.resume:
         _check_definition(sweeper, arguments, sweep_dir)
         state = load_dotted(sweeper.job_state)
@@ -233,10 +327,20 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
         if changed:
             nums = ", ".join(f"#{n}" for n in changed[:8]) + (", ..." if len(changed) > 8 else "")
             raise SweepDefinitionChanged(
-                f"cannot resume {sweep_dir}: {len(changed)} completed job(s) ({nums}) ran with another "
+                f"cannot resume {shown}: {len(changed)} completed job(s) ({nums}) ran with another "
                 "config than this sweep composes now (a config file changed?); start a new sweep dir"
             )
         log.info("resuming %s: %d of %d jobs completed earlier", sweep_dir, len(skipped), len(jobs))
+        # attempts a dead owner left running: settled as interrupted before anything runs again
+        job_end = load_dotted((getattr(launcher, "params", None) or {}).get("job_end"))
+        if job_end is not None:
+            from brainjar_sweep.sweep.lifecycle import DEAD_OWNER, check_left_running
+
+            for num, cfg in enumerate(cfgs):
+                if num not in skipped:
+                    check_left_running(cfg)  # never run a job whose attempt may still be alive
+                    job_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
+                    job_end(cfg, job_dir, "interrupted", DEAD_OWNER, None)
     if launcher_checks:  # e.g. the Ray backend: the jobs to run fit some node
         launcher.check_jobs([cfg for num, cfg in enumerate(cfgs) if num not in skipped])
     sweep_dir.mkdir(parents=True, exist_ok=True)
@@ -271,12 +375,23 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
             if n not in rows and rec is not None and rec.status not in ("pending", "running"):
                 rows[n] = (rec.status, rec.reason)
             rows.setdefault(n, ("not started", "the sweep was interrupted before it started"))
-        _print_summary(_summary(rows, jobs, skipped))
-        print(
-            f"Resume with: brainjar-sweep resume {sweep_dir}\n"
-            f"   (or the same command with hydra.sweep.dir={sweep_dir} hydra.sweeper.resume=true)",
-            file=sys.stderr,
-        )
+        # one more Ctrl-C (or SIGTERM, SIGHUP) must not cut the summary short
+        muted = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                muted[sig] = signal.signal(sig, signal.SIG_IGN)
+        try:
+            _print_summary(_summary(rows, jobs, skipped))
+            print(
+                f"Resume with: brainjar-sweep resume {shown}\n"
+                f"   (or the same command with hydra.sweep.dir={shown} hydra.sweeper.resume=true)",
+                file=sys.stderr,
+            )
+        except OSError:  # the terminal is gone (SIGHUP): the sweep files still say it all
+            pass
+        finally:
+            for sig, handler in muted.items():
+                signal.signal(sig, handler)
         raise
     _print_summary(_summary(rows, jobs, skipped))
     bad = {n: r for n, r in rows.items() if r[0] != "completed"}
@@ -284,6 +399,6 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
         first = ", ".join(f"#{n} {s}" for n, (s, _) in sorted(bad.items())[:5])
         raise SweepFailed(
             f"{len(bad)} of {len(jobs)} jobs did not complete ({first}{', ...' if len(bad) > 5 else ''}); "
-            f"re-run them with: brainjar-sweep resume {sweep_dir}"
+            f"re-run them with: brainjar-sweep resume {shown}"
         )
     return [[results[n] for n in sorted(results)]]

@@ -22,6 +22,7 @@ class BrainjarSweeper(BasicSweeper):
         allow_failures: bool = False,
         job_state: str | None = None,
         estimate: str | None = None,
+        sweep_check: str | None = None,
     ) -> None:
         super().__init__(max_batch_size=max_batch_size, params=params)
         self.validator = validator
@@ -31,6 +32,7 @@ class BrainjarSweeper(BasicSweeper):
         self.allow_failures = allow_failures
         self.job_state = job_state
         self.estimate = estimate
+        self.sweep_check = sweep_check
 
     def sweep(self, arguments: list[str]) -> Any:
         from hydra_plugins.brainjar_sweeper import _core

@@ -26,6 +26,8 @@ class BrainjarSweeperConf:
     allow_failures: bool = False
     # dotted path of a function(job_config, job_dir) -> status; "completed" jobs are skipped on resume
     job_state: str | None = "brainjar_sweep.sweep.lifecycle.job_state"
+    # dotted path of a function(job_configs, sweep_dir) that refuses, in one line, a new sweep whose ids another sweep's records use (null = no check)
+    sweep_check: str | None = "brainjar_sweep.sweep.lifecycle.check_sweep_id"
     # dotted path of a function(job_config) -> seconds, for the dry run's estimate (null = none)
     estimate: str | None = "brainjar_sweep.sweep.lifecycle.estimate_seconds"
 
