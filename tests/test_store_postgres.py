@@ -386,11 +386,11 @@ def test_retries_are_numbered_attempts_in_postgres(
     )
     assert proc.returncode == 0, proc.stderr
     assert "1 timeout" in proc.stdout
-    assert sql(pg_url, "select attempts, status from experiments") == [(2, "interrupted")]
-    assert sql(pg_url, "select attempt, status from attempts order by 1") == [
-        (1, "interrupted"),
-        (2, "interrupted"),
-    ]
+    # a timeout is a failure whose error says so, as with SQLite
+    assert sql(pg_url, "select attempts, status from experiments") == [(2, "failed")]
+    attempts = sql(pg_url, "select attempt, status, error from attempts order by 1")
+    assert [(a, s) for a, s, _ in attempts] == [(1, "failed"), (2, "failed")]
+    assert all(error.startswith("timed out after") for _, _, error in attempts), attempts
 
 
 def test_sigkill_then_resume_completes_each_job_once_in_postgres(
