@@ -25,8 +25,20 @@ from sqlalchemy import Engine
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "postgres: needs a PostgreSQL server (a private one is started if it can be)"
+        "markers",
+        "postgres: needs a PostgreSQL server (a private one is started if it can be); slow",
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need a PostgreSQL server are slow: they start one, or create databases on it."""
+    server = {"postgres_server", "postgres_url", "pg_url", "pg_env"}
+    for item in items:
+        needs = item.get_closest_marker("postgres") or server & set(
+            getattr(item, "fixturenames", ())
+        )
+        if needs and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
 
 
 class PgServer(NamedTuple):
