@@ -617,10 +617,15 @@ def test_beliefs_are_whole_word_and_negation_aware(data: SweepData, fixture_dir:
 def test_report_model_markdown_html_and_export(data: SweepData, tmp_path: Path) -> None:
     report = build_report(data, n_boot=500)
     titles = [s.title for s in report.sections]
-    assert titles[:3] == ["Overview", "Job status", "What changed with what"]
-    assert "Effect of corruption_rate" in titles and "Self-reports and beliefs" in titles
+    assert titles[:4] == ["Question and answer", "Overview", "Job status", "Design"]
+    assert "What changed with what" in titles and "Effect of corruption_rate" in titles
+    assert "Self-reports and beliefs" in titles
     md = render_markdown(report)
-    assert "| crash_rate | corruption_rate | 17 |" in md
+    # blocked on seed, corruption_rate tested at each max_cycles (nested) separately
+    assert "| crash_rate | corruption_rate | max_cycles=10 | Friedman | 3 |" in md
+    assert "| crash_rate | corruption_rate | max_cycles=20 | Friedman | 2 |" in md  # failed job
+    assert "Not tested, fixed by the design: total_cycles." in md
+    assert "messages_per_cycle carries the same information as crash_rate" in md
     assert "seed takes 3 values; 2-3 completed jobs per cell" in md
     page = render_html(report, [("a plot", b"\x89PNG\r\n\x1a\n")])
     assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
@@ -765,7 +770,7 @@ def test_cli_terminal_report_and_files(
 ) -> None:
     code, out, err = run_cli([str(fixture_dir.sweep.parent), "--bootstrap", "300"], capsys)
     assert code == 0, err
-    assert "Effect of corruption_rate" in out and "Kruskal-Wallis" in out
+    assert "Effect of corruption_rate" in out and "Friedman" in out
     md = tmp_path / "r.md"
     args = [str(fixture_dir.sweep), "--metric", "crash_rate", "sr_memory_accuracy"]
     args += ["--output", str(md), "--export", "json", "--export-path", str(tmp_path / "e.json")]
@@ -778,7 +783,7 @@ def test_cli_terminal_report_and_files(
 def test_doctests_of_the_analysis_modules() -> None:
     import importlib
 
-    names = ("load", "stats", "beliefs", "report", "plots", "cli")
+    names = ("load", "stats", "design", "inference", "beliefs", "report", "plots", "cli")
     modules = [importlib.import_module(f"brainjar_sweep.analysis.{n}") for n in names]
     for module in (analysis, *modules):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

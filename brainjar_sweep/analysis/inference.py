@@ -384,12 +384,12 @@ def _tests_one(
         diff = m[:, -1] - m[:, 0]
         lo, hi = t_interval(diff, confidence)
         effect.update(effect=float(np.mean(diff)), effect_low=lo, effect_high=hi)
-        small = f"; CI over {n} {rep}s" + (" (fewer than 5: relies on normality)" if n < 5 else "")
+        small = "; few units: rough CI" if n < 5 else ""
         if np.all(np.ptp(m, axis=1) == 0):
-            why = f"identical at every value within each {rep}: nothing to test"
+            why = f"identical within each {rep}"
             return both((0.0, nan), (nan, nan), (why, why))
         q, p, exact = _perm_blocked(m, seed)
-        kind = "exact permutation p" if exact else f"Monte Carlo permutation p ({N_PERM})"
+        kind = "exact p" if exact else f"Monte Carlo p ({N_PERM})"
         min_omni = 1.0 / math.factorial(k) ** (n - 1)
         if not trend:
             return both((q, nan), (p, nan), (kind + small, ""), (min_omni, 0.0))
@@ -402,7 +402,7 @@ def _tests_one(
         return both(
             (q, float(up.statistic)),
             (p, pt),
-            (kind + small, f"two-sided, {up.method} p" + small),
+            (kind + small, f"{up.method} p" + small),
             (min_omni, min_trend),
         )
     cell = pd.Series(lab).groupby([lab, strat]).size()
@@ -417,17 +417,17 @@ def _tests_one(
     elif len(first) >= 2 and len(last) >= 2:
         effect.update(effect_low=effect["effect"], effect_high=effect["effect"])
     few = min(len(first), len(last))
-    small = "; Welch t CI" + (" (fewer than 5 jobs: relies on normality)" if few < 5 else "")
+    small = "; few units: rough CI" if few < 5 else ""
     if np.ptp(y) == 0:
-        why = "no variation: nothing to test"
+        why = "no variation"
         return both((0.0, nan), (nan, nan), (why, why))
     ranks = sps.rankdata(y)
     perms = _stratified_perms(lab, strat, N_PERM, seed)
     h = float(_kw_h(ranks, lab[None, :], k)[0])
     p = _perm_p(h, _kw_h(ranks, perms, k))
-    within = " within the other parameters' cells" if strat.max() > 0 else ""
+    within = " within cells of the others" if strat.max() > 0 else ""
     if not trend:
-        return both((h, nan), (p, nan), (f"values permuted{within}" + small, ""))
+        return both((h, nan), (p, nan), (f"permuted{within}" + small, ""))
     xv = np.asarray(levels, dtype=float)
     rho = float(_abs_rho(ranks, sps.rankdata(xv[lab])[None, :])[0])
     pt = _perm_p(rho, _abs_rho(ranks, sps.rankdata(xv[perms], axis=1)))
@@ -435,7 +435,7 @@ def _tests_one(
     return both(
         (h, signed),
         (p, pt),
-        (f"values permuted{within}" + small, f"two-sided, values permuted{within}" + small),
+        (f"permuted{within}" + small, f"permuted{within}" + small),
     )
 
 
@@ -626,8 +626,7 @@ def adjust(
             out.append(
                 replace(
                     t,
-                    note=f"cannot reach p < {alpha:g} with {t.n} units (smallest possible p"
-                    f" {t.min_p:.3g}): left out of the correction; " + t.note,
+                    note=f"smallest possible p {t.min_p:.3g} > {alpha:g}: not counted; " + t.note,
                 )
             )
         else:

@@ -271,7 +271,7 @@ def bootstrap_ci(
     """
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
-    if len(x) < 2:
+    if len(x) < 2 or n_boot <= 0:
         return (math.nan, math.nan)
     if np.all(x == x[0]):
         return (float(x[0]), float(x[0]))
