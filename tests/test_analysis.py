@@ -834,11 +834,12 @@ def test_real_sweep_report_through_the_cli(real_sweep: Path) -> None:
     assert "6 jobs used (6 completed), 0 skipped" in proc.stdout
     md = (real_sweep / "report.md").read_text()
     assert "Experiments DB: sqlite:///" in md
+    # one seed for every cell: no replication, so descriptives without any p-value
+    assert "No replication: every cell holds one run" in md and "Friedman" not in md
     for metric in ("crash_rate", "sr_memory_accuracy", "sr_reality_trust"):
-        assert f"| {metric} | corruption_rate | 6 |" in md  # the test row
-        assert f"| {metric} | 0 | 2 |" in md  # per-value statistics with n
-    assert "| metric | corruption_rate | n | mean | 95% CI |" in md
-    assert "Kruskal-Wallis" in md and "epsilon²" in md and "eta²" in md
+        assert f"| {metric} | max_cycles=10 | 0 | 1 |" in md  # per-value statistics with n
+    assert "| metric | at | corruption_rate | n (seeds) | mean | 95% CI |" in md
+    assert "Descriptive: sr_memory_accuracy along corruption_rate at max_cycles=20" in md
     assert "![crash_rate vs corruption_rate](plots/crash_rate__vs__corruption_rate.png)" in md
     pngs = sorted((real_sweep / "plots").glob("*.png"))
     assert len(pngs) >= 10
@@ -857,4 +858,5 @@ def test_real_sweep_date_dir_alone_prints_the_report(real_sweep: Path) -> None:
     out = proc.stdout
     assert "Sweep analysis:" in out and "Effect of corruption_rate" in out
     assert "crash_rate" in out and "sr_memory_accuracy" in out and "95% CI" in out
-    assert "Kruskal-Wallis" in out and "Net stance per cycle by corruption_rate" in out
+    assert "No replication" in out and "Net stance per cycle by corruption_rate" in out
+    assert out.index("Question and answer") < out.index("Overview")

@@ -106,6 +106,9 @@ class Design:
         ]
         lo, hi = self.per_cell
         reps = str(lo) if lo == hi else f"{lo}-{hi}"
+        if not self.replicated:
+            unit = f"{self.replicate} the same in every cell" if self.replicate else "no seed"
+            return "; ".join(parts + [f"one run per cell ({unit}): no replication."])
         if self.replicate is None:
             unit = "no replicate key: each job is its own unit"
         elif self.blocked:
@@ -262,13 +265,13 @@ def detect_design(
         )
     same: dict[str, list[str]] = {}
     tested = [m for m in chosen if m not in design_q]
-    for group in (tested, design_q):
+    for group, fixed in ((tested, False), (design_q, True)):
         taken: set[str] = set()
         for i, a in enumerate(group):
             if a in taken:
                 continue
             for b in group[i + 1 :]:
-                if b not in taken and _one_to_one(done, a, b):
+                if b not in taken and _one_to_one(done, a, b, fixed):
                     same.setdefault(a, []).append(b)
                     taken.add(b)
     for a, bs in same.items():
@@ -298,11 +301,16 @@ def detect_design(
     )
 
 
-def _one_to_one(frame: pd.DataFrame, a: str, b: str) -> bool:
+def _one_to_one(frame: pd.DataFrame, a: str, b: str, fixed: bool = False) -> bool:
+    """``a`` and ``b`` are monotone one-to-one functions of each other over the jobs.
+
+    Outcomes need three distinct values at least (two two-valued metrics line up by
+    chance); design quantities, fixed by the cell, may have two.
+    """
     x = pd.to_numeric(frame[a], errors="coerce").round(9)
     y = pd.to_numeric(frame[b], errors="coerce").round(9)
     ok = x.notna() & y.notna()
-    if ok.sum() < 2 or x[ok].nunique() < 2 or (x.isna() != y.isna()).any():
+    if ok.sum() < 2 or x[ok].nunique() < (2 if fixed else 3) or (x.isna() != y.isna()).any():
         return False
     pair = pd.DataFrame({"x": x[ok], "y": y[ok]})
     if not (

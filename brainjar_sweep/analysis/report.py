@@ -302,6 +302,18 @@ def _question_blocks(asked: str) -> list[str | list[str] | Table]:
     return ["Question: none recorded (a preset's research_question, or --question TEXT)."]
 
 
+def _descriptive_lines(tests: list[HypothesisTest], limit: int = 8) -> list[str]:
+    """'m along p at S: a / b / c (one run each)' for the first untestable curves."""
+    lines = []
+    for t in tests:
+        if t.kind == "omnibus" and len(t.means) >= 2 and np.ptp(t.means) > 0:
+            at = f" at {t.stratum}" if t.stratum else ""
+            curve = " / ".join(_num(m) for m in t.means)
+            lines.append(f"Descriptive: {t.metric} along {t.param}{at}: {curve} (one run each).")
+    more = len(lines) - limit
+    return lines[:limit] + ([f"... and {more} more curves below."] if more > 0 else [])
+
+
 def _simple_effects(tests: list[HypothesisTest], metric: str, a: str, b: str) -> str:
     """': at max_cycles=10 x -> y, at ...' from the stratified tests of a (or b), if any."""
     for param in (a, b):
@@ -345,6 +357,7 @@ def _answer_blocks(
             " The report shows descriptives only, without p-values; add seed=0,1,2 (or more)"
             " to the sweep to test."
         )
+        answer += _descriptive_lines(tests)
     else:
         family = [t for t in tests if not math.isnan(t.p_adj)]
         hits = [t for t in family if t.p_adj < _ALPHA]
@@ -523,7 +536,13 @@ def _status_section(data: SweepData) -> Section | None:
 def _design_section(design: Design) -> Section:
     sec = Section("Design")
     rep = design.replicate
-    if rep is None:
+    if not design.replicated:
+        sec.blocks.append(
+            "Replicates: none. Every cell holds one run"
+            + (f" with the same {rep}" if rep else "")
+            + ", so there is no independent repetition to estimate noise from."
+        )
+    elif rep is None:
         sec.blocks.append("Replicates: no replicate key; each job is its own unit.")
     elif design.blocked:
         sec.blocks.append(
@@ -566,6 +585,12 @@ def _tests_section(design: Design, tests: list[HypothesisTest], correction: str)
     sec = Section("What changed with what")
     rep = design.replicate or "job"
     method = CORRECTIONS[correction]
+    if not design.replicated:
+        sec.blocks.append(
+            "No test: the design has no replication (see Design). The per-value statistics"
+            " below are descriptive."
+        )
+        return sec
     if design.blocked:
         how = (
             f"Blocked on {rep}: Friedman (ranks within {rep}; exact permutation p) across the"
