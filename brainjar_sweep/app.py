@@ -38,7 +38,7 @@ from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
 log = logging.getLogger("brainjar_sweep")
 
 # keys that name where or under which id an experiment is stored, not what it is
-_NOT_HASHED = ("experiment_id", "sweep_id", "db", "name", "description", "tags")
+_NOT_HASHED = ("experiment_id", "sweep_id", "db", "name", "description", "tags", "cross")
 
 
 def config_hash(exp: dict[str, Any]) -> str:
