@@ -130,8 +130,9 @@ def _short(v: Any) -> str:
 def _key(frame: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
     """A hashable label per row for the combination of ``cols`` (one value when empty)."""
     if not cols:
-        return pd.Series(["(all)"] * len(frame), index=frame.index)
-    return frame[list(cols)].astype(str).agg("\x1f".join, axis=1)
+        return pd.Series(0, index=frame.index)
+    labels = frame[list(cols)].astype(str)
+    return labels.groupby(list(cols), sort=False).ngroup()
 
 
 def _outcome_columns(data: SweepData, frame: pd.DataFrame) -> list[str]:
@@ -255,7 +256,8 @@ def detect_design(
     if per_cell[1] >= 2:
         for m in chosen:
             x = pd.to_numeric(done[m], errors="coerce")
-            within = x.groupby(cells.to_numpy()).agg(lambda s: s.max() - s.min())
+            grouped = x.groupby(cells.to_numpy())
+            within = grouped.max() - grouped.min()
             if x.notna().any() and (within.fillna(0) == 0).all() and x.nunique() > 1:
                 design_q.append(m)
     if design_q:

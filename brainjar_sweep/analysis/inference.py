@@ -69,6 +69,12 @@ CORRECTIONS: dict[str, str] = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
 N_PERM = 9999
 """Permutations of a Monte Carlo permutation test (exact enumeration when fewer exist)."""
 
+LARGE_BLOCKS = 15
+"""From this many seeds on, blocked tests use their large-sample approximation."""
+
+LARGE_SAMPLE = 300
+"""Above this many jobs, independent-cell tests use their large-sample approximation."""
+
 
 @dataclass(frozen=True)
 class HypothesisTest:
@@ -227,9 +233,22 @@ def _friedman_stat(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
     return 12.0 * n / (k * (k + 1)) * ((rbar - (k + 1) / 2.0) ** 2).sum(axis=0)
 
 
-def _perm_blocked(m: np.ndarray, seed: int) -> tuple[float, float, bool]:
-    """Friedman's Q and its permutation p-value (within-unit permutations); exact?"""
+def _perm_blocked(m: np.ndarray, seed: int) -> tuple[float, float, str]:
+    """Friedman's Q and its p-value: exact or Monte Carlo over within-unit permutations,
+    or the tie-corrected chi-square approximation from :data:`LARGE_BLOCKS` units on."""
     k, n = m.shape[1], m.shape[0]
+    exact = n * math.lgamma(k + 1) <= math.log(N_PERM)
+    if not exact and n >= LARGE_BLOCKS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            q, p = sps.friedmanchisquare(*m.T) if k >= 3 else (math.nan, math.nan)
+        if k < 3:  # two values: the sign test's normal approximation
+            d = m[:, 1] - m[:, 0]
+            pos, nz = int(np.sum(d > 0)), int(np.sum(d != 0))
+            p = float(sps.binomtest(pos, nz).pvalue) if nz else 1.0
+            q = float(_friedman_stat(m[:, 0], m[:, 1], axis=-1))
+            return q, p, "exact sign test p"
+        return float(q), float(p), "chi-square approximation"
     res = sps.permutation_test(
         list(m.T),
         _friedman_stat,
@@ -239,8 +258,8 @@ def _perm_blocked(m: np.ndarray, seed: int) -> tuple[float, float, bool]:
         alternative="greater",
         random_state=seed,
     )
-    exact = math.factorial(k) ** n <= N_PERM
-    return float(res.statistic), float(res.pvalue), exact
+    kind = "exact p" if exact else f"Monte Carlo p ({N_PERM})"
+    return float(res.statistic), float(res.pvalue), kind
 
 
 def _stratified_perms(lab: np.ndarray, strat: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -329,7 +348,7 @@ def _tests_one(
     else:
         levels, lab, y, strat = _jobs(design, metric, param, where)
         k, n = len(levels), len(y)
-        names = ("Kruskal-Wallis (permutation)", "Spearman (permutation)")
+        names = ("Kruskal-Wallis", "Spearman")
         means = tuple(float(np.mean(y[lab == i])) for i in range(k))
     trend = _numeric(levels)
     effect = {"effect": nan, "effect_low": nan, "effect_high": nan}
@@ -388,9 +407,8 @@ def _tests_one(
         if np.all(np.ptp(m, axis=1) == 0):
             why = f"identical within each {rep}"
             return both((0.0, nan), (nan, nan), (why, why))
-        q, p, exact = _perm_blocked(m, seed)
-        kind = "exact p" if exact else f"Monte Carlo p ({N_PERM})"
-        min_omni = 1.0 / math.factorial(k) ** (n - 1)
+        q, p, kind = _perm_blocked(m, seed)
+        min_omni = math.exp(-(n - 1) * math.lgamma(k + 1))
         if not trend:
             return both((q, nan), (p, nan), (kind + small, ""), (min_omni, 0.0))
         with warnings.catch_warnings():
@@ -398,7 +416,7 @@ def _tests_one(
             up = sps.page_trend_test(m, method="auto")
             down = sps.page_trend_test(m[:, ::-1], method="auto")
         pt = min(1.0, 2.0 * min(float(up.pvalue), float(down.pvalue)))
-        min_trend = min(1.0, 2.0 / math.factorial(k) ** n)
+        min_trend = min(1.0, 2.0 * math.exp(-n * math.lgamma(k + 1)))
         return both(
             (q, float(up.statistic)),
             (p, pt),
@@ -421,21 +439,35 @@ def _tests_one(
     if np.ptp(y) == 0:
         why = "no variation"
         return both((0.0, nan), (nan, nan), (why, why))
+    xv = np.asarray(levels, dtype=float) if trend else None
+    if n > LARGE_SAMPLE:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            h, p = sps.kruskal(*[y[lab == i] for i in range(k)])
+            kind = "chi-square approximation, pooled" + small
+            if not trend:
+                return both((float(h), nan), (float(p), nan), (kind, ""))
+            rho = sps.spearmanr(xv[lab], y)
+        return both(
+            (float(h), float(rho.statistic)),
+            (float(p), float(rho.pvalue)),
+            (kind, "t approximation, pooled" + small),
+        )
     ranks = sps.rankdata(y)
     perms = _stratified_perms(lab, strat, N_PERM, seed)
     h = float(_kw_h(ranks, lab[None, :], k)[0])
     p = _perm_p(h, _kw_h(ranks, perms, k))
-    within = " within cells of the others" if strat.max() > 0 else ""
+    within = " (shuffled within cells of the others)" if strat.max() > 0 else ""
     if not trend:
-        return both((h, nan), (p, nan), (f"permuted{within}" + small, ""))
-    xv = np.asarray(levels, dtype=float)
+        return both((h, nan), (p, nan), (f"permutation p{within}" + small, ""))
+    assert xv is not None
     rho = float(_abs_rho(ranks, sps.rankdata(xv[lab])[None, :])[0])
     pt = _perm_p(rho, _abs_rho(ranks, sps.rankdata(xv[perms], axis=1)))
     signed = float(sps.spearmanr(xv[lab], y).statistic)
     return both(
         (h, signed),
         (p, pt),
-        (f"permuted{within}" + small, f"permuted{within}" + small),
+        (f"permutation p{within}" + small, f"permutation p{within}" + small),
     )
 
 
@@ -482,13 +514,22 @@ def interaction_tests(design: Design, metrics: Sequence[str] | None = None) -> l
                     work[f"o{j}"] = frame[o].astype(str).to_numpy()
                 work = work.dropna(subset=["y"])
                 label = f"{a} x {b}"
+                absorbed = 0
                 if design.blocked:
+                    # seed as block: keep the seeds with every (a, b) cell and take out each
+                    # seed's mean (the same fit as a seed term, without 1 column per seed)
                     work = work.groupby(["a", "b", "u"], as_index=False)["y"].mean()
-                    formula = "y ~ C(a) * C(b) + C(u)"
+                    full = work.groupby("u")["y"].transform("size") == (
+                        work["a"].nunique() * work["b"].nunique()
+                    )
+                    work = work[full].copy()
+                    work["y"] = work["y"] - work.groupby("u")["y"].transform("mean")
+                    absorbed = max(0, work["u"].nunique() - 1)
+                    formula = "y ~ C(a) * C(b)"
                 else:
                     formula = "y ~ C(a) * C(b)" + "".join(f" + C(o{j})" for j in range(len(others)))
                 k = work["a"].nunique() * work["b"].nunique()
-                if not design.replicated or len(work) <= k:
+                if not design.replicated or len(work) <= k + absorbed:
                     out.append(
                         HypothesisTest(
                             "interaction",
@@ -543,6 +584,9 @@ def interaction_tests(design: Design, metrics: Sequence[str] | None = None) -> l
                     continue
                 row = table.loc["C(a):C(b)"]
                 ss_ab, ss_res = float(row["sum_sq"]), float(table.loc["Residual", "sum_sq"])
+                df_res = float(fit.df_resid) - absorbed
+                f_ab = (ss_ab / float(row["df"])) / (ss_res / df_res) if ss_res > 0 else math.nan
+                p_ab = float(sps.f.sf(f_ab, row["df"], df_res)) if ss_res > 0 else math.nan
                 scale = float(np.sum((work["y"] - work["y"].mean()) ** 2))
                 if ss_ab <= 1e-12 * scale:
                     out.append(
@@ -561,7 +605,7 @@ def interaction_tests(design: Design, metrics: Sequence[str] | None = None) -> l
                         )
                     )
                     continue
-                if ss_res <= 1e-12 * scale or math.isnan(float(row["PR(>F)"])):
+                if ss_res <= 1e-12 * scale or math.isnan(p_ab):
                     out.append(
                         HypothesisTest(
                             "interaction",
@@ -586,10 +630,10 @@ def interaction_tests(design: Design, metrics: Sequence[str] | None = None) -> l
                         name,
                         len(work),
                         k,
-                        float(row["F"]),
-                        float(row["PR(>F)"]),
+                        f_ab,
+                        p_ab,
                         effect=ss_ab / (ss_ab + ss_res),
-                        note=f"F({int(row['df'])}, {int(fit.df_resid)}); effect: partial eta²",
+                        note=f"F({int(row['df'])}, {int(df_res)}); effect: partial eta²",
                     )
                 )
     return out
