@@ -332,7 +332,8 @@ def _simple_effects(tests: list[HypothesisTest], metric: str, a: str, b: str) ->
 
 
 def _fmt_p(t: HypothesisTest) -> str:
-    return f"{t.test}, {_p(t.p)}, adjusted {_p(t.p_adj)}"
+    name = t.test.replace(" (", ", ").rstrip(")")
+    return f"{name}; p {_p(t.p)}, adjusted {_p(t.p_adj)}"
 
 
 def _answer_blocks(
