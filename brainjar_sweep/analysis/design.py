@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from brainjar_sweep.analysis.load import REPLICATE_KEYS, SweepData, sort_levels
+from brainjar_sweep.analysis.stats import MAX_LEVELS, _group_labels
 
 __all__ = ["NESTING_KEYS", "Design", "detect_design"]
 
@@ -186,6 +187,13 @@ def detect_design(
     rep = next((k for k in keys if k in done.columns and done[k].notna().any()), None)
     swept = [p for p in data.swept if p != rep]
     notes: list[str] = []
+    for p in swept:
+        if done[p].nunique() > MAX_LEVELS and pd.api.types.is_numeric_dtype(done[p]):
+            done[p] = _group_labels(done[p]).to_numpy()
+            notes.append(
+                f"{p} takes more than {MAX_LEVELS} values (a search, not a grid): grouped into"
+                " quantile bins; jobs in a bin are different configurations, not replicates."
+            )
     if rep is not None:
         done[_UNIT] = done[rep].astype(str)
     else:
