@@ -252,3 +252,25 @@ def test_cli_bad_cross_and_replicate_are_one_line_errors(
     assert main([str(sweep), "--no-db", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.strip().count("\n") == 0
+
+
+def test_blocked_interaction_equals_the_fit_with_a_seed_term() -> None:
+    import statsmodels.formula.api as smf
+    from statsmodels.stats.anova import anova_lm
+
+    data = synthetic_sweep(
+        {"a": [0, 1, 2], "b": [0, 1]}, seeds=5, effect=lambda c: 0.7 * c["a"] * c["b"]
+    )
+    (t,) = interaction_tests(detect_design(data, ["m"]))
+    jobs = data.jobs.astype({"a": str, "b": str, "seed": str})
+    ref = anova_lm(smf.ols("m ~ C(a) * C(b) + C(seed)", data=jobs).fit(), typ=2)
+    assert t.statistic == pytest.approx(ref.loc["C(a):C(b)", "F"], rel=1e-9)
+    assert t.p == pytest.approx(ref.loc["C(a):C(b)", "PR(>F)"], rel=1e-9)
+
+
+def test_many_seeds_use_the_large_sample_forms() -> None:
+    data = synthetic_sweep({"a": [0, 1, 2]}, seeds=20, effect=lambda c: 1.5 * c["a"])
+    by = {t.kind: t for t in effect_tests(detect_design(data, ["m"]))}
+    assert by["omnibus"].note.startswith("chi-square approximation")
+    assert by["trend"].note.startswith("asymptotic p") or by["trend"].note.startswith("exact p")
+    assert by["omnibus"].p < 0.01
