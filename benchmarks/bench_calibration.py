@@ -68,6 +68,7 @@ GRID = {"a": [0, 1, 2, 3], "b": [0, 1, 2]}
 
 NULL_SCENARIOS = [
     Scenario("null, 4x3 grid, 5 shared seeds (blocked)", GRID, 5),
+    Scenario("null, 4x3 grid, 10 shared seeds (blocked)", GRID, 10),
     Scenario(
         "null, 4x3 grid, 3 seeds of its own per cell (independent)", GRID, 3, shared_seeds=False
     ),
