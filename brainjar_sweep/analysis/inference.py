@@ -633,7 +633,7 @@ def interaction_tests(design: Design, metrics: Sequence[str] | None = None) -> l
                         f_ab,
                         p_ab,
                         effect=ss_ab / (ss_ab + ss_res),
-                        note=f"F({int(row['df'])}, {int(df_res)}); effect: partial eta²",
+                        note=f"F({int(row['df'])}, {int(df_res)})",
                     )
                 )
     return out

@@ -314,7 +314,9 @@ def _descriptive_lines(tests: list[HypothesisTest], limit: int = 8) -> list[str]
     return lines[:limit] + ([f"... and {more} more curves below."] if more > 0 else [])
 
 
-def _simple_effects(tests: list[HypothesisTest], metric: str, a: str, b: str) -> str:
+def _simple_effects(
+    tests: list[HypothesisTest], metric: str, a: str, b: str, design: Design | None = None
+) -> str:
     """': at max_cycles=10 x -> y, at ...' from the stratified tests of a (or b), if any."""
     for param in (a, b):
         parts = [
@@ -328,7 +330,16 @@ def _simple_effects(tests: list[HypothesisTest], metric: str, a: str, b: str) ->
         ]
         if parts:
             return f"; {param} first -> last value " + ", ".join(parts)
-    return ""
+    if design is None:
+        return ""
+    table = interaction_table(design.frame, b, a, metric, params=design.params)
+    if table.shape[1] < 2:
+        return ""
+    parts = [
+        f"at {b}={_value(level)}: {_num(row.iloc[0])} -> {_num(row.iloc[-1])}"
+        for level, row in table.iterrows()
+    ]
+    return f"; {a} first -> last value " + ", ".join(parts)
 
 
 def _fmt_p(t: HypothesisTest) -> str:
@@ -388,7 +399,7 @@ def _answer_blocks(
                 a, b = t.param.split(" x ")
                 answer.append(
                     f"The effect of {a} on {t.metric} depends on {b} (interaction; {_fmt_p(t)})"
-                    + _simple_effects(tests, t.metric, a, b)
+                    + _simple_effects(tests, t.metric, a, b, design)
                     + "."
                 )
         if not hits:
