@@ -17,7 +17,7 @@ to check that its answer agrees.
   across the other parameters, p < 0.05, no correction) on the null sweeps.
 
 Usage:
-    python benchmarks/bench_calibration.py [--sweeps 400] [--power-sweeps 100]
+    python benchmarks/bench_calibration.py [--sweeps 400] [--power-sweeps 100] [--only TEXT]
 
 Exit status 1 when a null scenario is not calibrated.
 
@@ -161,11 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sweeps", type=int, default=400, help="sweeps per null scenario")
     p.add_argument("--power-sweeps", type=int, default=100, help="sweeps per power scenario")
+    p.add_argument(
+        "--only", metavar="TEXT", default="", help="run the scenarios whose name has TEXT"
+    )
     args = p.parse_args(argv)
     ok = True
     print("| null scenario | sweeps | 'changes' | rate [95% CI] | previous rule |")
     print("|---|---|---|---|---|")
     for s in NULL_SCENARIOS:
+        if args.only not in s.name:
+            continue
         r = run_scenario(s, args.sweeps)
         lo, hi = r["ci"]
         good = lo <= ALPHA
@@ -179,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| planted effect | sweeps | detected | power [95% CI] |")
     print("|---|---|---|---|")
     for s in POWER_SCENARIOS:
+        if args.only not in s.name:
+            continue
         r = run_scenario(s, args.power_sweeps, check=3)
         lo, hi = r["ci"]
         print(
