@@ -183,21 +183,22 @@ def _matrix(
     if not levels:
         return [], np.empty((0, 0))
     others = _others(design, param, where)
-    y = pd.to_numeric(frame[metric], errors="coerce")
-    work = pd.DataFrame(
-        {"u": frame[_UNIT].to_numpy(), "p": frame[param].to_numpy(), "y": y.to_numpy()}
-    )
-    work["o"] = _key(frame, others).to_numpy()
-    cells = work.pivot_table(index="u", columns=["p", "o"], values="y", aggfunc="mean")
-    n_other = work["o"].nunique()
-    cells = cells.reindex(
-        columns=pd.MultiIndex.from_product([levels, sorted(work["o"].unique())]), fill_value=None
-    )
-    cells = cells.dropna(axis=0, how="any")
-    if cells.empty or n_other == 0:
-        return levels, np.empty((0, len(levels)))
-    m = cells.T.groupby(level=0, sort=False).mean().T
-    return levels, m[levels].to_numpy(dtype=float)
+    y = pd.to_numeric(frame[metric], errors="coerce").to_numpy(dtype=float)
+    u_code, units = pd.factorize(frame[_UNIT])
+    index = {repr(v): i for i, v in enumerate(levels)}
+    p_code = np.array([index[repr(v)] for v in frame[param].tolist()], dtype=np.int64)
+    o_code = pd.factorize(_key(frame, others))[0]
+    n_u, n_p, n_o = len(units), len(levels), int(o_code.max()) + 1 if len(o_code) else 0
+    if n_u == 0 or n_o == 0:
+        return levels, np.empty((0, n_p))
+    ok = ~np.isnan(y)
+    flat = (u_code * n_p + p_code) * n_o + o_code
+    size = n_u * n_p * n_o
+    sums = np.bincount(flat[ok], weights=y[ok], minlength=size).reshape(n_u, n_p, n_o)
+    counts = np.bincount(flat[ok], minlength=size).reshape(n_u, n_p, n_o)
+    complete = (counts > 0).all(axis=(1, 2))
+    cells = sums[complete] / counts[complete]
+    return levels, cells.mean(axis=2)
 
 
 def _jobs(
@@ -523,9 +524,8 @@ def interaction_tests(design: Design, metrics: Sequence[str] | None = None) -> l
                         work["a"].nunique() * work["b"].nunique()
                     )
                     work = work[full].copy()
-                    work["y"] = work["y"] - work.groupby("u")["y"].transform("mean")
                     absorbed = max(0, work["u"].nunique() - 1)
-                    formula = "y ~ C(a) * C(b)"
+                    formula = ""
                 else:
                     formula = "y ~ C(a) * C(b)" + "".join(f" + C(o{j})" for j in range(len(others)))
                 k = work["a"].nunique() * work["b"].nunique()
@@ -561,32 +561,35 @@ def interaction_tests(design: Design, metrics: Sequence[str] | None = None) -> l
                         )
                     )
                     continue
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        fit = smf.ols(formula, data=work).fit()
-                        table = anova_lm(fit, typ=2)
-                except (ValueError, np.linalg.LinAlgError) as exc:
-                    out.append(
-                        HypothesisTest(
-                            "interaction",
-                            metric,
-                            label,
-                            "",
-                            name,
-                            len(work),
-                            k,
-                            math.nan,
-                            math.nan,
-                            note=f"cannot fit: {exc}",
+                if design.blocked:
+                    ss_ab, df_ab, ss_res, df_res = _balanced_interaction(work)
+                else:
+                    try:
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            fit = smf.ols(formula, data=work).fit()
+                            table = anova_lm(fit, typ=2)
+                    except (ValueError, np.linalg.LinAlgError) as exc:
+                        out.append(
+                            HypothesisTest(
+                                "interaction",
+                                metric,
+                                label,
+                                "",
+                                name,
+                                len(work),
+                                k,
+                                math.nan,
+                                math.nan,
+                                note=f"cannot fit: {exc}",
+                            )
                         )
-                    )
-                    continue
-                row = table.loc["C(a):C(b)"]
-                ss_ab, ss_res = float(row["sum_sq"]), float(table.loc["Residual", "sum_sq"])
-                df_res = float(fit.df_resid) - absorbed
-                f_ab = (ss_ab / float(row["df"])) / (ss_res / df_res) if ss_res > 0 else math.nan
-                p_ab = float(sps.f.sf(f_ab, row["df"], df_res)) if ss_res > 0 else math.nan
+                        continue
+                    row = table.loc["C(a):C(b)"]
+                    ss_ab, df_ab = float(row["sum_sq"]), float(row["df"])
+                    ss_res, df_res = float(table.loc["Residual", "sum_sq"]), float(fit.df_resid)
+                f_ab = (ss_ab / df_ab) / (ss_res / df_res) if ss_res > 0 else math.nan
+                p_ab = float(sps.f.sf(f_ab, df_ab, df_res)) if ss_res > 0 else math.nan
                 scale = float(np.sum((work["y"] - work["y"].mean()) ** 2))
                 if ss_ab <= 1e-12 * scale:
                     out.append(
@@ -633,10 +636,32 @@ def interaction_tests(design: Design, metrics: Sequence[str] | None = None) -> l
                         f_ab,
                         p_ab,
                         effect=ss_ab / (ss_ab + ss_res),
-                        note=f"F({int(row['df'])}, {int(df_res)})",
+                        note=f"F({int(df_ab)}, {int(df_res)})",
                     )
                 )
     return out
+
+
+def _balanced_interaction(work: pd.DataFrame) -> tuple[float, float, float, float]:
+    """(SS, df) of a x b and of the residual: one value per (a, b, seed), seed as block.
+
+    The closed form of ``y ~ C(a) * C(b) + C(u)`` for a complete, balanced design.
+    """
+    a_code, a_lv = pd.factorize(work["a"])
+    b_code, b_lv = pd.factorize(work["b"])
+    u_code, u_lv = pd.factorize(work["u"])
+    ka, kb, n = len(a_lv), len(b_lv), len(u_lv)
+    y = np.zeros((n, ka, kb))
+    y[u_code, a_code, b_code] = work["y"].to_numpy(dtype=float)
+    y = y - y.mean(axis=(1, 2), keepdims=True)  # the seed block
+    cell = y.mean(axis=0)
+    grand = cell.mean()
+    ra, rb = cell.mean(axis=1, keepdims=True), cell.mean(axis=0, keepdims=True)
+    ss_ab = float(n * np.sum((cell - ra - rb + grand) ** 2))
+    resid = y - cell[None, :, :]
+    ss_res = float(np.sum(resid**2))
+    df_res = float(n * ka * kb - ka * kb - (n - 1))
+    return ss_ab, float((ka - 1) * (kb - 1)), ss_res, df_res
 
 
 def adjust(
