@@ -84,6 +84,8 @@ class Design:
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     """Sentences for the report about what was detected and done."""
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    """Memo of derived tables (cell matrices) shared by the tests and the descriptives."""
 
     @property
     def replicated(self) -> bool:

@@ -178,8 +178,18 @@ def _matrix(
 
     Only units with a value in every (level, other cell) combination are kept.
     """
+    key = ("matrix", metric, param, tuple(sorted((k, repr(v)) for k, v in where.items())))
+    if key not in design.cache:
+        design.cache[key] = _matrix_uncached(design, metric, param, where)
+    return design.cache[key]
+
+
+def _matrix_uncached(
+    design: Design, metric: str, param: str, where: dict[str, Any]
+) -> tuple[list[Any], np.ndarray]:
     frame = _subset(design, where)
-    levels = [v for v in design.levels[param] if (frame[param] == v).any()]
+    present = {repr(v) for v in frame[param].unique()}
+    levels = [v for v in design.levels[param] if repr(v) in present]
     if not levels:
         return [], np.empty((0, 0))
     others = _others(design, param, where)

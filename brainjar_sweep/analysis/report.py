@@ -768,7 +768,7 @@ def _param_section(
         values: list[Any] = []
         rows = []
         for metric in metrics:
-            table = conditional_table(frame, param, metric, others=others)
+            table = conditional_table(frame, param, metric, others=others, test=False)
             cols = [c for c in table.columns if c not in ("n", "kruskal_p")]
             values = values or cols
             for key, r in table.iterrows():
