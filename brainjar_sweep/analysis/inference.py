@@ -188,7 +188,7 @@ def _matrix_uncached(
     design: Design, metric: str, param: str, where: dict[str, Any]
 ) -> tuple[list[Any], np.ndarray]:
     frame = _subset(design, where)
-    present = {repr(v) for v in frame[param].unique()}
+    present = {repr(v) for v in pd.unique(frame[param]).tolist()}
     levels = [v for v in design.levels[param] if repr(v) in present]
     if not levels:
         return [], np.empty((0, 0))
