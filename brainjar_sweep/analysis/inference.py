@@ -42,6 +42,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -509,147 +510,81 @@ def interaction_tests(design: Design, metrics: Sequence[str] | None = None) -> l
     name = f"two-way ANOVA ({rep} as block)" if design.blocked else "two-way ANOVA"
     for i, a in enumerate(params):
         for b in params[i + 1 :]:
+            others = [p for p in params if p not in (a, b)]
             for metric in design.outcomes if metrics is None else metrics:
-                frame = design.frame
-                y = pd.to_numeric(frame[metric], errors="coerce")
-                work = pd.DataFrame(
-                    {
-                        "a": frame[a].astype(str),
-                        "b": frame[b].astype(str),
-                        "y": y,
-                        "u": frame[_UNIT],
-                    }
-                )
-                others = [p for p in params if p not in (a, b)]
-                for j, o in enumerate(others):
-                    work[f"o{j}"] = frame[o].astype(str).to_numpy()
-                work = work.dropna(subset=["y"])
-                label = f"{a} x {b}"
-                absorbed = 0
-                if design.blocked:
-                    # seed as block: keep the seeds with every (a, b) cell and take out each
-                    # seed's mean (the same fit as a seed term, without 1 column per seed)
-                    work = work.groupby(["a", "b", "u"], as_index=False)["y"].mean()
-                    full = work.groupby("u")["y"].transform("size") == (
-                        work["a"].nunique() * work["b"].nunique()
-                    )
-                    work = work[full].copy()
-                    absorbed = max(0, work["u"].nunique() - 1)
-                    formula = ""
-                else:
-                    formula = "y ~ C(a) * C(b)" + "".join(f" + C(o{j})" for j in range(len(others)))
+                work = _interaction_data(design, metric, a, b, others)
                 k = work["a"].nunique() * work["b"].nunique()
+                absorbed = max(0, work["u"].nunique() - 1) if design.blocked else 0
+
+                make = partial(
+                    HypothesisTest, "interaction", metric, f"{a} x {b}", "", name, len(work), k
+                )
                 if not design.replicated or len(work) <= k + absorbed:
-                    out.append(
-                        HypothesisTest(
-                            "interaction",
-                            metric,
-                            label,
-                            "",
-                            name,
-                            len(work),
-                            k,
-                            math.nan,
-                            math.nan,
-                            note="no replication",
-                        )
-                    )
+                    out.append(make(math.nan, math.nan, note="no replication"))
                     continue
                 if np.ptp(work["y"].to_numpy()) == 0:
-                    out.append(
-                        HypothesisTest(
-                            "interaction",
-                            metric,
-                            label,
-                            "",
-                            name,
-                            len(work),
-                            k,
-                            0.0,
-                            1.0,
-                            note="no variation",
-                        )
-                    )
+                    out.append(make(0.0, 1.0, note="no variation"))
                     continue
                 if design.blocked:
                     ss_ab, df_ab, ss_res, df_res = _balanced_interaction(work)
                 else:
+                    formula = "y ~ C(a) * C(b)" + "".join(f" + C(o{j})" for j in range(len(others)))
                     try:
                         with warnings.catch_warnings():
                             warnings.simplefilter("ignore")
                             fit = smf.ols(formula, data=work).fit()
                             table = anova_lm(fit, typ=2)
                     except (ValueError, np.linalg.LinAlgError) as exc:
-                        out.append(
-                            HypothesisTest(
-                                "interaction",
-                                metric,
-                                label,
-                                "",
-                                name,
-                                len(work),
-                                k,
-                                math.nan,
-                                math.nan,
-                                note=f"cannot fit: {exc}",
-                            )
-                        )
+                        out.append(make(math.nan, math.nan, note=f"cannot fit: {exc}"))
                         continue
                     row = table.loc["C(a):C(b)"]
                     ss_ab, df_ab = float(row["sum_sq"]), float(row["df"])
                     ss_res, df_res = float(table.loc["Residual", "sum_sq"]), float(fit.df_resid)
-                f_ab = (ss_ab / df_ab) / (ss_res / df_res) if ss_res > 0 else math.nan
-                p_ab = float(sps.f.sf(f_ab, df_ab, df_res)) if ss_res > 0 else math.nan
                 scale = float(np.sum((work["y"] - work["y"].mean()) ** 2))
                 if ss_ab <= 1e-12 * scale:
+                    out.append(make(0.0, 1.0, effect=0.0, note="additive: no interaction at all"))
+                elif ss_res <= 1e-12 * scale:
                     out.append(
-                        HypothesisTest(
-                            "interaction",
-                            metric,
-                            label,
-                            "",
-                            name,
-                            len(work),
-                            k,
-                            0.0,
-                            1.0,
-                            effect=0.0,
-                            note="additive: no interaction at all",
+                        make(math.nan, math.nan, note="no residual variation to test against")
+                    )
+                else:
+                    f_ab = (ss_ab / df_ab) / (ss_res / df_res)
+                    p_ab = float(sps.f.sf(f_ab, df_ab, df_res))
+                    out.append(
+                        make(
+                            f_ab,
+                            p_ab,
+                            effect=ss_ab / (ss_ab + ss_res),
+                            note=f"F({int(df_ab)}, {int(df_res)})",
                         )
                     )
-                    continue
-                if ss_res <= 1e-12 * scale or math.isnan(p_ab):
-                    out.append(
-                        HypothesisTest(
-                            "interaction",
-                            metric,
-                            label,
-                            "",
-                            name,
-                            len(work),
-                            k,
-                            math.nan,
-                            math.nan,
-                            note="no residual variation to test against",
-                        )
-                    )
-                    continue
-                out.append(
-                    HypothesisTest(
-                        "interaction",
-                        metric,
-                        label,
-                        "",
-                        name,
-                        len(work),
-                        k,
-                        f_ab,
-                        p_ab,
-                        effect=ss_ab / (ss_ab + ss_res),
-                        note=f"F({int(df_ab)}, {int(df_res)})",
-                    )
-                )
     return out
+
+
+def _interaction_data(
+    design: Design, metric: str, a: str, b: str, others: list[str]
+) -> pd.DataFrame:
+    """Columns a, b, y, u (and o0, o1... for the other parameters) of the jobs with a value.
+
+    Blocked: one mean per (a, b, seed), only seeds with every (a, b) cell.
+    """
+    frame = design.frame
+    work = pd.DataFrame(
+        {
+            "a": frame[a].astype(str),
+            "b": frame[b].astype(str),
+            "y": pd.to_numeric(frame[metric], errors="coerce"),
+            "u": frame[_UNIT],
+        }
+    )
+    for j, o in enumerate(others):
+        work[f"o{j}"] = frame[o].astype(str).to_numpy()
+    work = work.dropna(subset=["y"])
+    if not design.blocked:
+        return work
+    work = work.groupby(["a", "b", "u"], as_index=False)["y"].mean()
+    full = work.groupby("u")["y"].transform("size") == work["a"].nunique() * work["b"].nunique()
+    return work[full].reset_index(drop=True)
 
 
 def _balanced_interaction(work: pd.DataFrame) -> tuple[float, float, float, float]:
