@@ -43,7 +43,7 @@ log = logging.getLogger("brainjar_sweep")
 register_help_resolver()  # the --help template lists groups and sweep presets with it
 
 # keys that name where or under which id an experiment is stored, not what it is
-_NOT_HASHED = ("experiment_id", "sweep_id", "db", "name", "description", "tags")
+_NOT_HASHED = ("experiment_id", "sweep_id", "db", "name", "description", "tags", "cross")
 
 
 def config_hash(exp: dict[str, Any]) -> str:

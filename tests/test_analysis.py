@@ -617,10 +617,15 @@ def test_beliefs_are_whole_word_and_negation_aware(data: SweepData, fixture_dir:
 def test_report_model_markdown_html_and_export(data: SweepData, tmp_path: Path) -> None:
     report = build_report(data, n_boot=500)
     titles = [s.title for s in report.sections]
-    assert titles[:3] == ["Overview", "Job status", "What changed with what"]
-    assert "Effect of corruption_rate" in titles and "Self-reports and beliefs" in titles
+    assert titles[:4] == ["Question and answer", "Overview", "Job status", "Design"]
+    assert "What changed with what" in titles and "Effect of corruption_rate" in titles
+    assert "Self-reports and beliefs" in titles
     md = render_markdown(report)
-    assert "| crash_rate | corruption_rate | 17 |" in md
+    # blocked on seed, corruption_rate tested at each max_cycles (nested) separately
+    assert "| crash_rate | corruption_rate | max_cycles=10 | Friedman | 3 |" in md
+    assert "| crash_rate | corruption_rate | max_cycles=20 | Friedman | 2 |" in md  # failed job
+    assert "Not tested, fixed by the design: total_cycles." in md
+    assert "messages_per_cycle carries the same information as crash_rate" in md
     assert "seed takes 3 values; 2-3 completed jobs per cell" in md
     page = render_html(report, [("a plot", b"\x89PNG\r\n\x1a\n")])
     assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
@@ -761,7 +766,7 @@ def test_cli_terminal_report_and_files(
 ) -> None:
     code, out, err = run_cli([str(fixture_dir.sweep.parent), "--bootstrap", "300"], capsys)
     assert code == 0, err
-    assert "Effect of corruption_rate" in out and "Kruskal-Wallis" in out
+    assert "Effect of corruption_rate" in out and "Friedman" in out
     md = tmp_path / "r.md"
     args = [str(fixture_dir.sweep), "--metric", "crash_rate", "sr_memory_accuracy"]
     args += ["--output", str(md), "--export", "json", "--export-path", str(tmp_path / "e.json")]
@@ -815,11 +820,12 @@ def test_real_sweep_report_through_the_cli(real_sweep: Path) -> None:
     assert "6 jobs used (6 completed), 0 skipped" in proc.stdout
     md = (real_sweep / "report.md").read_text()
     assert "Experiments DB: sqlite:///" in md
+    # one seed for every cell: no replication, so descriptives without any p-value
+    assert "No replication: every cell holds one run" in md and "Friedman" not in md
     for metric in ("crash_rate", "sr_memory_accuracy", "sr_reality_trust"):
-        assert f"| {metric} | corruption_rate | 6 |" in md  # the test row
-        assert f"| {metric} | 0 | 2 |" in md  # per-value statistics with n
-    assert "| metric | corruption_rate | n | mean | 95% CI |" in md
-    assert "Kruskal-Wallis" in md and "epsilon²" in md and "eta²" in md
+        assert f"| {metric} | max_cycles=10 | 0 | 1 |" in md  # per-value statistics with n
+    assert "| metric | at | corruption_rate | n (seeds) | mean | 95% CI |" in md
+    assert "Descriptive: sr_memory_accuracy along corruption_rate at max_cycles=20" in md
     assert "![crash_rate vs corruption_rate](plots/crash_rate__vs__corruption_rate.png)" in md
     pngs = sorted((real_sweep / "plots").glob("*.png"))
     assert len(pngs) >= 10
@@ -838,4 +844,5 @@ def test_real_sweep_date_dir_alone_prints_the_report(real_sweep: Path) -> None:
     out = proc.stdout
     assert "Sweep analysis:" in out and "Effect of corruption_rate" in out
     assert "crash_rate" in out and "sr_memory_accuracy" in out and "95% CI" in out
-    assert "Kruskal-Wallis" in out and "Net stance per cycle by corruption_rate" in out
+    assert "No replication" in out and "Net stance per cycle by corruption_rate" in out
+    assert out.index("Question and answer") < out.index("Overview")

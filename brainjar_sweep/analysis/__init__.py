@@ -31,6 +31,18 @@ from brainjar_sweep.analysis.beliefs import (
     response_beliefs,
     top_responses,
 )
+from brainjar_sweep.analysis.design import NESTING_KEYS, Design, detect_design
+from brainjar_sweep.analysis.inference import (
+    CORRECTIONS,
+    Crossing,
+    HypothesisTest,
+    adjust,
+    effect_tests,
+    interaction_tests,
+    level_crossings,
+    level_summary,
+    t_interval,
+)
 from brainjar_sweep.analysis.load import (
     REPLICATE_KEYS,
     LoadError,
@@ -69,8 +81,22 @@ from brainjar_sweep.analysis.stats import (
     significance,
     threshold_effects,
 )
+from brainjar_sweep.analysis.synthetic import synthetic_sweep
 
 __all__ = [
+    "CORRECTIONS",
+    "NESTING_KEYS",
+    "Crossing",
+    "Design",
+    "HypothesisTest",
+    "adjust",
+    "detect_design",
+    "effect_tests",
+    "interaction_tests",
+    "level_crossings",
+    "level_summary",
+    "synthetic_sweep",
+    "t_interval",
     "DEFAULT_KEYWORDS",
     "DEFAULT_METRICS",
     "EXPORT_FORMATS",

@@ -5,6 +5,8 @@ Usage::
     brainjar-analyze PATH... [--db URL] [--metric M ...] [--keyword K ...]
                      [--output report.md] [--html report.html] [--plots DIR]
                      [--export csv|parquet|json] [--export-path P]
+                     [--cross METRIC=LEVEL ...] [--question TEXT] [--replicate KEY]
+                     [--correction holm|fdr_bh]
 
 With no option besides the paths it prints the report to the terminal. Bad paths,
 unknown metrics and other input errors give one line on stderr (exit code 2); a
@@ -73,7 +75,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--bootstrap", type=int, default=2000, metavar="N", help="bootstrap resamples (2000)"
     )
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap and permutation seed (0)")
+    p.add_argument(
+        "--cross",
+        action="append",
+        default=[],
+        metavar="METRIC=LEVEL",
+        help="report where the mean of METRIC crosses LEVEL along each numeric parameter "
+        "(repeatable; adds to the levels the sweep declares)",
+    )
+    p.add_argument(
+        "--question",
+        metavar="TEXT",
+        help="the research question (default: the sweep's research_question)",
+    )
+    p.add_argument(
+        "--replicate",
+        metavar="KEY",
+        help="the swept key whose values are replicates (default: seed)",
+    )
+    p.add_argument(
+        "--correction",
+        choices=("holm", "fdr_bh"),
+        default="holm",
+        help="multiple-test correction over all tests: holm (family-wise, default) or fdr_bh "
+        "(Benjamini-Hochberg)",
+    )
     p.add_argument(
         "--with-config",
         action="store_true",
@@ -132,6 +159,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _error(str(exc))
     if args.export_path and not args.export:
         return _error("--export-path needs --export csv|parquet|json")
+    cross: dict[str, float] = {}
+    for item in args.cross:
+        metric, sep, level = item.partition("=")
+        try:
+            value = float(level) if sep and metric else float("nan")
+        except ValueError:
+            value = float("nan")
+        if value != value or value in (float("inf"), float("-inf")):
+            return _error(f"--cross={item!r} is not allowed: METRIC=LEVEL with a finite number")
+        cross[metric] = value
+    args.cross_levels = cross
     problem = _db_problem(args.db) if args.db and not args.no_db else None
     if problem:
         return _error(problem)
@@ -145,6 +183,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         unknown = [m for m in metrics if m not in data.metrics]
         if unknown:
             return _error(f"unknown metric {unknown[0]!r}; available: {', '.join(data.metrics)}")
+    for metric in args.cross_levels:
+        if metric not in data.metrics:
+            return _error(
+                f"--cross={metric!r} names an unknown metric; available: {', '.join(data.metrics)}"
+            )
+    if args.replicate and args.replicate not in data.jobs.columns:
+        allowed = ", ".join(data.params) or "none"
+        return _error(f"--replicate={args.replicate!r} is not a parameter; allowed: {allowed}")
     return _run(args, data, metrics)
 
 
@@ -171,6 +217,10 @@ def _run(args: argparse.Namespace, data: object, metrics: list[str] | None) -> i
         threshold=args.threshold,
         n_boot=args.bootstrap,
         seed=args.seed,
+        question=args.question,
+        cross=args.cross_levels,
+        replicate=args.replicate,
+        correction=args.correction,
     )
     plotted = report.metrics or metrics or default_metrics(data)
     wants_files = bool(args.output or args.html or args.plots or args.export)

@@ -184,6 +184,10 @@ class SweepInfo:
     choices: dict[str, Any] = field(default_factory=dict)
     db_url: str | None = None
     optimization: dict[str, Any] | None = None
+    question: str = ""
+    """The sweep's ``research_question`` as recorded in ``multirun.yaml`` (empty if none)."""
+    cross: dict[str, float] = field(default_factory=dict)
+    """Levels the sweep declares for its metrics (``cross: {metric: level}`` in its config)."""
 
 
 def _empty_events(name: str) -> pd.DataFrame:
@@ -823,8 +827,25 @@ def _read_sweep(sweep_dir: Path, with_config: bool) -> _SweepRead:
         choices=base_choices,
         db_url=db_url,
         optimization=optimization,
+        question=str(task.get("research_question") or "").strip(),
+        cross=_declared_cross(task),
     )
     return _SweepRead(info, merged, task, skipped, warnings)
+
+
+def _declared_cross(task: dict[str, Any]) -> dict[str, float]:
+    """``{metric: level}`` from a ``cross`` mapping in the sweep's config (``analysis.cross`` too)."""
+    raw = task.get("cross")
+    if raw is None and isinstance(task.get("analysis"), dict):
+        raw = task["analysis"].get("cross")
+    out: dict[str, float] = {}
+    if isinstance(raw, dict):
+        for k, v in raw.items():
+            try:
+                out[str(k)] = float(v)
+            except (TypeError, ValueError):
+                continue
+    return out
 
 
 def _first_db_url(job_dirs: list[str]) -> str | None:

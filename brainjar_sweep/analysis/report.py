@@ -13,7 +13,7 @@ Example:
     ...     "seed": [0, 1, 0, 1], "crash_rate": [0.0, 0.1, 0.4, 0.5]})
     >>> data = SweepData(jobs=jobs, params=["rate"], metrics=["crash_rate"])
     >>> md = render_markdown(build_report(data))
-    >>> "## Effect of rate" in md and "Kruskal-Wallis" in md
+    >>> "## Effect of rate" in md and "| crash_rate | rate | all | Friedman | 2 |" in md
     True
 """
 
@@ -40,6 +40,19 @@ from brainjar_sweep.analysis.beliefs import (
     belief_summary,
     top_responses,
 )
+from brainjar_sweep.analysis.design import Design, detect_design
+from brainjar_sweep.analysis.inference import (
+    CORRECTIONS,
+    Crossing,
+    HypothesisTest,
+    adjust,
+    effect_tests,
+    interaction_tests,
+    level_crossings,
+    level_summary,
+    strata,
+    t_interval,
+)
 from brainjar_sweep.analysis.load import SweepData
 from brainjar_sweep.analysis.stats import (
     MAX_LEVELS,
@@ -50,9 +63,7 @@ from brainjar_sweep.analysis.stats import (
     interaction_table,
     levels,
     optimal_parameters,
-    parameter_statistics_many,
     replicate_counts,
-    significance,
     threshold_effects,
 )
 
@@ -194,18 +205,25 @@ def build_report(
     confidence: float = 0.95,
     n_boot: int = N_BOOT,
     seed: int = 0,
+    question: str | None = None,
+    cross: dict[str, float] | None = None,
+    replicate: str | None = None,
+    correction: str = "holm",
 ) -> Report:
     """Run the analyses and return the report model.
 
     ``metrics`` defaults to :func:`~brainjar_sweep.analysis.stats.default_metrics`
-    minus the ones that are constant over all completed jobs.
+    minus the ones that are constant over all completed jobs. ``question`` replaces
+    the research question the sweeps recorded; ``cross`` (``{metric: level}``) adds
+    level crossings to the ones the sweeps declared; ``replicate`` names the
+    replicate key (default ``seed``); ``correction`` is ``holm`` or ``fdr_bh``.
 
     Example:
         >>> jobs = pd.DataFrame({"status": ["completed", "failed"], "p": [0, 1],
         ...     "m": [1.0, None], "reason": [None, "boom"]})
         >>> r = build_report(SweepData(jobs=jobs, params=["p"], metrics=["m"]), metrics=["m"])
-        >>> [s.title for s in r.sections][:2]
-        ['Overview', 'Job status']
+        >>> [s.title for s in r.sections][:3]
+        ['Question and answer', 'Overview', 'Job status']
     """
     done = data.completed
     notes: list[str] = []
@@ -218,33 +236,203 @@ def build_report(
         if not metrics:
             metrics = chosen
     metrics = list(metrics)
-    swept = data.swept
-    sections = [_overview(data, swept, notes)]
+    asked = question if question is not None else _question(data)
+    levels_to_cross: dict[str, float] = {}
+    for s in data.sweeps:
+        levels_to_cross.update(s.cross)
+    levels_to_cross.update(cross or {})
+    sections = [Section("Question and answer"), _overview(data, data.swept, notes)]
     status = _status_section(data)
     if status is not None:
         sections.append(status)
     kw = {"confidence": confidence, "n_boot": n_boot, "seed": seed}
     if done.empty:
+        sections[0].blocks += _question_blocks(asked) + ["No job completed: nothing to answer."]
         sections.append(Section("Results", ["No job completed: there is nothing to compare."]))
         return Report(_title(data), sections, metrics=metrics)
-    if swept:
-        sections.append(_summary_section(data, swept, metrics))
-        for param in swept:
-            sections.append(_param_section(data, param, swept, metrics, threshold, kw))
-        if len(swept) >= 3:
-            sections.append(_interaction_section(data, swept, metrics))
+    design = detect_design(data, metrics, replicate=replicate)
+    tests = effect_tests(design, confidence=confidence, seed=seed)
+    if len(design.params) >= 2:
+        tests += interaction_tests(design)
+    tests = adjust(tests, correction, _ALPHA)
+    crossings = []
+    for metric, level in levels_to_cross.items():
+        if metric in design.frame:
+            crossings += level_crossings(
+                design, metric, level, confidence=confidence, n_boot=n_boot, seed=seed
+            )
+        else:
+            notes.append(f"Level crossing of {metric}: no such metric in these jobs.")
+    sections[0].blocks += _question_blocks(asked) + _answer_blocks(
+        design, tests, crossings, correction
+    )
+    shown = design.outcomes + design.design_quantities
+    if design.params:
+        sections.append(_design_section(design))
+        sections.append(_tests_section(design, tests, correction))
+        if crossings or levels_to_cross:
+            sections.append(_crossing_section(crossings, confidence))
+        for param in design.params:
+            sections.append(_param_section(design, param, shown, threshold, kw))
+        if len(design.params) >= 2:
+            sections.append(_interaction_section(design, tests, shown))
     else:
+        sections.append(_design_section(design))
         sections.append(_single_cell_section(data, metrics, kw))
-    sections.append(_optimum_section(data, metrics, n_boot, seed))
+    sections.append(_optimum_section(design, shown, confidence))
     from brainjar_sweep.analysis.optuna_study import optuna_section
 
     study = optuna_section(data, seed=seed)
     if study is not None:
         sections.append(study)
-    belief = _belief_section(data, swept, keywords, n_boot, seed)
+    belief = _belief_section(data, data.swept, keywords, n_boot, seed)
     if belief is not None:
         sections.append(belief)
-    return Report(_title(data), sections, metrics=metrics)
+    return Report(_title(data), sections, metrics=shown or metrics)
+
+
+def _question(data: SweepData) -> str:
+    asked = list(dict.fromkeys(s.question for s in data.sweeps if s.question))
+    return " / ".join(asked)
+
+
+def _question_blocks(asked: str) -> list[str | list[str] | Table]:
+    if asked:
+        return [f"Question: {asked}"]
+    return ["Question: none recorded (a preset's research_question, or --question TEXT)."]
+
+
+def _descriptive_lines(tests: list[HypothesisTest], limit: int = 8) -> list[str]:
+    """'m along p at S: a / b / c (one run each)' for the first untestable curves."""
+    lines = []
+    for t in tests:
+        if t.kind == "omnibus" and len(t.means) >= 2 and np.ptp(t.means) > 0:
+            at = f" at {t.stratum}" if t.stratum else ""
+            curve = " / ".join(_num(m) for m in t.means)
+            lines.append(f"Descriptive: {t.metric} along {t.param}{at}: {curve} (one run each).")
+    more = len(lines) - limit
+    return lines[:limit] + ([f"... and {more} more curves below."] if more > 0 else [])
+
+
+def _simple_effects(
+    tests: list[HypothesisTest], metric: str, a: str, b: str, design: Design | None = None
+) -> str:
+    """': at max_cycles=10 x -> y, at ...' from the stratified tests of a (or b), if any."""
+    for param in (a, b):
+        parts = [
+            f"at {t.stratum}: {_num(t.means[0])} -> {_num(t.means[-1])}"
+            for t in tests
+            if t.kind == "omnibus"
+            and t.metric == metric
+            and t.param == param
+            and t.stratum
+            and t.means
+        ]
+        if parts:
+            return f"; {param} first -> last value " + ", ".join(parts)
+    if design is None:
+        return ""
+    table = interaction_table(design.frame, b, a, metric, params=design.params)
+    if table.shape[1] < 2:
+        return ""
+    parts = [
+        f"at {b}={_value(level)}: {_num(row.iloc[0])} -> {_num(row.iloc[-1])}"
+        for level, row in table.iterrows()
+    ]
+    return f"; {a} first -> last value " + ", ".join(parts)
+
+
+def _fmt_p(t: HypothesisTest) -> str:
+    name = t.test.replace(" (", ", ").rstrip(")")
+    return f"{name}; p {_p(t.p)}, adjusted {_p(t.p_adj)}"
+
+
+def _answer_blocks(
+    design: Design,
+    tests: list[HypothesisTest],
+    crossings: list[Crossing],
+    correction: str,
+) -> list[str | list[str] | Table]:
+    out: list[str | list[str] | Table] = [f"Design: {design.describe()}"]
+    answer: list[str] = []
+    method = CORRECTIONS[correction]
+    if not design.params:
+        answer.append(
+            "No parameter varies among the analysed jobs"
+            + (f" ({', '.join(design.inert)} changed nothing measured)" if design.inert else "")
+            + ": there is no effect to test."
+        )
+    elif not design.replicated:
+        rep = design.replicate or "seed"
+        answer.append(
+            f"No replication: every cell holds one run ({rep} the same in every cell or absent)."
+            " The report shows descriptives only, without p-values; add seed=0,1,2 (or more)"
+            " to the sweep to test."
+        )
+        answer += _descriptive_lines(tests)
+    else:
+        family = [t for t in tests if not math.isnan(t.p_adj)]
+        hits = [t for t in family if t.p_adj < _ALPHA]
+        main: dict[tuple[str, str], list[HypothesisTest]] = {}
+        for t in tests:
+            if t.kind != "interaction":
+                main.setdefault((t.metric, t.param), []).append(t)
+        for (metric, param), group in main.items():
+            sig = [t for t in group if not math.isnan(t.p_adj) and t.p_adj < _ALPHA]
+            if not sig:
+                continue
+            best = min(sig, key=lambda t: t.p_adj)
+            where = sorted({t.stratum for t in sig if t.stratum})
+            strata_all = sorted({t.stratum for t in group if t.stratum})
+            at = ""
+            if where:
+                only = " only" if len(where) < len(strata_all) else ""
+                at = f" at {', '.join(where)}{only}"
+            shift = (
+                f"; {_num(best.means[0])} -> {_num(best.means[-1])} from first to last value"
+                if best.means
+                else ""
+            )
+            answer.append(f"{metric} changes with {param}{at} ({_fmt_p(best)}{shift}).")
+        for t in tests:
+            if t.kind == "interaction" and not math.isnan(t.p_adj) and t.p_adj < _ALPHA:
+                a, b = t.param.split(" x ")
+                answer.append(
+                    f"The effect of {a} on {t.metric} depends on {b} (interaction; {_fmt_p(t)})"
+                    + _simple_effects(tests, t.metric, a, b, design)
+                    + "."
+                )
+        if not hits:
+            answer.append(
+                f"Nothing changes detectably: no outcome differs across any swept parameter"
+                f" after {method} correction over {len(family)} tests (alpha {_ALPHA})."
+            )
+        else:
+            answer.append(
+                f"'Changes' means a {method}-adjusted p below {_ALPHA} over the"
+                f" {len(family)} tests of this report."
+            )
+        blind = [t for t in tests if t.tested and math.isnan(t.p_adj)]
+        if blind:
+            answer.append(
+                f"{len(blind)} tests cannot reach p < {_ALPHA} with {design.units}"
+                f" {design.replicate or 'unit'}s whatever the data: add replicates to test them."
+            )
+    for c in crossings:
+        if c.lower is None:
+            continue
+        ci = f", {_ci(c.ci_low, c.ci_high)} over {c.n} {design.replicate or 'job'}s"
+        at = f" at {c.where}" if c.where else ""
+        answer.append(
+            f"{c.metric} {c.direction} {_num(c.level)} between {c.param}={_value(c.lower)} and"
+            f" {_value(c.upper)}{at} (crossing at {_num(c.point)}{ci if c.n >= 2 else ''})."
+        )
+    if design.design_quantities:
+        answer.append(
+            "Not tested, fixed by the design: " + ", ".join(design.design_quantities) + "."
+        )
+    out += ["Answer:", answer]
+    return out
 
 
 def _title(data: SweepData) -> str:
@@ -310,7 +498,8 @@ def _overview(data: SweepData, swept: list[str], notes: list[str]) -> Section:
     if reruns:
         sec.blocks.append(
             f"{reruns} completed jobs repeat the configuration and seed of another job"
-            " (re-runs); each counts as its own observation."
+            " (re-runs); identical ones count once, the others are averaged within their"
+            " cell and seed."
         )
     fixed = data.fixed
     if fixed:
@@ -356,95 +545,230 @@ def _status_section(data: SweepData) -> Section | None:
     return sec
 
 
-def _summary_section(data: SweepData, swept: list[str], metrics: list[str]) -> Section:
+def _design_section(design: Design) -> Section:
+    sec = Section("Design")
+    rep = design.replicate
+    if not design.replicated:
+        sec.blocks.append(
+            "Replicates: none. Every cell holds one run"
+            + (f" with the same {rep}" if rep else "")
+            + ", so there is no independent repetition to estimate noise from."
+        )
+    elif rep is None:
+        sec.blocks.append("Replicates: no replicate key; each job is its own unit.")
+    elif design.blocked:
+        sec.blocks.append(
+            f"Replicates: {rep} is the unit of replication ({design.units} values). The same"
+            f" {rep} values recur across cells (common random numbers), so every comparison is"
+            f" made within {rep} (blocked): per {rep}, the cells of the other parameters are"
+            f" averaged, and {rep}s are the independent units of each test."
+        )
+    else:
+        sec.blocks.append(
+            f"Replicates: {rep} differs between cells, so cells are independent samples; jobs"
+            " are the units of each test."
+        )
+    sec.blocks += design.notes or ["No copies, nesting or design quantities found."]
+    if not design.replicated and design.params:
+        sec.blocks.append(
+            "No replication: no test is run (a test over one job per cell would compare"
+            " single runs). Add seed=0,1,2 to the sweep."
+        )
+    return sec
+
+
+def _verdict(t: HypothesisTest) -> str:
+    if not t.tested:
+        return "no (identical)" if t.note.startswith(("identical", "no variation")) else "–"
+    if math.isnan(t.p_adj):
+        return "no (too few units)"
+    return "yes" if t.p_adj < _ALPHA else "no"
+
+
+def _effect(t: HypothesisTest) -> str:
+    if math.isnan(t.effect):
+        return "–"
+    if t.kind == "interaction":
+        return f"{_num(t.effect, 3)} (partial eta²)"
+    return f"{_num(t.effect)} {_ci(t.effect_low, t.effect_high)}"
+
+
+def _tests_section(design: Design, tests: list[HypothesisTest], correction: str) -> Section:
     sec = Section("What changed with what")
+    rep = design.replicate or "job"
+    method = CORRECTIONS[correction]
+    if not design.replicated:
+        sec.blocks.append(
+            "No test: the design has no replication (see Design). The per-value statistics"
+            " below are descriptive."
+        )
+        return sec
+    if design.blocked:
+        how = (
+            f"Blocked on {rep}: Friedman (ranks within {rep}; exact permutation p) across the"
+            f" values, and for numeric parameters Page's L trend test (two-sided)."
+        )
+    else:
+        how = (
+            "Independent cells: Kruskal-Wallis across the values and, for numeric parameters,"
+            " Spearman's rho trend test, both with permutation p-values (values permuted"
+            " within the other parameters' cells)."
+        )
     sec.blocks.append(
-        "One test per metric and swept parameter, jobs pooled over the other parameters:"
-        " Kruskal-Wallis (effect size epsilon² = H/(n-1)) and one-way ANOVA (eta² ="
-        f" SS_between/SS_total). 'yes' when a p-value is below {_ALPHA}."
+        "One pre-declared test per metric and parameter (and a trend test beside it). "
+        + how
+        + f" Interactions: two-way ANOVA. Every p-value of the report is corrected together"
+        f" ({method}, statsmodels); 'yes' when the adjusted p is below {_ALPHA}. Effect: mean"
+        f" of the last value minus the first, with its t CI over the {rep}s."
     )
     rows = []
-    for metric in metrics:
-        for param in swept:
-            t = significance(data, param, metric)
-            verdict = "yes" if t.p_min < _ALPHA else ("–" if math.isnan(t.p_min) else "no")
-            rows.append(
-                [
-                    metric,
-                    param,
-                    str(t.n),
-                    _num(t.kruskal_h),
-                    _p(t.kruskal_p),
-                    _num(t.epsilon_sq, 3),
-                    _num(t.anova_f),
-                    _p(t.anova_p),
-                    _num(t.eta_sq, 3),
-                    verdict + (f" ({t.note})" if t.note else ""),
-                ]
-            )
+    for t in tests:
+        if t.kind == "interaction":
+            continue
+        rows.append(
+            [
+                t.metric,
+                t.param,
+                t.stratum or "all",
+                t.test.split(" (")[0],
+                str(t.n),
+                _num(t.statistic),
+                _p(t.p),
+                _p(t.p_adj),
+                _effect(t),
+                _verdict(t),
+                t.note,
+            ]
+        )
     sec.blocks.append(
         Table(
             "Tests",
             [
                 "metric",
                 "parameter",
+                "at",
+                "test",
                 "n",
-                "Kruskal-Wallis H",
+                "statistic",
                 "p",
-                "epsilon²",
-                "ANOVA F",
-                "p",
-                "eta²",
+                f"p ({method})",
+                "last - first [CI]",
                 "changes?",
+                "note",
             ],
             rows,
+            note=f"n: independent units ({rep}s). Effect CI: t interval over the units (paired"
+            " when blocked, Welch otherwise); with fewer than 5 units it relies on normality"
+            " and is rough. 'not counted': an exact test that cannot reach the level with so"
+            " few units is left out of the correction (Tarone).",
         )
     )
+    if not rows:
+        sec.blocks.append("No outcome to test.")
+    return sec
+
+
+def _crossing_section(crossings: list[Crossing], confidence: float) -> Section:
+    sec = Section("Level crossings")
+    sec.blocks.append(
+        "Where the mean of a metric crosses a level along a numeric parameter (one curve per"
+        " combination of the other parameters): the two adjacent values between which it"
+        " crosses, the linearly interpolated crossing point and its"
+        f" {confidence:.0%} percentile bootstrap CI over the replicates (seeds resampled"
+        " together)."
+    )
+    rows = []
+    for c in crossings:
+        rows.append(
+            [
+                c.metric,
+                _num(c.level),
+                c.param,
+                c.where or "all",
+                " / ".join(_num(m) for m in c.means),
+                c.direction,
+                "–" if c.lower is None else f"{_value(c.lower)} - {_value(c.upper)}",
+                _num(c.point),
+                _ci(c.ci_low, c.ci_high),
+                str(c.n),
+                "–" if math.isnan(c.no_cross_share) else f"{c.no_cross_share:.0%}",
+            ]
+        )
+    if rows:
+        sec.blocks.append(
+            Table(
+                "Crossings",
+                [
+                    "metric",
+                    "level",
+                    "parameter",
+                    "at",
+                    "means",
+                    "",
+                    "between",
+                    "crossing",
+                    "CI",
+                    "n",
+                    "no crossing in",
+                ],
+                rows,
+                note="n: replicates behind each mean; fewer than 5 give a rough CI."
+                " 'no crossing in': share of resamples whose mean curve does not cross.",
+            )
+        )
+    else:
+        sec.blocks.append("No numeric parameter to follow.")
     return sec
 
 
 def _param_section(
-    data: SweepData,
+    design: Design,
     param: str,
-    swept: list[str],
     metrics: list[str],
     threshold: float,
     kw: dict[str, Any],
 ) -> Section:
     sec = Section(f"Effect of {param}")
     conf = f"{kw['confidence']:.0%}"
+    rep = design.replicate or "job"
+    unit = f"{rep}s" if design.blocked else "jobs"
     rows = []
-    many = parameter_statistics_many(data, param, metrics, **kw)
     for metric in metrics:
-        st = many[metric]
-        for value, r in st.iterrows():
-            rows.append(
-                [
-                    metric,
-                    _value(value),
-                    _num(r["n"]),
-                    _num(r["mean"]),
-                    _ci(r["ci_low"], r["ci_high"]),
-                    _num(r["std"]),
-                    _num(r["median"]),
-                    _num(r["min"]),
-                    _num(r["max"]),
-                ]
-            )
+        for label, where in strata(design, param):
+            st = level_summary(design, metric, param, where, confidence=kw["confidence"])
+            for _, r in st.iterrows():
+                rows.append(
+                    [
+                        metric,
+                        label or "all",
+                        _value(r[param]),
+                        _num(r["n"]),
+                        _num(r["mean"]),
+                        _ci(r["ci_low"], r["ci_high"]),
+                        _num(r["std"]),
+                    ]
+                )
+    avg = (
+        f"each {rep}'s value averages the other parameters' cells"
+        if design.blocked
+        else "jobs pooled over the other parameters"
+    )
     sec.blocks.append(
         Table(
-            f"{param}: per-value statistics (jobs pooled over the other parameters)",
-            ["metric", param, "n", "mean", f"{conf} CI", "std", "median", "min", "max"],
+            f"{param}: per-value statistics ({avg})",
+            ["metric", "at", param, f"n ({unit})", "mean", f"{conf} CI", "std"],
             rows,
-            note=f"CI: percentile bootstrap of the mean ({kw['n_boot']} resamples, seed {kw['seed']}).",
+            note=f"CI: t interval of the mean over the {unit}; with fewer than 5 it relies on"
+            " normality and is rough.",
         )
     )
-    others = [p for p in swept if p != param]
+    others = [p for p in design.params if p != param]
+    frame = design.frame
     if others:
         values: list[Any] = []
         rows = []
         for metric in metrics:
-            table = conditional_table(data, param, metric, others=others, **kw)
+            table = conditional_table(frame, param, metric, others=others, test=False)
             cols = [c for c in table.columns if c not in ("n", "kruskal_p")]
             values = values or cols
             for key, r in table.iterrows():
@@ -457,19 +781,17 @@ def _param_section(
                     )
                 cells = {repr(c): _num(r[c]) for c in cols}
                 rows.append(
-                    [metric, label]
-                    + [cells.get(repr(v), "–") for v in values]
-                    + [_num(r["n"]), _p(r["kruskal_p"])]
+                    [metric, label] + [cells.get(repr(v), "–") for v in values] + [_num(r["n"])]
                 )
         truncated = len(rows) > _MAX_ROWS
         shown = rows[:_MAX_ROWS] if truncated else rows
         sec.blocks.append(
             Table(
                 f"{param} (columns), conditioned on {', '.join(others)} (rows): cell means",
-                ["metric", ", ".join(others)] + [_value(v) for v in values] + ["n", "KW p"],
+                ["metric", ", ".join(others)] + [_value(v) for v in values] + ["n"],
                 shown,
-                note="Each cell is the mean over its replicates. KW p: Kruskal-Wallis test across "
-                f"the values of {param} within the row."
+                note="Each cell is the mean over its replicates (descriptive; the tests are in"
+                " 'What changed with what')."
                 + (
                     f" Showing {len(shown)} of {len(rows)} rows (see --export)."
                     if truncated
@@ -479,7 +801,7 @@ def _param_section(
         )
     rows = []
     for metric in metrics:
-        t = threshold_effects(data, param, metric, threshold=threshold)
+        t = threshold_effects(frame, param, metric, threshold=threshold)
         for _, r in t.iterrows():
             rows.append(
                 [
@@ -490,25 +812,16 @@ def _param_section(
                     _num(r["change"]),
                     f"{r['relative_change']:.0%}",
                     "yes" if r["from_zero"] else "",
-                    _p(r["p_value"]),
                 ]
             )
     if rows:
         sec.blocks.append(
             Table(
                 f"{param}: threshold effects (relative change >= {threshold:.0%})",
-                [
-                    "metric",
-                    "step",
-                    "mean before",
-                    "mean after",
-                    "change",
-                    "relative",
-                    "from zero",
-                    "Mann-Whitney p",
-                ],
+                ["metric", "step", "mean before", "mean after", "change", "relative", "from zero"],
                 rows,
-                note="relative = |change| / max(|mean before|, 10% of the largest |mean|).",
+                note="relative = |change| / max(|mean before|, 10% of the largest |mean|);"
+                " descriptive (no test): see the tests and --cross METRIC=LEVEL.",
             )
         )
     else:
@@ -516,18 +829,56 @@ def _param_section(
     return sec
 
 
-def _interaction_section(data: SweepData, swept: list[str], metrics: list[str]) -> Section:
+def _interaction_section(
+    design: Design, tests: list[HypothesisTest], metrics: list[str]
+) -> Section:
     sec = Section("Interactions")
+    rows = [
+        [
+            t.metric,
+            t.param,
+            t.test,
+            str(t.n),
+            _num(t.statistic),
+            _p(t.p),
+            _p(t.p_adj),
+            _effect(t),
+            _verdict(t),
+            t.note,
+        ]
+        for t in tests
+        if t.kind == "interaction"
+    ]
+    if rows:
+        sec.blocks.append(
+            Table(
+                "Interaction tests (does the effect of one parameter depend on the other?)",
+                [
+                    "metric",
+                    "parameters",
+                    "test",
+                    "n",
+                    "F",
+                    "p",
+                    "p adjusted",
+                    "effect",
+                    "interaction?",
+                    "note",
+                ],
+                rows,
+            )
+        )
     sec.blocks.append(
         "Mean of each metric for each pair of values of two parameters; replicates are"
         " averaged within cells first, then cells over the remaining parameters."
     )
+    swept = design.params
     for i, a in enumerate(swept):
         for b in swept[i + 1 :]:
             rows = []
             cols: list[Any] = []
             for metric in metrics:
-                t = interaction_table(data, a, b, metric)
+                t = interaction_table(design.frame, a, b, metric, params=swept)
                 cols = list(t.columns)
                 for value, r in t.iterrows():
                     rows.append([metric, _value(value)] + [_num(r[c]) for c in cols])
@@ -563,29 +914,36 @@ def _single_cell_section(data: SweepData, metrics: list[str], kw: dict[str, Any]
     return sec
 
 
-def _optimum_section(data: SweepData, metrics: list[str], n_boot: int, seed: int) -> Section:
+def _optimum_section(design: Design, metrics: list[str], confidence: float) -> Section:
     sec = Section("Optimal parameters")
     sec.blocks.append(
         "Best cell (combination of the swept parameters) for each metric; a cell's value is"
-        " the mean over its replicates, with its bootstrap CI."
+        " the mean over its replicates, with its t CI (rough with fewer than 5 replicates)."
     )
     rows = []
+    frame = design.frame
     for metric in metrics:
         for minimize in (True, False):
-            best = optimal_parameters(data, metric, minimize=minimize, n_boot=n_boot, seed=seed)
+            best = optimal_parameters(
+                frame, metric, minimize=minimize, params=design.params, n_boot=0
+            )
             if best is None:
                 rows.append([metric, "lowest" if minimize else "highest", "–", "–", "–", "–"])
                 continue
             where = ", ".join(f"{k}={_value(v)}" for k, v in best.parameters.items()) or "(all)"
             if best.ties:
                 where += f" (+{best.ties} tied)"
+            sel = frame
+            for k, v in best.parameters.items():
+                sel = sel[sel[k] == v]
+            lo, hi = t_interval(pd.to_numeric(sel[metric], errors="coerce"), confidence)
             rows.append(
                 [
                     metric,
                     "lowest" if minimize else "highest",
                     where,
                     _num(best.value),
-                    _ci(best.ci_low, best.ci_high),
+                    _ci(lo, hi),
                     str(best.n),
                 ]
             )

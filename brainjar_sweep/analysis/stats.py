@@ -271,7 +271,7 @@ def bootstrap_ci(
     """
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
-    if len(x) < 2:
+    if len(x) < 2 or n_boot <= 0:
         return (math.nan, math.nan)
     if np.all(x == x[0]):
         return (float(x[0]), float(x[0]))
@@ -769,12 +769,14 @@ def conditional_table(
     confidence: float = 0.95,
     n_boot: int = N_BOOT,
     seed: int = 0,
+    test: bool = True,
 ) -> pd.DataFrame:
     """Cell means as a table: a row per combination of the other parameters, a column per value.
 
     Columns are the values of ``param`` (cell means over replicates), then ``n`` (jobs
     in the row) and ``kruskal_p``: Kruskal-Wallis across the values of ``param``
-    within that row (NaN without replicates or variation). Without other swept
+    within that row (NaN without replicates or variation, or with ``test=False``; it
+    pools the row's jobs, so it ignores shared seeds). Without other swept
     parameters there is a single row labelled ``(all)``.
 
     Example:
@@ -799,8 +801,11 @@ def conditional_table(
             x = cols.get(_level_id(v))
             rec[v] = float(np.mean(x)) if x is not None and len(x) else math.nan
         rec["n"] = int(sum(len(x) for x in cols.values()))
-        test = _test_groups(param, metric, list(cols.values()), anova=False)
-        rec["kruskal_p"] = test.kruskal_p
+        rec["kruskal_p"] = (
+            _test_groups(param, metric, list(cols.values()), anova=False).kruskal_p
+            if test
+            else math.nan
+        )
         records.append(rec)
         index.append(row_key if rest else ("(all)",))
     out = pd.DataFrame(records, columns=[*values, "n", "kruskal_p"])

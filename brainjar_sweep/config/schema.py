@@ -448,6 +448,8 @@ class ExperimentConfig:
     description: str = ""
     # the research question this experiment answers
     research_question: str = ""
+    # levels the research question is about, metric: level (brainjar-analyze reports where each metric's mean crosses its level)
+    cross: dict[str, float] = field(default_factory=dict)
     # explicit experiment id; null = derived from the sweep and job number (or the run dir)
     experiment_id: str | None = None
     # sweep id; null = derived from the multirun directory
