@@ -21,7 +21,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from brainjar_sweep._atomic import write_json_atomic
-from brainjar_sweep._errors import one_line
+from brainjar_sweep._errors import one_line, os_error_line, unexpected_line
 from brainjar_sweep.config import (
     ConfigError,
     check_group_choices,
@@ -163,10 +163,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as e:
         print(f"interrupted: {e}" if str(e) else "interrupted", file=sys.stderr)
         return 130
+    except OSError as e:  # a full disk, a file that cannot be written: what was written stays
+        print(f"error: {os_error_line(e)}", file=sys.stderr)
+        return 1
     except Exception as e:
         line = one_line(e, sys.argv[1:])
         if line is None:
-            raise
+            if os.environ.get("BRAINJAR_TRACEBACK") == "1":
+                raise
+            print(f"error: {unexpected_line(e)}", file=sys.stderr)
+            return 1
         print(f"error: {line}", file=sys.stderr)
         return 2
     return 0

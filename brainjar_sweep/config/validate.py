@@ -60,7 +60,9 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return abs(v) <= 2**63 - 1  # a 400-digit integer is no float (and no DB value)
+    return isinstance(v, float) and math.isfinite(v)
 
 
 def _rate(key: str, v: Any) -> None:
@@ -68,10 +70,15 @@ def _rate(key: str, v: Any) -> None:
         raise ConfigError(key, v, "a number in [0, 1]")
 
 
+_BIGGEST = 2**63 - 1  # the largest integer the experiments database stores
+
+
 def _int_min(key: str, v: Any, lo: int, hi: int | None = None) -> None:
     if not _is_int(v) or v < lo or (hi is not None and v > hi):
         rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
         raise ConfigError(key, v, f"an integer {rng}")
+    if v > _BIGGEST:
+        raise ConfigError(key, v, f"an integer in [{lo}, {_BIGGEST}]")
 
 
 def _positive(key: str, v: Any, *, allow_none: bool = False) -> None:
@@ -510,6 +517,7 @@ def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
             )
     if not _is_int(c.get("seed")) or c["seed"] < 0:
         raise ConfigError("seed", c.get("seed"), "an integer >= 0")
+    _int_min("seed", c["seed"], 0)
     _int_min("max_cycles", c.get("max_cycles"), 1)
     _positive("max_duration_seconds", c.get("max_duration_seconds"), allow_none=True)
     _rate("corruption_rate", c.get("corruption_rate"))
@@ -587,3 +595,34 @@ def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
         # last: a connection is the slowest check (cached, so a sweep connects once)
         _check_db_server(c["db"]["url"])
     return c
+
+
+# --- where a run writes ----------------------------------------------------------
+
+
+def check_output_dir(key: str, path: str | os.PathLike[str]) -> None:
+    """Refuse an output directory that cannot be created or written, before anything is written.
+
+    The directory may exist (then it must be a writable directory) or not (then its nearest
+    existing ancestor must be a writable directory).
+
+    >>> import tempfile
+    >>> check_output_dir("hydra.sweep.dir", tempfile.mkdtemp() + "/multirun/a/b")
+    >>> check_output_dir("hydra.sweep.dir", "/dev/null/x")
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: hydra.sweep.dir='/dev/null/x' is not allowed: a directory that can be created (/dev/null is a file, not a directory)
+    """
+    from pathlib import Path
+
+    p = Path(path).absolute()
+    shown = os.fspath(path)
+    probe = p
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        what = "a directory" if probe == p else "a directory that can be created"
+        raise ConfigError(key, shown, f"{what} ({probe} is a file, not a directory)")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        what = "a writable directory" if probe == p else "a directory that can be created"
+        raise ConfigError(key, shown, f"{what} ({probe} is not writable)")

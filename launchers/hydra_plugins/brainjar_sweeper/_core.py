@@ -161,6 +161,13 @@ def _check_definition(sweeper: Any, arguments: list[str], sweep_dir: Path) -> No
     )
 
 
+def _check_sweep_dir(sweep_dir: Path) -> None:
+    """The sweep dir can be created and written, before the sweep writes its first file."""
+    from brainjar_sweep.config.validate import check_output_dir
+
+    check_output_dir("hydra.sweep.dir", sweep_dir)
+
+
 def _groups(nums: list[int], size: int | None) -> list[list[int]]:
     """Consecutive job numbers in batches of at most ``size``."""
     out: list[list[int]] = []
@@ -218,6 +225,7 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
         return []
 
     sweep_dir = Path(str(sweeper.config.hydra.sweep.dir))
+    _check_sweep_dir(sweep_dir)
     skipped: dict[int, Path] = {}
     if sweeper.resume:
         _check_definition(sweeper, arguments, sweep_dir)
@@ -263,7 +271,7 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
             todo = [n for n in todo if rows[n][0] in ("failed", "timeout")]
             if not todo:
                 break
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, OSError) as stop:
         # jobs stopped mid-run carry their own reason in the launcher's records when it has them
         records = getattr(launcher, "_records", None) or {}
         for n in range(len(jobs)):
@@ -272,6 +280,15 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
                 rows[n] = (rec.status, rec.reason)
             rows.setdefault(n, ("not started", "the sweep was interrupted before it started"))
         _print_summary(_summary(rows, jobs, skipped))
+        if isinstance(stop, OSError):  # a full disk: what was written stays, resume does the rest
+            from brainjar_sweep._errors import os_error_line
+
+            kept = sum(1 for status, _ in rows.values() if status == "completed")
+            raise SweepFailed(
+                f"the sweep stopped: {os_error_line(stop)}; {kept} completed job(s) and their "
+                f"files are kept; free some space, then resume with: "
+                f"brainjar-sweep resume {sweep_dir}"
+            ) from stop
         print(
             f"Resume with: brainjar-sweep resume {sweep_dir}\n"
             f"   (or the same command with hydra.sweep.dir={sweep_dir} hydra.sweeper.resume=true)",

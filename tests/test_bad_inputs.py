@@ -1,0 +1,121 @@
+"""Bad input of every kind is refused in one line, before any work starts, with nothing written.
+
+Each case runs the command's entry point in this process (Hydra and all) in an empty working
+dir, and checks: a non-zero exit code, exactly one line on stderr naming the key or file, the
+value and what is allowed, no traceback, and no file left behind (no outputs/, no .hydra/).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+BIG = "1" + "0" * 400  # an integer of 401 digits
+
+# files some cases read, made in the working dir
+FILES: dict[str, Callable[[Path], None]] = {
+    "rc5.json": lambda p: p.write_text('{"mode": "amnesiac_loop", "resource_constraints": 5}'),
+    "iv.json": lambda p: p.write_text('{"mode": "amnesiac_loop", "interventions": ["x"]}'),
+    "ivp.json": lambda p: p.write_text(
+        json.dumps(
+            {
+                "mode": "amnesiac_loop",
+                "interventions": [{"intervention_type": "memory_erasure", "parameters": 5}],
+            }
+        )
+    ),
+    "ram.json": lambda p: p.write_text(
+        '{"mode": "amnesiac_loop", "resource_constraints": {"ram_limit_gb": "big"}}'
+    ),
+    "bigint.json": lambda p: p.write_text('{"mode": "amnesiac_loop", "max_cycles": ' + BIG + "}"),
+    "list.json": lambda p: p.write_text("[1, 2]"),
+    "binary.json": lambda p: p.write_bytes(bytes(range(256)) * 4),
+    "deep.json": lambda p: p.write_text("[" * 100_000 + "]" * 100_000),
+    "a_file": lambda p: p.write_text("not a dir"),
+    "dir.json": lambda p: p.mkdir(),
+}
+
+CASES = [
+    # (arguments, fragments the one line holds)
+    (["mode=5"], ["mode='5'", "one of amnesiac_loop"]),
+    (["mind=7"], ["mind='7'", "one of llama_cpp, openai, simulated"]),
+    (["resources=1"], ["resources='1'", "one of default"]),
+    (["max_cycles=${nope}"], ["max_cycles='${nope}'", "an interpolation that resolves"]),
+    (["-m", "max_cycles=${nope}", "seed=0,1"], ["max_cycles='${nope}'", "interpolation"]),
+    (["mode.corruption_rate=${oc.env:BRAINJAR_NOT_SET_X}"], ["mode.corruption_rate", "NOT_SET"]),
+    ([f"max_cycles={BIG}"], ["max_cycles=1000", "an integer in [1, 9223372036854775807]"]),
+    ([f"seed={BIG}"], ["seed=1000", "an integer in [0, "]),
+    ([f"corruption_rate={BIG}"], ["corruption_rate=1000", "too large"]),
+    (["resources.ram_limit_gb=1e999"], ["resources.ram_limit_gb=inf", "a number > 0"]),
+    (["base_experiment=rc5.json"], ["base_experiment.resource_constraints=5", "an object of"]),
+    (["base_experiment=iv.json"], ["base_experiment.interventions.0='x'", "an object with"]),
+    (["base_experiment=ivp.json"], ["base_experiment.interventions.0.parameters=5", "an object"]),
+    (["base_experiment=ram.json"], ["resource_constraints.ram_limit_gb='big'", "a number"]),
+    (["base_experiment=bigint.json"], ["base_experiment.max_cycles=1000", "at most"]),
+    (["base_experiment=list.json"], ["base_experiment='list.json'", "JSON object"]),
+    (["base_experiment=binary.json"], ["base_experiment='binary.json'", "UTF-8"]),
+    (["base_experiment=deep.json"], ["base_experiment='deep.json'", "not deeply nested"]),
+    (["base_experiment=dir.json"], ["base_experiment='dir.json'", "a readable JSON file"]),
+    (["base_experiment=none.json"], ["base_experiment='none.json'", "an existing JSON file"]),
+    (["-m", "hydra.sweeper.max_retries=-1"], ["hydra.sweeper.max_retries=-1", "an integer >= 0"]),
+    (["-m", "hydra.sweeper.max_batch_size=0"], ["hydra.sweeper.max_batch_size=0", ">= 1"]),
+    (["-m", "hydra.sweep.dir=a_file"], ["hydra.sweep.dir='a_file'", "is a file"]),
+    (["-m", "hydra.sweep.dir=a_file/sub"], ["hydra.sweep.dir='a_file/sub'", "is a file"]),
+    (["hydra.run.dir=a_file/x"], ["hydra.run.dir='a_file/x'", "is a file"]),
+    (["hydra.run.dir=/proc/self/x"], ["hydra.run.dir='/proc/self/x'", "is not writable"]),
+    (["-m", "hydra.sweep.dir=/proc/self/x"], ["hydra.sweep.dir='/proc/self/x'", "not writable"]),
+]
+
+
+def run_main(
+    main: Callable[[list[str]], int], argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, list[str]]:
+    code = main(argv)
+    err = capsys.readouterr().err
+    return code, [line for line in err.splitlines() if line.strip()]
+
+
+def make_files(root: Path) -> set[Path]:
+    for name, make in FILES.items():
+        make(root / name)
+    return set(root.rglob("*"))
+
+
+@pytest.mark.parametrize(("argv", "fragments"), CASES, ids=[" ".join(a) for a, _ in CASES])
+def test_bad_input_is_one_line_and_writes_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    fragments: list[str],
+) -> None:
+    from brainjar_sweep.app import main
+
+    monkeypatch.chdir(tmp_path)
+    before = make_files(tmp_path)
+    code, lines = run_main(
+        main, [*argv, "max_cycles=2"] if "max_cycles" not in str(argv) else argv, capsys
+    )
+    assert code != 0
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: ") and "Traceback" not in lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert set(tmp_path.rglob("*")) == before  # no outputs/, multirun/, .hydra/, logs/
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only directory")
+def test_read_only_sweep_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from brainjar_sweep.app import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ro").mkdir(mode=0o555)
+    code, lines = run_main(main, ["-m", "hydra.sweep.dir=ro/s", "max_cycles=2"], capsys)
+    assert code == 2 and len(lines) == 1 and "ro is not writable" in lines[0], lines
+    assert list((tmp_path / "ro").iterdir()) == []
