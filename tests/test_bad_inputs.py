@@ -119,3 +119,104 @@ def test_read_only_sweep_dir(
     code, lines = run_main(main, ["-m", "hydra.sweep.dir=ro/s", "max_cycles=2"], capsys)
     assert code == 2 and len(lines) == 1 and "ro is not writable" in lines[0], lines
     assert list((tmp_path / "ro").iterdir()) == []
+
+
+# --- brainjar-sweep resume and convert -----------------------------------------------------
+
+SAVED = {  # multirun.yaml of a sweep dir that resume is pointed at
+    "garbage": b"\x00\xff\xfe\x01 garbage",
+    "list": b"- a\n- b\n",
+    "truncated": b"hydra:\n  overrides:\n    task: [seed=0, seed=1\n",
+    "python": b'hydra: !!python/object/apply:os.system ["echo owned > owned.txt"]\n',
+    "deep": b"a: " + b"[" * 50_000 + b"]" * 50_000 + b"\n",
+    "wrong": b"hydra: {overrides: {task: 5}}\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SAVED))
+def test_resume_of_a_damaged_multirun_yaml(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+) -> None:
+    from brainjar_sweep.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sw").mkdir()
+    (tmp_path / "sw" / "multirun.yaml").write_bytes(SAVED[kind])
+    before = set(tmp_path.rglob("*"))
+    code, lines = run_main(main, ["resume", "sw"], capsys)
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("error: multirun.yaml=") and "sw/multirun.yaml" in lines[0]
+    assert "a sweep's saved config" in lines[0]
+    assert set(tmp_path.rglob("*")) == before
+
+
+SWEEP_FILES = {
+    "binary.yaml": (b"\x00\xff\xfe", "sweep_file='binary.yaml'", "not binary"),
+    "python.yaml": (
+        b"base_config: e.json\nsweep: !!python/object/apply:os.system [id]\n",
+        "sweep_file='python.yaml'",
+        "plain YAML",
+    ),
+    "escape.yaml": (
+        b"sweep_id: ../../evil\nbase_config: e.json\nsweep: {seed: [1, 2]}\n",
+        "sweep_file.sweep_id='../../evil'",
+        "letters, digits",
+    ),
+    "timeout.yaml": (
+        b"base_config: e.json\nsweep: {seed: [1, 2]}\ntimeout: soon\n",
+        "sweep_file.timeout='soon'",
+        "a number of seconds > 0",
+    ),
+    "retries.yaml": (
+        b"base_config: e.json\nsweep: {seed: [1, 2]}\nmax_retries: -2\n",
+        "sweep_file.max_retries=-2",
+        "an integer >= 0",
+    ),
+    "sweep.yaml": (b"base_config: e.json\nsweep: [1, 2]\n", "sweep_file.sweep=[1, 2]", "mapping"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SWEEP_FILES))
+def test_convert_of_a_bad_sweep_file(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+) -> None:
+    from brainjar_sweep.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    body, key, allowed = SWEEP_FILES[name]
+    (tmp_path / name).write_bytes(body)
+    (tmp_path / "e.json").write_text('{"mode": "amnesiac_loop"}')
+    before = set(tmp_path.rglob("*"))
+    code, lines = run_main(main, ["convert", name, "-o", "out"], capsys)
+    assert code == 2 and len(lines) == 1, lines
+    assert key in lines[0] and allowed in lines[0], lines[0]
+    assert set(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.slow
+def test_resume_with_every_job_done_repairs_damaged_sweep_files(tmp_path: Path) -> None:
+    from _cli import cli, sweep_cli
+
+    proc = cli(tmp_path, "-m", "seed=0,1,2", "max_cycles=2", "hydra.sweep.dir=sw")
+    assert proc.returncode == 0, proc.stderr
+    sw = tmp_path / "sw"
+    good_results = json.loads((sw / "sweep_results.json").read_text())
+    good_table = (sw / "sweep_table.csv").read_text().splitlines()
+    (sw / "sweep_results.json").write_text((sw / "sweep_results.json").read_text()[:60])
+    (sw / "sweep_table.csv").write_bytes(b"job_num,experiment_id,sta\x00\xff")
+    proc = sweep_cli(tmp_path, "resume", "sw")
+    assert proc.returncode == 0, proc.stderr
+    repaired = json.loads((sw / "sweep_results.json").read_text())
+
+    def same(rows: list[dict]) -> list[dict]:  # the times come from each job's own result
+        return [{k: v for k, v in r.items() if not k.endswith("_time")} for r in rows]
+
+    assert same(repaired["results"]) == same(good_results["results"])
+    table = (sw / "sweep_table.csv").read_text().splitlines()
+    assert [r.split(",")[:3] for r in table] == [r.split(",")[:3] for r in good_table]

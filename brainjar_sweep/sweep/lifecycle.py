@@ -49,10 +49,12 @@ def job_state(cfg: DictConfig, job_dir: str | Path) -> str:
 
     path = Path(job_dir) / "result.json"
     try:
-        body = json.loads(path.read_text())
+        body = json.loads(path.read_bytes())
     except FileNotFoundError:
         return "missing"
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
+        return "unreadable"
+    if not isinstance(body, dict):
         return "unreadable"
     status = str(body.get("status"))
     if status != "completed":

@@ -141,8 +141,17 @@ def _check_definition(sweeper: Any, arguments: list[str], sweep_dir: Path) -> No
     saved_path = sweep_dir / "multirun.yaml"
     if not saved_path.is_file():
         return
-    saved = OmegaConf.load(saved_path)
-    before = {str(o).partition("=")[0]: str(o) for o in saved.hydra.overrides.task}
+    try:
+        saved = OmegaConf.load(saved_path)
+        before = {str(o).partition("=")[0]: str(o) for o in saved.hydra.overrides.task}
+    except Exception as e:  # damaged, or not a sweep's config: one line, nothing run
+        from brainjar_sweep.config.errors import ConfigError
+
+        raise ConfigError(
+            "hydra.sweep.dir",
+            str(sweep_dir),
+            f"a sweep dir whose multirun.yaml is a sweep's saved config ({type(e).__name__})",
+        ) from None
     before.update(
         {k: f"{k}={v}" for k, v in (OmegaConf.select(saved, "hydra.sweeper.params") or {}).items()}
     )
@@ -257,6 +266,14 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     results: dict[int, JobReturn] = {}
     rows: dict[int, tuple[str, str | None]] = {n: ("completed", None) for n in skipped}
     todo = [n for n in range(len(jobs)) if n not in skipped]
+    if not todo and OmegaConf.select(sweeper.config, "hydra.launcher.sweep_files", default=False):
+        # nothing to launch: the sweep files are rebuilt from the job dirs (repairs damaged ones)
+        from brainjar_sweep.sweep.files import rebuild_sweep_files
+
+        sweep_id = OmegaConf.select(sweeper.config, "sweep_id", default=None)
+        rebuild_sweep_files(
+            sweep_dir, str(sweep_id or "_".join(sweep_dir.parts[-2:])), jobs, skipped
+        )
     try:
         for attempt in range(sweeper.max_retries + 1):
             if attempt:
