@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,8 +37,18 @@ FILES: dict[str, Callable[[Path], None]] = {
     "binary.json": lambda p: p.write_bytes(bytes(range(256)) * 4),
     "deep.json": lambda p: p.write_text("[" * 100_000 + "]" * 100_000),
     "a_file": lambda p: p.write_text("not a dir"),
+    "notes.db": lambda p: p.write_text("my notes, not a database"),
+    "foreign.db": lambda p: _foreign_db(p),
+    "broken.db": lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200),
     "dir.json": lambda p: p.mkdir(),
 }
+
+
+def _foreign_db(path: Path) -> None:
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE users (id INTEGER, name TEXT)")
+    sqlite3.connect(path).close()
+
 
 CASES = [
     # (arguments, fragments the one line holds)
@@ -68,6 +79,16 @@ CASES = [
     (["hydra.run.dir=a_file/x"], ["hydra.run.dir='a_file/x'", "is a file"]),
     (["hydra.run.dir=/proc/self/x"], ["hydra.run.dir='/proc/self/x'", "is not writable"]),
     (["-m", "hydra.sweep.dir=/proc/self/x"], ["hydra.sweep.dir='/proc/self/x'", "not writable"]),
+    (["db.path=notes.db"], ["db.path='notes.db'", "notes.db is not a SQLite database"]),
+    (["-m", "db.path=notes.db"], ["db.path='notes.db'", "is not a SQLite database"]),
+    (
+        ["db.path=foreign.db"],
+        ["db.path='foreign.db'", "another program's database (tables: users)"],
+    ),
+    (["db.path=broken.db"], ["db.path='broken.db'", "not a readable SQLite database"]),
+    (["db.path=a_file/x.db"], ["db.path='a_file/x.db'", "a_file is a file, not a directory"]),
+    (["db.path=/proc/self/x.db"], ["db.path='/proc/self/x.db'", "/proc/self is not writable"]),
+    (["db.path="], ["db.path=''", "the path of a SQLite file"]),
 ]
 
 
@@ -220,3 +241,59 @@ def test_resume_with_every_job_done_repairs_damaged_sweep_files(tmp_path: Path) 
     assert same(repaired["results"]) == same(good_results["results"])
     table = (sw / "sweep_table.csv").read_text().splitlines()
     assert [r.split(",")[:3] for r in table] == [r.split(",")[:3] for r in good_table]
+
+
+def test_a_foreign_database_gets_no_tables_of_ours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from brainjar_sweep.app import main
+
+    monkeypatch.chdir(tmp_path)
+    _foreign_db(tmp_path / "foreign.db")
+    code, lines = run_main(main, ["-m", "seed=0,1", "max_cycles=2", "db.path=foreign.db"], capsys)
+    assert code == 2 and len(lines) == 1, lines
+    with sqlite3.connect(tmp_path / "foreign.db") as con:
+        tables = con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+    assert tables == [("users",)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["foreign.db"]
+
+
+@pytest.mark.slow
+def test_database_deleted_mid_sweep_fails_the_sweep_and_resume_restores_it(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from _cli import db_rows, sweep_cli
+
+    args = ["-m", "seed=" + ",".join(map(str, range(12))), "max_cycles=100"]
+    args += ["hydra.sweep.dir=sw", "hydra.launcher.max_parallel=1"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "brainjar_sweep", *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 600
+    while not (tmp_path / "sw" / "3" / "result.json").exists() and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    for f in (tmp_path / "logs").glob("experiments.db*"):
+        f.unlink()
+    out, err = proc.communicate(timeout=600)
+    done = sorted(int(p.parent.name) for p in (tmp_path / "sw").glob("*/result.json"))
+    assert done == list(range(12))
+    assert proc.returncode == 1, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "lost" in lines[0] and "brainjar-sweep resume sw" in lines[0]
+    assert "not in the experiments DB" in out
+    kept = db_rows(tmp_path, "select count(*) from experiments where status = 'completed'")[0][0]
+    assert kept < 12
+    proc2 = sweep_cli(tmp_path, "resume", "sw")
+    assert proc2.returncode == 0, proc2.stderr
+    assert db_rows(tmp_path, "select count(*) from experiments where status = 'completed'") == [
+        (12,)
+    ]

@@ -594,7 +594,29 @@ def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
     if c["db"].get("url"):
         # last: a connection is the slowest check (cached, so a sweep connects once)
         _check_db_server(c["db"]["url"])
+    _check_database(c["db"])
     return c
+
+
+def _check_database(db: Mapping[str, Any]) -> None:
+    """The experiments database is reachable, ours or empty, and writable (once per process)."""
+    from pathlib import Path
+
+    from brainjar_sweep.store._check import database_problem
+    from brainjar_sweep.store._engine import display_url
+
+    if db.get("url"):
+        key, shown, url = "db.url", display_url(db["url"]), db["url"]
+    else:
+        path = db.get("path")
+        if not isinstance(path, str) or not path.strip():
+            raise ConfigError("db.path", path, "the path of a SQLite file")
+        key, shown, url = "db.path", path, f"sqlite:///{Path(path).expanduser().absolute()}"
+    why = database_problem(url)
+    if why is not None:
+        raise ConfigError(
+            key, shown, f"an experiments database: ours, empty or new, and writable ({why})"
+        )
 
 
 # --- where a run writes ----------------------------------------------------------

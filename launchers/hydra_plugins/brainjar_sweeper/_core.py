@@ -170,6 +170,26 @@ def _check_definition(sweeper: Any, arguments: list[str], sweep_dir: Path) -> No
     )
 
 
+def _check_kept(
+    sweeper: Any, cfgs: list[DictConfig], sweep_dir: Path, rows: dict[int, tuple[str, str | None]]
+) -> None:
+    """After the jobs: is what each completed job wrote still there (``job_state`` again)?
+
+    A job whose record was lost since it completed (its experiments database deleted or
+    replaced mid-sweep, say) becomes ``lost``: the sweep fails and resume runs it again.
+    """
+    state = load_dotted(sweeper.job_state)
+    if state is None or len(cfgs) != len(rows):
+        return
+    for num, (status, _) in sorted(rows.items()):
+        if status != "completed":
+            continue
+        job_dir = sweep_dir / str(OmegaConf.select(cfgs[num], "hydra.sweep.subdir"))
+        now = state(cfgs[num], job_dir)
+        if now != "completed":
+            rows[num] = ("lost", f"completed, but now {now} (deleted or replaced mid-sweep?)")
+
+
 def _check_sweep_dir(sweep_dir: Path) -> None:
     """The sweep dir can be created and written, before the sweep writes its first file."""
     from brainjar_sweep.config.validate import check_output_dir
@@ -227,8 +247,8 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     jobs = [ov for batch in batches for ov in batch]
     launcher = sweeper.launcher
     launcher_checks = bool(getattr(launcher, "checks_jobs", False))
-    need_cfgs = sweeper.dry_run or sweeper.resume or launcher_checks
-    cfgs = compose_all(sweeper, jobs, keep=need_cfgs)
+    # kept: the dry run, resume and the check after the jobs read them
+    cfgs = compose_all(sweeper, jobs, keep=True)
     if sweeper.dry_run:
         dry_run(sweeper, jobs, cfgs)
         return []
@@ -312,6 +332,7 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
             file=sys.stderr,
         )
         raise
+    _check_kept(sweeper, cfgs, sweep_dir, rows)
     _print_summary(_summary(rows, jobs, skipped))
     bad = {n: r for n, r in rows.items() if r[0] != "completed"}
     if bad and not sweeper.allow_failures:
