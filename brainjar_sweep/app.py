@@ -22,6 +22,7 @@ from omegaconf import DictConfig
 
 from brainjar_sweep._atomic import write_json_atomic
 from brainjar_sweep._errors import one_line, os_error_line, unexpected_line
+from brainjar_sweep._secrets import install_log_scrubbing, scrub
 from brainjar_sweep.config import (
     ConfigError,
     check_group_choices,
@@ -80,6 +81,7 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
     from brainjar_sweep.store import ExperimentStore
 
     hc = HydraConfig.get()
+    install_log_scrubbing()  # the job's log lines (console and file) never show a secret
     exp = resolve_experiment(cfg)
     experiment_id, sweep_id, job_num = _ids(exp, hc)
     out_dir = Path(hc.runtime.output_dir)
@@ -124,6 +126,7 @@ def _write_result(out_dir: Path, result: RunResult, url: str) -> None:
     from brainjar_sweep.store._engine import display_url
 
     body = asdict(result)
+    body["error"], body["traceback"] = scrub(body.get("error")), scrub(body.get("traceback"))
     # the URL analysis reconnects with; a password (refused by validation anyway) never
     # reaches the file: SQLAlchemy renders it as *** (hide_password)
     body["db_url"] = display_url(url)
@@ -133,6 +136,10 @@ def _write_result(out_dir: Path, result: RunResult, url: str) -> None:
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")
 def _hydra_main(cfg: DictConfig) -> dict[str, Any]:
     return run_experiment(cfg)
+
+
+def _say(line: str) -> None:
+    print(scrub(line), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,34 +152,34 @@ def main(argv: list[str] | None = None) -> int:
         check_db_url_overrides(args)  # a password in db.url is never echoed or written
         sys.argv = [sys.argv[0], *expand_base_experiment(args)]
     except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
         return 2
     # let Hydra's errors reach us, so that bad input gets one line instead of a report
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     try:
         _hydra_main()
     except ConfigRejected as e:
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
         return 2
     except SweepFailed as e:
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
         return 1
     except SweepDefinitionChanged as e:
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
         return 2
     except KeyboardInterrupt as e:
-        print(f"interrupted: {e}" if str(e) else "interrupted", file=sys.stderr)
+        _say(f"interrupted: {e}" if str(e) else "interrupted")
         return 130
     except OSError as e:  # a full disk, a file that cannot be written: what was written stays
-        print(f"error: {os_error_line(e)}", file=sys.stderr)
+        _say(f"error: {os_error_line(e)}")
         return 1
     except Exception as e:
         line = one_line(e, sys.argv[1:])
         if line is None:
             if os.environ.get("BRAINJAR_TRACEBACK") == "1":
                 raise
-            print(f"error: {unexpected_line(e)}", file=sys.stderr)
+            _say(f"error: {unexpected_line(e)}")
             return 1
-        print(f"error: {line}", file=sys.stderr)
+        _say(f"error: {line}")
         return 2
     return 0

@@ -83,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _error(message: str, code: int = 2) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    from brainjar_sweep._secrets import scrub
+
+    print(f"error: {scrub(message)}", file=sys.stderr)
     return code
 
 

@@ -307,8 +307,50 @@ def _env_name(key: str, v: Any) -> None:
 
 
 def _http_url(key: str, v: Any) -> None:
+    """An http(s) URL without credentials (they would be printed and recorded with it).
+
+    >>> _http_url("mind.base_url", "http://127.0.0.1:8080/v1")
+    >>> _http_url("mind.base_url", "https://me:topsecret@api.example.com/v1")
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: mind.base_url='https://me:***@api.example.com/v1' is not allowed: a URL without credentials; put the API key in an environment variable and name it in mind.api_key_env
+    """
+    from brainjar_sweep._secrets import mask_url
+
     if not isinstance(v, str) or not re.match(r"https?://[^/\s]+", v):
-        raise ConfigError(key, v, "an http:// or https:// URL")
+        raise ConfigError(
+            key, mask_url(v) if isinstance(v, str) else v, "an http:// or https:// URL"
+        )
+    if url_has_credentials(v):
+        raise ConfigError(key, mask_url(v), _NO_CREDENTIALS)
+
+
+_NO_CREDENTIALS = (
+    "a URL without credentials; put the API key in an environment variable and name it in "
+    "mind.api_key_env"
+)
+
+
+def url_has_credentials(url: str) -> bool:
+    """Whether a URL carries a user, a password or a secret query value.
+
+    >>> url_has_credentials("http://h:8080/v1"), url_has_credentials("http://k@h/v1")
+    (False, True)
+    >>> url_has_credentials("https://h/v1?api_key=abc")
+    True
+    """
+    from urllib.parse import parse_qsl, urlsplit
+
+    from brainjar_sweep._secrets import MASK, scrub
+
+    try:
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            return True
+        query = parse_qsl(parts.query)
+    except ValueError:
+        return True
+    return any(MASK in scrub(f"{k}={v}") for k, v in query)
 
 
 _SAMPLING: dict[str, Callable[[str, Any], None]] = {
@@ -453,10 +495,15 @@ def check_db_url_overrides(args: list[str]) -> None:
     ...
     brainjar_sweep.config.errors.ConfigError: db.url='postgresql://lab:***@head/brainjar' is not allowed: a URL without a password; set PGPASSWORD or use ~/.pgpass
     """
+    from brainjar_sweep._secrets import mask_url
     from brainjar_sweep.store._engine import PASSWORD_HINT, display_url, url_has_password
 
     for arg in args:
         key, eq, value = arg.lstrip("+~").partition("=")
+        if eq and key == "mind.base_url":
+            for url in [value, *value.split(",")]:
+                if url_has_credentials(url.strip()):
+                    raise ConfigError(key, mask_url(url.strip()), _NO_CREDENTIALS)
         if not eq or key != "db.url":
             continue
         for url in [value, *value.split(",")]:

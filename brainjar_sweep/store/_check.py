@@ -147,9 +147,7 @@ def stored_status(url: str, experiment_id: str) -> str | None:
     engine = make_engine(url, read_only=True, connect_timeout_s=10)
     try:
         with engine.connect() as conn:
-            row = conn.execute(
-                text(sql.replace("?", ":eid")), {"eid": experiment_id}
-            ).fetchone()
+            row = conn.execute(text(sql.replace("?", ":eid")), {"eid": experiment_id}).fetchone()
     finally:
         engine.dispose()
     return None if row is None else str(row[0])

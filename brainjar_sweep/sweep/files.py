@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from brainjar_sweep._atomic import write_json_atomic, write_text_atomic
+from brainjar_sweep._secrets import scrub
 
 # the fixed leading columns of sweep_table.csv; swept parameters and metrics follow
 TABLE_COLUMNS = (
@@ -77,7 +78,7 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
                 "total_cycles": m.get("total_cycles", 0),
                 "total_crashes": m.get("total_crashes", 0),
                 "total_messages": m.get("total_messages", 0),
-                "error_message": r.reason,
+                "error_message": scrub(r.reason),
             }
         )
         if r.node is not None:
@@ -113,7 +114,7 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
             r.job_num,
             r.experiment_id,
             r.status,
-            r.reason,
+            scrub(r.reason),
             r.start_time,
             r.end_time,
             r.duration_seconds,

@@ -153,9 +153,11 @@ def format_duration(seconds: float) -> str:
 
 def describe(value: Any) -> str:
     """A short text for a JobReturn's failure (its exception)."""
+    from brainjar_sweep._secrets import scrub
+
     if isinstance(value, BaseException):
         text = (
             f"{type(value).__name__}: {value}" if not isinstance(value, JobFailure) else str(value)
         )
-        return text.splitlines()[0] if text else type(value).__name__
-    return str(value)
+        return scrub(text.splitlines()[0]) if text else type(value).__name__
+    return scrub(str(value))

@@ -243,6 +243,9 @@ def _print_summary(text: str) -> None:
 
 def sweep(sweeper: Any, arguments: list[str]) -> Any:
     """Run the sweep (see the module docstring)."""
+    from brainjar_sweep._secrets import install_log_scrubbing
+
+    install_log_scrubbing()  # the launcher's lines about failed jobs never show a secret
     batches = grid(sweeper, arguments)
     jobs = [ov for batch in batches for ov in batch]
     launcher = sweeper.launcher
