@@ -42,6 +42,10 @@ log = logging.getLogger("brainjar_sweep")
 _NOT_HASHED = ("experiment_id", "sweep_id", "db", "name", "description", "tags")
 
 
+class ExperimentFailed(RuntimeError):
+    """The experiment ran and failed; its result.json and DB rows say why."""
+
+
 def config_hash(exp: dict[str, Any]) -> str:
     """A stable hash of what an experiment *is* (its ids and storage left out).
 
@@ -112,7 +116,7 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
     )
     log.info("result: %s  db: %s", out_dir / "result.json", url)
     if result.status == "failed":
-        raise RuntimeError(f"experiment {experiment_id} failed: {result.error}")
+        raise ExperimentFailed(f"experiment {experiment_id} failed: {result.error}")
     if result.status == "interrupted":
         raise KeyboardInterrupt(result.error)
     return {"status": result.status, "experiment_id": experiment_id, **_small(m)}
@@ -170,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as e:
         _say(f"interrupted: {e}" if str(e) else "interrupted")
         return 130
+    except ExperimentFailed as e:
+        _say(f"error: {e}")
+        return 1
     except OSError as e:  # a full disk, a file that cannot be written: what was written stays
         _say(f"error: {os_error_line(e)}")
         return 1
