@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import contextvars
 import json
 import math
 import os
@@ -1316,10 +1317,58 @@ def _nearby_db(sweep_dir: str) -> str | None:
     return None
 
 
+# the paths being analysed (resolved), for telling a recorded database URL the analyst trusts
+_ANALYSED: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar(
+    "brainjar_analysed", default=()
+)
+
+
+def recorded_db_allowed(url: str, roots: Sequence[Path], sweep_dir: str | None = None) -> bool:
+    """Whether a database URL a result file names may be opened without ``--db``.
+
+    Only a local SQLite file inside the analysed paths, or the sweep's own
+    ``logs/experiments.db`` next to its ``multirun/`` dir, is: a result file is data, and a
+    server it names would receive the analyst's credentials (``PGPASSWORD``, ``~/.pgpass``).
+
+    >>> recorded_db_allowed("postgresql://lab@evil.example/x", [Path("/data/multirun")])
+    False
+    >>> recorded_db_allowed("sqlite:////data/multirun/exp.db", [Path("/data/multirun")])
+    True
+    >>> recorded_db_allowed("sqlite:////etc/x.db", [Path("/data/multirun")])
+    False
+    """
+    from brainjar_sweep.store._engine import sqlite_path
+
+    try:
+        path = sqlite_path(url)
+    except Exception:  # noqa: BLE001 - not a URL at all
+        return False
+    if path is None or "://" not in url or not url.lower().startswith("sqlite"):
+        return False
+    path = Path(os.path.normpath(path.absolute()))
+    if any(path.is_relative_to(root) for root in roots):
+        return True
+    near = _nearby_db(sweep_dir) if sweep_dir else None
+    return near is not None and Path(near.removeprefix("sqlite:///")) == path
+
+
 def _join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | None) -> None:
     """Fill ids, seeds and attempts from the DB; attach self-reports; defer other events."""
     if db is not None:
         jobs["_db_url"] = _db_for(os.fspath(db))
+    else:  # a URL a result file names is used only if the analyst could have named it
+        roots = _ANALYSED.get()
+        for url in jobs["_db_url"].dropna().unique().tolist():
+            mask = (jobs["_db_url"] == url).to_numpy()
+            sweep = jobs.loc[mask, "sweep_dir"].iloc[0]
+            if not recorded_db_allowed(str(url), roots, None if pd.isna(sweep) else str(sweep)):
+                near = None if pd.isna(sweep) else _nearby_db(str(sweep))
+                data.warnings.append(
+                    f"not reading the experiments DB {_shown(str(url))} that result files name "
+                    "(not given with --db, not a SQLite file in the analysed tree); "
+                    "pass --db to read it"
+                )
+                jobs.loc[mask, "_db_url"] = near
     carry = ["sweep_id", "job_num", "status", *data.params]
     urls = jobs["_db_url"].dropna().unique().tolist()
     if not urls:
@@ -1488,7 +1537,11 @@ def load(
             db_url=next((j.db_url for j in jobs if j.db_url), None),
         )
         reads.append(_SweepRead(info, frame, {}, skipped, []))
-    return _assemble(reads, db=db, with_config=with_config, use_db=use_db)
+    token = _ANALYSED.set(tuple(Path(p).resolve() for p in paths))
+    try:
+        return _assemble(reads, db=db, with_config=with_config, use_db=use_db)
+    finally:
+        _ANALYSED.reset(token)
 
 
 def _dedupe(jobs: pd.DataFrame, skipped: list[tuple[str, str]]) -> pd.DataFrame:
