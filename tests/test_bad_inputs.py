@@ -297,3 +297,72 @@ def test_database_deleted_mid_sweep_fails_the_sweep_and_resume_restores_it(
     assert db_rows(tmp_path, "select count(*) from experiments where status = 'completed'") == [
         (12,)
     ]
+
+
+# --- brainjar-analyze on crafted files ------------------------------------------------------
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+CRAFTED: dict[str, tuple[str, str, str]] = {
+    # case: (file in job 1 or the sweep dir, its text, what the warning says)
+    "integer of 400 digits": (
+        "1/result.json",
+        '{"experiment_id": "e1", "status": "completed", "job_num": 1, "metrics": {"m": 1'
+        + "0" * 400
+        + "}}",
+        "an integer too large",
+    ),
+    "attempt of 400 digits": (
+        "1/result.json",
+        '{"experiment_id": "e1", "status": "completed", "attempt": 1' + "0" * 400 + "}",
+        "not an attempt number",
+    ),
+    "job_num abc": (
+        "1/result.json",
+        '{"experiment_id": "e1", "status": "completed", "job_num": "abc"}',
+        "job_num 'abc' is not a job number",
+    ),
+    "experiment id a list": (
+        "1/result.json",
+        '{"experiment_id": ["e1"], "status": "completed"}',
+        "experiment_id is a list",
+    ),
+    "100,000-deep JSON": ("1/result.json", DEEP_JSON, "corrupt result.json"),
+    "100,000-deep overrides YAML": ("1/.hydra/overrides.yaml", "- " + DEEP_JSON, "overrides"),
+    "100,000-deep multirun.yaml": ("multirun.yaml", "a: " + DEEP_JSON, ""),
+    "100,000-deep sweep_results.json": ("sweep_results.json", '{"results": ' + DEEP_JSON + "}", ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CRAFTED))
+def test_the_analysis_skips_crafted_files_with_one_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    from brainjar_sweep.analysis.cli import main
+
+    sweep = tmp_path / "multirun" / "2026-01-01" / "10-00-00"
+    for n in range(3):
+        job = sweep / str(n)
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "overrides.yaml").write_text(f"- corruption_rate={n / 2}\n")
+        result = {"experiment_id": f"e{n}", "status": "completed", "job_num": n, "attempt": 1}
+        result["metrics"] = {"crash_rate": 0.25 * n}
+        (job / "result.json").write_text(json.dumps(result))
+    name, text, warning = CRAFTED[case]
+    (sweep / name).write_text(text)
+    out = tmp_path / "t.csv"
+    code = main([str(sweep), "--no-db", "--export", "csv", "--export-path", str(out)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "Traceback" not in err
+    if name.startswith("1/"):  # the crafted job is skipped, the others are used
+        (line,) = [w for w in err.splitlines() if "/1:" in w]
+        assert line.startswith("warning: skipped") and warning in line, line
+        assert sorted(pd_read(out)["job_num"]) == [0, 2]
+    else:
+        assert sorted(pd_read(out)["job_num"]) == [0, 1, 2]
+
+
+def pd_read(path: Path):  # noqa: ANN201 - a DataFrame
+    import pandas as pd
+
+    return pd.read_csv(path)

@@ -153,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, data: object, metrics: list[str] | None) -> int:
     from rich.console import Console
 
+    from brainjar_sweep._secrets import scrub
     from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS
     from brainjar_sweep.analysis.load import SweepData
     from brainjar_sweep.analysis.report import (
@@ -182,7 +183,8 @@ def _run(args: argparse.Namespace, data: object, metrics: list[str] | None) -> i
         print_report(report, console)
     else:
         for w in data.warnings[:25]:
-            err.print(f"warning: {w}", markup=False, highlight=False)
+            # one line per warning (a long path is not wrapped), secrets masked
+            err.print(f"warning: {scrub(w)}", markup=False, highlight=False, soft_wrap=True)
         if len(data.warnings) > 25:
             err.print(f"warning: ... and {len(data.warnings) - 25} more", markup=False)
         used = len(data.jobs)

@@ -434,15 +434,58 @@ def _split_override(ov: str) -> tuple[str, str] | None:
 # ----------------------------------------------------------------------- small readers
 
 
+_BIGGEST = 2**63 - 1  # the largest integer a brainjar file holds (a DB column's)
+
+
 def _read_json(path: Path) -> Any:
+    """A JSON file; a crafted one (nested past the parser's depth) raises ValueError."""
     with open(path, encoding="utf-8") as f:
-        return json.load(f)
+        try:
+            return json.load(f)
+        except RecursionError:
+            raise ValueError(f"{path.name} is nested too deeply") from None
 
 
 def _read_yaml(path: Path) -> Any:
+    """A YAML file (safe loader); a crafted one (nested too deeply) raises YAMLError."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as f:
-        return yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
+        try:
+            return yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
+        except (RecursionError, ValueError):
+            raise yaml.YAMLError(f"{path.name} is nested too deeply or malformed") from None
+
+
+def _crafted(result: dict[str, Any]) -> str | None:
+    """Why a parsed result.json cannot be one the app wrote (values of impossible types or sizes).
+
+    >>> _crafted({"job_num": "abc"}), _crafted({"metrics": {"m": 10**400}}) is not None
+    ("job_num 'abc' is not a job number", True)
+    >>> _crafted({"job_num": 3, "attempt": 1, "metrics": {"m": 0.5}}) is None
+    True
+    """
+    for key in ("job_num", "attempt"):
+        v = result.get(key)
+        if v is not None and (
+            not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= _BIGGEST
+        ):
+            shown = repr(v) if not isinstance(v, int) else f"of {len(str(abs(v)))} digits"
+            what = "a job number" if key == "job_num" else "an attempt number"
+            return f"{key} {shown[:40]} is not {what}"
+    for key in ("experiment_id", "sweep_id", "status"):
+        v = result.get(key)
+        if v is not None and not isinstance(v, (str, int)):
+            return f"{key} is a {type(v).__name__}, not a text"
+    stack: list[Any] = [result]
+    while stack:  # iterative: a deep document must not exhaust the stack here either
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > _BIGGEST:
+            return "it holds an integer too large for any brainjar value"
+    return None
 
 
 def _choices_from_text(text: str) -> dict[str, Any]:
@@ -604,6 +647,9 @@ def _read_job(job_dir: Path, with_config: bool = False) -> tuple[_Job | None, st
         return None, "truncated or corrupt result.json"
     if not isinstance(result, dict) or "status" not in result or "experiment_id" not in result:
         return None, "result.json is not a brainjar result (foreign file)"
+    crafted = _crafted(result)
+    if crafted is not None:
+        return None, f"result.json is not a brainjar result ({crafted})"
     status = str(result.get("status"))
     if status not in _FINISHED:
         return None, f"unfinished: result.json says {status!r}"
@@ -1101,7 +1147,7 @@ def _sample_override_keys(base: str, numbered: dict[int, str], tries: int = 3) -
         try:
             with open(f"{base}/{numbered[num]}/.hydra/overrides.yaml", encoding="utf-8") as f:
                 overrides = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        except (OSError, yaml.YAMLError, UnicodeDecodeError, RecursionError, ValueError):
             continue
         if isinstance(overrides, list):
             keys = [kv[0] for kv in map(_split_override, map(str, overrides)) if kv is not None]
