@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -366,3 +367,57 @@ def pd_read(path: Path):  # noqa: ANN201 - a DataFrame
     import pandas as pd
 
     return pd.read_csv(path)
+
+
+# --- a full disk -----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prlimit is Linux's")
+def test_a_full_disk_ends_the_sweep_with_a_summary_and_resume_finishes_it(tmp_path: Path) -> None:
+    """The sweep process itself cannot write (its file size limit drops to what its sweep
+    files hold, as when the disk fills up) while the jobs, started earlier, still can."""
+    import resource
+    import signal
+    import subprocess
+    import time
+
+    from _cli import db_rows, sweep_cli
+
+    def ignore_sigxfsz() -> None:  # a write past the limit fails with EFBIG instead
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    args = ["-m", "seed=" + ",".join(map(str, range(8))), "max_cycles=100"]
+    args += ["hydra.sweep.dir=sw", "hydra.launcher.max_parallel=1"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "brainjar_sweep", *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ignore_sigxfsz,
+    )
+    sw = tmp_path / "sw"
+    deadline = time.monotonic() + 600
+    while not (sw / "2" / "result.json").exists() and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    size = (sw / "sweep_results.json").stat().st_size
+    resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (size, size))
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: the sweep stopped: cannot write")
+    assert "File too large" in lines[0] and "brainjar-sweep resume sw" in lines[0]
+    assert "Sweep summary: 8 jobs:" in out
+    # what was written is intact: the sweep files parse, completed jobs kept their results
+    json.loads((sw / "sweep_results.json").read_text())
+    json.loads((sw / "completed_experiments.json").read_text())
+    done = [json.loads(p.read_text())["status"] for p in sw.glob("*/result.json")]
+    assert done and set(done) == {"completed"}
+    resumed = sweep_cli(tmp_path, "resume", "sw")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((sw / "sweep_results.json").read_text())["completed_experiments"] == 8
+    assert db_rows(tmp_path, "select count(*) from experiments where status='completed'") == [(8,)]

@@ -324,8 +324,9 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
             from brainjar_sweep._errors import os_error_line
 
             kept = sum(1 for status, _ in rows.values() if status == "completed")
+            why = os_error_line(stop) if stop.filename else f"cannot write in {sweep_dir}: {stop}"
             raise SweepFailed(
-                f"the sweep stopped: {os_error_line(stop)}; {kept} completed job(s) and their "
+                f"the sweep stopped: {why}; {kept} completed job(s) and their "
                 f"files are kept; free some space, then resume with: "
                 f"brainjar-sweep resume {sweep_dir}"
             ) from stop
