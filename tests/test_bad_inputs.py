@@ -80,6 +80,9 @@ CASES = [
     (["hydra.run.dir=a_file/x"], ["hydra.run.dir='a_file/x'", "is a file"]),
     (["hydra.run.dir=/proc/self/x"], ["hydra.run.dir='/proc/self/x'", "is not writable"]),
     (["-m", "hydra.sweep.dir=/proc/self/x"], ["hydra.sweep.dir='/proc/self/x'", "not writable"]),
+    (["hydra.run.dir="], ["hydra.run.dir=''", "a directory path"]),
+    (["-m", "hydra.sweep.dir="], ["hydra.sweep.dir=''", "a directory path"]),
+    (["-m", "seed=range(0,100000000)"], ["seed='range(0,100000000)'", "at most 100000 jobs"]),
     (["db.path=notes.db"], ["db.path='notes.db'", "notes.db is not a SQLite database"]),
     (["-m", "db.path=notes.db"], ["db.path='notes.db'", "is not a SQLite database"]),
     (

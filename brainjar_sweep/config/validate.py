@@ -684,8 +684,10 @@ def check_output_dir(key: str, path: str | os.PathLike[str]) -> None:
     """
     from pathlib import Path
 
-    p = Path(path).absolute()
     shown = os.fspath(path)
+    if not shown.strip():
+        raise ConfigError(key, shown, "a directory path (not empty)")
+    p = Path(path).absolute()
     probe = p
     while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
         probe = probe.parent

@@ -41,7 +41,38 @@ def grid(sweeper: Any, arguments: list[str]) -> list[list[list[str]]]:
     """The sweep's batches of per-job overrides, exactly as Hydra's basic sweeper orders them."""
     parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
     overrides = parser.parse_overrides(_definition(sweeper, arguments))
+    _check_grid_size(overrides)
     return sweeper.split_arguments(overrides, sweeper.max_batch_size)
+
+
+MAX_JOBS = 100_000  # a grid this large is a typo (range(0,100000000)), not a plan
+
+
+def _check_grid_size(overrides: list[Any]) -> None:
+    """Refuse a grid of more than :data:`MAX_JOBS` jobs before it is expanded (in memory)."""
+    import math
+
+    total = 1
+    for ov in overrides:
+        if not ov.is_sweep_override():
+            continue
+        value = ov.value()
+        size = None
+        if hasattr(value, "list"):
+            size = len(value.list)
+        elif all(hasattr(value, a) for a in ("start", "stop", "step")) and value.step:
+            size = max(0, math.ceil((value.stop - value.start) / value.step))
+        if size is None:
+            continue
+        total *= max(size, 1)
+        if total > MAX_JOBS:
+            from brainjar_sweep.config.errors import ConfigError
+
+            raise ConfigError(
+                ov.key_or_group,
+                ov.input_line.partition("=")[2] if ov.input_line else "?",
+                f"a sweep of at most {MAX_JOBS} jobs in all (this grid has more)",
+            )
 
 
 def _definition(sweeper: Any, arguments: list[str]) -> list[str]:
@@ -190,7 +221,7 @@ def _check_kept(
             rows[num] = ("lost", f"completed, but now {now} (deleted or replaced mid-sweep?)")
 
 
-def _check_sweep_dir(sweep_dir: Path) -> None:
+def _check_sweep_dir(sweep_dir: str) -> None:
     """The sweep dir can be created and written, before the sweep writes its first file."""
     from brainjar_sweep.config.validate import check_output_dir
 
@@ -257,7 +288,7 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
         return []
 
     sweep_dir = Path(str(sweeper.config.hydra.sweep.dir))
-    _check_sweep_dir(sweep_dir)
+    _check_sweep_dir(str(sweeper.config.hydra.sweep.dir))
     skipped: dict[int, Path] = {}
     if sweeper.resume:
         _check_definition(sweeper, arguments, sweep_dir)
