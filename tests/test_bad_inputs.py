@@ -424,3 +424,42 @@ def test_a_full_disk_ends_the_sweep_with_a_summary_and_resume_finishes_it(tmp_pa
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads((sw / "sweep_results.json").read_text())["completed_experiments"] == 8
     assert db_rows(tmp_path, "select count(*) from experiments where status='completed'") == [(8,)]
+
+
+ANALYZE_CASES = [
+    (
+        ["--db", "notes.db"],
+        ["--db='notes.db'", "a brainjar experiments database", "not a database"],
+    ),
+    (["--db", "/"], ["--db='/'", "a brainjar experiments database"]),
+    (["--threshold", "nan"], ["--threshold=nan", "a relative change > 0"]),
+    (["--threshold", "-1"], ["--threshold=-1.0", "a relative change > 0"]),
+    (["--seed", "-1"], ["--seed=-1", "an integer in [0, 4294967295]"]),
+    (["--bootstrap", "100000000000"], ["--bootstrap=100000000000", "[0, 1000000]"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"), ANALYZE_CASES, ids=[" ".join(a) for a, _ in ANALYZE_CASES]
+)
+def test_bad_analysis_options_are_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    fragments: list[str],
+) -> None:
+    from brainjar_sweep.analysis.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    job = tmp_path / "sw" / "0"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "overrides.yaml").write_text("- seed=0\n")
+    (job / "result.json").write_text('{"experiment_id": "e0", "status": "completed"}')
+    (tmp_path / "notes.db").write_text("my notes")
+    before = set(tmp_path.rglob("*"))
+    code, lines = run_main(main, ["sw", *argv, "--export", "csv"], capsys)
+    assert code == 2 and len(lines) == 1, lines
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert set(tmp_path.rglob("*")) == before

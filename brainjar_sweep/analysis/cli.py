@@ -101,7 +101,15 @@ def _db_problem(db: str) -> str | None:
     from brainjar_sweep.config.errors import ConfigError
     from brainjar_sweep.config.validate import check_url_secret_and_driver
 
-    if "://" not in db:
+    if "://" not in db or db.lower().startswith("sqlite"):
+        # a SQLite file named by the analyst must be one we can read (no server, no secret)
+        from brainjar_sweep.analysis.load import _close, _connect
+        from brainjar_sweep.store._engine import normalize_url
+
+        conn, why = _connect(normalize_url(db))
+        if conn is None:
+            return str(ConfigError("--db", db, f"a brainjar experiments database ({why})"))
+        _close(conn)
         return None
     try:
         check_url_secret_and_driver("--db", db)
@@ -125,8 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:
         return int(exc.code or 0)
-    if args.bootstrap < 0:
-        return _error("--bootstrap must be 0 or more")
+    if not 0 <= args.bootstrap <= 1_000_000:
+        return _error(f"--bootstrap={args.bootstrap} is not allowed: an integer in [0, 1000000]")
+    if not 0 < args.threshold < float("inf"):  # also refuses nan
+        return _error(f"--threshold={args.threshold} is not allowed: a relative change > 0")
+    if not 0 <= args.seed <= 2**32 - 1:
+        return _error(f"--seed={args.seed} is not allowed: an integer in [0, 4294967295]")
     if args.export == "parquet":
         try:
             _require("pyarrow", "parquet", "parquet export")
