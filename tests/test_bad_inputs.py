@@ -463,3 +463,27 @@ def test_bad_analysis_options_are_one_line(
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     assert set(tmp_path.rglob("*")) == before
+
+
+MORE_CASES = [
+    (["-m", "hydra.sweep.subdir=../../x"], ["hydra.sweep.subdir='../../x'", "inside the sweep"]),
+    (["-m", "hydra.sweep.subdir=fixed"], ["hydra.sweep.subdir='fixed'", "differs per job"]),
+    (
+        ["-m", "hydra.sweeper.validator=nope.nope"],
+        ["hydra.sweeper.validator='nope.nope'", "dotted"],
+    ),
+    (["-m", "hydra.sweeper.validator=os.sep"], ["hydra.sweeper.validator='os.sep'", "a function"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"), MORE_CASES, ids=[" ".join(a) for a, _ in MORE_CASES]
+)
+def test_bad_sweep_settings_are_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    fragments: list[str],
+) -> None:
+    test_bad_input_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, argv, fragments)

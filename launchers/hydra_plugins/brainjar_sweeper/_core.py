@@ -90,7 +90,7 @@ def compose_all(sweeper: Any, jobs: list[list[str]], keep: bool) -> list[DictCon
     """
     from brainjar_sweep.sweep.compose import JobComposer
 
-    validator = load_dotted(sweeper.validator)
+    validator = load_dotted(sweeper.validator, "hydra.sweeper.validator")
     composer = JobComposer(sweeper.hydra_context.config_loader, sweeper.config)
     tic = time.perf_counter()
     kept = []
@@ -144,7 +144,7 @@ def dry_run(sweeper: Any, jobs: list[list[str]], cfgs: list[DictConfig]) -> None
         )
         for m, (_, t) in zip(mems, needs, strict=True)
     ]
-    estimate = load_dotted(sweeper.estimate)
+    estimate = load_dotted(sweeper.estimate, "hydra.sweeper.estimate")
     secs = [estimate(c) for c in cfgs] if estimate else []
     out = [
         f"Dry run: {len(jobs)} jobs (nothing runs, nothing is written)",
@@ -209,7 +209,7 @@ def _check_kept(
     A job whose record was lost since it completed (its experiments database deleted or
     replaced mid-sweep, say) becomes ``lost``: the sweep fails and resume runs it again.
     """
-    state = load_dotted(sweeper.job_state)
+    state = load_dotted(sweeper.job_state, "hydra.sweeper.job_state")
     if state is None or len(cfgs) != len(rows):
         return
     for num, (status, _) in sorted(rows.items()):
@@ -221,11 +221,21 @@ def _check_kept(
             rows[num] = ("lost", f"completed, but now {now} (deleted or replaced mid-sweep?)")
 
 
-def _check_sweep_dir(sweep_dir: str) -> None:
-    """The sweep dir can be created and written, before the sweep writes its first file."""
+def _check_sweep_dir(sweep_dir: str, subdir: Any) -> None:
+    """The sweep dir can be created and written, before the sweep writes its first file, and
+    each job's subdir is its own, inside it."""
+    from brainjar_sweep.config.errors import ConfigError
     from brainjar_sweep.config.validate import check_output_dir
 
     check_output_dir("hydra.sweep.dir", sweep_dir)
+    text = str(subdir or "")
+    parts = Path(text).parts
+    if "${" not in text or ".." in parts or Path(text).is_absolute():
+        raise ConfigError(
+            "hydra.sweep.subdir",
+            text,
+            "a relative path inside the sweep dir that differs per job (e.g. ${hydra.job.num})",
+        )
 
 
 def _groups(nums: list[int], size: int | None) -> list[list[int]]:
@@ -288,11 +298,13 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
         return []
 
     sweep_dir = Path(str(sweeper.config.hydra.sweep.dir))
-    _check_sweep_dir(str(sweeper.config.hydra.sweep.dir))
+    _check_sweep_dir(
+        str(sweeper.config.hydra.sweep.dir), sweeper.config.hydra.sweep._get_node("subdir")._value()
+    )
     skipped: dict[int, Path] = {}
     if sweeper.resume:
         _check_definition(sweeper, arguments, sweep_dir)
-        state = load_dotted(sweeper.job_state)
+        state = load_dotted(sweeper.job_state, "hydra.sweeper.job_state")
         changed = []
         for num, cfg in enumerate(cfgs):
             job_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
