@@ -7,6 +7,7 @@ value and what is allowed, no traceback, and no file left behind (no outputs/, n
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sqlite3
@@ -474,6 +475,16 @@ MORE_CASES = [
     ),
     (["-m", "hydra.sweeper.validator=os.sep"], ["hydra.sweeper.validator='os.sep'", "a function"]),
 ]
+OPTUNA = ["-m", "hydra/sweeper=brainjar_optuna", "corruption_rate=interval(0,1)"]
+if importlib.util.find_spec("optuna") is not None:  # the [optuna] extra
+    MORE_CASES += [
+        ([*OPTUNA, "hydra.sweep.dir=a_file"], ["hydra.sweep.dir='a_file'", "is a file"]),
+        ([*OPTUNA, "hydra.sweep.subdir=../x"], ["hydra.sweep.subdir='../x'", "inside the sweep"]),
+        (
+            [*OPTUNA, "hydra.sweeper.storage=sqlite:///notes.db"],
+            ["hydra.sweeper.storage='sqlite:///notes.db'", "is not a SQLite database"],
+        ),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -697,3 +697,39 @@ def check_output_dir(key: str, path: str | os.PathLike[str]) -> None:
     if not os.access(probe, os.W_OK | os.X_OK):
         what = "a writable directory" if probe == p else "a directory that can be created"
         raise ConfigError(key, shown, f"{what} ({probe} is not writable)")
+
+
+def check_sweep_dirs(config: DictConfig) -> None:
+    """A sweep's ``hydra.sweep.dir`` can be created and written, and ``hydra.sweep.subdir`` is a
+    relative path inside it that differs per job; raise :class:`ConfigError` otherwise."""
+    from pathlib import Path
+
+    check_output_dir("hydra.sweep.dir", str(config.hydra.sweep.dir))
+    node = config.hydra.sweep._get_node("subdir")
+    text = str((node._value() if node is not None else None) or "")
+    if "${" not in text or ".." in Path(text).parts or Path(text).is_absolute():
+        raise ConfigError(
+            "hydra.sweep.subdir",
+            text,
+            "a relative path inside the sweep dir that differs per job (e.g. ${hydra.job.num})",
+        )
+
+
+def check_sqlite_storage(key: str, url: str | None) -> None:
+    """A ``sqlite:///`` URL names a SQLite database, an empty file or nothing yet (then its
+    directory can be created); other URLs are left to their own checks.
+
+    >>> check_sqlite_storage("hydra.sweeper.storage", "sqlite:////dev/null/x.db")
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: hydra.sweeper.storage='sqlite:////dev/null/x.db' is not allowed: a SQLite database (it cannot be created: /dev/null is a file, not a directory)
+    """
+    from brainjar_sweep.store._check import sqlite_file_problem
+    from brainjar_sweep.store._engine import sqlite_path
+
+    if not url or not str(url).startswith("sqlite"):
+        return
+    path = sqlite_path(str(url))
+    why = sqlite_file_problem(path) if path is not None else None
+    if why is not None:
+        raise ConfigError(key, url, f"a SQLite database ({why})")

@@ -17,7 +17,7 @@ from pathlib import Path
 from brainjar_sweep.store._engine import check_server, make_engine, sqlite_path
 from brainjar_sweep.store.schema import metadata
 
-__all__ = ["database_problem", "stored_status"]
+__all__ = ["database_problem", "sqlite_file_problem", "stored_status"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 # URLs that passed in this process (a sweep validates every job; the DB is checked once)
@@ -42,7 +42,13 @@ def _foreign(tables: set[str]) -> str | None:
     return f"another program's database (tables: {shown})"
 
 
-def _sqlite_problem(path: Path) -> str | None:
+def sqlite_file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a writable SQLite database (whoever's tables it holds), or None."""
+    why = _sqlite_problem(path, file_only=True)
+    return why
+
+
+def _sqlite_problem(path: Path, file_only: bool = False) -> str | None:
     if not path.exists():
         why = _writable_parent(path)
         return f"it cannot be created: {why}" if why else None
@@ -57,7 +63,7 @@ def _sqlite_problem(path: Path) -> str | None:
         return f"{path} is not a SQLite database"
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
         return f"{path} is not writable"
-    if not head:
+    if not head or file_only:
         return None  # an empty file: SQLite makes it a database
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)

@@ -221,21 +221,11 @@ def _check_kept(
             rows[num] = ("lost", f"completed, but now {now} (deleted or replaced mid-sweep?)")
 
 
-def _check_sweep_dir(sweep_dir: str, subdir: Any) -> None:
-    """The sweep dir can be created and written, before the sweep writes its first file, and
-    each job's subdir is its own, inside it."""
-    from brainjar_sweep.config.errors import ConfigError
-    from brainjar_sweep.config.validate import check_output_dir
+def _check_sweep_dir(config: DictConfig) -> None:
+    """Where the sweep writes can be written, before it writes its first file."""
+    from brainjar_sweep.config.validate import check_sweep_dirs
 
-    check_output_dir("hydra.sweep.dir", sweep_dir)
-    text = str(subdir or "")
-    parts = Path(text).parts
-    if "${" not in text or ".." in parts or Path(text).is_absolute():
-        raise ConfigError(
-            "hydra.sweep.subdir",
-            text,
-            "a relative path inside the sweep dir that differs per job (e.g. ${hydra.job.num})",
-        )
+    check_sweep_dirs(config)
 
 
 def _groups(nums: list[int], size: int | None) -> list[list[int]]:
@@ -298,9 +288,7 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
         return []
 
     sweep_dir = Path(str(sweeper.config.hydra.sweep.dir))
-    _check_sweep_dir(
-        str(sweeper.config.hydra.sweep.dir), sweeper.config.hydra.sweep._get_node("subdir")._value()
-    )
+    _check_sweep_dir(sweeper.config)
     skipped: dict[int, Path] = {}
     if sweeper.resume:
         _check_definition(sweeper, arguments, sweep_dir)
