@@ -24,6 +24,36 @@ _SWEEP_KEYS = {"sweep_id", "base_config", "description", "sweep", "parallel", "j
 _SWEEP_KEYS |= {"timeout", "db_path", "output_dir", "resume", "max_retries", "tags"}
 
 
+# override keys that name code to run (Hydra instantiates _target_, the sweeper calls its hooks)
+_CODE_KEYS = re.compile(
+    r"(^|[./])(_target_|_args_|_partial_|callbacks?)($|[./=])"
+    r"|^hydra\.(sweeper\.(validator|job_state|estimate)|launcher\.job_resources)$"
+    r"|^hydra/callbacks\b|^(--config|-cp|-cn|--info|-c\b)"
+)
+
+
+def _check_saved_override(saved: Path, override: str) -> None:
+    """Refuse an override in a saved multirun.yaml that names code to run rather than a value.
+
+    A sweep dir may come from elsewhere: resume must not run what a changed file names. The
+    sweeper and launcher a sweep ran with are not overrides the resume needs.
+
+    >>> _check_saved_override(Path("m.yaml"), "seed=0,1")
+    >>> _check_saved_override(Path("m.yaml"), "+hydra.callbacks.x._target_=os.system")
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: multirun.yaml='+hydra.callbacks.x._target_=os.system' is not allowed: overrides of config values (not code to run: _target_, callbacks, sweeper or launcher hooks); run that command yourself if you meant it
+    """
+    key = override.lstrip("+~").partition("=")[0].strip()
+    if _CODE_KEYS.search(key) or "\n" in override:
+        raise ConfigError(
+            "multirun.yaml",
+            override,
+            "overrides of config values (not code to run: _target_, callbacks, sweeper or "
+            "launcher hooks); run that command yourself if you meant it",
+        )
+
+
 def resume_args(sweep_dir: str | Path) -> tuple[list[str], str]:
     """The command-line arguments that resume the sweep in ``sweep_dir``, and its working dir.
 
@@ -44,6 +74,8 @@ def resume_args(sweep_dir: str | Path) -> tuple[list[str], str]:
         raise ConfigError("multirun.yaml", str(saved), allowed)
     task = [str(x) for x in overrides.get("task", [])]
     extra = [str(x) for x in overrides.get("hydra", [])]
+    for ov in task + extra:
+        _check_saved_override(saved, ov)
     # a base experiment is expanded again by the entry point: drop what the expansion added
     task = [t for t in task if not t.startswith("+experiment=base_")]
     extra = [

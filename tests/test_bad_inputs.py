@@ -498,3 +498,30 @@ def test_bad_sweep_settings_are_one_line(
     fragments: list[str],
 ) -> None:
     test_bad_input_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, argv, fragments)
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "+hydra.callbacks.x._target_=os.system",
+        "hydra.sweeper.validator=os.system",
+        "+db._target_=builtins.exec",
+    ],
+)
+def test_resume_runs_no_code_a_changed_multirun_yaml_names(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    override: str,
+) -> None:
+    from brainjar_sweep.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sw").mkdir()
+    saved = {"hydra": {"overrides": {"task": ["seed=0,1", override], "hydra": []}}}
+    (tmp_path / "sw" / "multirun.yaml").write_text(json.dumps(saved))
+    before = set(tmp_path.rglob("*"))
+    code, lines = run_main(main, ["resume", "sw"], capsys)
+    assert code == 2 and len(lines) == 1, lines
+    assert f"multirun.yaml='{override}' is not allowed: overrides of config values" in lines[0]
+    assert set(tmp_path.rglob("*")) == before
