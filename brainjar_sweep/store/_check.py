@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from brainjar_sweep.store._engine import check_server, make_engine, sqlite_path
 from brainjar_sweep.store.schema import metadata
@@ -150,10 +151,12 @@ def stored_status(url: str, experiment_id: str) -> str | None:
         return None if row is None else str(row[0])
     from sqlalchemy import text
 
-    engine = make_engine(url, read_only=True, connect_timeout_s=10)
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(text(sql.replace("?", ":eid")), {"eid": experiment_id}).fetchone()
-    finally:
-        engine.dispose()
+    engine = _ENGINES.get(url)
+    if engine is None:  # one engine per server and process: a sweep asks once per job
+        engine = _ENGINES[url] = make_engine(url, read_only=True, connect_timeout_s=10)
+    with engine.connect() as conn:
+        row = conn.execute(text(sql.replace("?", ":eid")), {"eid": experiment_id}).fetchone()
     return None if row is None else str(row[0])
+
+
+_ENGINES: dict[str, Any] = {}
