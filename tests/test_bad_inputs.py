@@ -295,6 +295,10 @@ def test_database_deleted_mid_sweep_fails_the_sweep_and_resume_restores_it(
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "lost" in lines[0] and "brainjar-sweep resume sw" in lines[0]
     assert "not in the experiments DB" in out
+    table = json.loads((tmp_path / "sw" / "sweep_results.json").read_text())["results"]
+    assert {r["job_num"] for r in table if r["status"] == "lost"} == {
+        n for n in range(12) if f"#{n} lost" in out
+    }
     kept = db_rows(tmp_path, "select count(*) from experiments where status = 'completed'")[0][0]
     assert kept < 12
     proc2 = sweep_cli(tmp_path, "resume", "sw")

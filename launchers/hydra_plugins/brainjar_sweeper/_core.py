@@ -212,6 +212,7 @@ def _check_kept(
     state = load_dotted(sweeper.job_state, "hydra.sweeper.job_state")
     if state is None or len(cfgs) != len(rows):
         return
+    lost: dict[int, tuple[str, str | None]] = {}
     for num, (status, _) in sorted(rows.items()):
         if status != "completed":
             continue
@@ -219,6 +220,20 @@ def _check_kept(
         now = state(cfgs[num], job_dir)
         if now != "completed":
             rows[num] = ("lost", f"completed, but now {now} (deleted or replaced mid-sweep?)")
+            lost[num] = rows[num]
+    records = getattr(sweeper.launcher, "_records", None)
+    if lost and records and OmegaConf.select(sweeper.config, "hydra.launcher.sweep_files"):
+        from brainjar_sweep.sweep.files import write_sweep_files
+
+        for num, (status, reason) in lost.items():  # the sweep files say so too
+            if num in records:
+                records[num].status, records[num].reason = status, reason
+        sweep_id = OmegaConf.select(sweeper.config, "sweep_id", default=None)
+        write_sweep_files(
+            sweep_dir,
+            str(sweep_id or "_".join(sweep_dir.parts[-2:])),
+            [records[k] for k in sorted(records)],
+        )
 
 
 def _check_sweep_dir(config: DictConfig) -> None:
