@@ -95,7 +95,13 @@ def _db_problem(db: str) -> str | None:
     Example:
         >>> _db_problem("postgresql://lab:s3cret@head/brainjar")
         "--db='postgresql://lab:***@head/brainjar' is not allowed: a URL without a password; set PGPASSWORD or use ~/.pgpass"
-        >>> _db_problem("logs/experiments.db") is None
+        >>> import tempfile
+        >>> from brainjar_sweep.store import ExperimentStore
+        >>> db = tempfile.mkdtemp() + "/experiments.db"
+        >>> ExperimentStore(db).close()
+        >>> _db_problem(db) is None
+        True
+        >>> "a brainjar experiments database" in _db_problem(tempfile.mkdtemp() + "/none.db")
         True
     """
     from brainjar_sweep.config.errors import ConfigError
