@@ -40,11 +40,37 @@ def first_line(exc: BaseException, default: str | None = None) -> str:
     return type(exc).__name__ if default is None else default
 
 
+def os_error_line(exc: OSError) -> str:
+    """One line for an error of the file system (a full disk, a read-only file, ...).
+
+    >>> import errno
+    >>> os_error_line(OSError(errno.ENOSPC, "No space left on device", "/data/x.json"))
+    'cannot write /data/x.json: No space left on device'
+    """
+    import errno
+
+    what = exc.strerror or first_line(exc)
+    if not exc.filename:
+        return what
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
+    return f"{'cannot write ' if full else ''}{exc.filename}: {what}"
+
+
+def unexpected_line(exc: BaseException) -> str:
+    """One line for an error nobody expected, with how to see its traceback.
+
+    >>> unexpected_line(ZeroDivisionError("division by zero"))
+    'ZeroDivisionError: division by zero (set BRAINJAR_TRACEBACK=1 to see where)'
+    """
+    return f"{type(exc).__name__}: {first_line(exc, default='')} (set BRAINJAR_TRACEBACK=1 to see where)"
+
+
 def _given(key: str, args: Sequence[str]) -> str:
     for a in args:
         body = a.lstrip("+~")
         if body.split("=", 1)[0] == key and "=" in body:
-            return body.split("=", 1)[1]
+            value = body.split("=", 1)[1]
+            return value if len(value) <= 120 else value[:117] + "..."
     return "?"
 
 
@@ -120,4 +146,11 @@ def one_line(exc: BaseException, args: Sequence[str] = ()) -> str | None:
             return fix
         detail = message_text(cause) if cause is not None else ""
         return text if detail in text else f"{text} {detail}".strip()
+    # OmegaConf marks other errors raised while setting a value with the key (a number too
+    # large for a float field, ...)
+    for err in (exc, cause):
+        found = re.search(r"^\s*full_key: (\S+)$", str(err or ""), re.MULTILINE)
+        if err is not None and found:
+            key = _dotted(found.group(1))
+            return f"{key}={_given(key, args)} is not allowed: {first_line(err)}"
     return None

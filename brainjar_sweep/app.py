@@ -22,7 +22,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from brainjar_sweep._atomic import write_json_atomic
-from brainjar_sweep._errors import one_line
+from brainjar_sweep._errors import one_line, os_error_line, unexpected_line
+from brainjar_sweep._secrets import install_log_scrubbing, scrub
 from brainjar_sweep.config import (
     ConfigError,
     check_group_choices,
@@ -44,6 +45,10 @@ register_help_resolver()  # the --help template lists groups and sweep presets w
 
 # keys that name where or under which id an experiment is stored, not what it is
 _NOT_HASHED = ("experiment_id", "sweep_id", "db", "name", "description", "tags", "cross")
+
+
+class ExperimentFailed(RuntimeError):
+    """The experiment ran and failed; its result.json and DB rows say why."""
 
 
 def config_hash(exp: dict[str, Any]) -> str:
@@ -84,6 +89,7 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
     from brainjar_sweep.store import ExperimentStore
 
     hc = HydraConfig.get()
+    install_log_scrubbing()  # the job's log lines (console and file) never show a secret
     exp = resolve_experiment(cfg)
     experiment_id, sweep_id, job_num = _ids(exp, hc)
     out_dir = Path(hc.runtime.output_dir)
@@ -118,7 +124,7 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
     )
     log.info("result: %s  db: %s", out_dir / "result.json", url)
     if result.status == "failed":
-        raise RuntimeError(f"experiment {experiment_id} failed: {result.error}")
+        raise ExperimentFailed(f"experiment {experiment_id} failed: {result.error}")
     if result.status == "interrupted":
         raise KeyboardInterrupt(result.error)
     return {"status": result.status, "experiment_id": experiment_id, **_small(m)}
@@ -132,6 +138,7 @@ def _write_result(out_dir: Path, result: RunResult, url: str) -> None:
     from brainjar_sweep.store._engine import display_url
 
     body = asdict(result)
+    body["error"], body["traceback"] = scrub(body.get("error")), scrub(body.get("traceback"))
     # the URL analysis reconnects with; a password (refused by validation anyway) never
     # reaches the file: SQLAlchemy renders it as *** (hide_password)
     body["db_url"] = display_url(url)
@@ -155,6 +162,10 @@ def _mute_std_streams() -> None:
     os.close(devnull)
 
 
+def _say(line: str) -> None:
+    print(scrub(line), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: rewrite original dotted keys, run Hydra, report config errors on one line."""
     if argv is not None:
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         check_db_url_overrides(args)  # a password in db.url is never echoed or written
         sys.argv = [sys.argv[0], *expand_base_experiment(args)]
     except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
         return 2
     # let Hydra's errors reach us, so that bad input gets one line instead of a report;
     # HYDRA_FULL_ERROR=1 set by the user also shows the traceback, as in Hydra
@@ -174,26 +185,35 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _hydra_main()
     except ConfigRejected as e:
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
         return 2
     except SweepFailed as e:
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
         return 1
     except (SweepDefinitionChanged, SweepRefused) as e:
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
         return 2
     except KeyboardInterrupt as e:
         try:
-            print(f"interrupted: {e}" if str(e) else "interrupted", file=sys.stderr)
+            _say(f"interrupted: {e}" if str(e) else "interrupted")
         except OSError:  # the terminal hung up (SIGHUP): the exit code says it all
             _mute_std_streams()
         return 130
+    except ExperimentFailed as e:
+        _say(f"error: {e}")
+        return 1
+    except OSError as e:  # a full disk, a file that cannot be written: what was written stays
+        _say(f"error: {os_error_line(e)}")
+        return 1
     except Exception as e:
         line = one_line(e, sys.argv[1:])
         if line is None:
-            raise
+            if full_error or os.environ.get("BRAINJAR_TRACEBACK") == "1":
+                raise
+            _say(f"error: {unexpected_line(e)}")
+            return 1
         if full_error:
             traceback.print_exc()
-        print(f"error: {line}", file=sys.stderr)
+        _say(f"error: {line}")
         return 2
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,36 @@ _SWEEP_KEYS = {"sweep_id", "base_config", "description", "sweep", "parallel", "j
 _SWEEP_KEYS |= {"timeout", "db_path", "output_dir", "resume", "max_retries", "tags"}
 
 
+# override keys that name code to run (Hydra instantiates _target_, the sweeper calls its hooks)
+_CODE_KEYS = re.compile(
+    r"(^|[./])(_target_|_args_|_partial_|callbacks?)($|[./=])"
+    r"|^hydra\.(sweeper\.(validator|job_state|estimate)|launcher\.job_resources)$"
+    r"|^hydra/callbacks\b|^(--config|-cp|-cn|--info|-c\b)"
+)
+
+
+def _check_saved_override(saved: Path, override: str) -> None:
+    """Refuse an override in a saved multirun.yaml that names code to run rather than a value.
+
+    A sweep dir may come from elsewhere: resume must not run what a changed file names. The
+    sweeper and launcher a sweep ran with are not overrides the resume needs.
+
+    >>> _check_saved_override(Path("m.yaml"), "seed=0,1")
+    >>> _check_saved_override(Path("m.yaml"), "+hydra.callbacks.x._target_=os.system")
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: multirun.yaml='+hydra.callbacks.x._target_=os.system' is not allowed: overrides of config values (not code to run: _target_, callbacks, sweeper or launcher hooks); run that command yourself if you meant it
+    """
+    key = override.lstrip("+~").partition("=")[0].strip()
+    if _CODE_KEYS.search(key) or "\n" in override:
+        raise ConfigError(
+            "multirun.yaml",
+            override,
+            "overrides of config values (not code to run: _target_, callbacks, sweeper or "
+            "launcher hooks); run that command yourself if you meant it",
+        )
+
+
 def resume_args(sweep_dir: str | Path) -> tuple[list[str], str]:
     """The command-line arguments that resume the sweep in ``sweep_dir``, and its working dir.
 
@@ -33,10 +64,18 @@ def resume_args(sweep_dir: str | Path) -> tuple[list[str], str]:
     saved = d / "multirun.yaml"
     if not saved.is_file():
         raise ConfigError("sweep_dir", str(sweep_dir), "a sweep directory with a multirun.yaml")
-    cfg = yaml.safe_load(saved.read_text())
-    hydra = cfg.get("hydra", {})
-    task = [str(x) for x in hydra.get("overrides", {}).get("task", [])]
-    extra = [str(x) for x in hydra.get("overrides", {}).get("hydra", [])]
+    cfg = read_yaml(saved, "multirun.yaml", "a sweep's saved config")
+    allowed = "a sweep's saved config (a mapping with hydra.overrides.task and .hydra lists)"
+    hydra = cfg.get("hydra") if isinstance(cfg, dict) else None
+    overrides = hydra.get("overrides") if isinstance(hydra, dict) else None
+    if not isinstance(overrides, dict) or not all(
+        isinstance(overrides.get(k, []), list) for k in ("task", "hydra")
+    ):
+        raise ConfigError("multirun.yaml", str(saved), allowed)
+    task = [str(x) for x in overrides.get("task", [])]
+    extra = [str(x) for x in overrides.get("hydra", [])]
+    for ov in task + extra:
+        _check_saved_override(saved, ov)
     # a base experiment is expanded again by the entry point: drop what the expansion added
     task = [t for t in task if not t.startswith("+experiment=base_")]
     extra = [
@@ -45,8 +84,45 @@ def resume_args(sweep_dir: str | Path) -> tuple[list[str], str]:
         if not h.startswith(("hydra.sweep.dir=", "hydra.sweeper.resume=", "hydra.mode="))
         and not (h.startswith("hydra.searchpath=") and "brainjar_sweep-base-" in h)
     ]
-    cwd = str(hydra.get("runtime", {}).get("cwd") or os.getcwd())
+    runtime = hydra.get("runtime")
+    cwd = str((runtime.get("cwd") if isinstance(runtime, dict) else None) or os.getcwd())
     return ["-m", *task, *extra, f"hydra.sweep.dir={d}", "hydra.sweeper.resume=true"], cwd
+
+
+_MAX_BYTES = 16 * 1024 * 1024
+
+
+def read_yaml(path: Path, key: str, what: str) -> Any:
+    """A YAML file's content, or one :class:`ConfigError` line naming the file and why not.
+
+    Plain YAML only (no Python tags); binary, truncated, huge or deeply nested files are
+    refused.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "m.yaml"
+    >>> _ = p.write_text("a: !!python/object/apply:os.system [echo hi]")
+    >>> try:
+    ...     read_yaml(p, "sweep_file", "a sweep YAML file")
+    ... except ConfigError as e:
+    ...     print(e.allowed)
+    a sweep YAML file (plain YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system')
+    """
+    try:
+        if path.stat().st_size > _MAX_BYTES:
+            raise ConfigError(key, str(path), f"{what} of at most {_MAX_BYTES} bytes")
+        text = path.read_bytes().decode("utf-8")
+        return yaml.safe_load(text)
+    except FileNotFoundError:
+        raise ConfigError(key, str(path), f"an existing file: {what}") from None
+    except OSError as e:
+        raise ConfigError(key, str(path), f"{what} ({e.strerror or type(e).__name__})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(key, str(path), f"{what} (a UTF-8 text file, not binary)") from None
+    except yaml.YAMLError as e:
+        why = " ".join(str(getattr(e, "problem", None) or e).split())
+        raise ConfigError(key, str(path), f"{what} (plain YAML: {why})") from None
+    except (RecursionError, ValueError):
+        raise ConfigError(key, str(path), f"{what} (not deeply nested)") from None
 
 
 def _values(values: Any) -> str:
@@ -75,6 +151,49 @@ def _find_base(path: str, sweep_file: Path) -> Path:
     )
 
 
+# what each key of an original sweep file must be (null: left out)
+_SWEEP_SHAPES: dict[str, tuple[Any, str]] = {
+    "sweep_id": ((str, int), "a name"),
+    "base_config": (str, "the path of an experiment JSON"),
+    "description": (str, "a text"),
+    "sweep": (dict, "a mapping of key -> list of values"),
+    "parallel": ((int, bool), "an integer"),
+    "jetson_optimized": (bool, "true or false"),
+    "timeout": ((int, float), "a number of seconds > 0"),
+    "db_path": (str, "a path"),
+    "output_dir": (str, "a path"),
+    "resume": (bool, "true or false"),
+    "max_retries": (int, "an integer >= 0"),
+    "tags": (list, "a list of texts"),
+}
+
+
+def _check_sweep_file(old: dict[str, Any]) -> None:
+    for key, (kind, what) in _SWEEP_SHAPES.items():
+        value = old.get(key)
+        if value is None:
+            continue
+        bad = not isinstance(value, kind) or (
+            isinstance(value, bool) and bool not in _as_tuple(kind)
+        )
+        if key == "timeout" and not bad:
+            bad = not 0 < value < float("inf")
+        if key == "max_retries" and not bad:
+            bad = value < 0
+        if bad:
+            raise ConfigError(f"sweep_file.{key}", value, what)
+    for key, values in (old.get("sweep") or {}).items():
+        if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][\w.]*", key):
+            raise ConfigError("sweep_file.sweep", key, "config keys (letters, digits, _ and .)")
+        for v in values if isinstance(values, list) else [values]:
+            if isinstance(v, (dict, list)):
+                raise ConfigError(f"sweep_file.sweep.{key}", v, "a list of plain values")
+
+
+def _as_tuple(kind: Any) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
 def convert_sweep(path: str | Path) -> tuple[str, dict[str, Any]]:
     """Convert an original sweep YAML into (sweep id, a ``sweep`` group config for Hydra).
 
@@ -83,14 +202,7 @@ def convert_sweep(path: str | Path) -> tuple[str, dict[str, Any]]:
     from brainjar_sweep.config import ALIASES, original_as_hydra_config
 
     src = Path(path)
-    try:
-        old = yaml.safe_load(src.read_text())
-    except FileNotFoundError:
-        raise ConfigError("sweep_file", str(path), "an existing sweep YAML file") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(
-            "sweep_file", str(path), f"valid YAML ({str(e).splitlines()[0]})"
-        ) from None
+    old = read_yaml(src, "sweep_file", "an original sweep YAML file")
     if not isinstance(old, dict) or "sweep" not in old or "base_config" not in old:
         raise ConfigError(
             "sweep_file", str(path), "an original sweep file with 'base_config' and 'sweep'"
@@ -100,7 +212,12 @@ def convert_sweep(path: str | Path) -> tuple[str, dict[str, Any]]:
             raise ConfigError(
                 f"sweep_file.{key}", old[key], "one of " + ", ".join(sorted(_SWEEP_KEYS))
             )
+    _check_sweep_file(old)
     sweep_id = str(old.get("sweep_id") or src.stem)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", sweep_id):
+        raise ConfigError(
+            "sweep_file.sweep_id", sweep_id, "a name of letters, digits, _ . - (it names a file)"
+        )
     doc = original_as_hydra_config(str(_find_base(str(old["base_config"]), src)))
     doc["sweep_id"] = sweep_id
     if old.get("description"):
@@ -188,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         except ConfigError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
+        except OSError as e:  # e.g. the converted file cannot be written
+            from brainjar_sweep._errors import os_error_line
+
+            print(f"error: {os_error_line(e)}", file=sys.stderr)
+            return 1
     from brainjar_sweep.app import main as app_main
 
     return app_main(argv)

@@ -61,12 +61,19 @@ def test_analysis_reads_a_postgres_sweep_like_sqlite(
     n_reports = sql(pg_url, "select count(*) from self_reports")[0][0]
     assert n_cycles == 20 and n_reports > 0
 
-    # the command, with the URL the sweep recorded (no --db), password from PGPASSWORD
+    # the URL the sweep recorded is not used unless the analyst names it
+    unnamed = run(tmp_path, pg_env, str(sweep), module="brainjar_sweep.analysis.cli")
+    assert unnamed.returncode == 0, unnamed.stderr
+    assert "not reading the experiments DB" in unnamed.stderr + unnamed.stdout
+
+    # the command, with the sweep's URL named by --db, password from PGPASSWORD
     out = tmp_path / "out" / "t.csv"
     cmd = run(
         tmp_path,
         pg_env,
         str(sweep),
+        "--db",
+        pg_url,
         "--export",
         "csv",
         "--export-path",

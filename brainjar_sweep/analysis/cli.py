@@ -110,7 +110,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _error(message: str, code: int = 2) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    from brainjar_sweep._secrets import scrub
+
+    print(f"error: {scrub(message)}", file=sys.stderr)
     return code
 
 
@@ -120,13 +122,27 @@ def _db_problem(db: str) -> str | None:
     Example:
         >>> _db_problem("postgresql://lab:s3cret@head/brainjar")
         "--db='postgresql://lab:***@head/brainjar' is not allowed: a URL without a password; set PGPASSWORD or use ~/.pgpass"
-        >>> _db_problem("logs/experiments.db") is None
+        >>> import tempfile
+        >>> from brainjar_sweep.store import ExperimentStore
+        >>> db = tempfile.mkdtemp() + "/experiments.db"
+        >>> ExperimentStore(db).close()
+        >>> _db_problem(db) is None
+        True
+        >>> "a brainjar experiments database" in _db_problem(tempfile.mkdtemp() + "/none.db")
         True
     """
     from brainjar_sweep.config.errors import ConfigError
     from brainjar_sweep.config.validate import check_url_secret_and_driver
 
-    if "://" not in db:
+    if "://" not in db or db.lower().startswith("sqlite"):
+        # a SQLite file named by the analyst must be one we can read (no server, no secret)
+        from brainjar_sweep.analysis.load import _close, _connect
+        from brainjar_sweep.store._engine import normalize_url
+
+        conn, why = _connect(normalize_url(db))
+        if conn is None:
+            return str(ConfigError("--db", db, f"a brainjar experiments database ({why})"))
+        _close(conn)
         return None
     try:
         check_url_secret_and_driver("--db", db)
@@ -150,8 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:
         return int(exc.code or 0)
-    if args.bootstrap < 0:
-        return _error("--bootstrap must be 0 or more")
+    if not 0 <= args.bootstrap <= 1_000_000:
+        return _error(f"--bootstrap={args.bootstrap} is not allowed: an integer in [0, 1000000]")
+    if not 0 < args.threshold < float("inf"):  # also refuses nan
+        return _error(f"--threshold={args.threshold} is not allowed: a relative change > 0")
+    if not 0 <= args.seed <= 2**32 - 1:
+        return _error(f"--seed={args.seed} is not allowed: an integer in [0, 4294967295]")
     if args.export == "parquet":
         try:
             _require("pyarrow", "parquet", "parquet export")
@@ -197,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, data: object, metrics: list[str] | None) -> int:
     from rich.console import Console
 
+    from brainjar_sweep._secrets import scrub
     from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS
     from brainjar_sweep.analysis.load import SweepData
     from brainjar_sweep.analysis.report import (
@@ -230,7 +251,8 @@ def _run(args: argparse.Namespace, data: object, metrics: list[str] | None) -> i
         print_report(report, console)
     else:
         for w in data.warnings[:25]:
-            err.print(f"warning: {w}", markup=False, highlight=False)
+            # one line per warning (a long path is not wrapped), secrets masked
+            err.print(f"warning: {scrub(w)}", markup=False, highlight=False, soft_wrap=True)
         if len(data.warnings) > 25:
             err.print(f"warning: ... and {len(data.warnings) - 25} more", markup=False)
         used = len(data.jobs)

@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import contextvars
 import json
 import math
 import os
@@ -437,15 +438,58 @@ def _split_override(ov: str) -> tuple[str, str] | None:
 # ----------------------------------------------------------------------- small readers
 
 
+_BIGGEST = 2**63 - 1  # the largest integer a brainjar file holds (a DB column's)
+
+
 def _read_json(path: Path) -> Any:
+    """A JSON file; a crafted one (nested past the parser's depth) raises ValueError."""
     with open(path, encoding="utf-8") as f:
-        return json.load(f)
+        try:
+            return json.load(f)
+        except RecursionError:
+            raise ValueError(f"{path.name} is nested too deeply") from None
 
 
 def _read_yaml(path: Path) -> Any:
+    """A YAML file (safe loader); a crafted one (nested too deeply) raises YAMLError."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as f:
-        return yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
+        try:
+            return yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
+        except (RecursionError, ValueError):
+            raise yaml.YAMLError(f"{path.name} is nested too deeply or malformed") from None
+
+
+def _crafted(result: dict[str, Any]) -> str | None:
+    """Why a parsed result.json cannot be one the app wrote (values of impossible types or sizes).
+
+    >>> _crafted({"job_num": "abc"}), _crafted({"metrics": {"m": 10**400}}) is not None
+    ("job_num 'abc' is not a job number", True)
+    >>> _crafted({"job_num": 3, "attempt": 1, "metrics": {"m": 0.5}}) is None
+    True
+    """
+    for key in ("job_num", "attempt"):
+        v = result.get(key)
+        if v is not None and (
+            not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= _BIGGEST
+        ):
+            shown = repr(v) if not isinstance(v, int) else f"of {len(str(abs(v)))} digits"
+            what = "a job number" if key == "job_num" else "an attempt number"
+            return f"{key} {shown[:40]} is not {what}"
+    for key in ("experiment_id", "sweep_id", "status"):
+        v = result.get(key)
+        if v is not None and not isinstance(v, (str, int)):
+            return f"{key} is a {type(v).__name__}, not a text"
+    stack: list[Any] = [result]
+    while stack:  # iterative: a deep document must not exhaust the stack here either
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > _BIGGEST:
+            return "it holds an integer too large for any brainjar value"
+    return None
 
 
 def _choices_from_text(text: str) -> dict[str, Any]:
@@ -607,6 +651,9 @@ def _read_job(job_dir: Path, with_config: bool = False) -> tuple[_Job | None, st
         return None, "truncated or corrupt result.json"
     if not isinstance(result, dict) or "status" not in result or "experiment_id" not in result:
         return None, "result.json is not a brainjar result (foreign file)"
+    crafted = _crafted(result)
+    if crafted is not None:
+        return None, f"result.json is not a brainjar result ({crafted})"
     status = str(result.get("status"))
     if status not in _FINISHED:
         return None, f"unfinished: result.json says {status!r}"
@@ -1121,7 +1168,7 @@ def _sample_override_keys(base: str, numbered: dict[int, str], tries: int = 3) -
         try:
             with open(f"{base}/{numbered[num]}/.hydra/overrides.yaml", encoding="utf-8") as f:
                 overrides = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        except (OSError, yaml.YAMLError, UnicodeDecodeError, RecursionError, ValueError):
             continue
         if isinstance(overrides, list):
             keys = [kv[0] for kv in map(_split_override, map(str, overrides)) if kv is not None]
@@ -1337,10 +1384,58 @@ def _nearby_db(sweep_dir: str) -> str | None:
     return None
 
 
+# the paths being analysed (resolved), for telling a recorded database URL the analyst trusts
+_ANALYSED: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar(
+    "brainjar_analysed", default=()
+)
+
+
+def recorded_db_allowed(url: str, roots: Sequence[Path], sweep_dir: str | None = None) -> bool:
+    """Whether a database URL a result file names may be opened without ``--db``.
+
+    Only a local SQLite file inside the analysed paths, or the sweep's own
+    ``logs/experiments.db`` next to its ``multirun/`` dir, is: a result file is data, and a
+    server it names would receive the analyst's credentials (``PGPASSWORD``, ``~/.pgpass``).
+
+    >>> recorded_db_allowed("postgresql://lab@evil.example/x", [Path("/data/multirun")])
+    False
+    >>> recorded_db_allowed("sqlite:////data/multirun/exp.db", [Path("/data/multirun")])
+    True
+    >>> recorded_db_allowed("sqlite:////etc/x.db", [Path("/data/multirun")])
+    False
+    """
+    from brainjar_sweep.store._engine import sqlite_path
+
+    try:
+        path = sqlite_path(url)
+    except Exception:  # noqa: BLE001 - not a URL at all
+        return False
+    if path is None or "://" not in url or not url.lower().startswith("sqlite"):
+        return False
+    path = Path(os.path.normpath(path.absolute()))
+    if any(path.is_relative_to(root) for root in roots):
+        return True
+    near = _nearby_db(sweep_dir) if sweep_dir else None
+    return near is not None and Path(near.removeprefix("sqlite:///")) == path
+
+
 def _join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | None) -> None:
     """Fill ids, seeds and attempts from the DB; attach self-reports; defer other events."""
     if db is not None:
         jobs["_db_url"] = _db_for(os.fspath(db))
+    else:  # a URL a result file names is used only if the analyst could have named it
+        roots = _ANALYSED.get()
+        for url in jobs["_db_url"].dropna().unique().tolist():
+            mask = (jobs["_db_url"] == url).to_numpy()
+            sweep = jobs.loc[mask, "sweep_dir"].iloc[0]
+            if not recorded_db_allowed(str(url), roots, None if pd.isna(sweep) else str(sweep)):
+                near = None if pd.isna(sweep) else _nearby_db(str(sweep))
+                data.warnings.append(
+                    f"not reading the experiments DB {_shown(str(url))} that result files name "
+                    "(not given with --db, not a SQLite file in the analysed tree); "
+                    "pass --db to read it"
+                )
+                jobs.loc[mask, "_db_url"] = near
     carry = ["sweep_id", "job_num", "status", *data.params]
     urls = jobs["_db_url"].dropna().unique().tolist()
     if not urls:
@@ -1509,7 +1604,11 @@ def load(
             db_url=next((j.db_url for j in jobs if j.db_url), None),
         )
         reads.append(_SweepRead(info, frame, {}, skipped, []))
-    return _assemble(reads, db=db, with_config=with_config, use_db=use_db)
+    token = _ANALYSED.set(tuple(Path(p).resolve() for p in paths))
+    try:
+        return _assemble(reads, db=db, with_config=with_config, use_db=use_db)
+    finally:
+        _ANALYSED.reset(token)
 
 
 def _dedupe(jobs: pd.DataFrame, skipped: list[tuple[str, str]]) -> pd.DataFrame:

@@ -52,8 +52,8 @@ class StudyRef:
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, RecursionError, ValueError):
+        return {}  # unreadable or crafted (nested too deeply): no study
     return loaded if isinstance(loaded, dict) else {}
 
 
@@ -90,8 +90,9 @@ def find_study(sweep: SweepInfo) -> StudyRef | None:
             continue
         path = _sqlite_path(url)
         if path is None:
-            storage = url
-            break
+            # a server a sweep file names is never connected to: it would receive the
+            # analyst's credentials (only SQLite files next to the sweep are read)
+            continue
         cwd = (
             (hydra.get("runtime") or {}).get("cwd")
             if isinstance(hydra.get("runtime"), dict)

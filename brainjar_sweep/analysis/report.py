@@ -1276,6 +1276,8 @@ def export(
         raise ValueError(f"unknown export format {fmt!r}; allowed: {', '.join(EXPORT_FORMATS)}")
     if fmt == "parquet":
         _require("pyarrow", "parquet", "parquet export")
+    from brainjar_sweep.analysis._spreadsheet import neutralise_formulas
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     chosen = list(metrics) if metrics is not None else list(data.metrics)
@@ -1289,8 +1291,8 @@ def export(
         if not frame.empty:
             tables.append((path.with_name(f"{stem}.{name}{ext}"), frame))
     for target, frame in tables:
-        if fmt == "csv":
-            frame.to_csv(target, index=False)
+        if fmt == "csv":  # opened in spreadsheets: no cell runs as a formula
+            neutralise_formulas(frame).to_csv(target, index=False)
         elif fmt == "parquet":
             _for_parquet(frame).to_parquet(target, index=False)
         else:

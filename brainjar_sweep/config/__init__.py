@@ -155,7 +155,17 @@ def check_group_choices(args: Sequence[str]) -> None:
         if not eq or key not in GROUPS:
             continue
         names = [v.strip() for v in value.split(",")]
-        if any(not n or not n.replace("_", "").replace("-", "").isalnum() for n in names):
+        # mode and mind options are the schema's own; the other groups may gain options from
+        # a search path, but a name Hydra reads as a number, a boolean or null is never one
+        fixed = key in ("mode", "mind")
+        if any(
+            not n
+            or not n.replace("_", "").replace("-", "").isalnum()
+            or (fixed and n not in group_options(key))
+            or n.lower() in ("true", "false", "null", "nan", "inf")
+            or n.lstrip("-").replace("_", "").isdigit()
+            for n in names
+        ):
             hint = (
                 "; set list items with interventions.0.<key>=..." if key == "interventions" else ""
             )
@@ -165,9 +175,25 @@ def check_group_choices(args: Sequence[str]) -> None:
 def resolve_experiment(cfg: DictConfig) -> dict[str, Any]:
     """Turn a composed config into the validated, plain experiment dict the jar runs.
 
-    Raises :class:`ConfigError` on a bad value.
+    Raises :class:`ConfigError` on a bad value, an interpolation that does not resolve
+    (``max_cycles=${nope}``) included.
     """
-    return validate(cfg)
+    from omegaconf.errors import InterpolationResolutionError
+
+    try:
+        return validate(cfg)
+    except InterpolationResolutionError as e:
+        key = str(getattr(e, "full_key", "") or "?")
+        raw: Any = "?"
+        try:
+            node: Any = cfg
+            for part in key.split("."):
+                node = node._get_node(int(part) if part.isdigit() else part)
+            raw = node._value()
+        except Exception:  # noqa: BLE001 - the key is named anyway
+            pass
+        why = str(e.msg if getattr(e, "msg", None) else e).splitlines()[0]
+        raise ConfigError(key, raw, f"an interpolation that resolves ({why})") from None
 
 
 def validate_job(cfg: DictConfig) -> None:

@@ -27,8 +27,10 @@ class ValidateBeforeRun(Callback):
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         from brainjar_sweep.config import resolve_experiment
+        from brainjar_sweep.config.validate import check_output_dir
 
         try:
             resolve_experiment(config)
+            check_output_dir("hydra.run.dir", str(config.hydra.run.dir))
         except ConfigError as e:
             raise ConfigRejected(e) from None

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+_LONGEST = 120
+
 
 def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, float) and value.is_integer():
-        return repr(value)
-    return str(value)
+    """The value as the message shows it: one line, at most about 120 characters.
+
+    >>> _show("x" * 500)[-5:], len(_show(list(range(1000)))) <= 125
+    ("...'", True)
+    """
+    if isinstance(value, (str, float)):
+        text = repr(value)
+    else:
+        try:
+            text = str(value)
+        except ValueError:  # an integer too long to print
+            text = f"<{type(value).__name__}>"
+    text = " ".join(text.split())
+    if len(text) > _LONGEST:
+        end = text[0] if isinstance(value, str) else ""
+        text = text[: _LONGEST - 3 - len(end)] + "..." + end
+    return text
 
 
 class ConfigError(ValueError):

@@ -10,6 +10,7 @@ informational there and are dropped.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,81 @@ _TOP = {
 } | _IGNORED
 
 
+_MAX_BYTES = 16 * 1024 * 1024
+
+# the JSON type each section of the original ExperimentConfig must have (null: left out)
+_SHAPES: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "experiment_id": (str, "a text"),
+    "name": (str, "a text"),
+    "description": (str, "a text"),
+    "research_question": (str, "a text"),
+    "initial_prompt_override": (str, "a text"),
+    "max_cycles": (int, "an integer"),
+    "max_duration_seconds": ((int, float), "a number"),
+    "resource_constraints": (dict, "an object of " + ", ".join(_RESOURCE_KEYS)),
+    "self_report_schedule": (dict, "an object of " + ", ".join(_SCHEDULE_KEYS)),
+    "epistemic_frame": (dict, "an object of " + ", ".join((*_FRAME_KEYS, "custom_beliefs"))),
+    "interventions": (list, "a list of intervention objects"),
+    "custom_questions": (list, "a list of texts"),
+    "tags": (list, "a list of texts"),
+    "hive_config": (dict, "an object with num_instances, instances, ..."),
+}
+
+
+_BIGGEST = 2**63 - 1  # what the experiments database stores
+
+
+def _huge_number(value: Any, key: str) -> None:
+    """Refuse a number no database column holds (a 400-digit integer, 1e999), naming its key."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _huge_number(v, f"{key}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _huge_number(v, f"{key}.{i}")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if abs(value) > _BIGGEST or not math.isfinite(value):
+            raise ConfigError(key, value, f"a finite number of at most {_BIGGEST}")
+
+
+def _check_shape(raw: dict[str, Any]) -> None:
+    """Refuse a section of the wrong JSON type (``"resource_constraints": 5``), naming it."""
+    _huge_number(raw, "base_experiment")
+    for key, (kind, what) in _SHAPES.items():
+        value = raw.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(f"base_experiment.{key}", value, what)
+    for key, value in (raw.get("resource_constraints") or {}).items():
+        if key in _RESOURCE_KEYS and value is not None:
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise ConfigError(f"base_experiment.resource_constraints.{key}", value, "a number")
+    frame = raw.get("epistemic_frame") or {}
+    if frame.get("custom_beliefs") is not None and not isinstance(frame["custom_beliefs"], dict):
+        raise ConfigError(
+            "base_experiment.epistemic_frame.custom_beliefs", frame["custom_beliefs"], "an object"
+        )
+    for i, iv in enumerate(raw.get("interventions") or []):
+        if not isinstance(iv, dict):
+            raise ConfigError(
+                f"base_experiment.interventions.{i}",
+                iv,
+                "an object with intervention_type, trigger, trigger_params, parameters",
+            )
+        for key in ("trigger_params", "parameters"):
+            if iv.get(key) is not None and not isinstance(iv[key], dict):
+                raise ConfigError(f"base_experiment.interventions.{i}.{key}", iv[key], "an object")
+    hive = raw.get("hive_config") or {}
+    instances = hive.get("instances")
+    if instances is not None and (
+        not isinstance(instances, list) or not all(isinstance(x, dict) for x in instances)
+    ):
+        raise ConfigError(
+            "base_experiment.hive_config.instances", instances, "a list of objects with a role"
+        )
+
+
 def load_original_experiment(path: str | Path) -> dict[str, Any]:
     """Convert an original experiment JSON file into this project's config keys.
 
@@ -66,11 +142,24 @@ def load_original_experiment(path: str | Path) -> dict[str, Any]:
     """
     p = Path(path)
     try:
-        raw = json.loads(p.read_text())
+        if p.stat().st_size > _MAX_BYTES:
+            raise ConfigError(
+                "base_experiment", str(path), f"a JSON file of at most {_MAX_BYTES} bytes"
+            )
+        raw = json.loads(p.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError("base_experiment", str(path), "an existing JSON file") from None
-    except (OSError, json.JSONDecodeError) as e:
-        raise ConfigError("base_experiment", str(path), f"a readable JSON file ({e})") from None
+    except OSError as e:
+        why = e.strerror or type(e).__name__
+        raise ConfigError("base_experiment", str(path), f"a readable JSON file ({why})") from None
+    except UnicodeDecodeError:
+        raise ConfigError("base_experiment", str(path), "a UTF-8 JSON text file") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError("base_experiment", str(path), f"valid JSON ({e})") from None
+    except (RecursionError, ValueError):  # too deeply nested, an integer too long to read
+        raise ConfigError(
+            "base_experiment", str(path), "an ExperimentConfig JSON object (not deeply nested)"
+        ) from None
     if not isinstance(raw, dict) or "mode" not in raw:
         raise ConfigError(
             "base_experiment", str(path), "an original ExperimentConfig JSON object (with a 'mode')"
@@ -80,8 +169,9 @@ def load_original_experiment(path: str | Path) -> dict[str, Any]:
             raise ConfigError(
                 f"base_experiment.{key}", raw[key], "a key of the original ExperimentConfig"
             )
+    _check_shape(raw)
     mode_name = raw["mode"]
-    if mode_name not in MODES:
+    if not isinstance(mode_name, str) or mode_name not in MODES:
         raise ConfigError("base_experiment.mode", mode_name, "one of " + ", ".join(MODES))
 
     out: dict[str, Any] = {}

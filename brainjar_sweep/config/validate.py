@@ -60,7 +60,9 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return abs(v) <= 2**63 - 1  # a 400-digit integer is no float (and no DB value)
+    return isinstance(v, float) and math.isfinite(v)
 
 
 def _rate(key: str, v: Any) -> None:
@@ -68,10 +70,15 @@ def _rate(key: str, v: Any) -> None:
         raise ConfigError(key, v, "a number in [0, 1]")
 
 
+_BIGGEST = 2**63 - 1  # the largest integer the experiments database stores
+
+
 def _int_min(key: str, v: Any, lo: int, hi: int | None = None) -> None:
     if not _is_int(v) or v < lo or (hi is not None and v > hi):
         rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
         raise ConfigError(key, v, f"an integer {rng}")
+    if v > _BIGGEST:
+        raise ConfigError(key, v, f"an integer in [{lo}, {_BIGGEST}]")
 
 
 def _positive(key: str, v: Any, *, allow_none: bool = False) -> None:
@@ -301,8 +308,50 @@ def _env_name(key: str, v: Any) -> None:
 
 
 def _http_url(key: str, v: Any) -> None:
+    """An http(s) URL without credentials (they would be printed and recorded with it).
+
+    >>> _http_url("mind.base_url", "http://127.0.0.1:8080/v1")
+    >>> _http_url("mind.base_url", "https://me:topsecret@api.example.com/v1")
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: mind.base_url='https://me:***@api.example.com/v1' is not allowed: a URL without credentials; put the API key in an environment variable and name it in mind.api_key_env
+    """
+    from brainjar_sweep._secrets import mask_url
+
     if not isinstance(v, str) or not re.match(r"https?://[^/\s]+", v):
-        raise ConfigError(key, v, "an http:// or https:// URL")
+        raise ConfigError(
+            key, mask_url(v) if isinstance(v, str) else v, "an http:// or https:// URL"
+        )
+    if url_has_credentials(v):
+        raise ConfigError(key, mask_url(v), _NO_CREDENTIALS)
+
+
+_NO_CREDENTIALS = (
+    "a URL without credentials; put the API key in an environment variable and name it in "
+    "mind.api_key_env"
+)
+
+
+def url_has_credentials(url: str) -> bool:
+    """Whether a URL carries a user, a password or a secret query value.
+
+    >>> url_has_credentials("http://h:8080/v1"), url_has_credentials("http://k@h/v1")
+    (False, True)
+    >>> url_has_credentials("https://h/v1?api_key=abc")
+    True
+    """
+    from urllib.parse import parse_qsl, urlsplit
+
+    from brainjar_sweep._secrets import MASK, scrub
+
+    try:
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            return True
+        query = parse_qsl(parts.query)
+    except ValueError:
+        return True
+    return any(MASK in scrub(f"{k}={v}") for k, v in query)
 
 
 _SAMPLING: dict[str, Callable[[str, Any], None]] = {
@@ -447,10 +496,15 @@ def check_db_url_overrides(args: list[str]) -> None:
     ...
     brainjar_sweep.config.errors.ConfigError: db.url='postgresql://lab:***@head/brainjar' is not allowed: a URL without a password; set PGPASSWORD or use ~/.pgpass
     """
+    from brainjar_sweep._secrets import mask_url
     from brainjar_sweep.store._engine import PASSWORD_HINT, display_url, url_has_password
 
     for arg in args:
         key, eq, value = arg.lstrip("+~").partition("=")
+        if eq and key == "mind.base_url":
+            for url in [value, *value.split(",")]:
+                if url_has_credentials(url.strip()):
+                    raise ConfigError(key, mask_url(url.strip()), _NO_CREDENTIALS)
         if not eq or key != "db.url":
             continue
         for url in [value, *value.split(",")]:
@@ -511,6 +565,7 @@ def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
             )
     if not _is_int(c.get("seed")) or c["seed"] < 0:
         raise ConfigError("seed", c.get("seed"), "an integer >= 0")
+    _int_min("seed", c["seed"], 0)
     _int_min("max_cycles", c.get("max_cycles"), 1)
     _positive("max_duration_seconds", c.get("max_duration_seconds"), allow_none=True)
     _rate("corruption_rate", c.get("corruption_rate"))
@@ -587,4 +642,95 @@ def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
     if c["db"].get("url"):
         # last: a connection is the slowest check (cached, so a sweep connects once)
         _check_db_server(c["db"]["url"])
+    _check_database(c["db"])
     return c
+
+
+def _check_database(db: Mapping[str, Any]) -> None:
+    """The experiments database is reachable, ours or empty, and writable (once per process)."""
+    from pathlib import Path
+
+    from brainjar_sweep.store._check import database_problem
+    from brainjar_sweep.store._engine import display_url
+
+    if db.get("url"):
+        key, shown, url = "db.url", display_url(db["url"]), db["url"]
+    else:
+        path = db.get("path")
+        if not isinstance(path, str) or not path.strip():
+            raise ConfigError("db.path", path, "the path of a SQLite file")
+        key, shown, url = "db.path", path, f"sqlite:///{Path(path).expanduser().absolute()}"
+    why = database_problem(url)
+    if why is not None:
+        raise ConfigError(
+            key, shown, f"an experiments database: ours, empty or new, and writable ({why})"
+        )
+
+
+# --- where a run writes ----------------------------------------------------------
+
+
+def check_output_dir(key: str, path: str | os.PathLike[str]) -> None:
+    """Refuse an output directory that cannot be created or written, before anything is written.
+
+    The directory may exist (then it must be a writable directory) or not (then its nearest
+    existing ancestor must be a writable directory).
+
+    >>> import tempfile
+    >>> check_output_dir("hydra.sweep.dir", tempfile.mkdtemp() + "/multirun/a/b")
+    >>> check_output_dir("hydra.sweep.dir", "/dev/null/x")
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: hydra.sweep.dir='/dev/null/x' is not allowed: a directory that can be created (/dev/null is a file, not a directory)
+    """
+    from pathlib import Path
+
+    shown = os.fspath(path)
+    if not shown.strip():
+        raise ConfigError(key, shown, "a directory path (not empty)")
+    p = Path(path).absolute()
+    probe = p
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        what = "a directory" if probe == p else "a directory that can be created"
+        raise ConfigError(key, shown, f"{what} ({probe} is a file, not a directory)")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        what = "a writable directory" if probe == p else "a directory that can be created"
+        raise ConfigError(key, shown, f"{what} ({probe} is not writable)")
+
+
+def check_sweep_dirs(config: DictConfig) -> None:
+    """A sweep's ``hydra.sweep.dir`` can be created and written, and ``hydra.sweep.subdir`` is a
+    relative path inside it that differs per job; raise :class:`ConfigError` otherwise."""
+    from pathlib import Path
+
+    check_output_dir("hydra.sweep.dir", str(config.hydra.sweep.dir))
+    node = config.hydra.sweep._get_node("subdir")
+    text = str((node._value() if node is not None else None) or "")
+    if "${" not in text or ".." in Path(text).parts or Path(text).is_absolute():
+        raise ConfigError(
+            "hydra.sweep.subdir",
+            text,
+            "a relative path inside the sweep dir that differs per job (e.g. ${hydra.job.num})",
+        )
+
+
+def check_sqlite_storage(key: str, url: str | None) -> None:
+    """A ``sqlite:///`` URL names a SQLite database, an empty file or nothing yet (then its
+    directory can be created); other URLs are left to their own checks.
+
+    >>> check_sqlite_storage("hydra.sweeper.storage", "sqlite:////dev/null/x.db")
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: hydra.sweeper.storage='sqlite:////dev/null/x.db' is not allowed: a SQLite database (it cannot be created: /dev/null is a file, not a directory)
+    """
+    from brainjar_sweep.store._check import sqlite_file_problem
+    from brainjar_sweep.store._engine import sqlite_path
+
+    if not url or not str(url).startswith("sqlite"):
+        return
+    path = sqlite_path(str(url))
+    why = sqlite_file_problem(path) if path is not None else None
+    if why is not None:
+        raise ConfigError(key, url, f"a SQLite database ({why})")

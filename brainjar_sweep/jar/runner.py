@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from brainjar_sweep._secrets import scrub
 from brainjar_sweep.config.schema import MUTATION_TYPES
 from brainjar_sweep.jar import interventions as ivs
 from brainjar_sweep.jar.memory import (
@@ -516,8 +517,8 @@ class Jar:
             error = f"interrupted ({e or 'Ctrl-C'}) in cycle {self.cycle}"
         except Exception as e:  # recorded as a failed experiment, then re-raised by the caller
             status, stop_reason = "failed", None
-            error = f"{type(e).__name__}: {e}"
-            tb = traceback.format_exc()
+            error = scrub(f"{type(e).__name__}: {e}")
+            tb = scrub(traceback.format_exc())
         finally:
             if old_handler is not None:
                 signal.signal(signal.SIGTERM, old_handler)
@@ -531,7 +532,8 @@ class Jar:
                 self.flush()
             except Exception as e:  # the run's own error (if any) stays the headline
                 if status == "completed":
-                    status, error, tb = "failed", f"{type(e).__name__}: {e}", traceback.format_exc()
+                    status, error = "failed", scrub(f"{type(e).__name__}: {e}")
+                    tb = scrub(traceback.format_exc())
             self.store.finish_attempt(
                 self.experiment_id,
                 self.attempt,

@@ -16,6 +16,7 @@ import psutil
 from sqlalchemy import Connection, Row, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from brainjar_sweep._secrets import scrub
 from brainjar_sweep.store._engine import (
     display_url,
     ensure_schema,
@@ -497,6 +498,7 @@ class ExperimentStore:
             >>> store.close()
         """
         _check_status(status, FINAL_STATUSES)
+        error = scrub(error)  # a server may echo a key in its error text
         overrides = dict(summary or {})
         unknown = sorted(set(overrides) - set(SUMMARY_COLUMNS))
         if unknown:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from brainjar_sweep._atomic import write_json_atomic, write_text_atomic
+from brainjar_sweep._secrets import scrub
 
 # the fixed leading columns of sweep_table.csv; swept parameters and metrics follow
 TABLE_COLUMNS = (
@@ -77,7 +78,7 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
                 "total_cycles": m.get("total_cycles", 0),
                 "total_crashes": m.get("total_crashes", 0),
                 "total_messages": m.get("total_messages", 0),
-                "error_message": r.reason,
+                "error_message": scrub(r.reason),
             }
         )
         if r.node is not None:
@@ -113,7 +114,7 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
             r.job_num,
             r.experiment_id,
             r.status,
-            r.reason,
+            scrub(r.reason),
             r.start_time,
             r.end_time,
             r.duration_seconds,
@@ -144,29 +145,33 @@ def load_records(sweep_dir: str | Path, overrides: dict[int, list[str]]) -> dict
     path = Path(sweep_dir) / "sweep_table.csv"
     if not path.is_file():
         return {}
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}  # damaged: the job dirs tell the rest
     out: dict[int, JobRecord] = {}
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            try:
-                num = int(row["job_num"])
-            except (KeyError, ValueError):
-                continue
-            ovr = overrides.get(num)
-            if ovr is None:
-                continue
-            params = {o.lstrip("+~").partition("=")[0] for o in ovr}
-            rec = JobRecord(job_num=num, overrides=list(ovr))
-            rec.status = row.get("status") or "pending"
-            rec.reason = row.get("reason") or None
-            rec.experiment_id = row.get("experiment_id") or None
-            rec.start_time = row.get("start_time") or None
-            rec.end_time = row.get("end_time") or None
-            rec.duration_seconds = _number(row.get("duration_seconds") or "")
-            rec.memory_gb = _number(row.get("memory_gb") or "")
-            rec.metrics = {
-                k: _number(v) for k, v in row.items() if k not in TABLE_COLUMNS and k not in params
-            }
-            out[num] = rec
+    for row in rows:
+        try:
+            num = int(row["job_num"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        ovr = overrides.get(num)
+        if ovr is None or None in row or None in row.values():
+            continue  # not this sweep's job, or a damaged row: its job dir tells
+        params = {o.lstrip("+~").partition("=")[0] for o in ovr}
+        rec = JobRecord(job_num=num, overrides=list(ovr))
+        rec.status = row.get("status") or "pending"
+        rec.reason = row.get("reason") or None
+        rec.experiment_id = row.get("experiment_id") or None
+        rec.start_time = row.get("start_time") or None
+        rec.end_time = row.get("end_time") or None
+        rec.duration_seconds = _number(row.get("duration_seconds") or "")
+        rec.memory_gb = _number(row.get("memory_gb") or "")
+        rec.metrics = {
+            k: _number(v) for k, v in row.items() if k not in TABLE_COLUMNS and k not in params
+        }
+        out[num] = rec
     return out
 
 
@@ -175,8 +180,10 @@ def record_from_result(num: int, overrides: list[str], job_dir: str | Path) -> J
     import json
 
     try:
-        body = json.loads((Path(job_dir) / "result.json").read_text())
-    except (OSError, ValueError):
+        body = json.loads((Path(job_dir) / "result.json").read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(body, dict):
         return None
     rec = JobRecord(job_num=num, overrides=list(overrides))
     rec.status = str(body.get("status"))
@@ -194,3 +201,21 @@ def record_from_result(num: int, overrides: list[str], job_dir: str | Path) -> J
     }
     rec.metrics["status"] = rec.status
     return rec
+
+
+def rebuild_sweep_files(
+    sweep_dir: str | Path, sweep_id: str, jobs: list[list[str]], job_dirs: dict[int, Path]
+) -> None:
+    """Rewrite the sweep files from the jobs' own ``result.json`` files.
+
+    A resume with nothing left to run calls it, so that a truncated or damaged
+    ``sweep_results.json`` or ``sweep_table.csv`` is repaired from what the jobs wrote.
+    Jobs without a readable result are listed as pending.
+    """
+    records = []
+    for num, overrides in enumerate(jobs):
+        rec = None
+        if num in job_dirs:
+            rec = record_from_result(num, overrides, job_dirs[num])
+        records.append(rec or JobRecord(job_num=num, overrides=list(overrides)))
+    write_sweep_files(sweep_dir, sweep_id, records)

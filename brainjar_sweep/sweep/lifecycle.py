@@ -7,6 +7,7 @@ The ``brainjar`` sweeper stays generic and calls these through dotted paths in i
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -53,17 +54,42 @@ def job_state(cfg: DictConfig, job_dir: str | Path) -> str:
 
     path = Path(job_dir) / "result.json"
     try:
-        body = json.loads(path.read_text())
+        body = json.loads(path.read_bytes())
     except FileNotFoundError:
         return "missing"
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
+        return "unreadable"
+    if not isinstance(body, dict):
         return "unreadable"
     status = str(body.get("status"))
     if status != "completed":
         return status
-    if body.get("config_hash") != config_hash(resolve_experiment(cfg)):
+    exp = resolve_experiment(cfg)
+    if body.get("config_hash") != config_hash(exp):
         return "changed"
-    return "completed"
+    return _stored(exp, cfg, str(body.get("experiment_id")))
+
+
+def _stored(exp: dict[str, Any], cfg: DictConfig, experiment_id: str) -> str:
+    """``completed`` if the experiments database holds the experiment as completed, else why not.
+
+    A database deleted or replaced while a sweep ran lost the rows of jobs whose
+    ``result.json`` says completed; such a job is not done, resume runs it again.
+    """
+    from brainjar_sweep.store._check import stored_status
+
+    url = exp["db"].get("url")
+    if not url:
+        cwd = OmegaConf.select(cfg, "hydra.runtime.cwd", default=None) or os.getcwd()
+        path = Path(exp["db"]["path"]).expanduser()
+        url = f"sqlite:///{path if path.is_absolute() else Path(cwd) / path}"
+    try:
+        status = stored_status(url, experiment_id)
+    except Exception:  # noqa: BLE001 - an unreadable DB: run the job again
+        return "not readable in the experiments DB"
+    if status == "completed":
+        return "completed"
+    return "not in the experiments DB" if status is None else f"{status} in the experiments DB"
 
 
 def _past_cycle_seconds(cfg: DictConfig) -> float | None:
@@ -131,12 +157,14 @@ def format_duration(seconds: float) -> str:
 
 def describe(value: Any) -> str:
     """A short text for a JobReturn's failure (its exception)."""
+    from brainjar_sweep._secrets import scrub
+
     if isinstance(value, BaseException):
         text = (
             f"{type(value).__name__}: {value}" if not isinstance(value, JobFailure) else str(value)
         )
-        return text.splitlines()[0] if text else type(value).__name__
-    return str(value)
+        return scrub(text.splitlines()[0]) if text else type(value).__name__
+    return scrub(str(value))
 
 
 # what a job left running by a sweep that died (SIGKILL, power cut) is recorded as

@@ -517,6 +517,10 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     check_fixed_part(composer, validator, dims, fixed, first_job)
 
     sampler = make_sampler(optuna, sweeper.sampler, sweeper.seed, sweeper.sampler_kwargs, dims)
+    from brainjar_sweep.config.validate import check_sqlite_storage, check_sweep_dirs
+
+    check_sweep_dirs(sweeper.config)  # before anything is written
+    check_sqlite_storage("hydra.sweeper.storage", sweeper.storage)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     storage = sweeper.storage or _default_storage(sweep_dir)
     name = _study_name(sweeper, sweep_dir)

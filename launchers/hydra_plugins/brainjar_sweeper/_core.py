@@ -44,7 +44,38 @@ def grid(sweeper: Any, arguments: list[str]) -> list[list[list[str]]]:
     """The sweep's batches of per-job overrides, exactly as Hydra's basic sweeper orders them."""
     parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
     overrides = parser.parse_overrides(_definition(sweeper, arguments))
+    _check_grid_size(overrides)
     return sweeper.split_arguments(overrides, sweeper.max_batch_size)
+
+
+MAX_JOBS = 100_000  # a grid this large is a typo (range(0,100000000)), not a plan
+
+
+def _check_grid_size(overrides: list[Any]) -> None:
+    """Refuse a grid of more than :data:`MAX_JOBS` jobs before it is expanded (in memory)."""
+    import math
+
+    total = 1
+    for ov in overrides:
+        if not ov.is_sweep_override():
+            continue
+        value = ov.value()
+        size = None
+        if hasattr(value, "list"):
+            size = len(value.list)
+        elif all(hasattr(value, a) for a in ("start", "stop", "step")) and value.step:
+            size = max(0, math.ceil((value.stop - value.start) / value.step))
+        if size is None:
+            continue
+        total *= max(size, 1)
+        if total > MAX_JOBS:
+            from brainjar_sweep.config.errors import ConfigError
+
+            raise ConfigError(
+                ov.key_or_group,
+                ov.input_line.partition("=")[2] if ov.input_line else "?",
+                f"a sweep of at most {MAX_JOBS} jobs in all (this grid has more)",
+            )
 
 
 def _definition(sweeper: Any, arguments: list[str]) -> list[str]:
@@ -62,7 +93,7 @@ def compose_all(sweeper: Any, jobs: list[list[str]], keep: bool) -> list[DictCon
     """
     from brainjar_sweep.sweep.compose import JobComposer
 
-    validator = load_dotted(sweeper.validator)
+    validator = load_dotted(sweeper.validator, "hydra.sweeper.validator")
     composer = JobComposer(sweeper.hydra_context.config_loader, sweeper.config)
     tic = time.perf_counter()
     kept = []
@@ -116,7 +147,7 @@ def dry_run(sweeper: Any, jobs: list[list[str]], cfgs: list[DictConfig]) -> None
         )
         for m, (_, t) in zip(mems, needs, strict=True)
     ]
-    estimate = load_dotted(sweeper.estimate)
+    estimate = load_dotted(sweeper.estimate, "hydra.sweeper.estimate")
     secs = [estimate(c) for c in cfgs] if estimate else []
     out = [
         f"Dry run: {len(jobs)} jobs (nothing runs, nothing is written)",
@@ -144,8 +175,17 @@ def _check_definition(sweeper: Any, arguments: list[str], sweep_dir: Path) -> No
     saved_path = sweep_dir / "multirun.yaml"
     if not saved_path.is_file():
         return
-    saved = OmegaConf.load(saved_path)
-    before = {str(o).partition("=")[0]: str(o) for o in saved.hydra.overrides.task}
+    try:
+        saved = OmegaConf.load(saved_path)
+        before = {str(o).partition("=")[0]: str(o) for o in saved.hydra.overrides.task}
+    except Exception as e:  # damaged, or not a sweep's config: one line, nothing run
+        from brainjar_sweep.config.errors import ConfigError
+
+        raise ConfigError(
+            "hydra.sweep.dir",
+            str(sweep_dir),
+            f"a sweep dir whose multirun.yaml is a sweep's saved config ({type(e).__name__})",
+        ) from None
     before.update(
         {k: f"{k}={v}" for k, v in (OmegaConf.select(saved, "hydra.sweeper.params") or {}).items()}
     )
@@ -162,6 +202,48 @@ def _check_definition(sweeper: Any, arguments: list[str], sweep_dir: Path) -> No
         f"cannot resume {sweeper.config.hydra.sweep.dir}: the sweep definition differs from its multirun.yaml: "
         + "; ".join(diffs)
     )
+
+
+def _check_kept(
+    sweeper: Any, cfgs: list[DictConfig], sweep_dir: Path, rows: dict[int, tuple[str, str | None]]
+) -> None:
+    """After the jobs: is what each completed job wrote still there (``job_state`` again)?
+
+    A job whose record was lost since it completed (its experiments database deleted or
+    replaced mid-sweep, say) becomes ``lost``: the sweep fails and resume runs it again.
+    """
+    state = load_dotted(sweeper.job_state, "hydra.sweeper.job_state")
+    if state is None or len(cfgs) != len(rows):
+        return
+    lost: dict[int, tuple[str, str | None]] = {}
+    for num, (status, _) in sorted(rows.items()):
+        if status != "completed":
+            continue
+        job_dir = sweep_dir / str(OmegaConf.select(cfgs[num], "hydra.sweep.subdir"))
+        now = state(cfgs[num], job_dir)
+        if now != "completed":
+            rows[num] = ("lost", f"completed, but now {now} (deleted or replaced mid-sweep?)")
+            lost[num] = rows[num]
+    records = getattr(sweeper.launcher, "_records", None)
+    if lost and records and OmegaConf.select(sweeper.config, "hydra.launcher.sweep_files"):
+        from brainjar_sweep.sweep.files import write_sweep_files
+
+        for num, (status, reason) in lost.items():  # the sweep files say so too
+            if num in records:
+                records[num].status, records[num].reason = status, reason
+        sweep_id = OmegaConf.select(sweeper.config, "sweep_id", default=None)
+        write_sweep_files(
+            sweep_dir,
+            str(sweep_id or "_".join(sweep_dir.parts[-2:])),
+            [records[k] for k in sorted(records)],
+        )
+
+
+def _check_sweep_dir(config: DictConfig) -> None:
+    """Where the sweep writes can be written, before it writes its first file."""
+    from brainjar_sweep.config.validate import check_sweep_dirs
+
+    check_sweep_dirs(config)
 
 
 def _groups(nums: list[int], size: int | None) -> list[list[int]]:
@@ -267,6 +349,9 @@ def _own_new_dir(sweeper: Any, sweep_dir: Path) -> tuple[Any, Path]:
 
 def sweep(sweeper: Any, arguments: list[str]) -> Any:
     """Run the sweep (see the module docstring)."""
+    from brainjar_sweep._secrets import install_log_scrubbing
+
+    install_log_scrubbing()  # the launcher's lines about failed jobs never show a secret
     batches = grid(sweeper, arguments)
     jobs = [ov for batch in batches for ov in batch]
     launcher = sweeper.launcher
@@ -279,6 +364,7 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     from brainjar_sweep.sweep.identity import resolve_sweep_dir
     from brainjar_sweep.sweep.ownership import claim
 
+    _check_sweep_dir(sweeper.config)  # writable, before the first file is written
     sweep_dir = resolve_sweep_dir(str(sweeper.config.hydra.sweep.dir))
     # one owner per sweep dir, from here to the end of the sweep
     if sweeper.resume:
@@ -315,7 +401,7 @@ def _sweep_owned(
         load_dotted(sweeper.sweep_check)(cfgs, sweep_dir)
     if sweeper.resume:
         _check_definition(sweeper, arguments, sweep_dir)
-        state = load_dotted(sweeper.job_state)
+        state = load_dotted(sweeper.job_state, "hydra.sweeper.job_state")
         changed = []
         for num, cfg in enumerate(cfgs):
             job_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
@@ -353,6 +439,14 @@ def _sweep_owned(
     results: dict[int, JobReturn] = {}
     rows: dict[int, tuple[str, str | None]] = {n: ("completed", None) for n in skipped}
     todo = [n for n in range(len(jobs)) if n not in skipped]
+    if not todo and OmegaConf.select(sweeper.config, "hydra.launcher.sweep_files", default=False):
+        # nothing to launch: the sweep files are rebuilt from the job dirs (repairs damaged ones)
+        from brainjar_sweep.sweep.files import rebuild_sweep_files
+
+        sweep_id = OmegaConf.select(sweeper.config, "sweep_id", default=None)
+        rebuild_sweep_files(
+            sweep_dir, str(sweep_id or "_".join(sweep_dir.parts[-2:])), jobs, skipped
+        )
     try:
         for attempt in range(sweeper.max_retries + 1):
             if attempt:
@@ -367,7 +461,7 @@ def _sweep_owned(
             todo = [n for n in todo if rows[n][0] in ("failed", "timeout")]
             if not todo:
                 break
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, OSError) as stop:
         # jobs stopped mid-run carry their own reason in the launcher's records when it has them
         records = getattr(launcher, "_records", None) or {}
         for n in range(len(jobs)):
@@ -382,6 +476,18 @@ def _sweep_owned(
                 muted[sig] = signal.signal(sig, signal.SIG_IGN)
         try:
             _print_summary(_summary(rows, jobs, skipped))
+            if isinstance(
+                stop, OSError
+            ):  # a full disk: what was written stays, resume does the rest
+                from brainjar_sweep._errors import os_error_line
+
+                kept = sum(1 for status, _ in rows.values() if status == "completed")
+                why = os_error_line(stop) if stop.filename else f"cannot write in {shown}: {stop}"
+                raise SweepFailed(
+                    f"the sweep stopped: {why}; {kept} completed job(s) and their "
+                    f"files are kept; free some space, then resume with: "
+                    f"brainjar-sweep resume {shown}"
+                ) from stop
             print(
                 f"Resume with: brainjar-sweep resume {shown}\n"
                 f"   (or the same command with hydra.sweep.dir={shown} hydra.sweeper.resume=true)",
@@ -393,6 +499,7 @@ def _sweep_owned(
             for sig, handler in muted.items():
                 signal.signal(sig, handler)
         raise
+    _check_kept(sweeper, cfgs, sweep_dir, rows)
     _print_summary(_summary(rows, jobs, skipped))
     bad = {n: r for n, r in rows.items() if r[0] != "completed"}
     if bad and not sweeper.allow_failures:

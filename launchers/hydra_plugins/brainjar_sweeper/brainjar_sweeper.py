@@ -24,6 +24,18 @@ class BrainjarSweeper(BasicSweeper):
         estimate: str | None = None,
         sweep_check: str | None = None,
     ) -> None:
+        from brainjar_sweep.config.errors import ConfigError
+
+        if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+            raise ConfigError("hydra.sweeper.max_retries", max_retries, "an integer >= 0")
+        if max_batch_size is not None and (
+            not isinstance(max_batch_size, int)
+            or isinstance(max_batch_size, bool)
+            or max_batch_size < 1
+        ):
+            raise ConfigError(
+                "hydra.sweeper.max_batch_size", max_batch_size, "an integer >= 1, or null"
+            )
         super().__init__(max_batch_size=max_batch_size, params=params)
         self.validator = validator
         self.dry_run = dry_run
