@@ -181,7 +181,17 @@ def main(argv: list[str] | None = None) -> int:
     # let Hydra's errors reach us, so that bad input gets one line instead of a report;
     # HYDRA_FULL_ERROR=1 set by the user also shows the traceback, as in Hydra
     full_error = os.environ.get("HYDRA_FULL_ERROR") == "1"
+    ours = "HYDRA_FULL_ERROR" not in os.environ
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
+    try:
+        return _run_hydra(full_error)
+    finally:
+        if ours:  # a later call in this process must not take it for the user's
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+def _run_hydra(full_error: bool) -> int:
+    """Run the Hydra app; every way it can end as an exit code and at most a line or two."""
     try:
         _hydra_main()
     except ConfigRejected as e:

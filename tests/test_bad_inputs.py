@@ -17,6 +17,11 @@ from pathlib import Path
 
 import pytest
 
+import brainjar_sweep.app  # noqa: E402, F401  (registers the configs before any test saves Hydra's state)
+
+# the app runs in this process: put Hydra's global state (its version base among it) back
+pytestmark = pytest.mark.usefixtures("hydra_restore_singletons")
+
 BIG = "1" + "0" * 400  # an integer of 401 digits
 
 # files some cases read, made in the working dir

@@ -26,7 +26,6 @@ OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 # modules with no examples of their own (programs, registrations, plain data and plugin shells)
 NO_EXAMPLES = {
-    "brainjar_sweep.cli",
     "brainjar_sweep.config._paths",
     "brainjar_sweep.config._register",
     "brainjar_sweep.config.callbacks",

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -217,6 +218,21 @@ def test_admission_pauses_while_hot_and_resumes(tmp_path: Path) -> None:
 # --- Hydra's own conformance suites -------------------------------------------------------
 
 
+@pytest.fixture
+def hydra_default_version_base() -> Iterator[None]:
+    """Hydra's suite runs its apps with Hydra's defaults (version base unset: jobs chdir into
+    their dir). Importing an app decorated with ``@hydra.main(version_base=...)`` anywhere in
+    this process (another test module does) sets a global version base; undo that here."""
+    from hydra.version import _UNSPECIFIED_, VersionBase
+
+    base = VersionBase.instance()
+    saved = base.version_base
+    base.version_base = _UNSPECIFIED_
+    yield
+    base.version_base = saved
+
+
+@pytest.mark.usefixtures("hydra_default_version_base")
 @pytest.mark.parametrize("launcher_name, overrides", [("jetson", ["hydra.launcher.progress=none"])])
 class TestJetsonLauncherSuite(LauncherTestSuite):
     pass

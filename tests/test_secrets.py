@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# the app runs in this process: put Hydra's global state (its version base among it) back
+pytestmark = pytest.mark.usefixtures("hydra_restore_singletons")
+
 KEY = "sk-brainjarTEST0123456789abcdef"  # an API key a server echoes back
 
 
