@@ -1435,7 +1435,8 @@ def _join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | N
                     "(not given with --db, not a SQLite file in the analysed tree); "
                     "pass --db to read it"
                 )
-                jobs.loc[mask, "_db_url"] = near
+                # a new column, not an assignment into the old one (read-only without pyarrow)
+                jobs["_db_url"] = jobs["_db_url"].astype(object).where(~mask, near)
     carry = ["sweep_id", "job_num", "status", *data.params]
     urls = jobs["_db_url"].dropna().unique().tolist()
     if not urls:

@@ -65,8 +65,10 @@ DEFAULT_METRICS: tuple[str, ...] = (
     "total_cycles",
     "total_crashes",
     "messages_per_cycle",
+    "mind_messages_per_cycle",
 )
-"""The original analysis's metrics; :func:`default_metrics` adds self-report scores."""
+"""The original analysis's metrics (``messages_per_cycle`` counts injected messages too) and what
+the mind itself said per cycle; :func:`default_metrics` adds self-report scores."""
 
 _SELF_REPORT_FALLBACK: dict[str, str] = {
     "sr_memory_accuracy": "memory_accuracy_mean",
@@ -110,7 +112,7 @@ def _check(frame: pd.DataFrame, *columns: str) -> None:
 
 
 def default_metrics(data: SweepData) -> list[str]:
-    """The original four metrics plus the self-report scores, as present in ``data``.
+    """The default metrics plus the self-report scores, as present in ``data``.
 
     Self-report scores come from the DB (``sr_<question_id>``); without a DB the
     per-job means recorded in ``result.json`` stand in for them.
