@@ -159,9 +159,9 @@ def test_a_failing_job_does_not_stop_the_others_and_the_sweep_exits_non_zero(
         "where e.job_num >= 2",
     )
     assert len(errors) == 4
-    assert all(s == "failed" and e == "timed out after 20.0 s" for s, e in errors)
+    assert all(s == "failed" and e == f"timed out after {float(TIMEOUT_S)} s" for s, e in errors)
     assert res[2]["status"] == res[3]["status"] == "timeout"
-    assert res[2]["error"] == "timed out after 20.0 s"
+    assert res[2]["error"] == f"timed out after {float(TIMEOUT_S)} s"
     table = json.loads((tmp_path / "sw" / "sweep_results.json").read_text())
     assert [r["job_num"] for r in table["results"]] == [0, 1, 2, 3]
 
