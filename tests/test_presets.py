@@ -140,9 +140,12 @@ def test_a_preset_runs_its_seeds_records_its_question_and_reproduces(tmp_path) -
         for g in ("1", "2", "8")
     }
     assert min(crashes["1"]) > max(crashes["2"]) > max(crashes["8"])
-    # the same cell and seed give the same rows: run job 0 again, in another directory
+    # the same cell and seed give the same rows: run job 0 again, in another working dir with
+    # its own database (the same sweep_id with another grid in one database is refused)
+    other = tmp_path / "other"
+    other.mkdir()
     again = cli(
-        tmp_path,
+        other,
         "-m",
         "+sweep=ram_limits",
         "max_cycles=8",
@@ -153,7 +156,7 @@ def test_a_preset_runs_its_seeds_records_its_question_and_reproduces(tmp_path) -
     assert again.returncode == 0, again.stderr[-3000:]
     sql = (
         "select cycle_number, mind_id, role, content, corrupted, injected, tokens from messages "
-        "where experiment_id = 'ram_limits_sweep_001_exp0000' and attempt = {} order by id"
+        "where experiment_id = 'ram_limits_sweep_001_exp0000' and attempt = 1 order by id"
     )
-    first = db_rows(tmp_path, sql.format(1))
-    assert first and first == db_rows(tmp_path, sql.format(2))
+    first = db_rows(tmp_path, sql)
+    assert first and first == db_rows(other, sql)
