@@ -53,7 +53,8 @@ def test_an_optuna_sweep_reports_importances_and_history(tmp_path: Path) -> None
     assert a.returncode == 0, a.stderr
     md = (tmp_path / "r.md").read_text(encoding="utf-8")
     assert "## Optuna study" in md
-    assert "**Parameter importances: sw**" in md
+    label = f"{tmp_path.name}_sw"  # the sweep's id: the resolved sweep dir's last two parts
+    assert f"**Parameter importances: {label}**" in md
     assert "| parameter | crash_rate |" in md
     assert any(line.startswith("| corruption_rate | ") for line in md.splitlines()), md
 
@@ -66,8 +67,8 @@ def test_an_optuna_sweep_reports_importances_and_history(tmp_path: Path) -> None
     assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
 
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "Parameter importances: sw" in page
-    assert 'alt="optimisation history (sw)"' in page
+    assert f"Parameter importances: {label}" in page
+    assert f'alt="optimisation history ({label})"' in page
 
     # Without optuna the report says so in one line, and still succeeds.
     code = (

@@ -338,7 +338,8 @@ def node_job(
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(
         target=_core._child,
-        args=(payload, cloudpickle.dumps(cfg), send, str(scratch), job_env),
+        # this node task owns the job: the job dies with it, as a local job with its sweep
+        args=(payload, cloudpickle.dumps(cfg), send, str(scratch), job_env, os.getpid()),
         name=f"jetson-job-{cfg.hydra.job.num}",
     )
     data: bytes | None = None
