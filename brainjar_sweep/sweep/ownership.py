@@ -117,6 +117,8 @@ class Ownership:
     started_at: str = field(default_factory=_now)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
+    # the dirs claiming created (the sweep dir and any missing parents), deepest first
+    created: list[Path] = field(default_factory=list)
 
     def write(self) -> None:
         """Rewrite ``owner.json`` (atomically): who owns the dir, its heartbeat, its jobs."""
@@ -157,7 +159,8 @@ class Ownership:
         if drop_dir and [p.name for p in self.sweep_dir.iterdir()] == [LOCK_NAME]:
             with contextlib.suppress(OSError):
                 (self.sweep_dir / LOCK_NAME).unlink()
-                self.sweep_dir.rmdir()
+                for made in self.created or [self.sweep_dir]:  # empty parents it made too
+                    made.rmdir()
         os.close(self.fd)
 
 
@@ -184,6 +187,7 @@ def try_claim(sweep_dir: str | Path) -> Ownership | None:
     mine = held(sweep_dir)
     if mine is not None:
         return mine
+    created = [d for d in (sweep_dir, *sweep_dir.parents) if not d.exists()]
     sweep_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(sweep_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
@@ -191,7 +195,7 @@ def try_claim(sweep_dir: str | Path) -> Ownership | None:
     except BlockingIOError:
         os.close(fd)
         return None
-    return Ownership(sweep_dir, fd)
+    return Ownership(sweep_dir, fd, created=created)
 
 
 def claim(sweep_dir: str | Path, wait_s: float = JOBS_GONE_WAIT_S) -> Ownership:
