@@ -11,8 +11,7 @@ Hydra's plugin scan stay light):
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from brainjar_sweep._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -38,10 +37,4 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'brainjar_sweep' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -11,8 +11,7 @@ parser, which the analysis uses) does not load every mode, the runner and the mi
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from brainjar_sweep._lazy import lazy_exports
 
 _EXPORTS = {
     "CORE_BATTERY": "brainjar_sweep.jar.selfreport",
@@ -30,14 +29,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'brainjar_sweep.jar' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
