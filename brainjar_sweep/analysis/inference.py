@@ -371,42 +371,25 @@ def _tests_one(
         note: tuple[str, str],
         min_p: tuple[float, float] = (0.0, 0.0),
     ) -> list[HypothesisTest]:
-        out = [
+        kinds = [("omnibus", 0), ("trend", 1)] if trend else [("omnibus", 0)]
+        return [
             HypothesisTest(
-                "omnibus",
+                kind,
                 metric,
                 param,
                 label,
-                names[0],
+                names[i],
                 n,
                 k,
-                stat[0],
-                p[0],
-                note=note[0],
+                stat[i],
+                p[i],
+                note=note[i],
                 means=means,
-                min_p=min_p[0],
+                min_p=min_p[i],
                 **effect,
             )
+            for kind, i in kinds
         ]
-        if trend:
-            out.append(
-                HypothesisTest(
-                    "trend",
-                    metric,
-                    param,
-                    label,
-                    names[1],
-                    n,
-                    k,
-                    stat[1],
-                    p[1],
-                    note=note[1],
-                    means=means,
-                    min_p=min_p[1],
-                    **effect,
-                )
-            )
-        return out
 
     if design.blocked:
         if k < 2 or n < 2:

@@ -625,21 +625,7 @@ def _tests_section(design: Design, tests: list[HypothesisTest], correction: str)
     for t in tests:
         if t.kind == "interaction":
             continue
-        rows.append(
-            [
-                t.metric,
-                t.param,
-                t.stratum or "all",
-                t.test.split(" (")[0],
-                str(t.n),
-                _num(t.statistic),
-                _p(t.p),
-                _p(t.p_adj),
-                _effect(t),
-                _verdict(t),
-                t.note,
-            ]
-        )
+        rows.append([t.metric, t.param, t.stratum or "all", t.test.split(" (")[0], *_test_cells(t)])
     sec.blocks.append(
         Table(
             "Tests",
@@ -829,26 +815,25 @@ def _param_section(
     return sec
 
 
+def _test_cells(t: HypothesisTest) -> list[str]:
+    """A test's row in a report table after its names: n, statistic, p, adjusted p, effect,
+    verdict and note."""
+    return [
+        str(t.n),
+        _num(t.statistic),
+        _p(t.p),
+        _p(t.p_adj),
+        _effect(t),
+        _verdict(t),
+        t.note,
+    ]
+
+
 def _interaction_section(
     design: Design, tests: list[HypothesisTest], metrics: list[str]
 ) -> Section:
     sec = Section("Interactions")
-    rows = [
-        [
-            t.metric,
-            t.param,
-            t.test,
-            str(t.n),
-            _num(t.statistic),
-            _p(t.p),
-            _p(t.p_adj),
-            _effect(t),
-            _verdict(t),
-            t.note,
-        ]
-        for t in tests
-        if t.kind == "interaction"
-    ]
+    rows = [[t.metric, t.param, t.test, *_test_cells(t)] for t in tests if t.kind == "interaction"]
     if rows:
         sec.blocks.append(
             Table(
