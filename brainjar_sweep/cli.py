@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from brainjar_sweep._yaml import load_yaml
 from brainjar_sweep.config import ConfigError
 
 # what the original's sweep files called things -> this project's keys
@@ -111,7 +112,7 @@ def read_yaml(path: Path, key: str, what: str) -> Any:
         if path.stat().st_size > _MAX_BYTES:
             raise ConfigError(key, str(path), f"{what} of at most {_MAX_BYTES} bytes")
         text = path.read_bytes().decode("utf-8")
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except FileNotFoundError:
         raise ConfigError(key, str(path), f"an existing file: {what}") from None
     except OSError as e:
@@ -121,8 +122,8 @@ def read_yaml(path: Path, key: str, what: str) -> Any:
     except yaml.YAMLError as e:
         why = " ".join(str(getattr(e, "problem", None) or e).split())
         raise ConfigError(key, str(path), f"{what} (plain YAML: {why})") from None
-    except (RecursionError, ValueError):
-        raise ConfigError(key, str(path), f"{what} (not deeply nested)") from None
+    except ValueError:
+        raise ConfigError(key, str(path), f"{what} (plain YAML)") from None
 
 
 def _values(values: Any) -> str:

@@ -160,6 +160,7 @@ SAVED = {  # multirun.yaml of a sweep dir that resume is pointed at
     "truncated": b"hydra:\n  overrides:\n    task: [seed=0, seed=1\n",
     "python": b'hydra: !!python/object/apply:os.system ["echo owned > owned.txt"]\n',
     "deep": b"a: " + b"[" * 50_000 + b"]" * 50_000 + b"\n",
+    "deep block": b"a:\n" + b"- " * 100_000 + b"x\n",
     "wrong": b"hydra: {overrides: {task: 5}}\n",
 }
 
@@ -207,6 +208,7 @@ SWEEP_FILES = {
         "an integer >= 0",
     ),
     "sweep.yaml": (b"base_config: e.json\nsweep: [1, 2]\n", "sweep_file.sweep=[1, 2]", "mapping"),
+    "deep.yaml": (b"- " * 100_000 + b"x\n", "sweep_file='deep.yaml'", "nested too deeply"),
 }
 
 
@@ -342,6 +344,8 @@ CRAFTED: dict[str, tuple[str, str, str]] = {
     ),
     "100,000-deep JSON": ("1/result.json", DEEP_JSON, "corrupt result.json"),
     "100,000-deep overrides YAML": ("1/.hydra/overrides.yaml", "- " + DEEP_JSON, "overrides"),
+    # libyaml's parser crashes the process on this one (it nests on the C stack unchecked)
+    "100,000-deep block sequences": ("1/.hydra/overrides.yaml", "- " * 100_000 + "x", "overrides"),
     "100,000-deep multirun.yaml": ("multirun.yaml", "a: " + DEEP_JSON, ""),
     "100,000-deep sweep_results.json": ("sweep_results.json", '{"results": ' + DEEP_JSON + "}", ""),
 }
@@ -374,6 +378,18 @@ def test_the_analysis_skips_crafted_files_with_one_warning(
         assert sorted(pd_read(out)["job_num"]) == [0, 2]
     else:
         assert sorted(pd_read(out)["job_num"]) == [0, 1, 2]
+
+
+def test_a_long_shallow_yaml_reads_the_same_by_either_parser() -> None:
+    """Past the size where a text could nest deeply enough to crash libyaml, the pure-Python
+    parser takes over; it reads what libyaml reads."""
+    import yaml
+
+    from brainjar_sweep._yaml import _C_DEPTH, load_yaml
+
+    text = "".join(f"- seed={n}\n" for n in range(_C_DEPTH + 10))
+    assert load_yaml(text) == yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506
+    assert load_yaml(text)[-1] == f"seed={_C_DEPTH + 9}"
 
 
 def pd_read(path: Path):  # noqa: ANN201 - a DataFrame

@@ -45,6 +45,7 @@ import pandas as pd
 import yaml
 
 from brainjar_sweep._errors import first_line
+from brainjar_sweep._yaml import load_yaml
 from brainjar_sweep.sweep.files import TABLE_COLUMNS
 
 __all__ = [
@@ -452,12 +453,12 @@ def _read_json(path: Path) -> Any:
 
 def _read_yaml(path: Path) -> Any:
     """A YAML file (safe loader); a crafted one (nested too deeply) raises YAMLError."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as f:
-        try:
-            return yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
-        except (RecursionError, ValueError):
-            raise yaml.YAMLError(f"{path.name} is nested too deeply or malformed") from None
+        text = f.read()
+    try:
+        return load_yaml(text)
+    except ValueError:
+        raise yaml.YAMLError(f"{path.name} is malformed") from None
 
 
 def _crafted(result: dict[str, Any]) -> str | None:
@@ -1162,13 +1163,12 @@ def _table_frame(
 
 def _sample_override_keys(base: str, numbered: dict[int, str], tries: int = 3) -> list[str]:
     """Override keys of the first readable job: every job of a grid overrides the same keys."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     first = [n for n in range(tries) if n in numbered] or sorted(numbered)[:tries]
     for num in first:
         try:
             with open(f"{base}/{numbered[num]}/.hydra/overrides.yaml", encoding="utf-8") as f:
-                overrides = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
-        except (OSError, yaml.YAMLError, UnicodeDecodeError, RecursionError, ValueError):
+                overrides = load_yaml(f.read())
+        except (OSError, yaml.YAMLError, UnicodeDecodeError, ValueError):
             continue
         if isinstance(overrides, list):
             keys = [kv[0] for kv in map(_split_override, map(str, overrides)) if kv is not None]

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from brainjar_sweep._yaml import load_yaml
 from brainjar_sweep.analysis.load import SweepData, SweepInfo
 
 if TYPE_CHECKING:
@@ -51,8 +52,8 @@ class StudyRef:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError, RecursionError, ValueError):
+        loaded = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, ValueError):
         return {}  # unreadable or crafted (nested too deeply): no study
     return loaded if isinstance(loaded, dict) else {}
 

@@ -15,6 +15,8 @@ import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
+from brainjar_sweep._yaml import load_yaml
+
 __all__ = ["grid_of", "record_sweep_job"]
 
 
@@ -38,11 +40,18 @@ def grid_of(params: Mapping[str, Any] | None, task: Sequence[str]) -> dict[str, 
 
 def _saved_task(sweep_dir: Path) -> list[str]:
     try:
-        saved = yaml.safe_load((sweep_dir / "multirun.yaml").read_text()) or {}
-    except (OSError, yaml.YAMLError):  # a node that does not share the sweep dir
+        saved = load_yaml((sweep_dir / "multirun.yaml").read_text(encoding="utf-8")) or {}
+    except (
+        OSError,
+        yaml.YAMLError,
+        UnicodeDecodeError,
+        ValueError,
+    ):  # a node that does not share the sweep dir
         return []
-    task = ((saved.get("hydra") or {}).get("overrides") or {}).get("task") or []
-    return [str(t) for t in task]
+    task: Any = saved
+    for key in ("hydra", "overrides", "task"):
+        task = task.get(key) if isinstance(task, dict) else None
+    return [str(t) for t in task] if isinstance(task, list) else []
 
 
 def record_sweep_job(store: Any, sweep_id: str, exp: Mapping[str, Any], hc: Any) -> None:
