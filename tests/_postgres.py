@@ -48,6 +48,9 @@ _SETTINGS = (
     "full_page_writes=off",
     "max_connections=200",
     "dynamic_shared_memory_type=mmap",
+    # each test's database is dropped WITH (FORCE) by the tests' role, which may not terminate
+    # an autovacuum worker (not its own process): a drop that met one failed the teardown
+    "autovacuum=off",
 )
 
 
