@@ -617,14 +617,25 @@ def test_beliefs_are_whole_word_and_negation_aware(data: SweepData, fixture_dir:
 def test_report_model_markdown_html_and_export(data: SweepData, tmp_path: Path) -> None:
     report = build_report(data, n_boot=500)
     titles = [s.title for s in report.sections]
-    assert titles[:4] == ["Question and answer", "Overview", "Job status", "Design"]
+    # the answer first, then the findings with their plots, the bookkeeping last
+    assert titles[:3] == [
+        "Question and answer",
+        "Effect of corruption_rate",
+        "Effect of max_cycles",
+    ]
+    assert titles[-3:] == ["Design", "Overview", "Job status"]
+    # the plots that show most are numbered first and open the answer
+    ranked = sorted(p.name for p in report.plots)
+    lead = [p.name for p in report.sections[0].plots]
+    assert lead and lead == ranked[: len(lead)] and lead[0].startswith("01-")
+    assert len({p.name for p in report.plots}) == len(report.plots)
     assert "What changed with what" in titles and "Effect of corruption_rate" in titles
     assert "Self-reports and beliefs" in titles
     md = render_markdown(report)
     # blocked on seed, corruption_rate tested at each max_cycles (nested) separately
     assert "| crash_rate | corruption_rate | max_cycles=10 | Friedman | 3 |" in md
     assert "| crash_rate | corruption_rate | max_cycles=20 | Friedman | 2 |" in md  # failed job
-    assert "Not tested, fixed by the design: total_cycles." in md
+    assert "Not tested, fixed by the design (in the tables, not plotted): total_cycles" in md
     assert "messages_per_cycle carries the same information as crash_rate" in md
     assert "seed takes 3 values; 2-3 completed jobs per cell" in md
     page = render_html(report, [("a plot", b"\x89PNG\r\n\x1a\n")])

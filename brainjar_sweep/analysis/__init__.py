@@ -50,9 +50,12 @@ from brainjar_sweep.analysis.load import (
     SweepInfo,
     find_sweeps,
     load,
+    load_each,
     parse_value,
+    pool_problem,
     sort_levels,
 )
+from brainjar_sweep.analysis.metrics import label
 from brainjar_sweep.analysis.report import (
     EXPORT_FORMATS,
     MissingExtraError,
@@ -123,10 +126,13 @@ __all__ = [
     "find_sweeps",
     "interaction_table",
     "levels",
+    "label",
     "load",
+    "load_each",
     "optimal_parameters",
     "parameter_statistics",
     "parse_value",
+    "pool_problem",
     "print_report",
     "render_html",
     "render_markdown",

@@ -53,6 +53,7 @@ from brainjar_sweep.analysis.stats import (
 __all__ = [
     "MAX_LINES",
     "belief_plot",
+    "draw",
     "figure_png",
     "interaction_heatmap",
     "metric_vs_param",
@@ -418,6 +419,29 @@ def plot_figures(
     from brainjar_sweep.analysis.optuna_study import history_figures
 
     yield from history_figures(data)
+
+
+def draw(data: SweepData, plot: Any, *, n_boot: int = N_BOOT, seed: int = 0) -> Figure | None:
+    """Draw one :class:`~brainjar_sweep.analysis.report.Plot` of a report (None if it cannot be).
+
+    Example:
+        >>> from brainjar_sweep.analysis.report import Plot
+        >>> jobs = pd.DataFrame({"status": ["completed"] * 2, "p": [0, 1], "m": [0.0, 1.0]})
+        >>> fig = draw(SweepData(jobs=jobs, params=["p"]), Plot("m.png", "m", "metric", "m", "p"))
+        >>> fig.axes[0].get_xlabel()
+        'p'
+    """
+    if plot.kind == "metric":
+        return metric_vs_param(data, plot.metric, plot.param, n_boot=n_boot, seed=seed)
+    if plot.kind == "heatmap":
+        return interaction_heatmap(data, plot.metric, plot.param, plot.other)
+    if plot.kind == "belief":
+        return belief_plot(data, plot.metric, plot.param)
+    if plot.kind == "history":
+        from brainjar_sweep.analysis.optuna_study import history_figures
+
+        return next((fig for _, _, fig in history_figures(data)), None)
+    return None
 
 
 def write_plots(

@@ -1,0 +1,130 @@
+"""A researcher's first hour with ``brainjar-analyze``, replayed as the README has it.
+
+Two unrelated sweeps run on the same day (``multirun/<date>``): the README's 6-job
+corruption sweep and a 2-job sweep of modes. Analysing the day must analyse each sweep on
+its own, name config-group choices by name, pool only when asked and only what pools,
+and put the answer first: a summary, a table of contents, flat and self-evident results
+folded away, ranked plots next to their findings, one name per metric.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from brainjar_sweep.analysis import load, load_each
+
+pytestmark = pytest.mark.slow
+
+
+def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+def _analyze(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return _run(cwd, "-m", "brainjar_sweep.analysis", *args)
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The README's two sweeps, run one after the other in one directory."""
+    cwd = tmp_path_factory.mktemp("first_hour")
+    for sweep in (
+        ["corruption_rate=0,0.5,1", "max_cycles=10,20"],
+        ["mode=amnesiac_loop,unstable_memory", "max_cycles=5"],
+    ):
+        proc = _run(cwd, "-m", "brainjar_sweep", "-m", *sweep)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    yield cwd
+
+
+def _date_dir(cwd: Path) -> str:
+    (date_dir,) = (cwd / "multirun").iterdir()
+    assert len(list(date_dir.iterdir())) == 2, "the two sweeps share the date dir"
+    return f"multirun/{date_dir.name}"
+
+
+def test_a_day_of_sweeps_is_reported_sweep_by_sweep(day: Path) -> None:
+    proc = _analyze(day, _date_dir(day), "-o", "report.md")
+    assert proc.returncode == 0, proc.stderr
+    assert "2 sweeps, each analysed on its own: 8 jobs used (8 completed)" in proc.stdout
+    md = (day / "report.md").read_text()
+    heads = re.findall(r"^## Sweep analysis: .*$", md, re.M)
+    assert [h.split("(")[-1] for h in heads] == ["corruption_rate x max_cycles)", "mode)"]
+    # choices by name, never a serialised config; no pooling of one sweep's defaults
+    assert '{"' not in md and "${" not in md
+    designs = re.findall(r"^Design: .*$", md, re.M)
+    assert designs[0].startswith(
+        "Design: corruption_rate: 3 values (0, 0.5, 1); max_cycles: 2 values (10, 20);"
+    )
+    assert designs[1].startswith("Design: mode: 2 values (amnesiac_loop, unstable_memory);")
+    assert "mode: 3 values" not in md and "(5, 10, 20)" not in md
+
+
+def test_the_python_api_pools_with_choices_by_name(day: Path) -> None:
+    data = load([day / _date_dir(day)], use_db=False)
+    assert set(data.jobs["mode"]) == {"amnesiac_loop", "unstable_memory"}
+    each = load_each([day / _date_dir(day)], use_db=False)
+    assert [sorted(d.swept) for d in each] == [["corruption_rate", "max_cycles"], ["mode"]]
+
+
+def test_pooling_is_asked_for_and_refused_for_different_grids(day: Path) -> None:
+    proc = _analyze(day, _date_dir(day), "--pool", "-o", "pooled.md")
+    assert proc.returncode == 2 and not (day / "pooled.md").exists()
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("error: --pool: sweep ") and "varies max_cycles, mode" in line
+    assert "only sweeps of the same grid keys pool" in line
+
+
+def test_pooling_sweeps_of_one_grid(tmp_path: Path) -> None:
+    for rates, where in (("0,0.5", "a"), ("1", "b")):
+        proc = _run(
+            tmp_path,
+            "-m",
+            "brainjar_sweep",
+            "-m",
+            f"corruption_rate={rates}",
+            "max_cycles=10",
+            f"hydra.sweep.dir=grid/{where}",
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = _analyze(tmp_path, "grid", "--pool", "-o", "pooled.md")
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "pooled.md").read_text()
+    assert "Design: corruption_rate: 3 values (0, 0.5, 1);" in md, md[:3000]
+    assert "## Sweep analysis: " not in md  # one analysis, not one per sweep
+
+
+def test_the_report_answers_first(day: Path) -> None:
+    sweep = sorted((day / _date_dir(day)).iterdir())[0]
+    proc = _analyze(day, str(sweep), "-o", "one.md", "--plots", "plots", "--html", "one.html")
+    assert proc.returncode == 0, proc.stderr
+    md = (day / "one.md").read_text()
+    lines = md.splitlines()
+    assert lines[2] == "## Question and answer"
+    contents = lines.index("## Contents")
+    assert contents < 40, "the contents follow a short answer"
+    assert (
+        md.index("## Contents") < md.index("## Effect of corruption_rate") < md.index("## Overview")
+    )
+    # the plot that shows most sits in the answer, before the contents
+    first_plot = next(i for i, line in enumerate(lines) if line.startswith("!["))
+    assert first_plot < contents and "01-memory_accuracy_mean__vs__" in lines[first_plot]
+    # self-evident: total_cycles is max_cycles when every run completes
+    assert "Not tested, fixed by the design (in the tables, not plotted): total_cycles" in md
+    names = sorted(p.name for p in (day / "plots").iterdir())
+    assert not [n for n in names if "total_cycles" in n]
+    assert all(re.match(r"\d\d-", n) for n in names) and names[0].startswith("01-")
+    # one name per metric: the result.json name, never the database's sr_ score
+    assert "memory_accuracy_mean" in md and "sr_memory_accuracy" not in md
+    html = (day / "one.html").read_text()
+    assert html.index('id="contents"') < html.index("Effect of corruption_rate</h2>")
+    assert html.index("<img") < html.index('id="contents"')
+    assert len(html) < 1_000_000
