@@ -14,12 +14,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
+from matplotlib.text import Text
 
-from brainjar_sweep.analysis import load, load_each
-
-pytestmark = pytest.mark.slow
+from brainjar_sweep.analysis import SweepData, load, load_each
+from brainjar_sweep.analysis.plots import belief_plot, metric_vs_param
 
 
 def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -51,6 +54,7 @@ def _date_dir(cwd: Path) -> str:
     return f"multirun/{date_dir.name}"
 
 
+@pytest.mark.slow
 def test_a_day_of_sweeps_is_reported_sweep_by_sweep(day: Path) -> None:
     proc = _analyze(day, _date_dir(day), "-o", "report.md")
     assert proc.returncode == 0, proc.stderr
@@ -68,6 +72,7 @@ def test_a_day_of_sweeps_is_reported_sweep_by_sweep(day: Path) -> None:
     assert "mode: 3 values" not in md and "(5, 10, 20)" not in md
 
 
+@pytest.mark.slow
 def test_the_python_api_pools_with_choices_by_name(day: Path) -> None:
     data = load([day / _date_dir(day)], use_db=False)
     assert set(data.jobs["mode"]) == {"amnesiac_loop", "unstable_memory"}
@@ -75,6 +80,7 @@ def test_the_python_api_pools_with_choices_by_name(day: Path) -> None:
     assert [sorted(d.swept) for d in each] == [["corruption_rate", "max_cycles"], ["mode"]]
 
 
+@pytest.mark.slow
 def test_pooling_is_asked_for_and_refused_for_different_grids(day: Path) -> None:
     proc = _analyze(day, _date_dir(day), "--pool", "-o", "pooled.md")
     assert proc.returncode == 2 and not (day / "pooled.md").exists()
@@ -83,6 +89,7 @@ def test_pooling_is_asked_for_and_refused_for_different_grids(day: Path) -> None
     assert "only sweeps of the same grid keys pool" in line
 
 
+@pytest.mark.slow
 def test_pooling_sweeps_of_one_grid(tmp_path: Path) -> None:
     for rates, where in (("0,0.5", "a"), ("1", "b")):
         proc = _run(
@@ -102,6 +109,7 @@ def test_pooling_sweeps_of_one_grid(tmp_path: Path) -> None:
     assert "## Sweep analysis: " not in md  # one analysis, not one per sweep
 
 
+@pytest.mark.slow
 def test_the_report_answers_first(day: Path) -> None:
     sweep = sorted((day / _date_dir(day)).iterdir())[0]
     proc = _analyze(day, str(sweep), "-o", "one.md", "--plots", "plots", "--html", "one.html")
@@ -128,3 +136,104 @@ def test_the_report_answers_first(day: Path) -> None:
     assert html.index('id="contents"') < html.index("Effect of corruption_rate</h2>")
     assert html.index("<img") < html.index('id="contents"')
     assert len(html) < 1_000_000
+
+
+# ------------------------------------------------------------------ plots a reviewer accepts
+
+
+def _texts(fig: Any) -> list[str]:
+    """Every text a figure shows: titles, axis labels, tick labels, legend entries."""
+    fig.canvas.draw()
+    out = [t.get_text() for t in fig.findobj(Text)]
+    return [t for t in out if t]
+
+
+def _grid(n_other: int = 3, cycles: tuple[int, ...] = (15, 20, 25)) -> SweepData:
+    rows = []
+    for c in cycles:
+        for o in range(n_other):
+            for seed in range(3):
+                rows.append(
+                    {
+                        "status": "completed",
+                        "max_cycles": c,
+                        "corruption_rate": o / 10,
+                        "seed": seed,
+                        "memory_accuracy_mean": 90 - c - 3 * o + seed,
+                        "total_crashes": c // 5 + o,
+                    }
+                )
+    jobs = pd.DataFrame(rows)
+    return SweepData(
+        jobs,
+        params=["max_cycles", "corruption_rate", "seed"],
+        metrics=["memory_accuracy_mean", "total_crashes"],
+    )
+
+
+@pytest.mark.parametrize("n_other", [3, 11], ids=["few-lines", "many-combinations"])
+def test_metric_plot_labels_scale_legend_and_integer_ticks(n_other: int) -> None:
+    fig = metric_vs_param(_grid(n_other), "memory_accuracy_mean", "max_cycles", n_boot=50)
+    ax = fig.axes[0]
+    texts = _texts(fig)
+    # words with the unit and range, no internal names anywhere
+    assert ax.get_ylabel() == "memory accuracy, mean self-report (0-100)"
+    assert ax.get_xlabel() == "run length (cycles)"
+    assert not [t for t in texts if "_" in t], texts
+    assert ax.get_ylim()[0] <= 0 and ax.get_ylim()[1] >= 100  # the metric's whole range
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["15", "20", "25"]
+    # every drawn line is in the legend, and the legend is right of the data
+    legend = ax.get_legend()
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels and not [t for t in labels if t.startswith("_")]
+    curves = [c.get_label() for c in ax.containers]  # every line with its error bars
+    assert curves and set(curves) <= set(labels)
+    assert len(curves) == (3 if n_other == 3 else 1)  # many combinations: a mean and a band
+    plain = [line for line in ax.get_lines() if line.get_label().startswith("_")]
+    assert all(line in {x for c in ax.containers for x in c.get_children()} for line in plain)
+    renderer = fig.canvas.get_renderer()
+    assert legend.get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
+
+
+def test_counts_get_integer_ticks() -> None:
+    fig = metric_vs_param(_grid(), "total_crashes", "corruption_rate", n_boot=50)
+    fig.canvas.draw()
+    ticks = [float(t) for t in fig.axes[0].get_yticks()]
+    assert ticks and all(t == int(t) for t in ticks)
+
+
+def test_stance_is_a_diverging_scale_not_a_zig_zag() -> None:
+    rows = []
+    for rate in [i / 10 for i in range(11)]:
+        for cycle in (0, 3, 6, 9):
+            text = "I am the same mind." if rate * cycle < 3 else "I am not the same mind."
+            rows.append(
+                {
+                    "experiment_id": f"e{rate}",
+                    "attempt": 1,
+                    "status": "completed",
+                    "cycle_number": cycle,
+                    "corruption_rate": rate,
+                    "response": text,
+                }
+            )
+    data = SweepData(jobs=pd.DataFrame({"status": ["completed"]}), self_reports=pd.DataFrame(rows))
+    fig = belief_plot(data, "same", "corruption_rate")
+    (image,) = fig.axes[0].get_images()
+    assert image.get_cmap().name == "RdBu" and image.get_clim() == (-1.0, 1.0)
+    assert not fig.axes[0].get_lines()  # no line per value
+    assert fig.axes[1].get_ylabel().startswith("net stance (-1 negated, +1 affirmed)")
+
+
+def test_continuous_samples_are_a_scatter_not_bins() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, 40)
+    jobs = pd.DataFrame(
+        {"status": "completed", "corruption_rate": x, "memory_accuracy_mean": 90 - 80 * x}
+    )
+    data = SweepData(jobs, params=["corruption_rate"], metrics=["memory_accuracy_mean"])
+    fig = metric_vs_param(data, "memory_accuracy_mean", "corruption_rate", n_boot=50)
+    (points,) = fig.axes[0].collections
+    assert len(points.get_offsets()) == 40
+    assert sorted(points.get_offsets()[:, 0]) == sorted(x.tolist())
+    assert not [t for t in _texts(fig) if "(" in t and "]" in t]  # no bin labels "(0.1, 0.2]"

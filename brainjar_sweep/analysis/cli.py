@@ -287,6 +287,8 @@ def _run(args: argparse.Namespace, sweeps: list[Any], metrics: list[str] | None)
     images: dict[str, bytes] = {}
     if args.plots or args.html:
         images = _draw(sweeps, reports, args.bootstrap, args.seed)
+        for sec in report.sections:  # a plot that could not be drawn is not linked
+            sec.plots = [p for p in sec.plots if p.name in images]
     try:
         if args.plots:
             out = Path(args.plots)

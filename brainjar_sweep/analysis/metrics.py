@@ -22,7 +22,16 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["METRICS", "SELF_REPORT_NAMES", "Metric", "bounds", "is_count", "label"]
+__all__ = [
+    "METRICS",
+    "PARAMETERS",
+    "SELF_REPORT_NAMES",
+    "Metric",
+    "bounds",
+    "is_count",
+    "label",
+    "param_label",
+]
 
 
 class Metric(NamedTuple):
@@ -71,6 +80,34 @@ SELF_REPORT_NAMES: dict[str, str] = {
     "sr_self_continuity_narrative": "continuity_mean",
 }
 """A self-report score recomputed from the database -> the ``result.json`` metric it is."""
+
+
+PARAMETERS: dict[str, str] = {
+    "corruption_rate": "corruption rate (share of memories corrupted, 0-1)",
+    "max_cycles": "run length (cycles)",
+    "seed": "seed",
+    "mode": "mode",
+    "mind": "mind",
+    "resources": "resources",
+    "interventions": "interventions",
+    "resources.ram_limit_gb": "RAM limit (GB)",
+    "resource_constraints.ram_limit_gb": "RAM limit (GB)",
+    "self_report.every_n_cycles": "self-report every (cycles)",
+    "self_report_schedule.every_n_cycles": "self-report every (cycles)",
+    "mode.write_corruption_rate": "corruption rate of each write (0-1)",
+    "mode.corruption_rate": "corruption rate at resurrection (0-1)",
+}
+"""Words (and unit) for the parameters a sweep commonly varies; others are their key."""
+
+
+def param_label(key: str) -> str:
+    """Words for a swept parameter, with its unit where it has one.
+
+    Example:
+        >>> param_label("max_cycles"), param_label("mind.temperature")
+        ('run length (cycles)', 'mind.temperature')
+    """
+    return PARAMETERS.get(key, key)
 
 
 def _range(m: Metric) -> str:

@@ -250,6 +250,7 @@ def history_figure(study: Any, names: Sequence[str], title: str = "") -> Figure:
     """Objective value per trial number (complete trials) with the best-so-far line."""
     import optuna
 
+    from brainjar_sweep.analysis.metrics import label
     from brainjar_sweep.analysis.plots import _new_figure
 
     n = max(1, len(study.directions))
@@ -273,7 +274,7 @@ def history_figure(study: Any, names: Sequence[str], title: str = "") -> Figure:
             ax.legend(loc="best", fontsize=8)
         else:
             ax.text(0.5, 0.5, "no completed trial", ha="center", transform=ax.transAxes)
-        ax.set_ylabel(f"{names[i]} ({d.name.lower()})", fontsize=9)
+        ax.set_ylabel(f"{label(names[i])}, {d.name.lower()}d", fontsize=9)
         ax.grid(True, alpha=0.3)
     axes[-1].set_xlabel("trial number")
     fig.suptitle(f"Optimisation history{': ' + title if title else ''}", fontsize=11)

@@ -275,8 +275,8 @@ def build_report(
         >>> jobs = pd.DataFrame({"status": ["completed", "failed"], "p": [0, 1],
         ...     "m": [1.0, None], "reason": [None, "boom"]})
         >>> r = build_report(SweepData(jobs=jobs, params=["p"], metrics=["m"]), metrics=["m"])
-        >>> [s.title for s in r.sections][:3]
-        ['Question and answer', 'Overview', 'Job status']
+        >>> [s.title for s in r.sections]
+        ['Question and answer', 'Results', 'Optimal parameters', 'Design', 'Overview', 'Job status']
     """
     done = data.completed
     notes: list[str] = []
@@ -352,7 +352,10 @@ def build_report(
 
     study = optuna_section(data, seed=seed)
     if study is not None:
-        study.plots = [Plot("optuna_history.png", "optimisation history", "history", score=2.0)]
+        ids = ", ".join(s.sweep_id for s in data.sweeps)
+        study.plots = [
+            Plot("optuna_history.png", f"optimisation history ({ids})", "history", score=2.0)
+        ]
         findings.append(study)
     belief = _belief_section(data, design.params, keywords, n_boot, seed)
     if belief is not None:
