@@ -237,3 +237,29 @@ def test_continuous_samples_are_a_scatter_not_bins() -> None:
     assert len(points.get_offsets()) == 40
     assert sorted(points.get_offsets()[:, 0]) == sorted(x.tolist())
     assert not [t for t in _texts(fig) if "(" in t and "]" in t]  # no bin labels "(0.1, 0.2]"
+
+
+@pytest.mark.slow
+def test_the_preset_report_answers_its_question_first(tmp_path: Path) -> None:
+    """The 33-job preset: an answer in a few lines, ranked plots, flat metrics folded."""
+    proc = _run(tmp_path, "-m", "brainjar_sweep", "-m", "+sweep=memory_corruption")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    sweep = "multirun/memory_corruption_comprehensive_001"
+    proc = _analyze(tmp_path, sweep, "-o", "r.md", "--html", "r.html", "--plots", "plots")
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "r.md").read_text()
+    lines = md.splitlines()
+    contents = lines.index("## Contents")
+    answer = "\n".join(lines[:contents])
+    assert "Question: At which corruption rate does identity coherence" in answer
+    assert "memory_accuracy_mean changes with corruption_rate" in answer
+    assert "Folded away: constant in every job: total_cycles = 25." in answer
+    assert answer.count("![") >= 1 and contents < 40
+    # total_cycles is 25 in all 33 jobs: no table rows, no plot
+    assert "| total_cycles |" not in md
+    pngs = sorted(p.name for p in (tmp_path / "plots").iterdir())
+    assert 1 <= len(pngs) <= 12 and not [n for n in pngs if "total_cycles" in n]
+    assert pngs[0] == "01-memory_accuracy_mean__vs__corruption_rate.png"
+    html = (tmp_path / "r.html").read_text()
+    assert len(html) < 700_000 and html.count("<img") == len(pngs)
+    assert "sr_" not in md

@@ -336,7 +336,7 @@ def build_report(
     details: list[Section] = []
     if design.params and not flat_sweep:
         for param in design.params:
-            sec = _param_section(design, param, shown, threshold, kw)
+            sec = _param_section(design, param, shown, threshold, kw, tests)
             sec.plots = _metric_plots(design, tests, param)
             findings.append(sec)
         if len(design.params) >= 2:
@@ -971,14 +971,19 @@ def _param_section(
     metrics: list[str],
     threshold: float,
     kw: dict[str, Any],
+    tests: Sequence[HypothesisTest] = (),
 ) -> Section:
     sec = Section(f"Effect of {param}")
     conf = f"{kw['confidence']:.0%}"
     rep = design.replicate or "job"
     unit = f"{rep}s" if design.blocked else "jobs"
     rows = []
+    quiet: list[list[str]] = []  # metrics no test finds changing (when there are tests)
     flat: list[str] = []
     for metric in metrics:
+        target = rows
+        if design.replicated and tests and not _found(list(tests), metric, param):
+            target = quiet
         summaries = [
             (label, level_summary(design, metric, param, where, confidence=kw["confidence"]))
             for label, where in strata(design, param)
@@ -990,7 +995,7 @@ def _param_section(
             continue
         for label, st in summaries:
             for _, r in st.iterrows():
-                rows.append(
+                target.append(
                     [
                         metric,
                         label or "all",
@@ -1010,6 +1015,15 @@ def _param_section(
         sec.blocks.append(f"The same at every value of {param}: {', '.join(flat)}.")
     if rows:
         sec.blocks.append(_per_value_table(param, rows, avg, unit, conf))
+    if quiet:
+        names = list(dict.fromkeys(r[0] for r in quiet))
+        sec.blocks.append(
+            Fold(
+                f"Per-value statistics of the metrics no test finds changing with {param}:"
+                f" {', '.join(names)}",
+                [_per_value_table(param, quiet, avg, unit, conf)],
+            )
+        )
     others = [p for p in design.params if p != param]
 
     frame = design.frame
