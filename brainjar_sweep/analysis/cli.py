@@ -165,14 +165,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["/no/such/sweep"])
         2
     """
-    from brainjar_sweep.analysis.load import LoadError, load, load_each, pool_problem
-    from brainjar_sweep.analysis.report import MissingExtraError, _require
-
     parser = _parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:
         return int(exc.code or 0)
+    # pandas, scipy and matplotlib only once there is something to analyse (--help is quick)
+    from brainjar_sweep.analysis.load import LoadError, load, load_each, pool_problem
+    from brainjar_sweep.analysis.report import MissingExtraError, _require
     if not 0 <= args.bootstrap <= 1_000_000:
         return _error(f"--bootstrap={args.bootstrap} is not allowed: an integer in [0, 1000000]")
     if not 0 < args.threshold < float("inf"):  # also refuses nan
