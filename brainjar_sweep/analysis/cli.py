@@ -173,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # pandas, scipy and matplotlib only once there is something to analyse (--help is quick)
     from brainjar_sweep.analysis.load import LoadError, load, load_each, pool_problem
     from brainjar_sweep.analysis.report import MissingExtraError, _require
+
     if not 0 <= args.bootstrap <= 1_000_000:
         return _error(f"--bootstrap={args.bootstrap} is not allowed: an integer in [0, 1000000]")
     if not 0 < args.threshold < float("inf"):  # also refuses nan
