@@ -263,3 +263,20 @@ def test_the_preset_report_answers_its_question_first(tmp_path: Path) -> None:
     html = (tmp_path / "r.html").read_text()
     assert len(html) < 700_000 and html.count("<img") == len(pngs)
     assert "sr_" not in md
+
+
+def test_analyze_help_imports_no_analysis_and_load_stays_the_function() -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from brainjar_sweep.analysis.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['--help']) == 0\n"
+        "heavy = [m for m in ('pandas', 'scipy', 'matplotlib', 'sqlalchemy') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "import brainjar_sweep.analysis.load\n"
+        "from brainjar_sweep.analysis import load\n"
+        "import brainjar_sweep\n"
+        "assert callable(load) and brainjar_sweep.load is load, load\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr

@@ -27,6 +27,9 @@ Example:
 
 from __future__ import annotations
 
+import sys
+import types
+
 from brainjar_sweep._lazy import lazy_exports
 
 _EXPORTS = {
@@ -89,3 +92,19 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+
+
+class _Package(types.ModuleType):
+    """This package, whose ``load`` stays the function when its module ``load`` is imported.
+
+    Importing a submodule sets it as an attribute of its package; ``load`` (the function)
+    would then be hidden by ``load`` (the module) after the first use of the analysis.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == value.__name__:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -673,15 +673,18 @@ def _answer_blocks(
                 f"{len(blind)} tests cannot reach p < {_ALPHA} with {design.units}"
                 f" {design.replicate or 'unit'}s whatever the data: add replicates to test them."
             )
+    crossed = []
     for c in crossings:
         if c.lower is None:
             continue
         ci = f", {_ci(c.ci_low, c.ci_high)} over {c.n} {design.replicate or 'job'}s"
         at = f" at {c.where}" if c.where else ""
-        answer.append(
+        crossed.append(
             f"{c.metric} {c.direction} {_num(c.level)} between {c.param}={_value(c.lower)} and"
             f" {_value(c.upper)}{at} (crossing at {_num(c.point)}{ci if c.n >= 2 else ''})."
         )
+    # the levels the question is about answer it directly: they come first
+    answer[:0] = crossed
     if design.design_quantities:
         answer.append(
             "Not tested, fixed by the design (in the tables, not plotted): "
