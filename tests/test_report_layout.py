@@ -9,7 +9,11 @@ folded away, ranked plots next to their findings, one name per metric.
 
 from __future__ import annotations
 
+import html
+import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -239,19 +243,30 @@ def test_continuous_samples_are_a_scatter_not_bins() -> None:
     assert not [t for t in _texts(fig) if "(" in t and "]" in t]  # no bin labels "(0.1, 0.2]"
 
 
-@pytest.mark.slow
-def test_the_preset_report_answers_its_question_first(tmp_path: Path) -> None:
-    """The 33-job preset: an answer in a few lines, ranked plots, flat metrics folded."""
-    proc = _run(tmp_path, "-m", "brainjar_sweep", "-m", "+sweep=memory_corruption")
+@pytest.fixture(scope="module")
+def preset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 33-job memory_corruption preset, run and analysed as the README says."""
+    cwd = tmp_path_factory.mktemp("preset")
+    proc = _run(cwd, "-m", "brainjar_sweep", "-m", "+sweep=memory_corruption")
     assert proc.returncode == 0, proc.stderr[-2000:]
     sweep = "multirun/memory_corruption_comprehensive_001"
-    proc = _analyze(tmp_path, sweep, "-o", "r.md", "--html", "r.html", "--plots", "plots")
+    proc = _analyze(cwd, sweep, "-o", "r.md", "--html", "r.html", "--plots", "plots")
     assert proc.returncode == 0, proc.stderr
+    return cwd
+
+
+@pytest.mark.slow
+def test_the_preset_report_answers_its_question_first(preset: Path) -> None:
+    """The 33-job preset: an answer in a few lines, ranked plots, flat metrics folded."""
+    tmp_path = preset
     md = (tmp_path / "r.md").read_text()
     lines = md.splitlines()
     contents = lines.index("## Contents")
     answer = "\n".join(lines[:contents])
     assert "Question: At which corruption rate does identity coherence" in answer
+    # the levels the preset's question is about answer it, first
+    first = next(line for line in lines if line.startswith("- "))
+    assert first.startswith("- memory_accuracy_mean falls below 50 between corruption_rate=")
     assert "memory_accuracy_mean changes with corruption_rate" in answer
     assert "Folded away: constant in every job: total_cycles = 25." in answer
     assert answer.count("![") >= 1 and contents < 40
@@ -280,3 +295,60 @@ def test_analyze_help_imports_no_analysis_and_load_stays_the_function() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+
+
+def _browser() -> str:
+    """The headless browser (Debian's chromium), or skip (fail where CI requires it)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    reason = "needs a browser: apt-get install -y chromium"
+    if os.environ.get("BRAINJAR_REQUIRE_EXTRAS") == "1":
+        pytest.fail(f"BRAINJAR_REQUIRE_EXTRAS=1 but the test {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+_PROBE = """<script>addEventListener("load", () => {
+  const box = (e) => (e ? e.getBoundingClientRect().top : -1);
+  document.body.dataset.layout = JSON.stringify({
+    answer: box(document.querySelector("section.answer li")),
+    plot: box(document.querySelector("section.answer img")),
+    contents: box(document.getElementById("contents")),
+    height: document.documentElement.scrollHeight});
+});</script>"""
+
+
+@pytest.mark.slow
+def test_the_first_screen_shows_the_answer_and_its_plot(preset: Path, tmp_path: Path) -> None:
+    """In a real browser at 1280x900: the answer and its best plot on the first screen.
+
+    ``BRAINJAR_SCREENSHOT=docs/images/report-first-screen.png`` also writes that screen
+    (how the picture in docs/analysis.md is made).
+    """
+    browser = _browser()
+    page = (preset / "r.html").read_text()
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", _PROBE + "</body>"))
+    args = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"]
+    proc = subprocess.run(
+        [*args, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    found = re.search(r'data-layout="([^"]*)"', proc.stdout)
+    assert found, proc.stderr[-2000:]
+    layout = json.loads(html.unescape(found.group(1)))
+    assert 0 < layout["answer"] < layout["plot"] < 900 and layout["plot"] < layout["contents"]
+    assert layout["height"] < 10_000  # was 20,000 pixels, plots from 13,000 down
+    target = os.environ.get("BRAINJAR_SCREENSHOT")
+    if target:
+        shot = Path(target).resolve()
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [*args, "--hide-scrollbars", f"--screenshot={shot}", (preset / "r.html").as_uri()],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
