@@ -74,6 +74,23 @@ def test_a_day_of_sweeps_is_reported_sweep_by_sweep(day: Path) -> None:
     )
     assert designs[1].startswith("Design: mode: 2 values (amnesiac_loop, unstable_memory);")
     assert "mode: 3 values" not in md and "(5, 10, 20)" not in md
+    # plots and exports: one folder, one set of files per sweep
+    proc = _analyze(
+        day, _date_dir(day), "--plots", "p", "--export", "csv", "--export-path", "e.csv"
+    )
+    assert proc.returncode == 0, proc.stderr
+    times = sorted(d.name for d in (day / _date_dir(day)).iterdir())
+    folders = [d.name for d in (day / "p").iterdir()]
+    # the mode sweep changes nothing measured: nothing to plot, no folder
+    assert len(folders) == 1 and folders[0].endswith(times[0]), folders
+    exports = sorted(p.name for p in day.glob("e.*.csv") if p.name.count(".") == 2)
+    assert len(exports) == 2, exports
+    # the database's name of a metric points to its one name
+    proc = _analyze(day, _date_dir(day), "--metric", "sr_memory_accuracy")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "error: unknown metric 'sr_memory_accuracy': it is called 'memory_accuracy_mean'"
+    )
 
 
 @pytest.mark.slow

@@ -217,6 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if metrics:
         unknown = [m for m in metrics if m not in available]
         if unknown:
+            from brainjar_sweep.analysis.metrics import SELF_REPORT_NAMES
+
+            name = SELF_REPORT_NAMES.get(unknown[0])
+            if name in available:  # one name per metric: result.json's
+                return _error(f"unknown metric {unknown[0]!r}: it is called {name!r}")
             return _error(f"unknown metric {unknown[0]!r}; available: {', '.join(available)}")
     for metric in args.cross_levels:
         if metric not in available:
