@@ -369,3 +369,10 @@ def test_the_first_screen_shows_the_answer_and_its_plot(preset: Path, tmp_path: 
             timeout=300,
         )
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_level_a_question_is_about_is_a_labelled_line() -> None:
+    fig = metric_vs_param(_grid(), "memory_accuracy_mean", "corruption_rate", n_boot=50, level=50.0)
+    ax = fig.axes[0]
+    assert "level 50" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [line.get_ydata()[0] for line in ax.get_lines() if line.get_ls() == "--"] == [50.0]

@@ -188,9 +188,10 @@ def metric_vs_param(
     confidence: float = 0.95,
     n_boot: int = N_BOOT,
     seed: int = 0,
+    level: float | None = None,
 ) -> Figure:
     """``metric`` against ``param``: a labelled line per combination of the other swept
-    parameters.
+    parameters; ``level`` (a level the question is about) is a labelled dashed line.
 
     Points are cell means over replicates, error bars the bootstrap CI of that mean
     (none for a single replicate). With more than :data:`MAX_LINES` combinations the
@@ -224,11 +225,13 @@ def metric_vs_param(
         bottom = min(1.8, 0.7 + (0.035 * longest if len(xs_all) > 6 else 0.1))
     groups = list(cells.groupby(others, dropna=False, sort=False)) if others else []
     many = len(groups) > MAX_LINES
-    legend = bool(others) or data.replicate is not None
+    legend = bool(others) or data.replicate is not None or level is not None
     fig = _new_figure(8.0, 4.6, bottom=bottom, right=2.0 if legend else 0.3, left=0.85)
     ax = fig.add_subplot()
     where = {repr(v): p for v, p in zip(xs_all, pos, strict=True)}
     reps = data.replicate
+    if level is not None:
+        ax.axhline(level, color="0.35", ls="--", lw=1.0, label=f"level {_fmt(level)}", zorder=1)
     if cells.empty:
         ax.text(0.5, 0.5, "no completed jobs with this metric", ha="center", transform=ax.transAxes)
     elif others and not many:
@@ -279,6 +282,7 @@ def metric_vs_param(
                 alpha=0.5,
                 label=f"one job per {reps}",
             )
+        if legend:
             _legend_outside(ax)
     if not numeric and xs_all:
         ax.set_xticks(pos, [_fmt(v) for v in xs_all], rotation=30 if len(pos) > 6 else 0)
@@ -566,7 +570,9 @@ def draw(data: SweepData, plot: Any, *, n_boot: int = N_BOOT, seed: int = 0) -> 
         'p'
     """
     if plot.kind == "metric":
-        return metric_vs_param(data, plot.metric, plot.param, n_boot=n_boot, seed=seed)
+        return metric_vs_param(
+            data, plot.metric, plot.param, n_boot=n_boot, seed=seed, level=plot.level
+        )
     if plot.kind == "heatmap":
         return interaction_heatmap(data, plot.metric, plot.param, plot.other)
     if plot.kind == "belief":

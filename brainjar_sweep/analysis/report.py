@@ -164,6 +164,8 @@ class Plot:
     param: str = ""
     other: str = ""
     score: float = 0.0
+    level: float | None = None
+    """A level the question is about (``cross``), drawn as a labelled line."""
 
 
 @dataclass
@@ -363,6 +365,9 @@ def build_report(
     details.append(_optimum_section(design, shown, confidence))
     details.append(_design_section(design))
     sections = [qa, *findings, *details, overview] + ([status] if status else [])
+    for plot in (p for sec in sections for p in sec.plots):
+        if plot.kind == "metric" and plot.metric in levels_to_cross:
+            plot.level = levels_to_cross[plot.metric]
     _rank_plots(sections)
     if folded:
         qa.blocks.append("Folded away: " + "; ".join(folded) + ".")
