@@ -74,6 +74,13 @@ def test_a_day_of_sweeps_is_reported_sweep_by_sweep(day: Path) -> None:
     )
     assert designs[1].startswith("Design: mode: 2 values (amnesiac_loop, unstable_memory);")
     assert "mode: 3 values" not in md and "(5, 10, 20)" not in md
+    # a metric flat along a parameter at each run length is one line, not a row per value
+    effect = md[md.index("### Effect of corruption_rate") : md.index("### Effect of max_cycles")]
+    assert (
+        "The same at every value of corruption_rate: crash_rate (0.1 at max_cycles=10,"
+        " 0.2 at max_cycles=20)" in effect
+    )
+    assert "| crash_rate |" not in effect
     # plots and exports: one folder, one set of files per sweep
     proc = _analyze(
         day, _date_dir(day), "--plots", "p", "--export", "csv", "--export-path", "e.csv"

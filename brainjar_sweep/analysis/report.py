@@ -988,6 +988,7 @@ def _param_section(
     rows = []
     quiet: list[list[str]] = []  # metrics no test finds changing (when there are tests)
     flat: list[str] = []
+    flat_metrics: list[str] = []
     for metric in metrics:
         target = rows
         if design.replicated and tests and not _found(list(tests), metric, param):
@@ -996,10 +997,19 @@ def _param_section(
             (label, level_summary(design, metric, param, where, confidence=kw["confidence"]))
             for label, where in strata(design, param)
         ]
-        means = np.concatenate([st["mean"].to_numpy(dtype=float) for _, st in summaries])
-        means = means[np.isfinite(means)]
-        if len(means) > 1 and np.ptp(means) == 0:
-            flat.append(f"{metric} = {_num(means[0])}")
+        # flat: the same mean at every value of param, in every stratum (run length)
+        per = []
+        for label, st in summaries:
+            means = st["mean"].to_numpy(dtype=float)
+            means = means[np.isfinite(means)]
+            per.append((label, means))
+        if all(len(m) > 1 and np.ptp(m) == 0 for _, m in per):
+            values = [(label, _num(m[0])) for label, m in per]
+            if len({v for _, v in values}) == 1:
+                flat.append(f"{metric} = {values[0][1]}")
+            else:
+                flat.append(f"{metric} ({', '.join(f'{v} at {lab}' for lab, v in values)})")
+            flat_metrics.append(metric)
             continue
         for label, st in summaries:
             for _, r in st.iterrows():
@@ -1033,7 +1043,7 @@ def _param_section(
             )
         )
     others = [p for p in design.params if p != param]
-
+    metrics = [m for m in metrics if m not in flat_metrics]  # one line above says it all
     frame = design.frame
     if others:
         values: list[Any] = []
