@@ -833,8 +833,10 @@ def test_real_sweep_report_through_the_cli(real_sweep: Path) -> None:
     assert "Experiments DB: sqlite:///" in md
     # one seed for every cell: no replication, so descriptives without any p-value
     assert "No replication: every cell holds one run" in md and "Friedman" not in md
-    for metric in ("crash_rate", "memory_accuracy_mean", "reality_trust_mean"):
+    for metric in ("memory_accuracy_mean", "reality_trust_mean"):
         assert f"| {metric} | max_cycles=10 | 0 | 1 |" in md  # per-value statistics with n
+    # the same at every corruption rate within each run length: one line, no rows
+    assert "The same at every value of corruption_rate: crash_rate (0.1 at max_cycles=10" in md
     assert "| metric | at | corruption_rate | n (seeds) | mean | 95% CI |" in md
     assert "Descriptive: memory_accuracy_mean along corruption_rate at max_cycles=20" in md
     top = "01-memory_accuracy_mean__vs__corruption_rate.png"
