@@ -104,6 +104,7 @@ def test_a_day_of_sweeps_is_reported_sweep_by_sweep(day: Path) -> None:
 def test_the_python_api_pools_with_choices_by_name(day: Path) -> None:
     data = load([day / _date_dir(day)], use_db=False)
     assert set(data.jobs["mode"]) == {"amnesiac_loop", "unstable_memory"}
+    assert data.warnings[0].startswith("pooled sweep ") and "load_each" in data.warnings[0]
     each = load_each([day / _date_dir(day)], use_db=False)
     assert [sorted(d.swept) for d in each] == [["corruption_rate", "max_cycles"], ["mode"]]
 

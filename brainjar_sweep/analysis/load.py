@@ -1601,7 +1601,13 @@ def load(
     reads = [_read_sweep(s, with_config) for s in sweep_dirs]
     if loose:
         reads.append(_read_loose(loose, with_config))
-    return _load_reads(reads, paths, db=db, with_config=with_config, use_db=use_db)
+    data = _load_reads(reads, paths, db=db, with_config=with_config, use_db=use_db)
+    problem = pool_problem([r.info for r in reads])
+    if problem:  # pooled as asked, but never silently
+        data.warnings.insert(
+            0, "pooled " + problem.removeprefix("--pool: ") + " (load_each analyses each apart)"
+        )
+    return data
 
 
 def load_each(
