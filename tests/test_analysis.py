@@ -354,8 +354,8 @@ def test_load_reads_every_job_with_parameters_metrics_and_db(
         if j["status"] == "completed":
             assert row["crash_rate"] == pytest.approx(j["metrics"]["crash_rate"])
             # per-job self-report score from the DB: only the job's own attempt counts
-            assert row["sr_memory_accuracy"] == pytest.approx(sr_accuracy(j))
-            assert row["sr_surveillance_belief"] == pytest.approx(np.mean(j["yes"]))
+            assert row["memory_accuracy_mean"] == pytest.approx(sr_accuracy(j))
+            assert row["surveillance_yes_rate"] == pytest.approx(np.mean(j["yes"]))
 
 
 def test_long_tables_hold_only_each_jobs_own_attempt(data: SweepData, fixture_dir: Fixture) -> None:
@@ -375,7 +375,7 @@ def test_job_dirs_fallback_matches_the_sweep_files(tmp_path: Path, data: SweepDa
     slow = load([fx.sweep])
     assert slow.sweeps[0].source == "job dirs"
     columns = ["experiment_id", "status", "corruption_rate", "max_cycles", "seed", "attempt"]
-    columns += ["crash_rate", "sr_memory_accuracy"]
+    columns += ["crash_rate", "memory_accuracy_mean"]
     left = data.jobs[columns].sort_values("experiment_id").reset_index(drop=True)
     right = slow.jobs[columns].sort_values("experiment_id").reset_index(drop=True)
     # a failed job's partial metrics are in its result.json, not in the sweep table
@@ -427,7 +427,7 @@ def test_db_override_and_missing_db(tmp_path: Path) -> None:
     shutil.move(fx.db, moved)
     data = load([fx.sweep])
     assert data.self_reports.empty and any("no experiments DB" in w for w in data.warnings)
-    assert data.metrics.count("sr_memory_accuracy") == 0
+    assert data.metrics.count("memory_accuracy_mean") == 1  # result.json's, one name
     data = load([fx.sweep], db=str(moved))
     assert data.db_urls == [f"sqlite:///{moved}"] and not data.self_reports.empty
 
@@ -456,7 +456,7 @@ def test_continuous_parameters_are_binned_for_comparisons() -> None:
 
 
 def test_per_value_statistics_match_numpy(data: SweepData, fixture_dir: Fixture) -> None:
-    for metric, value in (("crash_rate", crash), ("sr_memory_accuracy", sr_accuracy)):
+    for metric, value in (("crash_rate", crash), ("memory_accuracy_mean", sr_accuracy)):
         expected = groups_by(fixture_dir, "rate", value)
         st = parameter_statistics(data, "corruption_rate", metric)
         assert st.index.tolist() == list(expected)
@@ -473,13 +473,13 @@ def test_per_value_statistics_match_numpy(data: SweepData, fixture_dir: Fixture)
     assert compare_by_parameter(data, "max_cycles", "crash_rate") == {
         c: pytest.approx(xs) for c, xs in groups_by(fixture_dir, "cycles", crash).items()
     }
-    table = comparison_table(data, "corruption_rate", ["crash_rate", "sr_memory_accuracy"])
+    table = comparison_table(data, "corruption_rate", ["crash_rate", "memory_accuracy_mean"])
     assert table.columns.tolist() == [
         "n",
         "crash_rate_mean",
-        "sr_memory_accuracy_mean",
+        "memory_accuracy_mean_mean",
         "crash_rate_std",
-        "sr_memory_accuracy_std",
+        "memory_accuracy_mean_std",
     ]
     assert table["crash_rate_mean"].tolist() == pytest.approx(
         [np.mean(x) for x in groups_by(fixture_dir, "rate", crash).values()]
@@ -501,7 +501,7 @@ def test_bootstrap_is_seeded_and_agrees_with_scipy() -> None:
 
 def test_tests_and_effect_sizes_match_scipy(data: SweepData, fixture_dir: Fixture) -> None:
     for key, param in (("rate", "corruption_rate"), ("cycles", "max_cycles")):
-        for metric, value in (("crash_rate", crash), ("sr_memory_accuracy", sr_accuracy)):
+        for metric, value in (("crash_rate", crash), ("memory_accuracy_mean", sr_accuracy)):
             groups = list(groups_by(fixture_dir, key, value).values())
             r = significance(data, param, metric)
             h, kp = sps.kruskal(*groups)
@@ -531,13 +531,13 @@ def test_conditioned_statistics_and_interactions_aggregate_replicates(
     data: SweepData, fixture_dir: Fixture
 ) -> None:
     expected = cells(fixture_dir, sr_accuracy)
-    cond = conditional_statistics(data, "corruption_rate", "sr_memory_accuracy")
+    cond = conditional_statistics(data, "corruption_rate", "memory_accuracy_mean")
     assert cond.columns.tolist()[:3] == ["max_cycles", "corruption_rate", "n"]
     for row in cond.itertuples():
         xs = expected[(row.corruption_rate, row.max_cycles)]
         assert row.n == len(xs) and row.mean == pytest.approx(np.mean(xs))
         assert (row.ci_low, row.ci_high) == pytest.approx(numpy_bootstrap(xs), abs=1e-9)
-    table = conditional_table(data, "corruption_rate", "sr_memory_accuracy")
+    table = conditional_table(data, "corruption_rate", "memory_accuracy_mean")
     for cycles in CYCLES:
         for rate in RATES:
             assert table.loc[cycles, rate] == pytest.approx(np.mean(expected[(rate, cycles)]))
@@ -572,12 +572,12 @@ def test_threshold_effects_are_stable_near_zero_and_report_jumps_from_zero(
 
 def test_optimal_parameters_use_cell_means(data: SweepData, fixture_dir: Fixture) -> None:
     expected = {k: np.mean(v) for k, v in cells(fixture_dir, sr_accuracy).items()}
-    best = optimal_parameters(data, "sr_memory_accuracy", minimize=True)
+    best = optimal_parameters(data, "memory_accuracy_mean", minimize=True)
     (rate, cycles), value = min(expected.items(), key=lambda kv: kv[1])
     assert best is not None
     assert best.parameters == {"corruption_rate": rate, "max_cycles": cycles}
     assert best.value == pytest.approx(value)
-    high = optimal_parameters(data, "sr_memory_accuracy", minimize=False)
+    high = optimal_parameters(data, "memory_accuracy_mean", minimize=False)
     assert high is not None and high.value == pytest.approx(max(expected.values()))
     nothing = data.jobs.assign(status="failed")
     assert optimal_parameters(nothing, "crash_rate", params=["corruption_rate"]) is None
@@ -617,14 +617,25 @@ def test_beliefs_are_whole_word_and_negation_aware(data: SweepData, fixture_dir:
 def test_report_model_markdown_html_and_export(data: SweepData, tmp_path: Path) -> None:
     report = build_report(data, n_boot=500)
     titles = [s.title for s in report.sections]
-    assert titles[:4] == ["Question and answer", "Overview", "Job status", "Design"]
+    # the answer first, then the findings with their plots, the bookkeeping last
+    assert titles[:3] == [
+        "Question and answer",
+        "Effect of corruption_rate",
+        "Effect of max_cycles",
+    ]
+    assert titles[-3:] == ["Design", "Overview", "Job status"]
+    # the plots that show most are numbered first and open the answer
+    ranked = sorted(p.name for p in report.plots)
+    lead = [p.name for p in report.sections[0].plots]
+    assert lead and lead == ranked[: len(lead)] and lead[0].startswith("01-")
+    assert len({p.name for p in report.plots}) == len(report.plots)
     assert "What changed with what" in titles and "Effect of corruption_rate" in titles
     assert "Self-reports and beliefs" in titles
     md = render_markdown(report)
     # blocked on seed, corruption_rate tested at each max_cycles (nested) separately
     assert "| crash_rate | corruption_rate | max_cycles=10 | Friedman | 3 |" in md
     assert "| crash_rate | corruption_rate | max_cycles=20 | Friedman | 2 |" in md  # failed job
-    assert "Not tested, fixed by the design: total_cycles." in md
+    assert "Not tested, fixed by the design (in the tables, not plotted): total_cycles" in md
     assert "messages_per_cycle carries the same information as crash_rate" in md
     assert "seed takes 3 values; 2-3 completed jobs per cell" in md
     page = render_html(report, [("a plot", b"\x89PNG\r\n\x1a\n")])
@@ -768,11 +779,11 @@ def test_cli_terminal_report_and_files(
     assert code == 0, err
     assert "Effect of corruption_rate" in out and "Friedman" in out
     md = tmp_path / "r.md"
-    args = [str(fixture_dir.sweep), "--metric", "crash_rate", "sr_memory_accuracy"]
+    args = [str(fixture_dir.sweep), "--metric", "crash_rate", "memory_accuracy_mean"]
     args += ["--output", str(md), "--export", "json", "--export-path", str(tmp_path / "e.json")]
     code, out, err = run_cli(args + ["--bootstrap", "300"], capsys)
     assert code == 0, err
-    assert "sr_memory_accuracy" in md.read_text() and (tmp_path / "e.json").is_file()
+    assert "memory_accuracy_mean" in md.read_text() and (tmp_path / "e.json").is_file()
     assert "18 jobs used (17 completed), 0 skipped" in out
 
 
@@ -822,14 +833,19 @@ def test_real_sweep_report_through_the_cli(real_sweep: Path) -> None:
     assert "Experiments DB: sqlite:///" in md
     # one seed for every cell: no replication, so descriptives without any p-value
     assert "No replication: every cell holds one run" in md and "Friedman" not in md
-    for metric in ("crash_rate", "sr_memory_accuracy", "sr_reality_trust"):
+    for metric in ("memory_accuracy_mean", "reality_trust_mean"):
         assert f"| {metric} | max_cycles=10 | 0 | 1 |" in md  # per-value statistics with n
+    # the same at every corruption rate within each run length: one line, no rows
+    assert "The same at every value of corruption_rate: crash_rate (0.1 at max_cycles=10" in md
     assert "| metric | at | corruption_rate | n (seeds) | mean | 95% CI |" in md
-    assert "Descriptive: sr_memory_accuracy along corruption_rate at max_cycles=20" in md
-    assert "![crash_rate vs corruption_rate](plots/crash_rate__vs__corruption_rate.png)" in md
+    assert "Descriptive: memory_accuracy_mean along corruption_rate at max_cycles=20" in md
+    top = "01-memory_accuracy_mean__vs__corruption_rate.png"
+    assert (
+        f"![memory accuracy, mean self-report (0-100) against corruption_rate](plots/{top})" in md
+    )
     pngs = sorted((real_sweep / "plots").glob("*.png"))
-    assert len(pngs) >= 10
-    for png in pngs[:3] + [real_sweep / "plots" / "sr_memory_accuracy__vs__corruption_rate.png"]:
+    assert len(pngs) >= 10 and pngs[0].name == top
+    for png in pngs[:3]:
         with Image.open(png) as im:
             im.verify()
         with Image.open(png) as im:
@@ -843,6 +859,6 @@ def test_real_sweep_date_dir_alone_prints_the_report(real_sweep: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "Sweep analysis:" in out and "Effect of corruption_rate" in out
-    assert "crash_rate" in out and "sr_memory_accuracy" in out and "95% CI" in out
+    assert "crash_rate" in out and "memory_accuracy_mean" in out and "95% CI" in out
     assert "No replication" in out and "Net stance per cycle by corruption_rate" in out
     assert out.index("Question and answer") < out.index("Overview")

@@ -107,7 +107,7 @@ def test_design_quantities_are_shown_not_tested_and_repeats_shown_once() -> None
     tests = _tests(data, ["m", "cycles", "hints"])
     assert {t.metric for t in tests} == {"m"}
     md = render_markdown(build_report(data, metrics=["m", "cycles", "hints"], n_boot=100))
-    assert "Not tested, fixed by the design: cycles." in md
+    assert "Not tested, fixed by the design (in the tables, not plotted): cycles." in md
     assert "| cycles | a |" not in md  # no test row for a design quantity
 
 

@@ -43,7 +43,7 @@ DEFAULT_KEYWORDS: tuple[str, ...] = ("same", "trust", "consistent", "die")
 """Keywords the report follows: continuity, trust, coherence of memories, mortality.
 
 Surveillance belief is a yes/no question and is measured by its parsed answer
-(``sr_surveillance_belief``) rather than by a keyword."""
+(``surveillance_yes_rate``) rather than by a keyword."""
 
 _MEMO_LIMIT = 200_000
 _memo: dict[tuple[str, str], tuple[int, int]] = {}

@@ -23,6 +23,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -102,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
         "(Benjamini-Hochberg)",
     )
     p.add_argument(
+        "--pool",
+        action="store_true",
+        help="analyse all the sweeps found as one (they must share their grid keys and "
+        "config-group choices); by default each sweep of a dir of sweeps is analysed on its own",
+    )
+    p.add_argument(
         "--with-config",
         action="store_true",
         help="also read every job's resolved config and add the values that differ as cfg.* columns",
@@ -158,14 +165,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["/no/such/sweep"])
         2
     """
-    from brainjar_sweep.analysis.load import LoadError, load
-    from brainjar_sweep.analysis.report import MissingExtraError, _require
-
     parser = _parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:
         return int(exc.code or 0)
+    # pandas, scipy and matplotlib only once there is something to analyse (--help is quick)
+    from brainjar_sweep.analysis.load import LoadError, load, load_each, pool_problem
+    from brainjar_sweep.analysis.report import MissingExtraError, _require
+
     if not 0 <= args.bootstrap <= 1_000_000:
         return _error(f"--bootstrap={args.bootstrap} is not allowed: an integer in [0, 1000000]")
     if not 0 < args.threshold < float("inf"):  # also refuses nan
@@ -193,89 +201,111 @@ def main(argv: Sequence[str] | None = None) -> int:
     problem = _db_problem(args.db) if args.db and not args.no_db else None
     if problem:
         return _error(problem)
+    options = {"db": args.db, "with_config": args.with_config, "use_db": not args.no_db}
     try:
-        data = load(args.paths, db=args.db, with_config=args.with_config, use_db=not args.no_db)
+        sweeps = load_each(args.paths, **options)
+        if args.pool and len(sweeps) > 1:
+            problem = pool_problem([d.sweeps[0] for d in sweeps])
+            if problem:
+                return _error(problem)
+            sweeps = [load(args.paths, **options)]
     except LoadError as exc:
         code = 2 if str(exc).startswith(("no such path", "not a sweep", "no sweep")) else 1
         return _error(str(exc), code)
+    available = list(dict.fromkeys(m for d in sweeps for m in d.metrics))
     metrics = args.metric
     if metrics:
-        unknown = [m for m in metrics if m not in data.metrics]
+        unknown = [m for m in metrics if m not in available]
         if unknown:
-            return _error(f"unknown metric {unknown[0]!r}; available: {', '.join(data.metrics)}")
+            from brainjar_sweep.analysis.metrics import SELF_REPORT_NAMES
+
+            name = SELF_REPORT_NAMES.get(unknown[0])
+            if name in available:  # one name per metric: result.json's
+                return _error(f"unknown metric {unknown[0]!r}: it is called {name!r}")
+            return _error(f"unknown metric {unknown[0]!r}; available: {', '.join(available)}")
     for metric in args.cross_levels:
-        if metric not in data.metrics:
+        if metric not in available:
             return _error(
-                f"--cross={metric!r} names an unknown metric; available: {', '.join(data.metrics)}"
+                f"--cross={metric!r} names an unknown metric; available: {', '.join(available)}"
             )
-    if args.replicate and args.replicate not in data.jobs.columns:
-        allowed = ", ".join(data.params) or "none"
+    if args.replicate and all(args.replicate not in d.jobs.columns for d in sweeps):
+        allowed = ", ".join(dict.fromkeys(p for d in sweeps for p in d.params)) or "none"
         return _error(f"--replicate={args.replicate!r} is not a parameter; allowed: {allowed}")
-    return _run(args, data, metrics)
+    return _run(args, sweeps, metrics)
 
 
-def _run(args: argparse.Namespace, data: object, metrics: list[str] | None) -> int:
+def _run(args: argparse.Namespace, sweeps: list[Any], metrics: list[str] | None) -> int:
     from rich.console import Console
 
     from brainjar_sweep._secrets import scrub
     from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS
-    from brainjar_sweep.analysis.load import SweepData
-    from brainjar_sweep.analysis.report import (
-        build_report,
-        export,
-        print_report,
-        render_html,
-        render_markdown,
-    )
+    from brainjar_sweep.analysis.report import build_report, combine, print_report
     from brainjar_sweep.analysis.stats import default_metrics
 
-    assert isinstance(data, SweepData)
     keywords = tuple(args.keyword) if args.keyword else DEFAULT_KEYWORDS
-    report = build_report(
-        data,
-        metrics=metrics,
-        keywords=keywords,
-        threshold=args.threshold,
-        n_boot=args.bootstrap,
-        seed=args.seed,
-        question=args.question,
-        cross=args.cross_levels,
-        replicate=args.replicate,
-        correction=args.correction,
-    )
-    plotted = report.metrics or metrics or default_metrics(data)
+    reports = []
+    for data in sweeps:
+        chosen = [m for m in metrics if m in data.metrics] if metrics else None
+        cross = {m: v for m, v in args.cross_levels.items() if m in data.metrics}
+        report = build_report(
+            data,
+            metrics=chosen or None,
+            keywords=keywords,
+            threshold=args.threshold,
+            n_boot=args.bootstrap,
+            seed=args.seed,
+            question=args.question,
+            cross=cross,
+            replicate=args.replicate if args.replicate in data.jobs.columns else None,
+            correction=args.correction,
+        )
+        if not report.metrics:
+            report.metrics = chosen or default_metrics(data)
+        reports.append(report)
+    if len(reports) == 1:
+        report = reports[0]
+    else:
+        where = ", ".join(str(p) for p in args.paths)
+        report = combine(reports, f"Sweep analysis: {len(reports)} sweeps in {where}")
     wants_files = bool(args.output or args.html or args.plots or args.export)
     console = Console(width=None if sys.stdout.isatty() else 160)
     err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+    warnings = [w for d in sweeps for w in d.warnings]
     if not wants_files:
         print_report(report, console)
     else:
-        for w in data.warnings[:25]:
+        for w in warnings[:25]:
             # one line per warning (a long path is not wrapped), secrets masked
             err.print(f"warning: {scrub(w)}", markup=False, highlight=False, soft_wrap=True)
-        if len(data.warnings) > 25:
-            err.print(f"warning: ... and {len(data.warnings) - 25} more", markup=False)
-        used = len(data.jobs)
-        done = int((data.jobs["status"] == "completed").sum())
-        foreign = sum(1 for _, why in data.skipped if why.startswith("foreign entry"))
+        if len(warnings) > 25:
+            err.print(f"warning: ... and {len(warnings) - 25} more", markup=False)
+        used = sum(len(d.jobs) for d in sweeps)
+        done = sum(int((d.jobs["status"] == "completed").sum()) for d in sweeps)
+        skipped = [s for d in sweeps for s in d.skipped]
+        foreign = sum(1 for _, why in skipped if why.startswith("foreign entry"))
         console.print(
-            f"{used} jobs used ({done} completed), {len(data.skipped) - foreign} skipped"
+            (f"{len(sweeps)} sweeps, each analysed on its own: " if len(sweeps) > 1 else "")
+            + f"{used} jobs used ({done} completed), {len(skipped) - foreign} skipped"
             + (f", {foreign} other entries ignored" if foreign else ""),
             markup=False,
             highlight=False,
         )
-    figures: list[tuple[str, str, bytes]] = []
+    images: dict[str, bytes] = {}
     if args.plots or args.html:
-        figures = _figures(data, plotted, keywords, args.bootstrap, args.seed)
-        report.figures = [(name, caption) for name, caption, _ in figures]
+        images = _draw(sweeps, reports, args.bootstrap, args.seed)
+        for sec in report.sections:  # a plot that could not be drawn is not linked
+            sec.plots = [p for p in sec.plots if p.name in images]
     try:
         if args.plots:
             out = Path(args.plots)
             out.mkdir(parents=True, exist_ok=True)
-            for name, _, png in figures:
+            for name, png in images.items():
+                (out / name).parent.mkdir(parents=True, exist_ok=True)
                 (out / name).write_bytes(png)
-            console.print(f"wrote {len(figures)} plots to {out}", markup=False, highlight=False)
+            console.print(f"wrote {len(images)} plots to {out}", markup=False, highlight=False)
         if args.output:
+            from brainjar_sweep.analysis.report import render_markdown
+
             target = Path(args.output)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(
@@ -286,37 +316,49 @@ def _run(args: argparse.Namespace, data: object, metrics: list[str] | None) -> i
             )
             console.print(f"wrote {target}", markup=False, highlight=False)
         if args.html:
+            from brainjar_sweep.analysis.report import render_html
+
             target = Path(args.html)
             target.parent.mkdir(parents=True, exist_ok=True)
-            page = render_html(report, [(caption, png) for _, caption, png in figures])
-            target.write_text(page, encoding="utf-8")
+            target.write_text(render_html(report, images=images), encoding="utf-8")
             console.print(f"wrote {target}", markup=False, highlight=False)
         if args.export:
-            target = Path(args.export_path or f"sweep_analysis.{args.export}")
-            written = export(
-                data, args.export, target, metrics=plotted, n_boot=args.bootstrap, seed=args.seed
-            )
-            console.print(
-                "wrote " + ", ".join(str(p) for p in written), markup=False, highlight=False
-            )
+            from brainjar_sweep.analysis.report import export
+
+            base = Path(args.export_path or f"sweep_analysis.{args.export}")
+            for data, one in zip(sweeps, reports, strict=True):
+                target = base
+                if len(sweeps) > 1:  # one set of files per sweep, named after it
+                    stem = base.name[: -len(base.suffix)] if base.suffix else base.name
+                    name = data.sweeps[0].name
+                    target = base.with_name(f"{stem}.{name}{base.suffix or '.' + args.export}")
+                written = export(
+                    data,
+                    args.export,
+                    target,
+                    metrics=one.metrics,
+                    n_boot=args.bootstrap,
+                    seed=args.seed,
+                )
+                console.print(
+                    "wrote " + ", ".join(str(p) for p in written), markup=False, highlight=False
+                )
     except OSError as exc:
         return _error(f"cannot write {exc.filename or ''}: {exc.strerror or exc}".strip())
     return 0
 
 
-def _figures(
-    data: object, metrics: list[str], keywords: Sequence[str], n_boot: int, seed: int
-) -> list[tuple[str, str, bytes]]:
-    from brainjar_sweep.analysis.load import SweepData
-    from brainjar_sweep.analysis.plots import figure_png, plot_figures
+def _draw(sweeps: list[Any], reports: list[Any], n_boot: int, seed: int) -> dict[str, bytes]:
+    """PNG bytes of every plot the reports show, by file name."""
+    from brainjar_sweep.analysis.plots import draw, figure_png
 
-    assert isinstance(data, SweepData)
-    return [
-        (name, caption, figure_png(fig))
-        for name, caption, fig in plot_figures(
-            data, metrics, keywords=keywords, n_boot=n_boot, seed=seed
-        )
-    ]
+    images: dict[str, bytes] = {}
+    for data, report in zip(sweeps, reports, strict=True):
+        for plot in report.plots:
+            fig = draw(data, plot, n_boot=n_boot, seed=seed)
+            if fig is not None:
+                images[plot.name] = figure_png(fig)
+    return images
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -275,6 +275,13 @@ def detect_design(
             "Design quantities (the same in every replicate of a cell, so fixed by the swept"
             " values; shown, never tested): " + ", ".join(design_q) + "."
         )
+    determined = _determined(done, [m for m in chosen if m not in design_q], params, per_cell)
+    for m, p in determined.items():
+        design_q.append(m)
+        notes.append(
+            f"{m} is fixed by {p} alone (one value per value of {p}, whatever the other"
+            " parameters and seeds): a design quantity, shown, never tested."
+        )
     same: dict[str, list[str]] = {}
     tested = [m for m in chosen if m not in design_q]
     for group, fixed in ((tested, False), (design_q, True)):
@@ -311,6 +318,31 @@ def detect_design(
         frame=done.reset_index(drop=True),
         notes=notes,
     )
+
+
+def _determined(
+    done: pd.DataFrame, metrics: list[str], params: list[str], per_cell: tuple[int, int]
+) -> dict[str, str]:
+    """Metrics that one parameter alone fixes: ``total_cycles`` is ``max_cycles`` when every
+    run completes. A metric equal to a parameter's value is one; so is a count
+    (``total_*``) with one value per run length, whatever the other parameters and
+    replicates (which must vary for that to be told). Rates are outcomes: always tested."""
+    out: dict[str, str] = {}
+    for m in metrics:
+        x = pd.to_numeric(done[m], errors="coerce")
+        if x.isna().any() or x.nunique() < 2:
+            continue
+        for p in params:
+            values = done[p]
+            equal = pd.api.types.is_numeric_dtype(values) and bool(
+                np.allclose(x.to_numpy(float), pd.to_numeric(values).to_numpy(float))
+            )
+            spread = (len(params) >= 2 or per_cell[0] >= 2) and p in NESTING_KEYS
+            counted = spread and m.startswith("total_")
+            if equal or (counted and (x.groupby(values.to_numpy()).nunique() == 1).all()):
+                out[m] = p
+                break
+    return out
 
 
 def _one_to_one(frame: pd.DataFrame, a: str, b: str, fixed: bool = False) -> bool:

@@ -14,8 +14,8 @@ are not jobs) give warnings and are skipped; nothing here raises on them.
 
 The experiments DB (its URL recorded in ``result.json``/``multirun.yaml``, or given
 as ``db=``) is opened read-only and joined on ``(experiment_id, attempt)``: the
-self-reports of exactly the attempt each job reported (with per-job scores
-``sr_<question_id>``), and, when first used, the cycles, crashes and interventions.
+self-reports of exactly the attempt each job reported (with per-job scores,
+named as ``result.json`` names them: ``memory_accuracy_mean``, or ``sr_<question_id>``), and, when first used, the cycles, crashes and interventions.
 
 Example:
     >>> import tempfile
@@ -46,6 +46,7 @@ import yaml
 
 from brainjar_sweep._errors import first_line
 from brainjar_sweep._yaml import load_yaml
+from brainjar_sweep.analysis.metrics import SELF_REPORT_NAMES
 from brainjar_sweep.sweep.files import TABLE_COLUMNS
 
 __all__ = [
@@ -57,7 +58,9 @@ __all__ = [
     "SweepInfo",
     "find_sweeps",
     "load",
+    "load_each",
     "parse_value",
+    "pool_problem",
     "sort_levels",
 ]
 
@@ -190,6 +193,18 @@ class SweepInfo:
     """The sweep's ``research_question`` as recorded in ``multirun.yaml`` (empty if none)."""
     cross: dict[str, float] = field(default_factory=dict)
     """Levels the sweep declares for its metrics (``cross: {metric: level}`` in its config)."""
+    grid_keys: list[str] = field(default_factory=list)
+    """The keys its jobs override (the sweep's grid, ``seed`` included), in the order seen."""
+
+    @property
+    def name(self) -> str:
+        """How a report names the sweep: its dir's name (``10-35-50``), or its id.
+
+        Example:
+            >>> SweepInfo(path=Path("multirun/2026-12-02/10-35-50"), sweep_id="s", source="").name
+            '10-35-50'
+        """
+        return self.path.name if self.sweep_id != "single runs" else self.sweep_id
 
 
 def _empty_events(name: str) -> pd.DataFrame:
@@ -877,6 +892,7 @@ def _read_sweep(sweep_dir: Path, with_config: bool) -> _SweepRead:
         optimization=optimization,
         question=str(task.get("research_question") or "").strip(),
         cross=_declared_cross(task),
+        grid_keys=[c[2:] for c in merged.columns if c.startswith("p:")],
     )
     return _SweepRead(info, merged, task, skipped, warnings)
 
@@ -1584,32 +1600,168 @@ def load(
     sweep_dirs, loose = find_sweeps(paths)
     reads = [_read_sweep(s, with_config) for s in sweep_dirs]
     if loose:
-        jobs: list[_Job] = []
-        skipped: list[tuple[str, str]] = []
-        for job_dir in loose:
-            job, why = _read_job(job_dir, with_config)
-            if job is None:
-                skipped.append((str(job_dir), str(why)))
-            else:
-                job.sweep_id = job.sweep_id or "_".join(job_dir.parts[-3:-1])
-                jobs.append(job)
-        frame = _jobs_frame(jobs, loose[0].parent)
-        if len(frame):
-            frame["sweep_dir"] = [str(j.job_dir.parent) if j.job_dir else None for j in jobs]
-        info = SweepInfo(
-            path=loose[0].parent,
-            sweep_id="single runs",
-            source="job dirs",
-            jobs_found=len(loose),
-            jobs_used=len(jobs),
-            db_url=next((j.db_url for j in jobs if j.db_url), None),
+        reads.append(_read_loose(loose, with_config))
+    data = _load_reads(reads, paths, db=db, with_config=with_config, use_db=use_db)
+    problem = pool_problem([r.info for r in reads])
+    if problem:  # pooled as asked, but never silently
+        data.warnings.insert(
+            0, "pooled " + problem.removeprefix("--pool: ") + " (load_each analyses each apart)"
         )
-        reads.append(_SweepRead(info, frame, {}, skipped, []))
+    return data
+
+
+def load_each(
+    paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+    *,
+    db: str | os.PathLike[str] | None = None,
+    with_config: bool = False,
+    use_db: bool = True,
+) -> list[SweepData]:
+    """Load every sweep under ``paths`` on its own: one :class:`SweepData` per sweep.
+
+    ``multirun/<date>`` holds the unrelated sweeps of a day; each is analysed apart
+    (loose job dirs together as one). A sweep without a usable job gives a warning
+    on the next sweep's data instead of an error, unless no sweep has one.
+    :func:`load` pools them instead, and :func:`pool_problem` tells whether that
+    makes sense.
+
+    Raises:
+        LoadError: as :func:`load`, when no sweep holds a usable job.
+
+    Example:
+        >>> import json, tempfile
+        >>> day = Path(tempfile.mkdtemp())
+        >>> for time, key in (("10-00-00", "corruption_rate=0.5"), ("11-00-00", "mode=split_brain")):
+        ...     job = day / time / "0"
+        ...     (job / ".hydra").mkdir(parents=True)
+        ...     _ = (job / ".hydra" / "overrides.yaml").write_text(f"- {key}\\n")
+        ...     _ = (job / "result.json").write_text(json.dumps({"experiment_id": time,
+        ...         "status": "completed", "metrics": {"crash_rate": 0.0}}))
+        >>> [(d.sweeps[0].name, d.params) for d in load_each([day], use_db=False)]
+        [('10-00-00', ['corruption_rate']), ('11-00-00', ['mode'])]
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if not paths:
+        raise LoadError("no path given")
+    sweep_dirs, loose = find_sweeps(paths)
+    groups: list[list[_SweepRead]] = [[_read_sweep(s, with_config)] for s in sweep_dirs]
+    if loose:
+        groups.append([_read_loose(loose, with_config)])
+    out: list[SweepData] = []
+    errors: list[str] = []
+    for reads in groups:
+        try:
+            data = _load_reads(reads, paths, db=db, with_config=with_config, use_db=use_db)
+        except LoadError as exc:
+            errors.append(str(exc))
+            continue
+        out.append(data)
+    if not out:
+        raise LoadError(errors[0] if len(errors) == 1 else "; ".join(errors))
+    out[0].warnings[:0] = errors
+    return out
+
+
+def pool_problem(sweeps: Sequence[SweepInfo]) -> str | None:
+    """Why these sweeps cannot be pooled into one analysis, in one line, or None.
+
+    Sweeps pool when they are parts of one design: the same grid keys (the keys their
+    jobs override) and the same config-group choices outside the grid.
+
+    Example:
+        >>> a = SweepInfo(Path("10-00-00"), "a", "", grid_keys=["corruption_rate", "max_cycles"])
+        >>> b = SweepInfo(Path("11-00-00"), "b", "", grid_keys=["mode", "max_cycles"])
+        >>> print(pool_problem([a, b]))
+        --pool: sweep 11-00-00 varies max_cycles, mode but sweep 10-00-00 varies corruption_rate, max_cycles; only sweeps of the same grid keys pool
+        >>> c = SweepInfo(Path("12-00-00"), "c", "", grid_keys=["max_cycles", "corruption_rate"])
+        >>> pool_problem([a, c]) is None
+        True
+    """
+    if len(sweeps) < 2:
+        return None
+    first = sweeps[0]
+    keys = sorted(first.grid_keys)
+    for other in sweeps[1:]:
+        theirs = sorted(other.grid_keys)
+        if theirs != keys:
+            return (
+                f"--pool: sweep {other.name} varies {', '.join(theirs) or 'nothing'} but sweep"
+                f" {first.name} varies {', '.join(keys) or 'nothing'}; only sweeps of the same"
+                " grid keys pool"
+            )
+        for group in sorted(set(first.choices) | set(other.choices)):
+            if group in keys:
+                continue
+            a, b = first.choices.get(group), other.choices.get(group)
+            if a is not None and b is not None and a != b:
+                return (
+                    f"--pool: sweep {other.name} runs {group}={b} but sweep {first.name} runs"
+                    f" {group}={a}; only sweeps of the same design pool"
+                )
+    return None
+
+
+def _read_loose(loose: list[Path], with_config: bool) -> _SweepRead:
+    """Job dirs given one by one (``outputs/<date>/<time>``), as one group of single runs."""
+    jobs: list[_Job] = []
+    skipped: list[tuple[str, str]] = []
+    for job_dir in loose:
+        job, why = _read_job(job_dir, with_config)
+        if job is None:
+            skipped.append((str(job_dir), str(why)))
+        else:
+            job.sweep_id = job.sweep_id or "_".join(job_dir.parts[-3:-1])
+            jobs.append(job)
+    frame = _jobs_frame(jobs, loose[0].parent)
+    if len(frame):
+        frame["sweep_dir"] = [str(j.job_dir.parent) if j.job_dir else None for j in jobs]
+    info = SweepInfo(
+        path=loose[0].parent,
+        sweep_id="single runs",
+        source="job dirs",
+        jobs_found=len(loose),
+        jobs_used=len(jobs),
+        db_url=next((j.db_url for j in jobs if j.db_url), None),
+    )
+    info.grid_keys = [c[2:] for c in frame.columns if c.startswith("p:")]
+    return _SweepRead(info, frame, {}, skipped, [])
+
+
+def _load_reads(
+    reads: list[_SweepRead],
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    db: str | os.PathLike[str] | None,
+    with_config: bool,
+    use_db: bool,
+) -> SweepData:
     token = _ANALYSED.set(tuple(Path(p).resolve() for p in paths))
     try:
-        return _assemble(reads, db=db, with_config=with_config, use_db=use_db)
+        data = _assemble(reads, db=db, with_config=with_config, use_db=use_db)
     finally:
         _ANALYSED.reset(token)
+    _one_name_per_metric(data)
+    return data
+
+
+def _one_name_per_metric(data: SweepData) -> None:
+    """Self-report scores recomputed from the DB take the name ``result.json`` gives them.
+
+    The DB's score is the attempt the job reported, so it fills the metric; where the DB
+    has none, the ``result.json`` value stays.
+    """
+    jobs = data.jobs
+    for score, name in SELF_REPORT_NAMES.items():
+        if score not in data.metrics:
+            continue
+        if name in jobs:
+            jobs[name] = jobs[score].where(jobs[score].notna(), jobs[name])
+            data.metrics.remove(score)
+        else:
+            jobs[name] = jobs[score]
+            data.metrics[data.metrics.index(score)] = name
+        del jobs[score]
 
 
 def _dedupe(jobs: pd.DataFrame, skipped: list[tuple[str, str]]) -> pd.DataFrame:
@@ -1710,13 +1862,16 @@ def _assemble(
         if missing.any():
             column = column.copy()
             for sweep_dir in raw.loc[missing, "sweep_dir"].unique().tolist():
+                where = missing & (raw["sweep_dir"] == sweep_dir).to_numpy()
+                if f"c:{p}" in raw and raw.loc[where, f"c:{p}"].notna().all():
+                    # a config group is its choice by name, never its composed content
+                    column[where] = raw.loc[where, f"c:{p}"]
+                    continue
                 found, value = _lookup(base_of.get(sweep_dir, {}), p)
                 if not found and f"c:{p}" in raw:
-                    where = missing & (raw["sweep_dir"] == sweep_dir).to_numpy()
                     column[where] = raw.loc[where, f"c:{p}"]
                     continue
                 if found:
-                    where = missing & (raw["sweep_dir"] == sweep_dir).to_numpy()
                     column[where] = value if value is not None else np.nan
         typed[p] = _typed(column)
     for c in choices:

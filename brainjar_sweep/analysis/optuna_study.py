@@ -250,10 +250,11 @@ def history_figure(study: Any, names: Sequence[str], title: str = "") -> Figure:
     """Objective value per trial number (complete trials) with the best-so-far line."""
     import optuna
 
+    from brainjar_sweep.analysis.metrics import label
     from brainjar_sweep.analysis.plots import _new_figure
 
     n = max(1, len(study.directions))
-    fig = _new_figure(7.5, 1.0 + 3.0 * n, top=0.6, bottom=0.6)
+    fig = _new_figure(8.0, 1.0 + 3.0 * n, top=0.6, bottom=0.6, left=0.85, right=1.6)
     axes = fig.subplots(n, 1, sharex=True, squeeze=False)[:, 0]
     trials = [
         t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.COMPLETE
@@ -270,10 +271,10 @@ def history_figure(study: Any, names: Sequence[str], title: str = "") -> Figure:
             line.append(best)
         if xs:
             ax.step(xs, line, where="post", color="tab:red", label="best so far")
-            ax.legend(loc="best", fontsize=8)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
         else:
             ax.text(0.5, 0.5, "no completed trial", ha="center", transform=ax.transAxes)
-        ax.set_ylabel(f"{names[i]} ({d.name.lower()})", fontsize=9)
+        ax.set_ylabel(f"{label(names[i])}, {d.name.lower()}d", fontsize=9)
         ax.grid(True, alpha=0.3)
     axes[-1].set_xlabel("trial number")
     fig.suptitle(f"Optimisation history{': ' + title if title else ''}", fontsize=11)

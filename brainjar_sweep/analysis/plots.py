@@ -34,15 +34,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS, belief_evolution
 from brainjar_sweep.analysis.load import SweepData
 from brainjar_sweep.analysis.stats import (
+    MAX_LEVELS,
     N_BOOT,
     conditional_statistics,
     interaction_table,
@@ -53,6 +51,7 @@ from brainjar_sweep.analysis.stats import (
 __all__ = [
     "MAX_LINES",
     "belief_plot",
+    "draw",
     "figure_png",
     "interaction_heatmap",
     "metric_vs_param",
@@ -120,6 +119,67 @@ def _positions(values: Sequence[Any]) -> tuple[list[float], bool]:
     return [float(i) for i in range(len(values))], False
 
 
+def _words(text: str) -> str:
+    """A label without its parenthesised unit, for titles."""
+    return text.split(" (")[0]
+
+
+def _legend_outside(ax: Any, **kw: Any) -> None:
+    """The legend right of the axes, never over the data."""
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0.0,
+        fontsize="small",
+        title_fontsize="small",
+        frameon=False,
+        **kw,
+    )
+
+
+def _integer_like(values: Sequence[Any]) -> bool:
+    present = [v for v in values if v is not None]
+    return bool(present) and all(
+        isinstance(v, (int, float, np.integer, np.floating))
+        and not isinstance(v, bool)
+        and math.isfinite(float(v))
+        and float(v) == int(float(v))
+        for v in present
+    )
+
+
+def _value_axis(ax: Any, metric: str, values: np.ndarray) -> None:
+    """Label the metric axis in words with unit and range; fix its scale to the metric's
+    range (0-100 for a self-report) and give counts integer ticks."""
+    from matplotlib.ticker import MaxNLocator
+
+    from brainjar_sweep.analysis.metrics import bounds, is_count, label
+
+    ax.set_ylabel(label(metric))
+    low, high = bounds(metric)
+    finite = values[np.isfinite(values)] if len(values) else values
+    if low is not None and high is not None:
+        pad = 0.03 * (high - low)
+        ax.set_ylim(low - pad, high + pad)
+    elif low is not None and len(finite) and finite.min() >= low:
+        ax.set_ylim(bottom=low)
+    if is_count(metric) or _integer_like(finite.tolist()):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _param_axis(ax: Any, param: str, values: Sequence[Any], numeric: bool) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    from brainjar_sweep.analysis.metrics import param_label
+
+    ax.set_xlabel(param_label(param))
+    if numeric and _integer_like(values):
+        if len(values) <= 12:
+            ax.set_xticks([float(v) for v in values], [str(int(float(v))) for v in values])
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def metric_vs_param(
     data: SweepData,
     metric: str,
@@ -128,20 +188,30 @@ def metric_vs_param(
     confidence: float = 0.95,
     n_boot: int = N_BOOT,
     seed: int = 0,
+    level: float | None = None,
 ) -> Figure:
-    """``metric`` against ``param``: a line per combination of the other swept parameters.
+    """``metric`` against ``param``: a labelled line per combination of the other swept
+    parameters; ``level`` (a level the question is about) is a labelled dashed line.
 
     Points are cell means over replicates, error bars the bootstrap CI of that mean
-    (none for a single replicate). With more than :data:`MAX_LINES` combinations
-    the lines are thin and grey, and the pooled mean with its CI is drawn on top.
+    (none for a single replicate). With more than :data:`MAX_LINES` combinations the
+    pooled mean is drawn with the band the combinations' means span. A numeric
+    parameter sampled continuously (an Optuna search) is a scatter of the jobs, never
+    binned. Axes are labelled in words with units; the metric's axis spans its range.
 
     Example:
         >>> jobs = pd.DataFrame({"status": ["completed"] * 4, "a": [0, 1, 0, 1],
         ...                      "b": ["x", "x", "y", "y"], "m": [1.0, 2.0, 1.5, 3.0]})
         >>> fig = metric_vs_param(SweepData(jobs=jobs, params=["a", "b"]), "m", "a")
-        >>> len(fig.axes[0].get_lines()) >= 2
-        True
+        >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        ['x', 'y']
     """
+    from brainjar_sweep.analysis.metrics import label, param_label
+
+    done = data.completed
+    column = done[param] if param in done else pd.Series(dtype=float)
+    if pd.api.types.is_numeric_dtype(column) and column.nunique() > MAX_LEVELS:
+        return _scatter(data, metric, param)
     others = [p for p in data.swept if p != param]
     cells = conditional_statistics(
         data, param, metric, others=others, confidence=confidence, n_boot=n_boot, seed=seed
@@ -149,46 +219,52 @@ def metric_vs_param(
     cells = cells[cells["n"] > 0]
     xs_all = levels(cells[param].tolist()) if not cells.empty else []
     pos, numeric = _positions(xs_all)
-    bottom = 0.6
+    bottom = 0.7
     if not numeric and xs_all:
         longest = max(len(_fmt(v)) for v in xs_all)
-        bottom = min(1.8, 0.6 + (0.035 * longest if len(xs_all) > 6 else 0.1))
-    fig = _new_figure(bottom=bottom, right=0.25 if bottom < 0.75 else 0.45)
+        bottom = min(1.8, 0.7 + (0.035 * longest if len(xs_all) > 6 else 0.1))
+    groups = list(cells.groupby(others, dropna=False, sort=False)) if others else []
+    many = len(groups) > MAX_LINES
+    legend = bool(others) or data.replicate is not None or level is not None
+    fig = _new_figure(8.0, 4.6, bottom=bottom, right=2.0 if legend else 0.3, left=0.85)
     ax = fig.add_subplot()
     where = {repr(v): p for v, p in zip(xs_all, pos, strict=True)}
     reps = data.replicate
+    if level is not None:
+        ax.axhline(level, color="0.35", ls="--", lw=1.0, label=f"level {_fmt(level)}", zorder=1)
     if cells.empty:
         ax.text(0.5, 0.5, "no completed jobs with this metric", ha="center", transform=ax.transAxes)
-    elif others:
-        groups = list(cells.groupby(others, dropna=False, sort=False))
-        many = len(groups) > MAX_LINES
+    elif others and not many:
         for key, group in groups:
             key_t = key if isinstance(key, tuple) else (key,)
             if len(others) == 1:
-                label = _fmt(_clean(key_t[0]))
+                text = _fmt(_clean(key_t[0]))
             else:
-                label = ", ".join(
+                text = ", ".join(
                     f"{o}={_fmt(_clean(k))}" for o, k in zip(others, key_t, strict=True)
                 )
             x = [where[repr(_clean(v))] for v in group[param].tolist()]
             y = group["mean"].to_numpy(dtype=float)
-            if many:
-                ax.plot(x, y, "-", color="0.6", lw=0.8, alpha=0.6)
-            else:
-                err = _errors(group)
-                ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=label, lw=1.5)
-        if many:
-            _pooled(ax, data, metric, param, where, confidence, n_boot, seed, "pooled mean")
-        if many:
-            title = f"grey: {len(groups)} combinations of " + ", ".join(others)
-        else:
-            title = others[0] if len(others) == 1 else None
-        ax.legend(
-            title=title,
-            fontsize="small",
-            title_fontsize="small",
-            loc="best",
+            ax.errorbar(x, y, yerr=_errors(group), marker="o", capsize=3, label=text, lw=1.5)
+        title = _words(param_label(others[0])) if len(others) == 1 else None
+        _legend_outside(ax, title=title)
+    elif others:
+        spans = cells.groupby(param, sort=False)["mean"].agg(["min", "max"])
+        span = {repr(_clean(v)): (lo, hi) for v, lo, hi in spans.itertuples()}
+        order = [v for v in xs_all if repr(v) in span]
+        lo = [span[repr(v)][0] for v in order]
+        hi = [span[repr(v)][1] for v in order]
+        ax.fill_between(
+            [where[repr(v)] for v in order],
+            lo,
+            hi,
+            color="tab:blue",
+            alpha=0.18,
+            label=f"range of the {len(groups)} combinations of "
+            + ", ".join(_words(param_label(o)) for o in others),
         )
+        _pooled(ax, data, metric, param, where, confidence, n_boot, seed, "mean over all jobs")
+        _legend_outside(ax)
     else:
         x = [where[repr(_clean(v))] for v in cells[param].tolist()]
         y = cells["mean"].to_numpy(dtype=float)
@@ -204,25 +280,58 @@ def metric_vs_param(
                 ".",
                 color="0.45",
                 alpha=0.5,
-                label=f"single jobs ({reps})",
+                label=f"one job per {reps}",
             )
-        ax.legend(fontsize="small", loc="best")
+        if legend:
+            _legend_outside(ax)
     if not numeric and xs_all:
         ax.set_xticks(pos, [_fmt(v) for v in xs_all], rotation=30 if len(pos) > 6 else 0)
     n_min = int(cells["n"].min()) if not cells.empty else 0
     n_max = int(cells["n"].max()) if not cells.empty else 0
     n_text = f"n={n_min}" if n_min == n_max else f"n={n_min}-{n_max}"
     ci = f"{confidence:.0%} bootstrap CI"
-    if others and len(cells) and len(cells.groupby(others, dropna=False)) > MAX_LINES:
-        note = f"grey: one line per cell ({n_text}); black: mean over all jobs, bars: {ci}"
+    if many:
+        note = f"line: mean over all jobs, bars: {ci}; band: the cells' means ({n_text} each)"
     elif n_max <= 1:
         note = "one job per cell: no error bars"
     else:
         note = f"points: mean over {reps or 'replicate'}s per cell ({n_text}); bars: {ci}"
-    fig.suptitle(f"{metric} vs {param}")
+    fig.suptitle(f"{_words(label(metric))} by {_words(param_label(param))}")
     ax.set_title(note, fontsize="small", color="0.3")
-    ax.set_xlabel(param)
-    ax.set_ylabel(metric)
+    values = pd.to_numeric(cells["mean"], errors="coerce").to_numpy(dtype=float)
+    _value_axis(ax, metric, values)
+    _param_axis(ax, param, xs_all, numeric)
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def _scatter(data: SweepData, metric: str, param: str) -> Figure:
+    """Every job of a continuously sampled parameter as a point (no bins)."""
+    from brainjar_sweep.analysis.metrics import label, param_label
+
+    done = data.completed
+    x = pd.to_numeric(done[param], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(done[metric], errors="coerce").to_numpy(dtype=float)
+    others = [p for p in data.swept if p != param]
+    hue = next((o for o in others if done[o].nunique() <= MAX_LINES), None)
+    fig = _new_figure(8.0, 4.6, right=2.0, left=0.85)
+    ax = fig.add_subplot()
+    if hue is None:
+        ax.scatter(x, y, s=22, alpha=0.8, label=f"one job ({len(done)})")
+        _legend_outside(ax)
+    else:
+        for i, value in enumerate(levels(done[hue].tolist())):
+            sel = (done[hue].map(_clean).map(repr) == repr(value)).to_numpy()
+            ax.scatter(x[sel], y[sel], s=22, alpha=0.8, color=f"C{i}", label=_fmt(value))
+        _legend_outside(ax, title=_words(param_label(hue)))
+    fig.suptitle(f"{_words(label(metric))} by {_words(param_label(param))}")
+    ax.set_title(
+        f"each point one job; {_words(param_label(param))} sampled continuously (not binned)",
+        fontsize="small",
+        color="0.3",
+    )
+    _value_axis(ax, metric, y)
+    ax.set_xlabel(param_label(param))
     ax.grid(True, alpha=0.3)
     return fig
 
@@ -277,17 +386,19 @@ def interaction_heatmap(data: SweepData, metric: str, row_param: str, col_param:
         >>> jobs = pd.DataFrame({"status": ["completed"] * 4, "a": [0, 0, 1, 1],
         ...                      "b": [0, 1, 0, 1], "m": [1.0, 2.0, 3.0, 4.0]})
         >>> fig = interaction_heatmap(SweepData(jobs=jobs, params=["a", "b"]), "m", "a", "b")
-        >>> fig.axes[0].get_title()
-        'm: a x b'
+        >>> fig.axes[0].get_title(), fig.axes[0].get_xlabel()
+        ('m by a and b', 'b')
     """
+    from brainjar_sweep.analysis.metrics import bounds, label, param_label
+
     table = interaction_table(data, row_param, col_param, metric)
     rows, cols = table.shape
     row_text = max((len(_fmt(r)) for r in table.index), default=1)
     col_text = max((len(_fmt(c)) for c in table.columns), default=1)
-    left = 0.55 + 0.075 * row_text
-    bottom = 0.6 + (0.035 * col_text if cols > 6 else 0.0)
+    left = 0.75 + 0.075 * row_text
+    bottom = 0.7 + (0.035 * col_text if cols > 6 else 0.0)
     fig = _new_figure(
-        max(5.5, left + 1.6 + 0.75 * cols),
+        max(6.0, left + 2.2 + 0.75 * cols),
         max(3.6, bottom + 0.9 + 0.4 * rows),
         left=left,
         right=0.3,
@@ -296,16 +407,29 @@ def interaction_heatmap(data: SweepData, metric: str, row_param: str, col_param:
     )
     ax = fig.add_subplot()
     values = table.to_numpy(dtype=float)
-    image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap="viridis", origin="lower")
-    fig.colorbar(image, ax=ax, label=metric)
+    low, high = bounds(metric)
+    image = ax.imshow(
+        np.ma.masked_invalid(values),
+        aspect="auto",
+        cmap="viridis",
+        origin="lower",
+        vmin=low if low is not None and high is not None else None,
+        vmax=high if low is not None and high is not None else None,
+    )
+    fig.colorbar(image, ax=ax, label=label(metric))
     ax.set_xticks(range(cols), [_fmt(c) for c in table.columns], rotation=30 if cols > 6 else 0)
     ax.set_yticks(range(rows), [_fmt(r) for r in table.index])
-    ax.set_xlabel(col_param)
-    ax.set_ylabel(row_param)
-    ax.set_title(f"{metric}: {row_param} x {col_param}")
+    ax.set_xlabel(param_label(col_param))
+    ax.set_ylabel(param_label(row_param))
+    ax.set_title(
+        f"{_words(label(metric))} by {_words(param_label(row_param))}"
+        f" and {_words(param_label(col_param))}"
+    )
     if rows * cols <= 200 and np.isfinite(values).any():
         finite = values[np.isfinite(values)]
-        mid = (float(finite.min()) + float(finite.max())) / 2
+        lo = float(finite.min()) if low is None or high is None else low
+        hi = float(finite.max()) if low is None or high is None else high
+        mid = (lo + hi) / 2
         for i in range(rows):
             for j in range(cols):
                 v = values[i, j]
@@ -324,51 +448,66 @@ def interaction_heatmap(data: SweepData, metric: str, row_param: str, col_param:
 
 
 def belief_plot(data: SweepData, keyword: str, param: str) -> Figure:
-    """Mention rate (top) and net stance (bottom) of ``keyword`` per cycle, a line per value.
+    """Net stance on ``keyword`` per reporting cycle (columns) for each value of ``param``
+    (rows), on a diverging scale: red always negated (-1), white balanced, blue always
+    affirmed (+1); grey where no job mentioned it.
 
     Example:
         >>> reports = pd.DataFrame({"experiment_id": ["a", "a", "b", "b"], "attempt": [1] * 4,
         ...     "status": ["completed"] * 4, "cycle_number": [0, 3, 0, 3], "p": [0, 0, 1, 1],
         ...     "response": ["I trust it", "I trust it", "I trust it", "I do not trust it"]})
         >>> d = SweepData(jobs=pd.DataFrame({"status": ["completed"]}), self_reports=reports)
-        >>> len(belief_plot(d, "trust", "p").axes)
-        2
+        >>> fig = belief_plot(d, "trust", "p")
+        >>> [t.get_text() for t in fig.axes[0].get_yticklabels()], fig.axes[1].get_ylabel()[:10]
+        (['0', '1'], 'net stance')
     """
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    from brainjar_sweep.analysis.metrics import param_label
+
     ev = belief_evolution(data, param, keyword)
     values = levels(ev[param].tolist()) if not ev.empty else []
-    many = len(values) > MAX_LINES
-    fig = _new_figure(8.3 if many else 7.5, 5.6, top=0.45, right=1.05 if many else 0.25)
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    cmap = colormaps["viridis"]
+    cycles = sorted(pd.to_numeric(ev["cycle_number"], errors="coerce").dropna().unique())
+    grid = np.full((max(1, len(values)), max(1, len(cycles))), np.nan)
+    col = {c: i for i, c in enumerate(cycles)}
     for i, v in enumerate(values):
         sel = ev[ev[param].map(_clean).map(repr) == repr(v)]
-        color = cmap(i / max(1, len(values) - 1)) if many else f"C{i}"
-        kw: dict[str, Any] = {"marker": "o", "ms": 3, "lw": 1.4, "color": color}
-        if many:
-            kw.update(marker=None, lw=1.0)
-        else:
-            kw["label"] = f"{param}={_fmt(v)}"
-        top.plot(sel["cycle_number"], sel["mention_rate"], **kw)
-        bottom.plot(sel["cycle_number"], sel["net_stance"], **kw)
-    if many:
-        scale = ScalarMappable(norm=Normalize(0, len(values) - 1), cmap=cmap)
-        bar = fig.colorbar(scale, ax=[top, bottom], fraction=0.04, pad=0.02)
-        ticks = np.linspace(0, len(values) - 1, min(len(values), 6)).round().astype(int)
-        bar.set_ticks(ticks.tolist(), labels=[_fmt(values[t]) for t in ticks])
-        bar.set_label(param)
-    top.set_ylabel("mention rate")
-    top.set_ylim(-0.02, 1.02)
-    bottom.set_ylabel("net stance")
-    bottom.set_ylim(-1.05, 1.05)
-    bottom.axhline(0.0, color="0.5", lw=0.8)
-    bottom.set_xlabel("cycle")
-    top.set_title(f'"{keyword}" in self-reports by {param} (whole word, negation-aware)')
-    for ax in (top, bottom):
-        ax.grid(True, alpha=0.3)
-    if values and not many:
-        top.legend(fontsize="small", loc="best")
+        for c, stance in zip(sel["cycle_number"], sel["net_stance"], strict=True):
+            if c in col and stance == stance:
+                grid[i, col[c]] = stance
+    left = 0.75 + 0.075 * max((len(_fmt(v)) for v in values), default=1)
+    fig = _new_figure(8.0, max(3.2, 1.6 + 0.3 * len(values)), left=left, right=0.3, top=0.55)
+    ax = fig.add_subplot()
+    ax.set_facecolor("0.85")
+    image = ax.imshow(
+        np.ma.masked_invalid(grid),
+        aspect="auto",
+        cmap="RdBu",
+        vmin=-1.0,
+        vmax=1.0,
+        origin="lower",
+        interpolation="nearest",
+    )
+    bar = fig.colorbar(image, ax=ax, ticks=[-1, 0, 1], pad=0.02)
+    bar.set_label("net stance (-1 negated, +1 affirmed)")
+    ax.set_yticks(range(len(values)), [_fmt(v) for v in values])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(
+            lambda x, _: (
+                _fmt(int(cycles[int(x)])) if 0 <= int(x) < len(cycles) and x == int(x) else ""
+            )
+        )
+    )
+    ax.set_xlabel("reporting cycle")
+    ax.set_ylabel(param_label(param))
+    ax.set_title(
+        f'"{keyword}" in self-reports: net stance per cycle by {_words(param_label(param))}\n'
+        "(whole word, negation-aware; grey: not mentioned in that cycle)",
+        fontsize="medium",
+    )
     if ev.empty:
-        top.text(0.5, 0.5, "no self-reports", ha="center", transform=top.transAxes)
+        ax.text(0.5, 0.5, "no self-reports", ha="center", transform=ax.transAxes)
     return fig
 
 
@@ -418,6 +557,31 @@ def plot_figures(
     from brainjar_sweep.analysis.optuna_study import history_figures
 
     yield from history_figures(data)
+
+
+def draw(data: SweepData, plot: Any, *, n_boot: int = N_BOOT, seed: int = 0) -> Figure | None:
+    """Draw one :class:`~brainjar_sweep.analysis.report.Plot` of a report (None if it cannot be).
+
+    Example:
+        >>> from brainjar_sweep.analysis.report import Plot
+        >>> jobs = pd.DataFrame({"status": ["completed"] * 2, "p": [0, 1], "m": [0.0, 1.0]})
+        >>> fig = draw(SweepData(jobs=jobs, params=["p"]), Plot("m.png", "m", "metric", "m", "p"))
+        >>> fig.axes[0].get_xlabel()
+        'p'
+    """
+    if plot.kind == "metric":
+        return metric_vs_param(
+            data, plot.metric, plot.param, n_boot=n_boot, seed=seed, level=plot.level
+        )
+    if plot.kind == "heatmap":
+        return interaction_heatmap(data, plot.metric, plot.param, plot.other)
+    if plot.kind == "belief":
+        return belief_plot(data, plot.metric, plot.param)
+    if plot.kind == "history":
+        from brainjar_sweep.analysis.optuna_study import history_figures
+
+        return next((fig for _, _, fig in history_figures(data)), None)
+    return None
 
 
 def write_plots(

@@ -69,11 +69,14 @@ from brainjar_sweep.analysis.stats import (
 
 __all__ = [
     "EXPORT_FORMATS",
+    "Fold",
     "MissingExtraError",
+    "Plot",
     "Report",
     "Section",
     "Table",
     "build_report",
+    "combine",
     "export",
     "print_report",
     "render_html",
@@ -127,11 +130,53 @@ class Table:
 
 
 @dataclass
+class Fold:
+    """Blocks folded away under a one-line summary (flat or self-evident results, long
+    tables of detail): ``<details>`` in Markdown and HTML, the summary line in a terminal.
+
+    Example:
+        >>> Fold("3 more rows", [Table("t", ["x"], [["1"]])]).summary
+        '3 more rows'
+    """
+
+    summary: str
+    blocks: list[str | list[str] | Table] = field(default_factory=list)
+
+
+@dataclass
+class Plot:
+    """A plot of the report: what to draw, its file name and caption, how much it shows.
+
+    ``kind`` is ``metric`` (``metric`` against ``param``), ``heatmap`` (``metric`` over
+    ``param`` x ``other``), ``belief`` (keyword ``metric`` per cycle by ``param``) or
+    ``history`` (an Optuna study). ``score`` ranks plots: the share of the metric's range
+    the parameter moves it across, plus one when a test finds the change.
+
+    Example:
+        >>> Plot("01-m__vs__p.png", "m vs p", "metric", "m", "p", score=0.5).kind
+        'metric'
+    """
+
+    name: str
+    caption: str
+    kind: str
+    metric: str = ""
+    param: str = ""
+    other: str = ""
+    score: float = 0.0
+    level: float | None = None
+    """A level the question is about (``cross``), drawn as a labelled line."""
+
+
+@dataclass
 class Section:
-    """A report section: a title and blocks (paragraph strings, bullet lists, tables)."""
+    """A report section: a title, blocks (paragraphs, bullet lists, tables, folds), the
+    plots shown after them, and its heading level (2; 3 inside a report of several sweeps)."""
 
     title: str
-    blocks: list[str | list[str] | Table] = field(default_factory=list)
+    blocks: list[str | list[str] | Table | Fold] = field(default_factory=list)
+    plots: list[Plot] = field(default_factory=list)
+    level: int = 2
 
 
 @dataclass
@@ -141,9 +186,19 @@ class Report:
     title: str
     sections: list[Section]
     figures: list[tuple[str, str]] = field(default_factory=list)
-    """(file name, caption) of plots to link or embed."""
+    """(file name, caption) of further plots to link at the end."""
     metrics: list[str] = field(default_factory=list)
     """The metrics the report covers."""
+
+    @property
+    def plots(self) -> list[Plot]:
+        """Every plot of the report, in the order it shows them.
+
+        Example:
+            >>> Report("T", [Section("S", plots=[Plot("a.png", "a", "metric")])]).plots[0].name
+            'a.png'
+        """
+        return [plot for sec in self.sections for plot in sec.plots]
 
 
 # ------------------------------------------------------------------------ formatting
@@ -222,32 +277,42 @@ def build_report(
         >>> jobs = pd.DataFrame({"status": ["completed", "failed"], "p": [0, 1],
         ...     "m": [1.0, None], "reason": [None, "boom"]})
         >>> r = build_report(SweepData(jobs=jobs, params=["p"], metrics=["m"]), metrics=["m"])
-        >>> [s.title for s in r.sections][:3]
-        ['Question and answer', 'Overview', 'Job status']
+        >>> [s.title for s in r.sections]
+        ['Question and answer', 'Results', 'Optimal parameters', 'Design', 'Overview', 'Job status']
     """
     done = data.completed
     notes: list[str] = []
+    folded: list[str] = []
     if metrics is None:
         chosen = default_metrics(data) or list(data.metrics)
         constant = [m for m in chosen if m in done and done[m].nunique(dropna=True) <= 1]
         metrics = [m for m in chosen if m not in constant]
         if constant:
             notes.append("Constant over all completed jobs: " + ", ".join(constant) + ".")
+            folded.append(
+                "constant in every job: "
+                + ", ".join(
+                    f"{m} = {_num(done[m].dropna().iloc[0])}"
+                    for m in constant
+                    if len(done[m].dropna())
+                )
+            )
         if not metrics:
             metrics = chosen
     metrics = list(metrics)
+    constant_all = {m for m in metrics if m in done and done[m].nunique(dropna=True) <= 1}
     asked = question if question is not None else _question(data)
     levels_to_cross: dict[str, float] = {}
     for s in data.sweeps:
         levels_to_cross.update(s.cross)
     levels_to_cross.update(cross or {})
-    sections = [Section("Question and answer"), _overview(data, data.swept, notes)]
+    qa = Section("Question and answer")
+    overview = _overview(data, data.swept, notes)
     status = _status_section(data)
-    if status is not None:
-        sections.append(status)
     kw = {"confidence": confidence, "n_boot": n_boot, "seed": seed}
     if done.empty:
-        sections[0].blocks += _question_blocks(asked) + ["No job completed: nothing to answer."]
+        qa.blocks += _question_blocks(asked) + ["No job completed: nothing to answer."]
+        sections = [qa, overview] + ([status] if status else [])
         sections.append(Section("Results", ["No job completed: there is nothing to compare."]))
         return Report(_title(data), sections, metrics=metrics)
     design = detect_design(data, metrics, replicate=replicate)
@@ -263,32 +328,219 @@ def build_report(
             )
         else:
             notes.append(f"Level crossing of {metric}: no such metric in these jobs.")
-    sections[0].blocks += _question_blocks(asked) + _answer_blocks(
-        design, tests, crossings, correction
-    )
+    qa.blocks += _question_blocks(asked) + _answer_blocks(design, tests, crossings, correction)
+    flat_sweep = bool(metrics) and all(m in constant_all for m in metrics)
+    if flat_sweep:
+        answer = next(b for b in qa.blocks if isinstance(b, list))
+        answer.insert(0, "Every metric is the same in every job: nothing changed with anything.")
     shown = design.outcomes + design.design_quantities
-    if design.params:
-        sections.append(_design_section(design))
-        sections.append(_tests_section(design, tests, correction))
-        if crossings or levels_to_cross:
-            sections.append(_crossing_section(crossings, confidence))
+    findings: list[Section] = []
+    details: list[Section] = []
+    if design.params and not flat_sweep:
         for param in design.params:
-            sections.append(_param_section(design, param, shown, threshold, kw))
+            sec = _param_section(design, param, shown, threshold, kw, tests)
+            sec.plots = _metric_plots(design, tests, param)
+            findings.append(sec)
         if len(design.params) >= 2:
-            sections.append(_interaction_section(design, tests, shown))
-    else:
-        sections.append(_design_section(design))
-        sections.append(_single_cell_section(data, metrics, kw))
-    sections.append(_optimum_section(design, shown, confidence))
+            sec = _interaction_section(design, tests, shown)
+            sec.plots = _heatmap_plots(design, tests)
+            findings.append(sec)
+        if crossings or levels_to_cross:
+            findings.append(_crossing_section(crossings, confidence))
+        details.append(_tests_section(design, tests, correction))
+    elif not design.params:
+        findings.append(_single_cell_section(data, metrics, kw))
     from brainjar_sweep.analysis.optuna_study import optuna_section
 
     study = optuna_section(data, seed=seed)
     if study is not None:
-        sections.append(study)
-    belief = _belief_section(data, data.swept, keywords, n_boot, seed)
+        ids = ", ".join(s.sweep_id for s in data.sweeps)
+        study.plots = [
+            Plot("optuna_history.png", f"optimisation history ({ids})", "history", score=2.0)
+        ]
+        findings.append(study)
+    belief = _belief_section(data, design.params, keywords, n_boot, seed)
     if belief is not None:
-        sections.append(belief)
+        findings.append(belief)
+    details.append(_optimum_section(design, shown, confidence))
+    details.append(_design_section(design))
+    sections = [qa, *findings, *details, overview] + ([status] if status else [])
+    for plot in (p for sec in sections for p in sec.plots):
+        if plot.kind == "metric" and plot.metric in levels_to_cross:
+            plot.level = levels_to_cross[plot.metric]
+    _rank_plots(sections)
+    if folded:
+        qa.blocks.append("Folded away: " + "; ".join(folded) + ".")
     return Report(_title(data), sections, metrics=shown or metrics)
+
+
+def _metric_range(design: Design, metric: str) -> float:
+    """The span a metric's movements are measured against: its range when it is bounded
+    (0-100 for a self-report), else the largest cell mean's size."""
+    from brainjar_sweep.analysis.metrics import bounds
+
+    low, high = bounds(metric)
+    if low is not None and high is not None and high > low:
+        return high - low
+    x = pd.to_numeric(design.frame[metric], errors="coerce").abs()
+    return float(x.max()) if len(x) and x.max() > 0 else 1.0
+
+
+def _cell_means(design: Design, metric: str) -> pd.Series:
+    frame = design.frame
+    x = pd.to_numeric(frame[metric], errors="coerce")
+    return x.groupby([frame[p].astype(str) for p in design.params], dropna=False).mean()
+
+
+def _strength(design: Design, metric: str, param: str) -> float:
+    """Largest move of the metric's cell means along ``param`` (other parameters held),
+    as a share of the metric's range; 0 when it is flat along ``param``."""
+    if metric not in design.frame or param not in design.params:
+        return 0.0
+    cells = _cell_means(design, metric)
+    others = [p for p in design.params if p != param]
+    if others:
+        spans = cells.groupby(level=[design.params.index(o) for o in others]).agg(np.ptp)
+        move = float(spans.max()) if len(spans) else 0.0
+    else:
+        move = float(np.ptp(cells.to_numpy(dtype=float))) if len(cells) else 0.0
+    if not math.isfinite(move) or move <= 1e-12:
+        return 0.0
+    return move / _metric_range(design, metric)
+
+
+def _found(tests: list[HypothesisTest], metric: str, param: str) -> bool:
+    return any(
+        t.metric == metric and t.param == param and not math.isnan(t.p_adj) and t.p_adj < _ALPHA
+        for t in tests
+    )
+
+
+def _metric_plots(design: Design, tests: list[HypothesisTest], param: str) -> list[Plot]:
+    """A plot per outcome that moves along ``param`` (flat ones are folded away)."""
+    from brainjar_sweep.analysis.metrics import label
+
+    out = []
+    for metric in design.outcomes:
+        score = _strength(design, metric, param)
+        if score <= 0:
+            continue
+        score += 1.0 if _found(tests, metric, param) else 0.0
+        out.append(
+            Plot(
+                f"{_safe(metric)}__vs__{_safe(param)}.png",
+                f"{label(metric)} against {param}",
+                "metric",
+                metric,
+                param,
+                score=score,
+            )
+        )
+    return out
+
+
+def _heatmap_plots(design: Design, tests: list[HypothesisTest]) -> list[Plot]:
+    """A heatmap per metric and pair of parameters whose effects do not simply add up."""
+    from brainjar_sweep.analysis.metrics import label
+
+    out = []
+    params = design.params
+    for i, a in enumerate(params):
+        for b in params[i + 1 :]:
+            for metric in design.outcomes:
+                table = interaction_table(design.frame, a, b, metric, params=params)
+                values = table.to_numpy(dtype=float)
+                if values.size < 4 or not np.isfinite(values).all():
+                    continue
+                resid = (
+                    values
+                    - values.mean(axis=1, keepdims=True)
+                    - values.mean(axis=0, keepdims=True)
+                    + values.mean()
+                )
+                share = float(np.abs(resid).max()) / _metric_range(design, metric)
+                hit = _found(tests, metric, f"{a} x {b}")
+                if share < 0.02 and not hit:
+                    continue
+                out.append(
+                    Plot(
+                        f"heatmap__{_safe(metric)}__{_safe(a)}__x__{_safe(b)}.png",
+                        f"{label(metric)}: {a} x {b}",
+                        "heatmap",
+                        metric,
+                        a,
+                        b,
+                        score=share + (1.0 if hit else 0.0),
+                    )
+                )
+    return out
+
+
+def _safe(name: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", name).strip("_") or "x"
+
+
+_LEAD_PLOTS = 2
+
+
+def _rank_plots(sections: list[Section]) -> None:
+    """Order each section's plots by score, number every file by its rank in the report,
+    and show the best plots in the answer itself (the first section)."""
+    ranked = sorted((p for sec in sections for p in sec.plots), key=lambda p: (-p.score, p.name))
+    width = max(2, len(str(len(ranked))))
+    for rank, plot in enumerate(ranked, 1):
+        plot.name = f"{rank:0{width}d}-{plot.name}"
+    for sec in sections:
+        sec.plots.sort(key=lambda p: (-p.score, p.name))
+    lead = [p for p in ranked[:_LEAD_PLOTS] if p.score >= 1.0 or p is ranked[0]]
+    for sec in sections[1:]:
+        sec.plots = [p for p in sec.plots if p not in lead]
+    sections[0].plots = lead
+
+
+def combine(reports: Sequence[Report], title: str) -> Report:
+    """One report holding several sweeps' reports: a list of the sweeps with each one's
+    answer, then each report under its own heading (its sections one level down).
+    Plot file names are prefixed with the sweep's name, a folder of its own.
+
+    Example:
+        >>> a = Report("Sweep analysis: a", [Section("Question and answer", ["Question: q"])])
+        >>> b = Report("Sweep analysis: b", [Section("Question and answer", ["Question: r"])])
+        >>> r = combine([a, b], "2 sweeps")
+        >>> [(s.level, s.title) for s in r.sections]
+        [(2, 'Sweeps'), (2, 'Sweep analysis: a'), (3, 'Question and answer'), (2, 'Sweep analysis: b'), (3, 'Question and answer')]
+    """
+    listing = Section(
+        "Sweeps",
+        [
+            f"{len(reports)} sweeps, each analysed on its own (brainjar-analyze --pool pools"
+            " sweeps of the same grid into one analysis).",
+            [_first_line(r) for r in reports],
+        ],
+    )
+    sections = [listing]
+    for r in reports:
+        folder = r.title.removeprefix("Sweep analysis: ").split(" (")[0].split(",")[0] or "sweep"
+        sections.append(Section(r.title, level=2))
+        for sec in r.sections:
+            for plot in sec.plots:
+                plot.name = f"{_safe(folder)}/{plot.name}"
+            sections.append(Section(sec.title, sec.blocks, sec.plots, sec.level + 1))
+    metrics = list(dict.fromkeys(m for r in reports for m in r.metrics))
+    return Report(title, sections, metrics=metrics)
+
+
+def _first_line(report: Report) -> str:
+    qa = report.sections[0].blocks if report.sections else []
+    question = next((b for b in qa if isinstance(b, str) and b.startswith("Question:")), "")
+    answer = next((b for b in qa if isinstance(b, list) and b), [""])
+    found = [a for a in answer if not a.startswith("No replication")] or answer
+    name = report.title.removeprefix("Sweep analysis: ")
+    asked = question.removeprefix("Question: ")
+    asked = "" if asked.startswith("none recorded") else asked + " "
+    return f"{name}: {asked}{found[0]}".strip()
 
 
 def _question(data: SweepData) -> str:
@@ -302,16 +554,24 @@ def _question_blocks(asked: str) -> list[str | list[str] | Table]:
     return ["Question: none recorded (a preset's research_question, or --question TEXT)."]
 
 
-def _descriptive_lines(tests: list[HypothesisTest], limit: int = 8) -> list[str]:
-    """'m along p at S: a / b / c (one run each)' for the first untestable curves."""
-    lines = []
+def _descriptive_lines(
+    tests: list[HypothesisTest], design: Design | None = None, limit: int = 5
+) -> list[str]:
+    """'m along p at S: a / b / c (one run each)' for the curves that move most (as a share
+    of the metric's range), largest first; design quantities are left out."""
+    scored = []
     for t in tests:
         if t.kind == "omnibus" and len(t.means) >= 2 and np.ptp(t.means) > 0:
+            if design is not None and t.metric in design.design_quantities:
+                continue
+            span = _metric_range(design, t.metric) if design is not None else 1.0
             at = f" at {t.stratum}" if t.stratum else ""
             curve = " / ".join(_num(m) for m in t.means)
-            lines.append(f"Descriptive: {t.metric} along {t.param}{at}: {curve} (one run each).")
+            line = f"Descriptive: {t.metric} along {t.param}{at}: {curve} (one run each)."
+            scored.append((-float(np.ptp(t.means)) / span, len(scored), line))
+    lines = [line for _, _, line in sorted(scored)]
     more = len(lines) - limit
-    return lines[:limit] + ([f"... and {more} more curves below."] if more > 0 else [])
+    return lines[:limit] + ([f"... and {more} smaller changes below."] if more > 0 else [])
 
 
 def _simple_effects(
@@ -369,7 +629,7 @@ def _answer_blocks(
             " The report shows descriptives only, without p-values; add seed=0,1,2 (or more)"
             " to the sweep to test."
         )
-        answer += _descriptive_lines(tests)
+        answer += _descriptive_lines(tests, design)
     else:
         family = [t for t in tests if not math.isnan(t.p_adj)]
         hits = [t for t in family if t.p_adj < _ALPHA]
@@ -418,18 +678,23 @@ def _answer_blocks(
                 f"{len(blind)} tests cannot reach p < {_ALPHA} with {design.units}"
                 f" {design.replicate or 'unit'}s whatever the data: add replicates to test them."
             )
+    crossed = []
     for c in crossings:
         if c.lower is None:
             continue
         ci = f", {_ci(c.ci_low, c.ci_high)} over {c.n} {design.replicate or 'job'}s"
         at = f" at {c.where}" if c.where else ""
-        answer.append(
+        crossed.append(
             f"{c.metric} {c.direction} {_num(c.level)} between {c.param}={_value(c.lower)} and"
             f" {_value(c.upper)}{at} (crossing at {_num(c.point)}{ci if c.n >= 2 else ''})."
         )
+    # the levels the question is about answer it directly: they come first
+    answer[:0] = crossed
     if design.design_quantities:
         answer.append(
-            "Not tested, fixed by the design: " + ", ".join(design.design_quantities) + "."
+            "Not tested, fixed by the design (in the tables, not plotted): "
+            + ", ".join(design.design_quantities)
+            + "."
         )
     out += ["Answer:", answer]
     return out
@@ -439,9 +704,10 @@ def _title(data: SweepData) -> str:
     ids = [s.sweep_id for s in data.sweeps]
     if not ids:
         return "Sweep analysis"
+    swept = f" ({' x '.join(data.swept)})" if data.swept else ""
     if len(ids) > 3:
-        return f"Sweep analysis: {ids[0]} and {len(ids) - 1} more sweeps"
-    return "Sweep analysis: " + ", ".join(ids)
+        return f"Sweep analysis: {ids[0]} and {len(ids) - 1} more sweeps{swept}"
+    return "Sweep analysis: " + ", ".join(ids) + swept
 
 
 def _overview(data: SweepData, swept: list[str], notes: list[str]) -> Section:
@@ -713,17 +979,41 @@ def _param_section(
     metrics: list[str],
     threshold: float,
     kw: dict[str, Any],
+    tests: Sequence[HypothesisTest] = (),
 ) -> Section:
     sec = Section(f"Effect of {param}")
     conf = f"{kw['confidence']:.0%}"
     rep = design.replicate or "job"
     unit = f"{rep}s" if design.blocked else "jobs"
     rows = []
+    quiet: list[list[str]] = []  # metrics no test finds changing (when there are tests)
+    flat: list[str] = []
+    flat_metrics: list[str] = []
     for metric in metrics:
-        for label, where in strata(design, param):
-            st = level_summary(design, metric, param, where, confidence=kw["confidence"])
+        target = rows
+        if design.replicated and tests and not _found(list(tests), metric, param):
+            target = quiet
+        summaries = [
+            (label, level_summary(design, metric, param, where, confidence=kw["confidence"]))
+            for label, where in strata(design, param)
+        ]
+        # flat: the same mean at every value of param, in every stratum (run length)
+        per = []
+        for label, st in summaries:
+            means = st["mean"].to_numpy(dtype=float)
+            means = means[np.isfinite(means)]
+            per.append((label, means))
+        if all(len(m) > 1 and np.ptp(m) == 0 for _, m in per):
+            values = [(label, _num(m[0])) for label, m in per]
+            if len({v for _, v in values}) == 1:
+                flat.append(f"{metric} = {values[0][1]}")
+            else:
+                flat.append(f"{metric} ({', '.join(f'{v} at {lab}' for lab, v in values)})")
+            flat_metrics.append(metric)
+            continue
+        for label, st in summaries:
             for _, r in st.iterrows():
-                rows.append(
+                target.append(
                     [
                         metric,
                         label or "all",
@@ -739,16 +1029,21 @@ def _param_section(
         if design.blocked
         else "jobs pooled over the other parameters"
     )
-    sec.blocks.append(
-        Table(
-            f"{param}: per-value statistics ({avg})",
-            ["metric", "at", param, f"n ({unit})", "mean", f"{conf} CI", "std"],
-            rows,
-            note=f"CI: t interval of the mean over the {unit}; with fewer than 5 it relies on"
-            " normality and is rough.",
+    if flat:
+        sec.blocks.append(f"The same at every value of {param}: {', '.join(flat)}.")
+    if rows:
+        sec.blocks.append(_per_value_table(param, rows, avg, unit, conf))
+    if quiet:
+        names = list(dict.fromkeys(r[0] for r in quiet))
+        sec.blocks.append(
+            Fold(
+                f"Per-value statistics of the metrics no test finds changing with {param}:"
+                f" {', '.join(names)}",
+                [_per_value_table(param, quiet, avg, unit, conf)],
+            )
         )
-    )
     others = [p for p in design.params if p != param]
+    metrics = [m for m in metrics if m not in flat_metrics]  # one line above says it all
     frame = design.frame
     if others:
         values: list[Any] = []
@@ -771,7 +1066,9 @@ def _param_section(
                 )
         truncated = len(rows) > _MAX_ROWS
         shown = rows[:_MAX_ROWS] if truncated else rows
-        sec.blocks.append(
+        detail = Fold(f"Cell means of {param} for each combination of {', '.join(others)}")
+        sec.blocks.append(detail)
+        detail.blocks.append(
             Table(
                 f"{param} (columns), conditioned on {', '.join(others)} (rows): cell means",
                 ["metric", ", ".join(others)] + [_value(v) for v in values] + ["n"],
@@ -802,17 +1099,40 @@ def _param_section(
             )
     if rows:
         sec.blocks.append(
-            Table(
-                f"{param}: threshold effects (relative change >= {threshold:.0%})",
-                ["metric", "step", "mean before", "mean after", "change", "relative", "from zero"],
-                rows,
-                note="relative = |change| / max(|mean before|, 10% of the largest |mean|);"
-                " descriptive (no test): see the tests and --cross METRIC=LEVEL.",
+            Fold(
+                f"Threshold effects of {param}: {len(rows)} steps of {threshold:.0%} or more",
+                [
+                    Table(
+                        f"{param}: threshold effects (relative change >= {threshold:.0%})",
+                        [
+                            "metric",
+                            "step",
+                            "mean before",
+                            "mean after",
+                            "change",
+                            "relative",
+                            "from zero",
+                        ],
+                        rows,
+                        note="relative = |change| / max(|mean before|, 10% of the largest"
+                        " |mean|); descriptive (no test): see the tests and --cross METRIC=LEVEL.",
+                    )
+                ],
             )
         )
     else:
         sec.blocks.append(f"Threshold effects of {param}: none at {threshold:.0%}.")
     return sec
+
+
+def _per_value_table(param: str, rows: list[list[str]], avg: str, unit: str, conf: str) -> Table:
+    return Table(
+        f"{param}: per-value statistics ({avg})",
+        ["metric", "at", param, f"n ({unit})", "mean", f"{conf} CI", "std"],
+        rows,
+        note=f"CI: t interval of the mean over the {unit}; with fewer than 5 it relies on"
+        " normality and is rough.",
+    )
 
 
 def _test_cells(t: HypothesisTest) -> list[str]:
@@ -868,7 +1188,10 @@ def _interaction_section(
                 for value, r in t.iterrows():
                     rows.append([metric, _value(value)] + [_num(r[c]) for c in cols])
             sec.blocks.append(
-                Table(f"{a} x {b}", ["metric", a] + [f"{b}={_value(c)}" for c in cols], rows)
+                Fold(
+                    f"Cell means of {a} x {b} ({len(rows)} rows)",
+                    [Table(f"{a} x {b}", ["metric", a] + [f"{b}={_value(c)}" for c in cols], rows)],
+                )
             )
     return sec
 
@@ -983,7 +1306,26 @@ def _belief_section(
                 rows,
             )
         )
-        sec.blocks.append(_evolution_table(data, param, keywords))
+        evolution = _evolution_table(data, param, keywords)
+        sec.blocks.append(Fold(f"Net stance per cycle by {param}", [evolution]))
+        for keyword in keywords:
+            stance = [float(r[5]) for r in rows if r[0] == keyword and r[5] not in ("–", "")]
+            mentioned = any(r[0] == keyword and r[3] not in ("0", "–") for r in rows)
+            if not mentioned:
+                continue
+            spread = (max(stance) - min(stance)) / 2 if stance else 0.0
+            if spread < 0.05:  # the stance hardly moves with the parameter: no plot
+                continue
+            sec.plots.append(
+                Plot(
+                    f"belief__{_safe(keyword)}__by__{_safe(param)}.png",
+                    f'"{keyword}" in self-reports per cycle by {param}',
+                    "belief",
+                    keyword,
+                    param,
+                    score=spread,
+                )
+            )
     qids = _text_questions(reports)
     if qids and params:
         param = params[0]
@@ -1071,10 +1413,60 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _slug(title: str, taken: dict[str, int]) -> str:
+    """The anchor a Markdown renderer (GitHub's rule) gives a heading; unique in ``taken``."""
+    import re
+
+    base = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+    n = taken.get(base, 0)
+    taken[base] = n + 1
+    return base if n == 0 else f"{base}-{n}"
+
+
+def _anchors(report: Report) -> list[str]:
+    taken: dict[str, int] = {_slug(report.title, {}): 1, "contents": 1}
+    return [_slug(sec.title, taken) for sec in report.sections]
+
+
+def _contents(report: Report, anchors: list[str]) -> list[tuple[int, str, str]]:
+    """(depth, title, anchor) of each section after the first, for the table of contents."""
+    top = min((sec.level for sec in report.sections), default=2)
+    return [
+        (sec.level - top, sec.title, anchor)
+        for sec, anchor in zip(report.sections[1:], anchors[1:], strict=True)
+    ]
+
+
+def _md_blocks(blocks: Sequence[Any]) -> list[str]:
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Fold):
+            out += [f"<details><summary>{html.escape(block.summary)}</summary>", ""]
+            out += _md_blocks(block.blocks)
+            out += ["</details>", ""]
+        elif isinstance(block, Table):
+            out += [f"**{block.title}**", ""]
+            out.append("| " + " | ".join(_md_cell(c) for c in block.columns) + " |")
+            out.append("|" + "|".join("---" for _ in block.columns) + "|")
+            for row in block.rows:
+                out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
+            out.append("")
+            if block.note:
+                out += [f"_{block.note}_", ""]
+        elif isinstance(block, list):
+            out += [f"- {item}" for item in block] + [""]
+        else:
+            out += [block, ""]
+    return out
+
+
 def render_markdown(
     report: Report, *, plots_dir: str | Path | None = None, base: str | Path | None = None
 ) -> str:
     """The report as Markdown (pipe tables); plots are linked when ``plots_dir`` is given.
+
+    The first section (the answer) comes first, then a table of contents; each
+    section's plots follow its text; folded blocks are ``<details>``.
 
     Example:
         >>> r = Report("T", [Section("S", ["text", ["a", "b"], Table("t", ["x"], [["1"]])])])
@@ -1095,54 +1487,104 @@ def render_markdown(
         | 1 |
         <BLANKLINE>
     """
+    root = None if plots_dir is None else Path(plots_dir)
+
+    def link(name: str) -> str:
+        assert root is not None
+        path = root / name
+        if base is not None:
+            try:
+                path = Path(os.path.relpath(path, base))
+            except ValueError:
+                pass
+        return path.as_posix()
+
+    anchors = _anchors(report)
     out = [f"# {report.title}", ""]
-    for sec in report.sections:
-        out += [f"## {sec.title}", ""]
-        for block in sec.blocks:
-            if isinstance(block, Table):
-                out += [f"**{block.title}**", ""]
-                out.append("| " + " | ".join(_md_cell(c) for c in block.columns) + " |")
-                out.append("|" + "|".join("---" for _ in block.columns) + "|")
-                for row in block.rows:
-                    out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
-                out.append("")
-                if block.note:
-                    out += [f"_{block.note}_", ""]
-            elif isinstance(block, list):
-                out += [f"- {item}" for item in block] + [""]
-            else:
-                out += [block, ""]
-    if plots_dir is not None and report.figures:
+    for i, sec in enumerate(report.sections):
+        out += [f"{'#' * sec.level} {sec.title}", ""]
+        out += _md_blocks(sec.blocks)
+        if root is not None:
+            for plot in sec.plots:
+                out += [f"![{plot.caption}]({link(plot.name)})", ""]
+        if i == 0 and len(report.sections) > 2:
+            out += ["## Contents", ""]
+            out += [
+                f"{'  ' * depth}- [{title}](#{anchor})"
+                for depth, title, anchor in _contents(report, anchors)
+            ]
+            out.append("")
+    if root is not None and report.figures:
         out += ["## Plots", ""]
-        root = Path(plots_dir)
         for name, caption in report.figures:
-            path = root / name
-            if base is not None:
-                try:
-                    path = Path(os.path.relpath(path, base))
-                except ValueError:
-                    pass
-            out += [f"![{caption}]({path.as_posix()})", ""]
+            out += [f"![{caption}]({link(name)})", ""]
     return "\n".join(out)
 
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1200px;
-padding:0 1em;color:#222}
-h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:1.2em auto;max-width:1200px;
+padding:0 1em;color:#222;line-height:1.4}
+h1{font-size:1.5em;margin:.2em 0 .4em}
+h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
+h3{font-size:1.08em;margin-top:1.3em}
 table{border-collapse:collapse;margin:.5em 0 1em;font-size:.88em}
 th,td{border:1px solid #ccc;padding:.25em .55em;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 caption{caption-side:top;text-align:left;font-weight:600;padding:.3em 0}
 .note{color:#555;font-size:.85em;margin-top:-.6em}
-figure{display:inline-block;margin:.5em;vertical-align:top}
-figure img{max-width:560px;border:1px solid #ddd}
-figcaption{font-size:.85em;color:#444}
+figure{display:inline-block;margin:.4em .6em .4em 0;vertical-align:top}
+figure img{width:540px;max-width:100%;border:1px solid #ddd}
+figcaption{font-size:.85em;color:#444;max-width:540px}
+details{margin:.4em 0}summary{cursor:pointer;color:#2a5d8f}
+nav.toc{font-size:.9em;columns:2;background:#f7f7f7;padding:.4em 1em;border:1px solid #e3e3e3}
+nav.toc ul{margin:.2em 0;padding-left:1.2em}
+.answer ul{margin-top:.2em}
 """
 
 
-def render_html(report: Report, figures: Sequence[tuple[str, bytes]] = ()) -> str:
-    """One self-contained HTML page; ``figures`` are (caption, PNG bytes), embedded as base64.
+def _html_blocks(blocks: Sequence[Any]) -> list[str]:
+    e = html.escape
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Fold):
+            out.append(f"<details><summary>{e(block.summary)}</summary>")
+            out += _html_blocks(block.blocks)
+            out.append("</details>")
+        elif isinstance(block, Table):
+            out.append(f"<table><caption>{e(block.title)}</caption><thead><tr>")
+            out += [f"<th>{e(c)}</th>" for c in block.columns]
+            out.append("</tr></thead><tbody>")
+            for row in block.rows:
+                out.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>")
+            out.append("</tbody></table>")
+            if block.note:
+                out.append(f'<p class="note">{e(block.note)}</p>')
+        elif isinstance(block, list):
+            out.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in block) + "</ul>")
+        else:
+            out.append(f"<p>{e(block)}</p>")
+    return out
+
+
+def _figure(caption: str, png: bytes) -> str:
+    e = html.escape
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure><img alt="{e(caption)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{e(caption)}</figcaption></figure>"
+    )
+
+
+def render_html(
+    report: Report,
+    figures: Sequence[tuple[str, bytes]] = (),
+    *,
+    images: dict[str, bytes] | None = None,
+) -> str:
+    """One self-contained HTML page, PNGs embedded as base64.
+
+    ``images`` maps a plot's file name to its PNG, shown after its section's text;
+    ``figures`` are further (caption, PNG) shown at the end.
 
     Example:
         >>> page = render_html(Report("T", [Section("S", ["x < y"])]), [("c", b"\\x89PNG")])
@@ -1150,38 +1592,60 @@ def render_html(report: Report, figures: Sequence[tuple[str, bytes]] = ()) -> st
         True
     """
     e = html.escape
+    images = images or {}
+    anchors = _anchors(report)
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{e(report.title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{e(report.title)}</h1>",
     ]
-    for sec in report.sections:
-        out.append(f"<h2>{e(sec.title)}</h2>")
-        for block in sec.blocks:
-            if isinstance(block, Table):
-                out.append(f"<table><caption>{e(block.title)}</caption><thead><tr>")
-                out += [f"<th>{e(c)}</th>" for c in block.columns]
-                out.append("</tr></thead><tbody>")
-                for row in block.rows:
-                    out.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>")
-                out.append("</tbody></table>")
-                if block.note:
-                    out.append(f'<p class="note">{e(block.note)}</p>')
-            elif isinstance(block, list):
-                out.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in block) + "</ul>")
-            else:
-                out.append(f"<p>{e(block)}</p>")
+    for i, (sec, anchor) in enumerate(zip(report.sections, anchors, strict=True)):
+        tag = f"h{min(6, sec.level)}"
+        out.append('<section class="answer">' if i == 0 else "<section>")
+        out.append(f'<{tag} id="{e(anchor)}">{e(sec.title)}</{tag}>')
+        out += _html_blocks(sec.blocks)
+        out += [_figure(p.caption, images[p.name]) for p in sec.plots if p.name in images]
+        out.append("</section>")
+        if i == 0 and len(report.sections) > 2:
+            out.append('<nav class="toc" id="contents"><strong>Contents</strong><ul>')
+            for depth, title, target in _contents(report, anchors):
+                pad = f' style="margin-left:{depth * 1.2}em"' if depth else ""
+                out.append(f'<li{pad}><a href="#{e(target)}">{e(title)}</a></li>')
+            out.append("</ul></nav>")
     if figures:
         out.append("<h2>Plots</h2>")
-        for caption, png in figures:
-            data = base64.b64encode(png).decode("ascii")
-            out.append(
-                f'<figure><img alt="{e(caption)}" src="data:image/png;base64,{data}">'
-                f"<figcaption>{e(caption)}</figcaption></figure>"
-            )
+        out += [_figure(caption, png) for caption, png in figures]
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def _print_blocks(blocks: Sequence[Any], console: Any) -> None:
+    from rich import box
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    for block in blocks:
+        if isinstance(block, Fold):
+            console.print(Text(f"  + {block.summary} (folded; in --output and --html)"))
+        elif isinstance(block, Table):
+            t = RichTable(
+                title=Text(block.title, style="bold"),
+                box=box.SIMPLE_HEAD,
+                caption=Text(block.note) if block.note else None,
+                title_justify="left",
+                caption_justify="left",
+            )
+            for i, c in enumerate(block.columns):
+                t.add_column(Text(c), justify="left" if i < 2 else "right", overflow="fold")
+            for row in block.rows:
+                t.add_row(*(Text(c) for c in row))
+            console.print(t)
+        elif isinstance(block, list):
+            for item in block:
+                console.print(Text("  - " + item))
+        else:
+            console.print(Text(block))
 
 
 def print_report(report: Report, console: Any = None) -> None:
@@ -1195,35 +1659,16 @@ def print_report(report: Report, console: Any = None) -> None:
         >>> "[x] stays" in buf.getvalue()
         True
     """
-    from rich import box
     from rich.console import Console
-    from rich.table import Table as RichTable
     from rich.text import Text
 
     if console is None:
         console = Console()
     console.print(Text(report.title, style="bold"))
     for sec in report.sections:
-        console.rule(Text(sec.title, style="bold cyan"))
-        for block in sec.blocks:
-            if isinstance(block, Table):
-                t = RichTable(
-                    title=Text(block.title, style="bold"),
-                    box=box.SIMPLE_HEAD,
-                    caption=Text(block.note) if block.note else None,
-                    title_justify="left",
-                    caption_justify="left",
-                )
-                for i, c in enumerate(block.columns):
-                    t.add_column(Text(c), justify="left" if i < 2 else "right", overflow="fold")
-                for row in block.rows:
-                    t.add_row(*(Text(c) for c in row))
-                console.print(t)
-            elif isinstance(block, list):
-                for item in block:
-                    console.print(Text("  - " + item))
-            else:
-                console.print(Text(block))
+        style = "bold cyan" if sec.level <= 2 else "cyan"
+        console.rule(Text(sec.title, style=style), characters="=" if sec.level < 2 else "─")
+        _print_blocks(sec.blocks, console)
         console.print()
 
 

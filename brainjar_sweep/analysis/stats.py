@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from brainjar_sweep.analysis.load import SweepData, sort_levels
+from brainjar_sweep.analysis.metrics import SELF_REPORT_NAMES
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -69,14 +70,6 @@ DEFAULT_METRICS: tuple[str, ...] = (
 )
 """The original analysis's metrics (``messages_per_cycle`` counts injected messages too) and what
 the mind itself said per cycle; :func:`default_metrics` adds self-report scores."""
-
-_SELF_REPORT_FALLBACK: dict[str, str] = {
-    "sr_memory_accuracy": "memory_accuracy_mean",
-    "sr_agency_belief": "agency_belief_mean",
-    "sr_reality_trust": "reality_trust_mean",
-    "sr_surveillance_belief": "surveillance_yes_rate",
-    "sr_self_continuity_narrative": "continuity_mean",
-}
 
 MAX_LEVELS = 12
 """A numeric parameter with more distinct values than this is binned (Optuna sweeps)."""
@@ -114,8 +107,8 @@ def _check(frame: pd.DataFrame, *columns: str) -> None:
 def default_metrics(data: SweepData) -> list[str]:
     """The default metrics plus the self-report scores, as present in ``data``.
 
-    Self-report scores come from the DB (``sr_<question_id>``); without a DB the
-    per-job means recorded in ``result.json`` stand in for them.
+    Self-report scores are the DB's, for the attempt each job reported, under their
+    ``result.json`` names; without a DB the means ``result.json`` recorded.
 
     Example:
         >>> d = SweepData(jobs=pd.DataFrame({"status": ["completed"], "crash_rate": [0.0],
@@ -124,12 +117,8 @@ def default_metrics(data: SweepData) -> list[str]:
         ['crash_rate', 'memory_accuracy_mean']
     """
     out = [m for m in DEFAULT_METRICS if m in data.metrics]
-    srs = [m for m in data.metrics if m.startswith("sr_")]
-    if srs:
-        out += srs
-    else:
-        out += [m for m in _SELF_REPORT_FALLBACK.values() if m in data.metrics]
-    return out
+    out += [m for m in SELF_REPORT_NAMES.values() if m in data.metrics]
+    return out + [m for m in data.metrics if m.startswith("sr_")]
 
 
 def levels(values: pd.Series | Sequence[Any]) -> list[Any]:

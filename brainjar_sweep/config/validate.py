@@ -497,7 +497,6 @@ def check_db_url_overrides(args: list[str]) -> None:
     brainjar_sweep.config.errors.ConfigError: db.url='postgresql://lab:***@head/brainjar' is not allowed: a URL without a password; set PGPASSWORD or use ~/.pgpass
     """
     from brainjar_sweep._secrets import mask_url
-    from brainjar_sweep.store._engine import PASSWORD_HINT, display_url, url_has_password
 
     for arg in args:
         key, eq, value = arg.lstrip("+~").partition("=")
@@ -507,6 +506,9 @@ def check_db_url_overrides(args: list[str]) -> None:
                     raise ConfigError(key, mask_url(url.strip()), _NO_CREDENTIALS)
         if not eq or key != "db.url":
             continue
+        # the store (SQLAlchemy) only when a URL is given: --help and --cfg stay light
+        from brainjar_sweep.store._engine import PASSWORD_HINT, display_url, url_has_password
+
         for url in [value, *value.split(",")]:
             if url_has_password(url.strip()):
                 raise ConfigError(key, display_url(url.strip()), PASSWORD_HINT)
