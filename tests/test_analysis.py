@@ -54,8 +54,8 @@ from brainjar_sweep.analysis import (
     threshold_effects,
 )
 from brainjar_sweep.analysis.cli import main as cli_main
+from brainjar_sweep.records import JobRecord, write_sweep_files
 from brainjar_sweep.store import ExperimentStore
-from brainjar_sweep.sweep.files import JobRecord, write_sweep_files
 
 RATES = (0.0, 0.5, 1.0)
 CYCLES = (10, 20)

@@ -46,7 +46,18 @@ import yaml
 
 from brainjar_sweep._errors import first_line
 from brainjar_sweep._yaml import load_yaml
-from brainjar_sweep.sweep.files import TABLE_COLUMNS
+from brainjar_sweep.records import (
+    RESULT_NAME,
+    SWEEP_FILE_NAMES,
+    TABLE_COLUMNS,
+    ForeignResult,
+    ResultUnreadable,
+    SweepFileUnreadable,
+    experiment_id_for,
+    read_result,
+    read_sweep_results,
+    sweep_id_for,
+)
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -64,12 +75,7 @@ __all__ = [
 REPLICATE_KEYS: tuple[str, ...] = ("seed",)
 """Swept keys that name replicates of the same condition, not a condition."""
 
-SWEEP_FILES: tuple[str, ...] = (
-    "multirun.yaml",
-    "sweep_results.json",
-    "completed_experiments.json",
-    "sweep_table.csv",
-)
+SWEEP_FILES: tuple[str, ...] = ("multirun.yaml", *SWEEP_FILE_NAMES)
 """Sweep-level files that Hydra and the launcher write into a sweep dir."""
 
 # other sweep-level entries that are not jobs and not foreign
@@ -439,18 +445,6 @@ def _split_override(ov: str) -> tuple[str, str] | None:
 # ----------------------------------------------------------------------- small readers
 
 
-_BIGGEST = 2**63 - 1  # the largest integer a brainjar file holds (a DB column's)
-
-
-def _read_json(path: Path) -> Any:
-    """A JSON file; a crafted one (nested past the parser's depth) raises ValueError."""
-    with open(path, encoding="utf-8") as f:
-        try:
-            return json.load(f)
-        except RecursionError:
-            raise ValueError(f"{path.name} is nested too deeply") from None
-
-
 def _read_yaml(path: Path) -> Any:
     """A YAML file (safe loader); a crafted one (nested too deeply) raises YAMLError."""
     with open(path, encoding="utf-8") as f:
@@ -459,38 +453,6 @@ def _read_yaml(path: Path) -> Any:
         return load_yaml(text)
     except ValueError:
         raise yaml.YAMLError(f"{path.name} is malformed") from None
-
-
-def _crafted(result: dict[str, Any]) -> str | None:
-    """Why a parsed result.json cannot be one the app wrote (values of impossible types or sizes).
-
-    >>> _crafted({"job_num": "abc"}), _crafted({"metrics": {"m": 10**400}}) is not None
-    ("job_num 'abc' is not a job number", True)
-    >>> _crafted({"job_num": 3, "attempt": 1, "metrics": {"m": 0.5}}) is None
-    True
-    """
-    for key in ("job_num", "attempt"):
-        v = result.get(key)
-        if v is not None and (
-            not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= _BIGGEST
-        ):
-            shown = repr(v) if not isinstance(v, int) else f"of {len(str(abs(v)))} digits"
-            what = "a job number" if key == "job_num" else "an attempt number"
-            return f"{key} {shown[:40]} is not {what}"
-    for key in ("experiment_id", "sweep_id", "status"):
-        v = result.get(key)
-        if v is not None and not isinstance(v, (str, int)):
-            return f"{key} is a {type(v).__name__}, not a text"
-    stack: list[Any] = [result]
-    while stack:  # iterative: a deep document must not exhaust the stack here either
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > _BIGGEST:
-            return "it holds an integer too large for any brainjar value"
-    return None
 
 
 def _choices_from_text(text: str) -> dict[str, Any]:
@@ -528,7 +490,7 @@ def _lookup(config: Any, dotted: str) -> tuple[bool, Any]:
 
 
 def _is_job_dir(path: Path) -> bool:
-    return (path / "result.json").is_file() or (path / ".hydra").is_dir()
+    return (path / RESULT_NAME).is_file() or (path / ".hydra").is_dir()
 
 
 def _is_sweep_dir(path: Path) -> bool:
@@ -643,18 +605,14 @@ def _read_job(job_dir: Path, with_config: bool = False) -> tuple[_Job | None, st
         raw_overrides = []
     if not isinstance(raw_overrides, list) or not all(isinstance(o, str) for o in raw_overrides):
         return None, "malformed .hydra/overrides.yaml (not a list of overrides)"
-    result_path = job_dir / "result.json"
     try:
-        result = _read_json(result_path)
+        result = read_result(job_dir)
     except FileNotFoundError:
         return None, "unfinished: no result.json (interrupted, or still running)"
-    except (OSError, ValueError, UnicodeDecodeError):
+    except ForeignResult as exc:
+        return None, f"result.json is not a brainjar result ({exc})"
+    except ResultUnreadable:
         return None, "truncated or corrupt result.json"
-    if not isinstance(result, dict) or "status" not in result or "experiment_id" not in result:
-        return None, "result.json is not a brainjar result (foreign file)"
-    crafted = _crafted(result)
-    if crafted is not None:
-        return None, f"result.json is not a brainjar result ({crafted})"
     status = str(result.get("status"))
     if status not in _FINISHED:
         return None, f"unfinished: result.json says {status!r}"
@@ -762,46 +720,29 @@ def _grid_size(task_overrides: list[str]) -> int | None:
     return total
 
 
-_HEAD_RE = re.compile(r'"(sweep_id|total_experiments)"\s*:\s*("(?:[^"\\]|\\.)*"|\d+)')
-
-
-def _results_head(path: Path) -> dict[str, Any]:
-    """``sweep_id`` and ``total_experiments`` from the start of sweep_results.json."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            head = f.read(2048)
-    except (OSError, UnicodeDecodeError):
-        return {}
-    out: dict[str, Any] = {}
-    for key, raw in _HEAD_RE.findall(head):
-        try:
-            out.setdefault(key, json.loads(raw))
-        except ValueError:
-            continue
-    return out
-
-
 def _read_sweep(sweep_dir: Path, with_config: bool) -> _SweepRead:
     task, task_overrides, base_choices, db_from_cfg = _base_config(sweep_dir)
     warnings: list[str] = []
     skipped: list[tuple[str, str]] = []
     table = sweep_dir / "sweep_table.csv"
     results_path = sweep_dir / "sweep_results.json"
-    head = _results_head(results_path) if results_path.is_file() else {}
-    results: dict[str, Any] | None = None
+    try:
+        results = read_sweep_results(sweep_dir) or {}
+        unreadable = False
+    except SweepFileUnreadable:
+        results, unreadable = {}, True
+    head = {k: results[k] for k in ("sweep_id", "total_experiments") if k in results}
+    if not isinstance(head.get("sweep_id"), str):
+        head.pop("sweep_id", None)
 
     def full_results() -> dict[str, Any] | None:
-        nonlocal results
-        if results is None and results_path.is_file():
-            try:
-                loaded = _read_json(results_path)
-            except (OSError, ValueError, UnicodeDecodeError):
-                warnings.append(f"{results_path}: truncated or corrupt; ignored")
-                loaded = None
-            results = loaded if isinstance(loaded, dict) else {}
+        nonlocal unreadable
+        if unreadable:  # said once, when the analysis needs what it holds
+            warnings.append(f"{results_path}: truncated or corrupt; ignored")
+            unreadable = False
         return results or None
 
-    sweep_id = str(head.get("sweep_id") or "_".join(sweep_dir.parts[-2:]))
+    sweep_id = str(head.get("sweep_id") or sweep_id_for(sweep_dir))
     param_keys: list[str] = []
     for ov in task_overrides:
         kv = _split_override(ov)
@@ -900,10 +841,10 @@ def _first_db_url(job_dirs: list[str]) -> str | None:
     """The DB URL recorded by the first readable result.json among ``job_dirs``."""
     for job_dir in job_dirs:
         try:
-            result = _read_json(Path(job_dir) / "result.json")
-        except (OSError, ValueError, UnicodeDecodeError):
+            result = read_result(job_dir)
+        except (OSError, ResultUnreadable):
             continue
-        if isinstance(result, dict) and result.get("db_url"):
+        if result.get("db_url"):
             return str(result["db_url"])
     return None
 
@@ -1055,9 +996,8 @@ def _table_frame(
     table_mtime = os.stat(table).st_mtime
     numbered, foreign = _scan_entries(sweep_dir)
     base = str(sweep_dir)
-    param_keys = param_keys + [
-        k for k in _sample_override_keys(base, numbered) if k not in param_keys
-    ]
+    sample = _sample_overrides(base, numbered)
+    param_keys = param_keys + [k for k in sample if k not in param_keys]
     text_columns = {c: object for c in (*_CSV_FIXED[1:6], *param_keys)}
     csv = pd.read_csv(table, dtype=text_columns, keep_default_na=False, na_values=[""])
     if "job_num" not in csv or "status" not in csv:
@@ -1116,7 +1056,7 @@ def _table_frame(
     missing = pd.isna(exp_ids)
     if missing.any():
         exp_ids = exp_ids.copy()
-        exp_ids[missing] = [f"{sweep_id}_exp{n:04d}" for n in keep_nums[missing]]
+        exp_ids[missing] = [experiment_id_for(sweep_id, n) for n in keep_nums[missing]]
 
     def col(name: str) -> Any:
         if name not in sel:
@@ -1152,6 +1092,9 @@ def _table_frame(
             if np.isnan(values).all() and sel[c].notna().any():
                 continue  # text, not a metric
             columns[f"m:{c}"] = values
+    for k in param_keys:  # an override the same in every job has no column: it is constant
+        if k not in csv.columns and k in sample:
+            columns[f"p:{k}"] = np.full(n_ok, sample[k], dtype=object)
     for k, v in base_choices.items():
         columns[f"c:{k}"] = np.full(n_ok, v, dtype=object)
     if with_config:
@@ -1161,8 +1104,9 @@ def _table_frame(
     return pd.DataFrame(columns), jobs, found
 
 
-def _sample_override_keys(base: str, numbered: dict[int, str], tries: int = 3) -> list[str]:
-    """Override keys of the first readable job: every job of a grid overrides the same keys."""
+def _sample_overrides(base: str, numbered: dict[int, str], tries: int = 3) -> dict[str, str]:
+    """Overrides of the first readable job: every job of a grid overrides the same keys, and
+    those the sweep table leaves out have the same value in every job."""
     first = [n for n in range(tries) if n in numbered] or sorted(numbered)[:tries]
     for num in first:
         try:
@@ -1171,9 +1115,8 @@ def _sample_override_keys(base: str, numbered: dict[int, str], tries: int = 3) -
         except (OSError, yaml.YAMLError, UnicodeDecodeError, ValueError):
             continue
         if isinstance(overrides, list):
-            keys = [kv[0] for kv in map(_split_override, map(str, overrides)) if kv is not None]
-            return keys
-    return []
+            return dict(kv for kv in map(_split_override, map(str, overrides)) if kv is not None)
+    return {}
 
 
 def _result_mtimes(base: str, names: list[str]) -> np.ndarray:
@@ -1591,7 +1534,7 @@ def load(
             if job is None:
                 skipped.append((str(job_dir), str(why)))
             else:
-                job.sweep_id = job.sweep_id or "_".join(job_dir.parts[-3:-1])
+                job.sweep_id = job.sweep_id or sweep_id_for(job_dir.parent)
                 jobs.append(job)
         frame = _jobs_frame(jobs, loose[0].parent)
         if len(frame):

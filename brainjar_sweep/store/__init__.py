@@ -18,6 +18,7 @@ Example:
     1
 """
 
+from brainjar_sweep.store._engine import experiment_db_url
 from brainjar_sweep.store._store import ExperimentNotFoundError, ExperimentStore, default_db_path
 from brainjar_sweep.store.schema import EVENT_TABLES, FINAL_STATUSES, STATUSES, SUMMARY_COLUMNS
 
@@ -29,4 +30,5 @@ __all__ = [
     "ExperimentNotFoundError",
     "ExperimentStore",
     "default_db_path",
+    "experiment_db_url",
 ]

@@ -6,7 +6,6 @@ The ``brainjar`` sweeper stays generic and calls these through dotted paths in i
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -49,17 +48,14 @@ def job_state(cfg: DictConfig, job_dir: str | Path) -> str:
     Anything else (missing, unreadable, failed, interrupted, another config) is returned
     as a status that makes resume run the job again.
     """
-    from brainjar_sweep.app import config_hash
     from brainjar_sweep.config import resolve_experiment
+    from brainjar_sweep.records import ResultUnreadable, config_hash, read_result
 
-    path = Path(job_dir) / "result.json"
     try:
-        body = json.loads(path.read_bytes())
+        body = read_result(job_dir)
     except FileNotFoundError:
         return "missing"
-    except (OSError, ValueError, RecursionError):
-        return "unreadable"
-    if not isinstance(body, dict):
+    except ResultUnreadable:
         return "unreadable"
     status = str(body.get("status"))
     if status != "completed":
@@ -76,13 +72,11 @@ def _stored(exp: dict[str, Any], cfg: DictConfig, experiment_id: str) -> str:
     A database deleted or replaced while a sweep ran lost the rows of jobs whose
     ``result.json`` says completed; such a job is not done, resume runs it again.
     """
+    from brainjar_sweep.store import experiment_db_url
     from brainjar_sweep.store._check import stored_status
 
-    url = exp["db"].get("url")
-    if not url:
-        cwd = OmegaConf.select(cfg, "hydra.runtime.cwd", default=None) or os.getcwd()
-        path = Path(exp["db"]["path"]).expanduser()
-        url = f"sqlite:///{path if path.is_absolute() else Path(cwd) / path}"
+    cwd = OmegaConf.select(cfg, "hydra.runtime.cwd", default=None) or os.getcwd()
+    url = experiment_db_url(exp["db"], cwd)
     try:
         status = stored_status(url, experiment_id)
     except Exception:  # noqa: BLE001 - an unreadable DB: run the job again
@@ -185,17 +179,15 @@ DB_STATUS = {
 
 def _experiment_ids(cfg: DictConfig) -> tuple[dict[str, Any], str, str, str]:
     """(resolved experiment, experiment id, sweep id, DB URL) of a sweep job's config."""
-    import os
-
-    from brainjar_sweep.app import _store_url
     from brainjar_sweep.config import resolve_experiment
-    from brainjar_sweep.sweep.identity import experiment_id_for, sweep_id_for
+    from brainjar_sweep.records import experiment_id_for, sweep_id_for
+    from brainjar_sweep.store import experiment_db_url
 
     exp = resolve_experiment(cfg)
     cwd = OmegaConf.select(cfg, "hydra.runtime.cwd", default=None) or os.getcwd()
     sweep_id = sweep_id_for(str(cfg.hydra.sweep.dir), exp["sweep_id"], cwd)
     eid = experiment_id_for(sweep_id, int(cfg.hydra.job.num), exp["experiment_id"])
-    return exp, eid, sweep_id, _store_url(exp, cwd)
+    return exp, eid, sweep_id, experiment_db_url(exp["db"], cwd)
 
 
 def _db_exists(url: str) -> bool:
@@ -222,20 +214,17 @@ def record_job_end(
     """
     import socket
 
-    from brainjar_sweep._atomic import write_json_atomic
-    from brainjar_sweep.app import config_hash
+    from brainjar_sweep.records import ResultUnreadable, config_hash, read_result, write_result
 
     if OmegaConf.select(cfg, "db") is None or OmegaConf.select(cfg, "mode") is None:
         return
     exp, eid, sweep_id, url = _experiment_ids(cfg)
     attempt = None
     settled = False
-    path = Path(job_dir) / "result.json"
+    body: dict[str, Any] | None
     try:
-        body = json.loads(path.read_text())
-    except (OSError, ValueError):
-        body = None
-    if not isinstance(body, dict):
+        body = read_result(job_dir)
+    except (OSError, ResultUnreadable):
         body = None
     if _db_exists(url):
         from brainjar_sweep.store import ExperimentStore
@@ -287,7 +276,7 @@ def record_job_end(
         sweep_id=sweep_id,
         job_num=int(cfg.hydra.job.num),
     )
-    write_json_atomic(path, out)
+    write_result(job_dir, out)
 
 
 def check_left_running(cfg: DictConfig) -> None:
@@ -355,10 +344,9 @@ def check_sweep_id(cfgs: list[DictConfig], sweep_dir: str | Path) -> None:
     """
     import sqlalchemy as sa
 
-    from brainjar_sweep.app import config_hash
     from brainjar_sweep.config import resolve_experiment
+    from brainjar_sweep.records import config_hash, sweep_id_for
     from brainjar_sweep.store._engine import make_engine
-    from brainjar_sweep.sweep.identity import sweep_id_for
 
     if not cfgs or OmegaConf.select(cfgs[0], "db") is None:
         return

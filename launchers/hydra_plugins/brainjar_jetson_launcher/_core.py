@@ -477,9 +477,14 @@ class SweepState:
     ) -> None:
         from hydra.core.utils import configure_log
 
+        from brainjar_sweep.records import (
+            JobRecord,
+            load_records,
+            record_from_result,
+            resolve_sweep_dir,
+            sweep_id_for,
+        )
         from brainjar_sweep.sweep.compose import JobComposer
-        from brainjar_sweep.sweep.files import JobRecord, load_records, record_from_result
-        from brainjar_sweep.sweep.identity import resolve_sweep_dir, sweep_id_for
         from brainjar_sweep.sweep.ownership import claim, held
 
         self.launcher = launcher
@@ -575,7 +580,7 @@ class SweepState:
         log.info("[jetson] \t#%d : %s", self.initial_job_idx + i, " ".join(self.job_overrides[i]))
 
     def flush_files(self) -> None:
-        from brainjar_sweep.sweep.files import write_sweep_files
+        from brainjar_sweep.records import write_sweep_files
 
         self.dirty = False
         if self.write_files:

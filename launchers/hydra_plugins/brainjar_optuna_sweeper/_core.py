@@ -351,7 +351,7 @@ def _default_storage(sweep_dir: Path) -> str:
 def _study_name(sweeper: Any, sweep_dir: Path) -> str:
     if sweeper.study_name:
         return str(sweeper.study_name)
-    from brainjar_sweep.sweep.identity import sweep_id_for
+    from brainjar_sweep.records import sweep_id_for
 
     return sweep_id_for(sweep_dir, OmegaConf.select(sweeper.config, "sweep_id", default=None))
 

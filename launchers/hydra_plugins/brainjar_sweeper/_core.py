@@ -226,7 +226,7 @@ def _check_kept(
             lost[num] = rows[num]
     records = getattr(sweeper.launcher, "_records", None)
     if lost and records and OmegaConf.select(sweeper.config, "hydra.launcher.sweep_files"):
-        from brainjar_sweep.sweep.files import write_sweep_files
+        from brainjar_sweep.records import write_sweep_files
 
         for num, (status, reason) in lost.items():  # the sweep files say so too
             if num in records:
@@ -361,7 +361,7 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
         dry_run(sweeper, jobs, cfgs)
         return []
 
-    from brainjar_sweep.sweep.identity import resolve_sweep_dir
+    from brainjar_sweep.records import resolve_sweep_dir
     from brainjar_sweep.sweep.ownership import claim
 
     _check_sweep_dir(sweeper.config)  # writable, before the first file is written
@@ -441,7 +441,7 @@ def _sweep_owned(
     todo = [n for n in range(len(jobs)) if n not in skipped]
     if not todo and OmegaConf.select(sweeper.config, "hydra.launcher.sweep_files", default=False):
         # nothing to launch: the sweep files are rebuilt from the job dirs (repairs damaged ones)
-        from brainjar_sweep.sweep.files import rebuild_sweep_files
+        from brainjar_sweep.records import rebuild_sweep_files
 
         sweep_id = OmegaConf.select(sweeper.config, "sweep_id", default=None)
         rebuild_sweep_files(
