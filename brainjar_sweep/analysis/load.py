@@ -33,7 +33,6 @@ import json
 import math
 import os
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +57,12 @@ from brainjar_sweep.records import (
     read_sweep_results,
     sweep_id_for,
 )
+from brainjar_sweep.store.reader import (
+    EXPERIMENT_COLUMNS,
+    StoreReader,
+    StoreUnreadable,
+)
+from brainjar_sweep.store.schema import event_columns
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -119,48 +124,20 @@ _NOT_METRICS = frozenset({"duration_seconds", "job_num", "seed", "attempt", "sta
 _RAW_COLUMNS = (*ID_COLUMNS[:6], "seed_result", *ID_COLUMNS[7:], "_db_url")
 
 EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "cycles": (
-        "cycle_number",
-        "duration_seconds",
-        "memory_peak_mb",
-        "tokens_generated",
-        "deaths",
-    ),
-    "crashes": (
-        "cycle_number",
-        "mind_id",
-        "crash_number",
-        "reason",
-        "memory_mb",
-        "limit_mb",
-        "tokens_generated",
-        "remembers",
-    ),
-    "interventions": (
-        "cycle_number",
-        "intervention_id",
-        "intervention_type",
-        "trigger",
-        "target",
-        "result",
-    ),
-    "self_reports": (
-        "cycle_number",
-        "mind_id",
-        "trigger",
-        "question_id",
-        "category",
-        "response",
-        "scale_value",
-        "yes_no",
-    ),
+    name: event_columns(name) for name in ("cycles", "crashes", "interventions", "self_reports")
 }
 """Columns read from each event table (besides ``experiment_id`` and ``attempt``)."""
 
 _LAZY_TABLES = ("cycles", "crashes", "interventions")
 _INT_RE = re.compile(r"[+-]?\d+")
 _FLOAT_RE = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)", re.I)
-_DB_CHUNK = 500
+# the experiments table's columns as the jobs' frame takes them in
+_DB_NAMES = {
+    "seed": "db_seed",
+    "config_hash": "db_config_hash",
+    "stop_reason": "db_stop_reason",
+    "duration_seconds": "db_duration",
+}
 
 
 class LoadError(Exception):
@@ -1153,104 +1130,17 @@ def _numeric(column: pd.Series) -> np.ndarray:
 # ---------------------------------------------------------------------------- the DB
 
 
-def _connect(url: str) -> tuple[Any, str | None]:
-    """A read-only connection (sqlite3 or SQLAlchemy engine), or (None, why not).
-
-    A SQLite file is opened read-only (or immutable); a PostgreSQL database through
-    an engine whose sessions are ``default_transaction_read_only``, its password from
-    the environment (``PGPASSWORD``, ``~/.pgpass``). Messages never show a password.
-    """
-    from sqlalchemy.engine import make_url
-
-    from brainjar_sweep._imports import MissingExtra
-    from brainjar_sweep.store._engine import display_url, make_engine
-
+def _connect(url: str) -> tuple[StoreReader | None, str | None]:
+    """A read-only reader of the experiments DB at ``url``, or (None, why not)."""
     try:
-        parsed = make_url(url)
-    except Exception:  # noqa: BLE001 - any malformed URL is reported, not raised
-        return None, f"not a database URL: {display_url(url)}"
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database in ("", ":memory:"):
-            return None, f"an in-memory database cannot be read: {url}"
-        path = Path(database).expanduser()
-        if not path.is_file():
-            return None, f"no experiments DB at {path}"
-        # a quiescent file is opened immutable, so reading leaves no -wal/-shm behind;
-        # with a writer around (a -wal, -shm or -journal file exists) a normal read-only open
-        busy = any(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-journal", "-shm"))
-        mode = "mode=ro" if busy else "immutable=1"
-        try:
-            conn = sqlite3.connect(f"file:{path}?{mode}", uri=True)
-            conn.execute("SELECT 1 FROM experiments LIMIT 1")
-        except sqlite3.Error as exc:
-            return None, f"cannot read experiments DB {path}: {exc}"
-        return conn, None
-    shown = display_url(url)
-    try:
-        engine = make_engine(url, read_only=True, connect_timeout_s=10)
-    except MissingExtra as exc:
-        return None, f"cannot read experiments DB {shown}: {exc}"
-    except Exception as exc:  # noqa: BLE001 - unknown dialects, bad URLs
-        return None, f"cannot read experiments DB {shown}: {first_line(exc)}"
-    try:
-        with engine.connect() as c:
-            c.exec_driver_sql("SELECT 1 FROM experiments WHERE 1 = 0")
-    except Exception as exc:  # noqa: BLE001 - driver errors vary by dialect
-        engine.dispose()
-        return None, f"cannot read experiments DB {shown}: {first_line(exc)}"
-    return engine, None
+        return StoreReader.open(url), None
+    except StoreUnreadable as exc:
+        return None, str(exc)
 
 
-def _close(conn: Any) -> None:
-    if isinstance(conn, sqlite3.Connection):
-        conn.close()
-    else:
-        conn.dispose()
-
-
-def _plain(value: Any) -> Any:
-    # booleans come back as 0/1 from SQLite: the same from a server, so the tables match
-    return int(value) if isinstance(value, bool) else value
-
-
-def _fetch(conn: Any, sql: str, columns: Sequence[str], ids: Sequence[str]) -> pd.DataFrame:
-    """Run ``sql`` (with ``({ids})`` for the id list) over chunks of ``ids``; one DataFrame."""
-    rows: list[Any] = []
-    if isinstance(conn, sqlite3.Connection):
-        for start in range(0, len(ids), _DB_CHUNK):
-            chunk = list(ids[start : start + _DB_CHUNK])
-            rows += conn.execute(sql.format(ids=",".join("?" * len(chunk))), chunk).fetchall()
-    else:
-        from sqlalchemy import bindparam, text
-
-        from brainjar_sweep.store._engine import READ_ONLY_OPTION
-
-        # an expanding parameter renders its own parentheses
-        stmt = text(sql.replace("({ids})", ":ids")).bindparams(bindparam("ids", expanding=True))
-        with conn.connect() as c:
-            c = c.execution_options(**{READ_ONLY_OPTION: True})
-            with c.begin():
-                for start in range(0, len(ids), _DB_CHUNK):
-                    chunk = list(ids[start : start + _DB_CHUNK])
-                    rows += [tuple(map(_plain, r)) for r in c.execute(stmt, {"ids": chunk})]
-    return pd.DataFrame.from_records(rows, columns=list(columns))
-
-
-def _read_events(conn: Any, table: str, ids: Sequence[str]) -> pd.DataFrame:
-    columns = ("experiment_id", "attempt", *EVENT_COLUMNS[table])
-    if isinstance(conn, sqlite3.Connection):
-        sql = (
-            f"SELECT {', '.join(columns)} FROM {table} WHERE experiment_id IN ({{ids}})"
-            " ORDER BY experiment_id, attempt, id"
-        )
-        frame = _fetch(conn, sql, columns, ids)
-    else:
-        # a server sorts text by its collation; sort here, by code point as SQLite does
-        sql = f"SELECT {', '.join(columns)}, id FROM {table} WHERE experiment_id IN ({{ids}})"
-        frame = _fetch(conn, sql, (*columns, "_id"), ids)
-        frame = frame.sort_values(["experiment_id", "attempt", "_id"], kind="mergesort")
-        frame = frame.drop(columns="_id").reset_index(drop=True)
+def _read_events(reader: StoreReader, table: str, ids: Sequence[str]) -> pd.DataFrame:
+    columns = ["experiment_id", "attempt", *EVENT_COLUMNS[table]]
+    frame = pd.DataFrame.from_records(reader.events(table, ids), columns=columns)
     frame["attempt"] = pd.to_numeric(frame["attempt"], errors="coerce")
     return frame
 
@@ -1407,26 +1297,18 @@ def _join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | N
             data.warnings.append(f"{why}: no cycles or self-reports for {int(mask.sum())} jobs")
             continue
         try:
-            exp = _fetch(
-                conn,
-                "SELECT experiment_id, seed, config_hash, stop_reason, duration_seconds"
-                " FROM experiments WHERE experiment_id IN ({ids})",
-                ("experiment_id", "db_seed", "db_config_hash", "db_stop_reason", "db_duration"),
-                ids,
+            exp = pd.DataFrame.from_records(
+                conn.experiments(ids), columns=[_DB_NAMES.get(c, c) for c in EXPERIMENT_COLUMNS]
             )
-            att = _fetch(
-                conn,
-                "SELECT experiment_id, attempt, status FROM attempts"
-                " WHERE experiment_id IN ({ids})",
-                ("experiment_id", "attempt", "status"),
-                ids,
+            att = pd.DataFrame.from_records(
+                conn.attempts(ids), columns=["experiment_id", "attempt", "status"]
             )
             reports.append(_read_events(conn, "self_reports", ids))
         except Exception as exc:  # noqa: BLE001 - a damaged DB is a warning, not a crash
             data.warnings.append(f"cannot read experiments DB {_shown(used)}: {first_line(exc)}")
             continue
         finally:
-            _close(conn)
+            conn.close()
         data.db_urls.append(_shown(used))
         missing = len(set(ids) - set(exp["experiment_id"]))
         if missing:
@@ -1479,7 +1361,7 @@ def _event_loader(
             except Exception:  # noqa: BLE001 - same policy as the first read
                 continue
             finally:
-                _close(conn)
+                conn.close()
         frame = pd.concat(parts, ignore_index=True) if parts else _empty_events(table)
         return _attach(frame, keys, carry)
 

@@ -88,36 +88,15 @@ def _stored(exp: dict[str, Any], cfg: DictConfig, experiment_id: str) -> str:
 
 def _past_cycle_seconds(cfg: DictConfig) -> float | None:
     """Mean seconds per cycle of completed experiments of the same mode and mind in the DB."""
-    import sqlalchemy as sa
+    from brainjar_sweep.store import experiment_db_url
+    from brainjar_sweep.store.reader import past_cycle_seconds
 
     db = OmegaConf.select(cfg, "db")
     if db is None:
         return None
-    url = db.url
-    if not url:
-        path = Path(str(OmegaConf.select(cfg, "hydra.runtime.cwd", default=".") or ".")) / db.path
-        if not path.is_file():
-            return None
-        url = f"sqlite:///{path}"
-    from brainjar_sweep.store._engine import make_engine
-
-    try:
-        engine = make_engine(url, read_only=True, connect_timeout_s=5)
-        with engine.connect() as conn:
-            row = conn.execute(
-                sa.text(
-                    "select sum(duration_seconds), sum(total_cycles) from experiments "
-                    "where status = 'completed' and mode = :mode and total_cycles > 0 "
-                    "and config_json like :mind"
-                ),
-                {"mode": cfg.mode.name, "mind": f'%"kind": "{cfg.mind.kind}"%'},
-            ).one()
-        engine.dispose()
-    except Exception:  # an unreadable DB only means no refinement
-        return None
-    if not row[0] or not row[1]:
-        return None
-    return float(row[0]) / float(row[1])
+    cwd = str(OmegaConf.select(cfg, "hydra.runtime.cwd", default=".") or ".")
+    url = experiment_db_url({"url": db.url, "path": db.path}, cwd)
+    return past_cycle_seconds(url, str(cfg.mode.name), str(cfg.mind.kind))
 
 
 def estimate_seconds(cfg: DictConfig) -> float:
@@ -342,11 +321,9 @@ def check_sweep_id(cfgs: list[DictConfig], sweep_dir: str | Path) -> None:
 
     >>> check_sweep_id([], "multirun/2026-01-01/10-00-00")  # nothing to check
     """
-    import sqlalchemy as sa
-
     from brainjar_sweep.config import resolve_experiment
     from brainjar_sweep.records import config_hash, sweep_id_for
-    from brainjar_sweep.store._engine import make_engine
+    from brainjar_sweep.store.reader import sweep_config_hashes
 
     if not cfgs or OmegaConf.select(cfgs[0], "db") is None:
         return
@@ -355,15 +332,7 @@ def check_sweep_id(cfgs: list[DictConfig], sweep_dir: str | Path) -> None:
     if not _db_exists(url):
         return
     try:
-        engine = make_engine(url, read_only=True, connect_timeout_s=10)
-        try:
-            with engine.connect() as conn:
-                rows = conn.execute(
-                    sa.text("select job_num, config_hash from experiments where sweep_id = :sid"),
-                    {"sid": sweep_id},
-                ).all()
-        finally:
-            engine.dispose()
+        rows = sweep_config_hashes(url, sweep_id)
     except Exception as e:  # noqa: BLE001  no readable DB (yet): no other sweep in it to clash with
         import logging
 
