@@ -40,8 +40,8 @@ from brainjar_sweep.records import (
     sweep_id_for,
     write_result,
 )
+from brainjar_sweep.sweep.errors import SweepDefinitionChanged, SweepFailed, SweepRefused
 from brainjar_sweep.sweep.grid import record_sweep_job
-from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed, SweepRefused
 
 log = logging.getLogger("brainjar_sweep")
 register_help_resolver()  # the --help template lists groups and sweep presets with it

@@ -35,11 +35,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from brainjar_sweep.analysis._figure import new_figure
 from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS, belief_evolution
 from brainjar_sweep.analysis.load import SweepData
 from brainjar_sweep.analysis.stats import (
@@ -66,33 +66,11 @@ MAX_LINES = 10
 _DPI = 110
 
 
-def _new_figure(
-    width: float = 7.5,
-    height: float = 4.6,
-    *,
-    left: float = 0.75,
-    right: float = 0.25,
-    bottom: float = 0.6,
-    top: float = 0.7,
-) -> Figure:
-    """A figure with fixed margins in inches (a layout engine would double the drawing time)."""
-    fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)
-    fig.subplots_adjust(
-        left=left / width,
-        right=1 - right / width,
-        bottom=bottom / height,
-        top=1 - top / height,
-        hspace=0.12,
-    )
-    return fig
-
-
 def figure_png(fig: Figure, *, dpi: int = _DPI) -> bytes:
     """Render a figure to PNG bytes.
 
     Example:
-        >>> figure_png(_new_figure())[:4]
+        >>> figure_png(new_figure())[:4]
         b'\\x89PNG'
     """
     buf = io.BytesIO()
@@ -153,7 +131,7 @@ def metric_vs_param(
     if not numeric and xs_all:
         longest = max(len(_fmt(v)) for v in xs_all)
         bottom = min(1.8, 0.6 + (0.035 * longest if len(xs_all) > 6 else 0.1))
-    fig = _new_figure(bottom=bottom, right=0.25 if bottom < 0.75 else 0.45)
+    fig = new_figure(bottom=bottom, right=0.25 if bottom < 0.75 else 0.45)
     ax = fig.add_subplot()
     where = {repr(v): p for v, p in zip(xs_all, pos, strict=True)}
     reps = data.replicate
@@ -286,7 +264,7 @@ def interaction_heatmap(data: SweepData, metric: str, row_param: str, col_param:
     col_text = max((len(_fmt(c)) for c in table.columns), default=1)
     left = 0.55 + 0.075 * row_text
     bottom = 0.6 + (0.035 * col_text if cols > 6 else 0.0)
-    fig = _new_figure(
+    fig = new_figure(
         max(5.5, left + 1.6 + 0.75 * cols),
         max(3.6, bottom + 0.9 + 0.4 * rows),
         left=left,
@@ -337,7 +315,7 @@ def belief_plot(data: SweepData, keyword: str, param: str) -> Figure:
     ev = belief_evolution(data, param, keyword)
     values = levels(ev[param].tolist()) if not ev.empty else []
     many = len(values) > MAX_LINES
-    fig = _new_figure(8.3 if many else 7.5, 5.6, top=0.45, right=1.05 if many else 0.25)
+    fig = new_figure(8.3 if many else 7.5, 5.6, top=0.45, right=1.05 if many else 0.25)
     top, bottom = fig.subplots(2, 1, sharex=True)
     cmap = colormaps["viridis"]
     for i, v in enumerate(values):

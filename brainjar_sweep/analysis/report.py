@@ -54,6 +54,7 @@ from brainjar_sweep.analysis.inference import (
     t_interval,
 )
 from brainjar_sweep.analysis.load import SweepData
+from brainjar_sweep.analysis.sections import Section, Table
 from brainjar_sweep.analysis.stats import (
     MAX_LEVELS,
     N_BOOT,
@@ -109,29 +110,6 @@ def _require(module: str, extra: str, what: str) -> Any:
 
 
 # ------------------------------------------------------------------------- the model
-
-
-@dataclass
-class Table:
-    """A titled table of already formatted cells (strings).
-
-    Example:
-        >>> Table("t", ["a"], [["1"]]).rows
-        [['1']]
-    """
-
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    note: str = ""
-
-
-@dataclass
-class Section:
-    """A report section: a title and blocks (paragraph strings, bullet lists, tables)."""
-
-    title: str
-    blocks: list[str | list[str] | Table] = field(default_factory=list)
 
 
 @dataclass

@@ -10,36 +10,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
+
+from brainjar_sweep.sweep.errors import JobFailure, SweepRefused
 
 # seconds per cycle and mind, and per job, when no past run says better
 DEFAULT_CYCLE_SECONDS = {"simulated": 0.0005}
 JOB_OVERHEAD_SECONDS = 0.5
-
-
-class SweepFailed(HydraException):
-    """Jobs of a sweep failed (and failures are not allowed); the summary lists them."""
-
-
-class SweepDefinitionChanged(HydraException):
-    """Resume was asked for a sweep dir whose saved definition differs from this one."""
-
-
-class SweepRefused(HydraException):
-    """The sweep cannot start here: its dir or its id belongs to another sweep, or is busy."""
-
-
-class JobFailure(Exception):
-    """A job's process ended without a result: killed by a signal or an exit code."""
-
-
-class JobTimeout(JobFailure):
-    """A job ran past its timeout and was stopped."""
-
-
-class JobInterrupted(JobFailure):
-    """A job was stopped because the sweep was interrupted (Ctrl-C, SIGTERM)."""
 
 
 def job_state(cfg: DictConfig, job_dir: str | Path) -> str:

@@ -39,12 +39,8 @@ log = logging.getLogger(__name__)
 GiB = 1024**3
 
 
-from brainjar_sweep.sweep.lifecycle import (  # noqa: E402
-    DEAD_OWNER,
-    JobFailure,
-    JobInterrupted,
-    JobTimeout,
-)
+from brainjar_sweep.sweep.errors import JobFailure, JobInterrupted, JobTimeout  # noqa: E402
+from brainjar_sweep.sweep.lifecycle import DEAD_OWNER  # noqa: E402
 
 # --------------------------------------------------------------------- admission
 

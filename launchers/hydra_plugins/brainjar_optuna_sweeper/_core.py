@@ -39,7 +39,7 @@ from omegaconf import OmegaConf
 
 from brainjar_sweep._imports import MissingExtra, try_import
 from brainjar_sweep.config.hooks import load_dotted  # noqa: E402
-from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
+from brainjar_sweep.sweep.errors import SweepDefinitionChanged, SweepFailed
 
 log = logging.getLogger(__name__)
 

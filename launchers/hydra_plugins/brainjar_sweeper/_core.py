@@ -25,7 +25,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from brainjar_sweep.config.hooks import load_dotted  # noqa: E402
-from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed, SweepRefused
+from brainjar_sweep.sweep.errors import SweepDefinitionChanged, SweepFailed, SweepRefused
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +258,8 @@ def _groups(nums: list[int], size: int | None) -> list[list[int]]:
 
 
 def _status(ret: JobReturn) -> tuple[str, str | None]:
-    from brainjar_sweep.sweep.lifecycle import JobInterrupted, JobTimeout, describe
+    from brainjar_sweep.sweep.errors import JobInterrupted, JobTimeout
+    from brainjar_sweep.sweep.lifecycle import describe
 
     if ret.status == JobStatus.COMPLETED:
         return "completed", None
