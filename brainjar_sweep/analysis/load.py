@@ -57,12 +57,8 @@ from brainjar_sweep.records import (
     read_sweep_results,
     sweep_id_for,
 )
-from brainjar_sweep.store.reader import (
-    EXPERIMENT_COLUMNS,
-    StoreReader,
-    StoreUnreadable,
-)
-from brainjar_sweep.store.schema import event_columns
+from brainjar_sweep.store import StoreReader, StoreUnreadable, event_columns, experiment_db_url
+from brainjar_sweep.store.reader import EXPERIMENT_COLUMNS
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -674,11 +670,8 @@ def _base_config(sweep_dir: Path) -> tuple[dict[str, Any], list[str], dict[str, 
     }
     db = cfg.get("db") if isinstance(cfg.get("db"), dict) else {}
     url = None
-    if db.get("url"):
-        url = str(db["url"])
-    elif db.get("path") and runtime.get("cwd"):
-        p = Path(str(db["path"]))
-        url = f"sqlite:///{p if p.is_absolute() else Path(str(runtime['cwd'])) / p}"
+    if db.get("url") or (db.get("path") and runtime.get("cwd")):
+        url = experiment_db_url(db, str(runtime.get("cwd") or ""))
     task = {k: v for k, v in cfg.items() if k != "hydra"}
     return task, [str(o) for o in overrides], choices, url
 
