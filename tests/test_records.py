@@ -248,3 +248,18 @@ def test_a_real_resumed_sweep_has_one_meaning_per_column(tmp_path: Path) -> None
     assert float(rows[1]["duration_seconds"]) >= rerun["duration_seconds"]
     results = json.loads((sw / "sweep_results.json").read_text())["results"]
     assert [r["parameters"] for r in results] == [{"corruption_rate": 0}, {"corruption_rate": 0.5}]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0", "-3", "+4", "007", "1_000", "0.5", ".5", "5.", "1e3", "-1.5E-2", "1e", "true", "False"]
+    + ["NULL", "abc", "a_b", "a-b", "a.b", "x/y", "'0'", "[1,2]", "{a:1}", "", "1.2.3"],
+)
+def test_a_parameters_type_is_the_one_hydra_gives_it(value: str) -> None:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from brainjar_sweep.records.sweep_files import override_value
+
+    hydra = OverridesParser.create().parse_override(f"k={value}").value()
+    ours = override_value(f"k={value}")
+    assert (type(ours), ours) == (type(hydra), hydra)
