@@ -263,3 +263,28 @@ def test_a_parameters_type_is_the_one_hydra_gives_it(value: str) -> None:
     hydra = OverridesParser.create().parse_override(f"k={value}").value()
     ours = override_value(f"k={value}")
     assert (type(ours), ours) == (type(hydra), hydra)
+
+
+def test_a_sweeps_summary_is_read_whatever_the_order_of_its_fields(tmp_path: Path) -> None:
+    from brainjar_sweep.records import read_sweep_summary
+
+    assert read_sweep_summary(tmp_path) is None
+    entries = [{"job_num": n, "parameters": {"seed": n}} for n in range(2000)]
+    path = tmp_path / "sweep_results.json"
+    # the writer's order, results last: read from the start of the file
+    path.write_text(json.dumps({"sweep_id": "s", "total_experiments": 2000, "results": entries}))
+    assert read_sweep_summary(tmp_path) == {"sweep_id": "s", "total_experiments": 2000}
+    # another writer's order: the fields after the results are found too
+    path.write_text(json.dumps({"results": entries, "sweep_id": "t", "total_experiments": 2}))
+    assert read_sweep_summary(tmp_path) == {"sweep_id": "t", "total_experiments": 2}
+    # results cut short: the summary before them still reads
+    text = json.dumps({"sweep_id": "u", "total_experiments": 9, "results": entries})
+    path.write_text(text[:5000])
+    assert read_sweep_summary(tmp_path) == {"sweep_id": "u", "total_experiments": 9}
+    with pytest.raises(SweepFileUnreadable):
+        read_sweep_results(tmp_path)
+    # nothing readable at all
+    for damaged in ('{"sweep_id": "s', "[1, 2]", "\x00\xff garbage", "[" * 100_000):
+        path.write_text(damaged)
+        with pytest.raises(SweepFileUnreadable):
+            read_sweep_summary(tmp_path)

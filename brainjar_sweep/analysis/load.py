@@ -55,6 +55,7 @@ from brainjar_sweep.records import (
     experiment_id_for,
     read_result,
     read_sweep_results,
+    read_sweep_summary,
     sweep_id_for,
 )
 from brainjar_sweep.store import StoreReader, StoreUnreadable, event_columns, experiment_db_url
@@ -697,19 +698,22 @@ def _read_sweep(sweep_dir: Path, with_config: bool) -> _SweepRead:
     table = sweep_dir / "sweep_table.csv"
     results_path = sweep_dir / "sweep_results.json"
     try:
-        results = read_sweep_results(sweep_dir) or {}
-        unreadable = False
+        summary = read_sweep_summary(sweep_dir) or {}
     except SweepFileUnreadable:
-        results, unreadable = {}, True
-    head = {k: results[k] for k in ("sweep_id", "total_experiments") if k in results}
+        summary = {}
+    head = {k: summary[k] for k in ("sweep_id", "total_experiments") if k in summary}
     if not isinstance(head.get("sweep_id"), str):
         head.pop("sweep_id", None)
+    results: dict[str, Any] | None = None
 
     def full_results() -> dict[str, Any] | None:
-        nonlocal unreadable
-        if unreadable:  # said once, when the analysis needs what it holds
-            warnings.append(f"{results_path}: truncated or corrupt; ignored")
-            unreadable = False
+        nonlocal results
+        if results is None:  # every job's entry, read only when the analysis needs them
+            try:
+                results = read_sweep_results(sweep_dir) or {}
+            except SweepFileUnreadable:
+                warnings.append(f"{results_path}: truncated or corrupt; ignored")
+                results = {}
         return results or None
 
     sweep_id = str(head.get("sweep_id") or sweep_id_for(sweep_dir))

@@ -25,6 +25,7 @@ overrides as columns) are read back the same way.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -383,3 +384,86 @@ def read_sweep_results(sweep_dir: str | Path) -> dict[str, Any] | None:
     if not isinstance(body, dict):
         raise SweepFileUnreadable(f"{RESULTS_NAME}: not a sweep's results")
     return body
+
+
+def read_sweep_summary(
+    sweep_dir: str | Path, keys: tuple[str, ...] = ("sweep_id", "total_experiments")
+) -> dict[str, Any] | None:
+    """The fields of a sweep's ``sweep_results.json`` other than its ``results`` (None if it
+    has none), without parsing every job's entry when ``keys`` can be had without.
+
+    The fields are decoded one by one from the start of the file with JSON's own decoder,
+    up to ``results``; when that gives every one of ``keys`` (the writer puts ``results``
+    last), the rest is not read. Otherwise (fields in another order) the file is read whole.
+    A file whose ``results`` are cut short still gives the fields before them.
+
+    Raises:
+        SweepFileUnreadable: the file cannot be read, and no field could be decoded.
+
+    >>> import tempfile
+    >>> sweep = Path(tempfile.mkdtemp())
+    >>> write_sweep_files(sweep, "mem_001", [JobRecord(0, ["seed=0"], status="completed")])
+    >>> text = (sweep / RESULTS_NAME).read_text()
+    >>> _ = (sweep / RESULTS_NAME).write_text(text[: text.index('"results"') + 20])  # truncated
+    >>> summary = read_sweep_summary(sweep)
+    >>> summary["sweep_id"], summary["total_experiments"]
+    ('mem_001', 1)
+    """
+    path = Path(sweep_dir) / RESULTS_NAME
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_SUMMARY_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise SweepFileUnreadable(f"{RESULTS_NAME}: unreadable ({type(e).__name__})") from None
+    found = _fields_before_results(codecs.getincrementaldecoder("utf-8")("replace").decode(head))
+    if all(k in found for k in keys):
+        return found
+    try:
+        body = read_sweep_results(sweep_dir)
+    except SweepFileUnreadable:
+        if found:
+            return found
+        raise
+    return None if body is None else {k: v for k, v in body.items() if k != "results"}
+
+
+_SUMMARY_BYTES = 8192  # the fields the writer puts before the results fit with room to spare
+
+
+def _fields_before_results(text: str) -> dict[str, Any]:
+    """The top-level fields of a JSON object before its ``results``, decoded one by one from
+    the start of ``text`` (as many as could be: the text may be cut short).
+
+    >>> _fields_before_results('{"a": 1, "b": [2], "results": [{"x"')
+    {'a': 1, 'b': [2]}
+    """
+    decoder = json.JSONDecoder()
+    out: dict[str, Any] = {}
+
+    def skip(pos: int) -> int:
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+        return pos
+
+    try:
+        pos = skip(0)
+        if text[pos] != "{":
+            return out
+        pos = skip(pos + 1)
+        while text[pos] != "}":
+            key, pos = decoder.raw_decode(text, pos)
+            pos = skip(pos)
+            if not isinstance(key, str) or text[pos] != ":" or key == "results":
+                break
+            value, pos = decoder.raw_decode(text, skip(pos + 1))
+            out[key] = value
+            pos = skip(pos)
+            if text[pos] == ",":
+                pos = skip(pos + 1)
+            elif text[pos] != "}":
+                break
+    except (ValueError, IndexError, RecursionError):
+        pass  # cut short, or not JSON: what was decoded stands
+    return out
