@@ -32,7 +32,7 @@ from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, JobStatus, run_job, setup_globals
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from brainjar_sweep.config.hooks import load_dotted  # noqa: E402
+from brainjar_sweep._hooks import load_dotted  # noqa: E402
 
 log = logging.getLogger(__name__)
 

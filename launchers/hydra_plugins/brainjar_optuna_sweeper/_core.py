@@ -37,8 +37,8 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 
+from brainjar_sweep._hooks import load_dotted  # noqa: E402
 from brainjar_sweep._imports import MissingExtra, try_import
-from brainjar_sweep.config.hooks import load_dotted  # noqa: E402
 from brainjar_sweep.sweep.errors import SweepDefinitionChanged, SweepFailed
 
 log = logging.getLogger(__name__)

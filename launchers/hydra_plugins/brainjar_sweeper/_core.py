@@ -24,7 +24,7 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from brainjar_sweep.config.hooks import load_dotted  # noqa: E402
+from brainjar_sweep._hooks import load_dotted  # noqa: E402
 from brainjar_sweep.sweep.errors import SweepDefinitionChanged, SweepFailed, SweepRefused
 
 log = logging.getLogger(__name__)

@@ -1,13 +1,14 @@
 """The functions a config names by dotted path (the sweeper's and the launcher's hooks), loaded
-with Hydra's own ``hydra.utils.get_method``; a path that names no function is one line."""
+with Hydra's own ``hydra.utils.get_method``; a path that names no function is one line.
+
+Light on purpose: a plugin imports it at start-up, and the app's config package (which fills
+Hydra's ConfigStore) is imported only to report a bad path."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from typing import Any
-
-from brainjar_sweep.config.errors import ConfigError
 
 _ALLOWED = "the dotted path of a function (package.module.function)"
 
@@ -41,10 +42,14 @@ def load_dotted(path: str | None, key: str = "dotted path") -> Callable[..., Any
     try:
         return get_method(str(path))
     except ValueError as e:
+        from brainjar_sweep.config.errors import ConfigError
+
         if str(e).startswith("Located non-callable"):
             raise ConfigError(key, path, _ALLOWED) from None
         raise ConfigError(key, path, f"{_ALLOWED}: {_why(e)}") from None
     except Exception as e:  # noqa: BLE001 - any import failure of the named module
+        from brainjar_sweep.config.errors import ConfigError
+
         raise ConfigError(key, path, f"{_ALLOWED}: {_why(e)}") from None
     finally:
         hydra_log.disabled = was
