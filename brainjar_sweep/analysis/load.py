@@ -47,8 +47,10 @@ from brainjar_sweep._errors import first_line
 from brainjar_sweep._yaml import load_yaml
 from brainjar_sweep.records import (
     RESULT_NAME,
+    RESULTS_NAME,
     SWEEP_FILE_NAMES,
     TABLE_COLUMNS,
+    TABLE_NAME,
     ForeignResult,
     ResultUnreadable,
     SweepFileUnreadable,
@@ -502,7 +504,7 @@ def find_sweeps(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], li
             if path.name in SWEEP_FILES:
                 sweeps[path.parent] = None
                 continue
-            if path.name == "result.json":
+            if path.name == RESULT_NAME:
                 jobs[path.parent] = None
                 continue
             raise LoadError(f"not a sweep dir, job dir or sweep file: {raw}")
@@ -695,8 +697,8 @@ def _read_sweep(sweep_dir: Path, with_config: bool) -> _SweepRead:
     task, task_overrides, base_choices, db_from_cfg = _base_config(sweep_dir)
     warnings: list[str] = []
     skipped: list[tuple[str, str]] = []
-    table = sweep_dir / "sweep_table.csv"
-    results_path = sweep_dir / "sweep_results.json"
+    table = sweep_dir / TABLE_NAME
+    results_path = sweep_dir / RESULTS_NAME
     try:
         summary = read_sweep_summary(sweep_dir) or {}
     except SweepFileUnreadable:
@@ -746,14 +748,14 @@ def _read_sweep(sweep_dir: Path, with_config: bool) -> _SweepRead:
         if not found and full_results():
             jobs = _jobs_from_results(full_results() or {})
             found = len(jobs)
-            source = "sweep_results.json"
+            source = RESULTS_NAME
     if frame is None or not head.get("sweep_id"):
         ids = Counter(j.sweep_id for j in jobs if j.sweep_id)
         if not head.get("sweep_id") and ids:
             sweep_id = ids.most_common(1)[0][0]
     kept: list[_Job] = []
     for job in jobs:
-        if job.sweep_id and job.sweep_id != sweep_id and source != "sweep_results.json":
+        if job.sweep_id and job.sweep_id != sweep_id and source != RESULTS_NAME:
             skipped.append((str(job.job_dir), f"foreign job: belongs to sweep {job.sweep_id!r}"))
             continue
         job.sweep_id = sweep_id
@@ -1103,7 +1105,7 @@ def _result_mtimes(base: str, names: list[str]) -> np.ndarray:
     out = np.empty(len(names), dtype=np.float64)
     for i, name in enumerate(names):
         try:
-            out[i] = stat(f"{base}/{name}/.hydra/../result.json").st_mtime
+            out[i] = stat(f"{base}/{name}/.hydra/../{RESULT_NAME}").st_mtime
         except OSError:
             out[i] = math.inf
     return out

@@ -27,8 +27,10 @@ from brainjar_sweep.records.result import (
     write_result,
 )
 from brainjar_sweep.records.sweep_files import (
+    RESULTS_NAME,
     SWEEP_FILE_NAMES,
     TABLE_COLUMNS,
+    TABLE_NAME,
     JobRecord,
     SweepFileUnreadable,
     load_records,
@@ -41,9 +43,11 @@ from brainjar_sweep.records.sweep_files import (
 )
 
 __all__ = [
+    "RESULTS_NAME",
     "RESULT_NAME",
     "SWEEP_FILE_NAMES",
     "TABLE_COLUMNS",
+    "TABLE_NAME",
     "ForeignResult",
     "JobRecord",
     "ResultUnreadable",
