@@ -288,3 +288,38 @@ def test_a_sweeps_summary_is_read_whatever_the_order_of_its_fields(tmp_path: Pat
         path.write_text(damaged)
         with pytest.raises(SweepFileUnreadable):
             read_sweep_summary(tmp_path)
+
+
+def test_the_analysis_reads_old_and_new_sweep_results_alike(tmp_path: Path) -> None:
+    """A sweep kept only as sweep_results.json: numbers as texts (earlier versions) or as
+    numbers (now) give the same table."""
+    from brainjar_sweep.analysis import load
+
+    frames = []
+    for name, typed in (("old", False), ("new", True)):
+        sweep = tmp_path / name / "2026-01-01" / "10-00-00"
+        sweep.mkdir(parents=True)
+        entries = [
+            {
+                "experiment_id": f"s_exp{n:04d}",
+                "job_num": n,
+                "parameters": {"corruption_rate": rate if typed else str(rate), "flag": flag},
+                "status": "completed",
+                "total_cycles": 10,
+                "total_crashes": n,
+                "total_messages": 20,
+            }
+            for n, (rate, flag) in enumerate([(0, True), (0.5, False)])
+        ]
+        if not typed:
+            for e in entries:
+                e["parameters"]["flag"] = str(e["parameters"]["flag"]).lower()
+        (sweep / "sweep_results.json").write_text(
+            json.dumps({"sweep_id": "s", "total_experiments": 2, "results": entries})
+        )
+        data = load([sweep], use_db=False)
+        assert data.sweeps[0].source == "sweep_results.json"
+        frames.append(data.jobs[["corruption_rate", "flag", "crash_rate"]])
+    old, new = frames
+    assert old.equals(new), (old, new)
+    assert old["corruption_rate"].tolist() == [0.0, 0.5]
