@@ -57,8 +57,8 @@ from sqlalchemy import create_engine  # noqa: E402
 
 from brainjar_sweep.analysis import build_report, load, render_markdown  # noqa: E402
 from brainjar_sweep.analysis.report import print_report  # noqa: E402
+from brainjar_sweep.records import JobRecord, write_sweep_files  # noqa: E402
 from brainjar_sweep.store.schema import metadata  # noqa: E402
-from brainjar_sweep.sweep.files import JobRecord, write_sweep_files  # noqa: E402
 
 GOAL_SECONDS = 5.0
 """Loading plus the full report must take less than this."""

@@ -7,8 +7,6 @@ point turns every config mistake into one line on stderr (exit code 2).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import sys
@@ -21,7 +19,6 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from brainjar_sweep._atomic import write_json_atomic
 from brainjar_sweep._errors import one_line, os_error_line, unexpected_line
 from brainjar_sweep._secrets import install_log_scrubbing, scrub
 from brainjar_sweep.config import (
@@ -36,30 +33,22 @@ from brainjar_sweep.config._help import register_help_resolver
 from brainjar_sweep.config.callbacks import ConfigRejected
 from brainjar_sweep.config.validate import check_db_url_overrides
 from brainjar_sweep.jar.runner import Jar, RunResult
+from brainjar_sweep.records import (
+    config_hash,
+    experiment_id_for,
+    run_id_for,
+    sweep_id_for,
+    write_result,
+)
+from brainjar_sweep.sweep.errors import SweepDefinitionChanged, SweepFailed, SweepRefused
 from brainjar_sweep.sweep.grid import record_sweep_job
-from brainjar_sweep.sweep.identity import experiment_id_for, sweep_id_for
-from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed, SweepRefused
 
 log = logging.getLogger("brainjar_sweep")
 register_help_resolver()  # the --help template lists groups and sweep presets with it
 
-# keys that name where or under which id an experiment is stored, not what it is
-_NOT_HASHED = ("experiment_id", "sweep_id", "db", "name", "description", "tags", "cross")
-
 
 class ExperimentFailed(RuntimeError):
     """The experiment ran and failed; its result.json and DB rows say why."""
-
-
-def config_hash(exp: dict[str, Any]) -> str:
-    """A stable hash of what an experiment *is* (its ids and storage left out).
-
-    >>> config_hash({"seed": 1, "db": {"path": "a"}}) == config_hash({"seed": 1, "db": {"path": "b"}})
-    True
-    """
-    body = {k: v for k, v in exp.items() if k not in _NOT_HASHED}
-    blob = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _ids(exp: dict[str, Any], hc: Any) -> tuple[str, str | None, int | None]:
@@ -70,23 +59,12 @@ def _ids(exp: dict[str, Any], hc: Any) -> tuple[str, str | None, int | None]:
         # one rule for every id of a sweep (relative sweep dirs resolved where the sweep started)
         sweep_id = sweep_id_for(hc.sweep.dir, exp["sweep_id"], hc.runtime.cwd)
         return experiment_id_for(sweep_id, job_num, exp["experiment_id"]), sweep_id, job_num
-    run_id = exp["experiment_id"] or f"{exp['name']}_{'_'.join(out.parts[-2:])}"
-    return run_id, exp["sweep_id"], None
-
-
-def _store_url(exp: dict[str, Any], cwd: str) -> str:
-    db = exp["db"]
-    if db["url"]:
-        return db["url"]
-    path = Path(db["path"])
-    if not path.is_absolute():
-        path = Path(cwd) / path
-    return f"sqlite:///{path}"
+    return run_id_for(exp["name"], out, exp["experiment_id"]), exp["sweep_id"], None
 
 
 def run_experiment(cfg: DictConfig) -> dict[str, Any]:
     """The Hydra task: run one experiment and return its metrics (a small picklable dict)."""
-    from brainjar_sweep.store import ExperimentStore
+    from brainjar_sweep.store import ExperimentStore, experiment_db_url
 
     hc = HydraConfig.get()
     install_log_scrubbing()  # the job's log lines (console and file) never show a secret
@@ -94,7 +72,7 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
     experiment_id, sweep_id, job_num = _ids(exp, hc)
     out_dir = Path(hc.runtime.output_dir)
     chash = config_hash(exp)
-    url = _store_url(exp, hc.runtime.cwd)
+    url = experiment_db_url(exp["db"], hc.runtime.cwd)
     with ExperimentStore(url) as store:
         if job_num is not None:  # a job of a sweep: the sweep's design goes to the sweeps table
             record_sweep_job(store, sweep_id, exp, hc)
@@ -131,6 +109,11 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
 
 
 def _small(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The metrics a job returns to the launcher: plain values only.
+
+    >>> _small({"total_cycles": 5, "per_mind": {"a": 1}})
+    {'total_cycles': 5}
+    """
     return {k: v for k, v in metrics.items() if isinstance(v, (int, float, str, type(None)))}
 
 
@@ -138,11 +121,10 @@ def _write_result(out_dir: Path, result: RunResult, url: str) -> None:
     from brainjar_sweep.store._engine import display_url
 
     body = asdict(result)
-    body["error"], body["traceback"] = scrub(body.get("error")), scrub(body.get("traceback"))
     # the URL analysis reconnects with; a password (refused by validation anyway) never
     # reaches the file: SQLAlchemy renders it as *** (hide_password)
     body["db_url"] = display_url(url)
-    write_json_atomic(out_dir / "result.json", body)
+    write_result(out_dir, body)
 
 
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")

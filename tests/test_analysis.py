@@ -54,8 +54,8 @@ from brainjar_sweep.analysis import (
     threshold_effects,
 )
 from brainjar_sweep.analysis.cli import main as cli_main
+from brainjar_sweep.records import JobRecord, write_sweep_files
 from brainjar_sweep.store import ExperimentStore
-from brainjar_sweep.sweep.files import JobRecord, write_sweep_files
 
 RATES = (0.0, 0.5, 1.0)
 CYCLES = (10, 20)
@@ -410,13 +410,12 @@ def test_db_reads_through_sqlalchemy_too(fixture_dir: Fixture) -> None:
     """Non-SQLite URLs go through SQLAlchemy; the same queries work there."""
     from sqlalchemy import create_engine
 
+    from brainjar_sweep.store import StoreReader
+
     load_module = sys.modules["brainjar_sweep.analysis.load"]
-    engine = create_engine(f"sqlite:///{fixture_dir.db}")
-    try:
-        ids = [j["experiment_id"] for j in fixture_dir.jobs]
-        frame = load_module._read_events(engine, "self_reports", ids)
-    finally:
-        engine.dispose()
+    ids = [j["experiment_id"] for j in fixture_dir.jobs]
+    with StoreReader(create_engine(f"sqlite:///{fixture_dir.db}")) as reader:
+        frame = load_module._read_events(reader, "self_reports", ids)
     assert len(frame) == 18 * 6 + 1  # plus the retried job's failed first attempt
     assert set(frame["attempt"]) == {1, 2}
 

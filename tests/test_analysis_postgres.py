@@ -113,14 +113,14 @@ def test_analysis_connects_read_only_and_refuses_a_password(
     pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ExperimentStore(pg_url).close()
-    engine, why = _connect(pg_url)
-    assert why is None
+    reader, why = _connect(pg_url)
+    assert why is None and reader is not None
     try:
-        with engine.connect() as conn:
+        with reader._conn.connect() as conn:  # the engine behind the analysis's reader
             with pytest.raises(Exception, match="read-only transaction"):
                 conn.exec_driver_sql("delete from experiments")
     finally:
-        engine.dispose()
+        reader.close()
     secret = os.environ.get("PGPASSWORD") or "s3cret"
     with_password = pg_url.replace("@", f":{secret}@", 1)
     assert analyze(["/nowhere", "--db", with_password]) == 2

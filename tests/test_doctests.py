@@ -42,7 +42,6 @@ NO_EXAMPLES = {
     "brainjar_sweep.minds.llama_cpp",
     "brainjar_sweep.sweep",
     "brainjar_sweep.sweep.compose",
-    "brainjar_sweep.sweep.files",
     "hydra_plugins.brainjar_jetson_launcher",
     "hydra_plugins.brainjar_jetson_launcher._warm",
     "hydra_plugins.brainjar_jetson_launcher.config",

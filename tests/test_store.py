@@ -583,3 +583,98 @@ def test_concurrent_writer_processes_lose_nothing(tmp_path: Path) -> None:
     assert counts == expected
     assert statuses == {"completed": WRITERS * EXPERIMENTS_PER_WRITER}
     assert cycles_per_exp == {BATCHES_PER_EXPERIMENT}
+
+
+# --------------------------------------------------------------------------- the read API
+
+
+def test_the_reader_gives_each_jobs_rows_in_the_order_written(tmp_path: Path) -> None:
+    from brainjar_sweep.store import StoreReader, event_columns
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with ExperimentStore(url) as store:
+        for n, eid in enumerate(["b", "a"]):
+            _create(store, eid, sweep_id="s", job_num=n)
+            for _ in range(2):
+                attempt = store.start_attempt(eid, hostname=HOST, pid=os.getpid())
+                rows = [{"cycle_number": c, "question_id": f"q{c}"} for c in (2, 1)]
+                store.write_events(eid, attempt, {"self_reports": rows})
+                store.finish_attempt(eid, attempt, status="completed")
+    with StoreReader.open(url) as reader:
+        events = reader.events("self_reports", ["a", "b", "none"])
+        assert [r[:3] for r in events] == [
+            (e, a, c) for e in ("a", "b") for a in (1, 2) for c in (2, 1)
+        ]
+        assert len(events[0]) == 2 + len(event_columns("self_reports"))
+        assert sorted(reader.attempts(["a"])) == [("a", 1, "completed"), ("a", 2, "completed")]
+        assert [r[:2] for r in sorted(reader.experiments(["a", "b", "none"]))] == [
+            ("a", 3),
+            ("b", 3),
+        ]
+    # the file is read immutable: nothing written beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.db"]
+
+
+def test_the_reader_refuses_what_is_not_an_experiments_db_in_one_line(tmp_path: Path) -> None:
+    from brainjar_sweep.store import StoreReader, StoreUnreadable
+
+    foreign = tmp_path / "foreign.db"
+    sqlite3.connect(foreign).execute("create table t (x)").connection.close()
+    for url, says in (
+        (f"sqlite:///{tmp_path / 'none.db'}", "no experiments DB at"),
+        (f"sqlite:///{foreign}", "cannot read experiments DB"),
+        ("sqlite://", "an in-memory database cannot be read"),
+    ):
+        with pytest.raises(StoreUnreadable, match=says) as caught:
+            StoreReader.open(url)
+        assert "\n" not in str(caught.value)
+
+
+def test_event_columns_come_from_the_schema() -> None:
+    from brainjar_sweep.store import event_columns
+
+    for name in EVENT_TABLES:
+        names = [c.name for c in schema.event_table(name).columns]
+        picked = event_columns(name)
+        assert list(picked) == [c for c in names if c in picked]  # table order
+        assert not {"id", "experiment_id", "attempt", "timestamp"} & set(picked)
+        assert not any(c.endswith("_json") for c in picked)
+    assert "question" not in event_columns("self_reports")
+    assert "question_id" in event_columns("self_reports")
+
+
+def test_past_cycle_seconds_and_a_sweeps_hashes(tmp_path: Path) -> None:
+    from brainjar_sweep.store import past_cycle_seconds, sweep_config_hashes
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert past_cycle_seconds(url, "isolated", "simulated") is None  # no file yet
+    with ExperimentStore(url) as store:
+        _create(store, "e0", sweep_id="s", job_num=0, config={"mind": {"kind": "simulated"}})
+        attempt = store.start_attempt("e0", hostname=HOST, pid=os.getpid())
+        store.write_events("e0", attempt, {"cycles": [{"cycle_number": c} for c in range(4)]})
+        store.finish_attempt("e0", attempt, status="completed", summary={"duration_seconds": 2.0})
+    assert past_cycle_seconds(url, "isolated", "simulated") == pytest.approx(0.5)
+    assert past_cycle_seconds(url, "isolated", "llama_cpp") is None
+    assert past_cycle_seconds(url, "split_brain", "simulated") is None
+    assert sweep_config_hashes(url, "s") == [(0, "hash-1")]
+    assert sweep_config_hashes(url, "other") == []
+
+
+def test_no_module_outside_the_store_writes_sql() -> None:
+    """The store owns its tables: other modules ask it, they do not query them."""
+    import re
+
+    import brainjar_sweep
+
+    root = Path(brainjar_sweep.__file__).parent
+    sql = re.compile(
+        r"\b(SELECT|INSERT|UPDATE|DELETE)\b\s+\S|\bsa\.text\(|exec_driver_sql|\.execute\("
+    )
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for path in sorted(root.rglob("*.py"))
+        if "store" not in path.relative_to(root).parts[:1]
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if sql.search(line)
+    ]
+    assert found == []

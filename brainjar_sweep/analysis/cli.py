@@ -143,13 +143,13 @@ def _db_problem(db: str) -> str | None:
 
     if "://" not in db or db.lower().startswith("sqlite"):
         # a SQLite file named by the analyst must be one we can read (no server, no secret)
-        from brainjar_sweep.analysis.load import _close, _connect
+        from brainjar_sweep.store import StoreReader, StoreUnreadable
         from brainjar_sweep.store._engine import normalize_url
 
-        conn, why = _connect(normalize_url(db))
-        if conn is None:
+        try:
+            StoreReader.open(normalize_url(db)).close()
+        except StoreUnreadable as why:
             return str(ConfigError("--db", db, f"a brainjar experiments database ({why})"))
-        _close(conn)
         return None
     try:
         check_url_secret_and_driver("--db", db)

@@ -33,7 +33,6 @@ import json
 import math
 import os
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +46,23 @@ import yaml
 from brainjar_sweep._errors import first_line
 from brainjar_sweep._yaml import load_yaml
 from brainjar_sweep.analysis.metrics import SELF_REPORT_NAMES
-from brainjar_sweep.sweep.files import TABLE_COLUMNS
+from brainjar_sweep.records import (
+    RESULT_NAME,
+    RESULTS_NAME,
+    SWEEP_FILE_NAMES,
+    TABLE_COLUMNS,
+    TABLE_NAME,
+    ForeignResult,
+    ResultUnreadable,
+    SweepFileUnreadable,
+    experiment_id_for,
+    read_result,
+    read_sweep_results,
+    read_sweep_summary,
+    sweep_id_for,
+)
+from brainjar_sweep.store import StoreReader, StoreUnreadable, event_columns, experiment_db_url
+from brainjar_sweep.store.reader import EXPERIMENT_COLUMNS
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -67,12 +82,7 @@ __all__ = [
 REPLICATE_KEYS: tuple[str, ...] = ("seed",)
 """Swept keys that name replicates of the same condition, not a condition."""
 
-SWEEP_FILES: tuple[str, ...] = (
-    "multirun.yaml",
-    "sweep_results.json",
-    "completed_experiments.json",
-    "sweep_table.csv",
-)
+SWEEP_FILES: tuple[str, ...] = ("multirun.yaml", *SWEEP_FILE_NAMES)
 """Sweep-level files that Hydra and the launcher write into a sweep dir."""
 
 # other sweep-level entries that are not jobs and not foreign
@@ -116,48 +126,20 @@ _NOT_METRICS = frozenset({"duration_seconds", "job_num", "seed", "attempt", "sta
 _RAW_COLUMNS = (*ID_COLUMNS[:6], "seed_result", *ID_COLUMNS[7:], "_db_url")
 
 EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "cycles": (
-        "cycle_number",
-        "duration_seconds",
-        "memory_peak_mb",
-        "tokens_generated",
-        "deaths",
-    ),
-    "crashes": (
-        "cycle_number",
-        "mind_id",
-        "crash_number",
-        "reason",
-        "memory_mb",
-        "limit_mb",
-        "tokens_generated",
-        "remembers",
-    ),
-    "interventions": (
-        "cycle_number",
-        "intervention_id",
-        "intervention_type",
-        "trigger",
-        "target",
-        "result",
-    ),
-    "self_reports": (
-        "cycle_number",
-        "mind_id",
-        "trigger",
-        "question_id",
-        "category",
-        "response",
-        "scale_value",
-        "yes_no",
-    ),
+    name: event_columns(name) for name in ("cycles", "crashes", "interventions", "self_reports")
 }
 """Columns read from each event table (besides ``experiment_id`` and ``attempt``)."""
 
 _LAZY_TABLES = ("cycles", "crashes", "interventions")
 _INT_RE = re.compile(r"[+-]?\d+")
 _FLOAT_RE = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)", re.I)
-_DB_CHUNK = 500
+# the experiments table's columns as the jobs' frame takes them in
+_DB_NAMES = {
+    "seed": "db_seed",
+    "config_hash": "db_config_hash",
+    "stop_reason": "db_stop_reason",
+    "duration_seconds": "db_duration",
+}
 
 
 class LoadError(Exception):
@@ -454,18 +436,6 @@ def _split_override(ov: str) -> tuple[str, str] | None:
 # ----------------------------------------------------------------------- small readers
 
 
-_BIGGEST = 2**63 - 1  # the largest integer a brainjar file holds (a DB column's)
-
-
-def _read_json(path: Path) -> Any:
-    """A JSON file; a crafted one (nested past the parser's depth) raises ValueError."""
-    with open(path, encoding="utf-8") as f:
-        try:
-            return json.load(f)
-        except RecursionError:
-            raise ValueError(f"{path.name} is nested too deeply") from None
-
-
 def _read_yaml(path: Path) -> Any:
     """A YAML file (safe loader); a crafted one (nested too deeply) raises YAMLError."""
     with open(path, encoding="utf-8") as f:
@@ -474,38 +444,6 @@ def _read_yaml(path: Path) -> Any:
         return load_yaml(text)
     except ValueError:
         raise yaml.YAMLError(f"{path.name} is malformed") from None
-
-
-def _crafted(result: dict[str, Any]) -> str | None:
-    """Why a parsed result.json cannot be one the app wrote (values of impossible types or sizes).
-
-    >>> _crafted({"job_num": "abc"}), _crafted({"metrics": {"m": 10**400}}) is not None
-    ("job_num 'abc' is not a job number", True)
-    >>> _crafted({"job_num": 3, "attempt": 1, "metrics": {"m": 0.5}}) is None
-    True
-    """
-    for key in ("job_num", "attempt"):
-        v = result.get(key)
-        if v is not None and (
-            not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= _BIGGEST
-        ):
-            shown = repr(v) if not isinstance(v, int) else f"of {len(str(abs(v)))} digits"
-            what = "a job number" if key == "job_num" else "an attempt number"
-            return f"{key} {shown[:40]} is not {what}"
-    for key in ("experiment_id", "sweep_id", "status"):
-        v = result.get(key)
-        if v is not None and not isinstance(v, (str, int)):
-            return f"{key} is a {type(v).__name__}, not a text"
-    stack: list[Any] = [result]
-    while stack:  # iterative: a deep document must not exhaust the stack here either
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > _BIGGEST:
-            return "it holds an integer too large for any brainjar value"
-    return None
 
 
 def _choices_from_text(text: str) -> dict[str, Any]:
@@ -543,7 +481,7 @@ def _lookup(config: Any, dotted: str) -> tuple[bool, Any]:
 
 
 def _is_job_dir(path: Path) -> bool:
-    return (path / "result.json").is_file() or (path / ".hydra").is_dir()
+    return (path / RESULT_NAME).is_file() or (path / ".hydra").is_dir()
 
 
 def _is_sweep_dir(path: Path) -> bool:
@@ -581,7 +519,7 @@ def find_sweeps(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], li
             if path.name in SWEEP_FILES:
                 sweeps[path.parent] = None
                 continue
-            if path.name == "result.json":
+            if path.name == RESULT_NAME:
                 jobs[path.parent] = None
                 continue
             raise LoadError(f"not a sweep dir, job dir or sweep file: {raw}")
@@ -658,18 +596,14 @@ def _read_job(job_dir: Path, with_config: bool = False) -> tuple[_Job | None, st
         raw_overrides = []
     if not isinstance(raw_overrides, list) or not all(isinstance(o, str) for o in raw_overrides):
         return None, "malformed .hydra/overrides.yaml (not a list of overrides)"
-    result_path = job_dir / "result.json"
     try:
-        result = _read_json(result_path)
+        result = read_result(job_dir)
     except FileNotFoundError:
         return None, "unfinished: no result.json (interrupted, or still running)"
-    except (OSError, ValueError, UnicodeDecodeError):
+    except ForeignResult as exc:
+        return None, f"result.json is not a brainjar result ({exc})"
+    except ResultUnreadable:
         return None, "truncated or corrupt result.json"
-    if not isinstance(result, dict) or "status" not in result or "experiment_id" not in result:
-        return None, "result.json is not a brainjar result (foreign file)"
-    crafted = _crafted(result)
-    if crafted is not None:
-        return None, f"result.json is not a brainjar result ({crafted})"
     status = str(result.get("status"))
     if status not in _FINISHED:
         return None, f"unfinished: result.json says {status!r}"
@@ -754,11 +688,8 @@ def _base_config(sweep_dir: Path) -> tuple[dict[str, Any], list[str], dict[str, 
     }
     db = cfg.get("db") if isinstance(cfg.get("db"), dict) else {}
     url = None
-    if db.get("url"):
-        url = str(db["url"])
-    elif db.get("path") and runtime.get("cwd"):
-        p = Path(str(db["path"]))
-        url = f"sqlite:///{p if p.is_absolute() else Path(str(runtime['cwd'])) / p}"
+    if db.get("url") or (db.get("path") and runtime.get("cwd")):
+        url = experiment_db_url(db, str(runtime.get("cwd") or ""))
     task = {k: v for k, v in cfg.items() if k != "hydra"}
     return task, [str(o) for o in overrides], choices, url
 
@@ -777,46 +708,32 @@ def _grid_size(task_overrides: list[str]) -> int | None:
     return total
 
 
-_HEAD_RE = re.compile(r'"(sweep_id|total_experiments)"\s*:\s*("(?:[^"\\]|\\.)*"|\d+)')
-
-
-def _results_head(path: Path) -> dict[str, Any]:
-    """``sweep_id`` and ``total_experiments`` from the start of sweep_results.json."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            head = f.read(2048)
-    except (OSError, UnicodeDecodeError):
-        return {}
-    out: dict[str, Any] = {}
-    for key, raw in _HEAD_RE.findall(head):
-        try:
-            out.setdefault(key, json.loads(raw))
-        except ValueError:
-            continue
-    return out
-
-
 def _read_sweep(sweep_dir: Path, with_config: bool) -> _SweepRead:
     task, task_overrides, base_choices, db_from_cfg = _base_config(sweep_dir)
     warnings: list[str] = []
     skipped: list[tuple[str, str]] = []
-    table = sweep_dir / "sweep_table.csv"
-    results_path = sweep_dir / "sweep_results.json"
-    head = _results_head(results_path) if results_path.is_file() else {}
+    table = sweep_dir / TABLE_NAME
+    results_path = sweep_dir / RESULTS_NAME
+    try:
+        summary = read_sweep_summary(sweep_dir) or {}
+    except SweepFileUnreadable:
+        summary = {}
+    head = {k: summary[k] for k in ("sweep_id", "total_experiments") if k in summary}
+    if not isinstance(head.get("sweep_id"), str):
+        head.pop("sweep_id", None)
     results: dict[str, Any] | None = None
 
     def full_results() -> dict[str, Any] | None:
         nonlocal results
-        if results is None and results_path.is_file():
+        if results is None:  # every job's entry, read only when the analysis needs them
             try:
-                loaded = _read_json(results_path)
-            except (OSError, ValueError, UnicodeDecodeError):
+                results = read_sweep_results(sweep_dir) or {}
+            except SweepFileUnreadable:
                 warnings.append(f"{results_path}: truncated or corrupt; ignored")
-                loaded = None
-            results = loaded if isinstance(loaded, dict) else {}
+                results = {}
         return results or None
 
-    sweep_id = str(head.get("sweep_id") or "_".join(sweep_dir.parts[-2:]))
+    sweep_id = str(head.get("sweep_id") or sweep_id_for(sweep_dir))
     param_keys: list[str] = []
     for ov in task_overrides:
         kv = _split_override(ov)
@@ -846,14 +763,14 @@ def _read_sweep(sweep_dir: Path, with_config: bool) -> _SweepRead:
         if not found and full_results():
             jobs = _jobs_from_results(full_results() or {})
             found = len(jobs)
-            source = "sweep_results.json"
+            source = RESULTS_NAME
     if frame is None or not head.get("sweep_id"):
         ids = Counter(j.sweep_id for j in jobs if j.sweep_id)
         if not head.get("sweep_id") and ids:
             sweep_id = ids.most_common(1)[0][0]
     kept: list[_Job] = []
     for job in jobs:
-        if job.sweep_id and job.sweep_id != sweep_id and source != "sweep_results.json":
+        if job.sweep_id and job.sweep_id != sweep_id and source != RESULTS_NAME:
             skipped.append((str(job.job_dir), f"foreign job: belongs to sweep {job.sweep_id!r}"))
             continue
         job.sweep_id = sweep_id
@@ -916,10 +833,10 @@ def _first_db_url(job_dirs: list[str]) -> str | None:
     """The DB URL recorded by the first readable result.json among ``job_dirs``."""
     for job_dir in job_dirs:
         try:
-            result = _read_json(Path(job_dir) / "result.json")
-        except (OSError, ValueError, UnicodeDecodeError):
+            result = read_result(job_dir)
+        except (OSError, ResultUnreadable):
             continue
-        if isinstance(result, dict) and result.get("db_url"):
+        if result.get("db_url"):
             return str(result["db_url"])
     return None
 
@@ -1071,9 +988,8 @@ def _table_frame(
     table_mtime = os.stat(table).st_mtime
     numbered, foreign = _scan_entries(sweep_dir)
     base = str(sweep_dir)
-    param_keys = param_keys + [
-        k for k in _sample_override_keys(base, numbered) if k not in param_keys
-    ]
+    sample = _sample_overrides(base, numbered)
+    param_keys = param_keys + [k for k in sample if k not in param_keys]
     text_columns = {c: object for c in (*_CSV_FIXED[1:6], *param_keys)}
     csv = pd.read_csv(table, dtype=text_columns, keep_default_na=False, na_values=[""])
     if "job_num" not in csv or "status" not in csv:
@@ -1132,7 +1048,7 @@ def _table_frame(
     missing = pd.isna(exp_ids)
     if missing.any():
         exp_ids = exp_ids.copy()
-        exp_ids[missing] = [f"{sweep_id}_exp{n:04d}" for n in keep_nums[missing]]
+        exp_ids[missing] = [experiment_id_for(sweep_id, n) for n in keep_nums[missing]]
 
     def col(name: str) -> Any:
         if name not in sel:
@@ -1168,6 +1084,9 @@ def _table_frame(
             if np.isnan(values).all() and sel[c].notna().any():
                 continue  # text, not a metric
             columns[f"m:{c}"] = values
+    for k in param_keys:  # an override the same in every job has no column: it is constant
+        if k not in csv.columns and k in sample:
+            columns[f"p:{k}"] = np.full(n_ok, sample[k], dtype=object)
     for k, v in base_choices.items():
         columns[f"c:{k}"] = np.full(n_ok, v, dtype=object)
     if with_config:
@@ -1177,8 +1096,9 @@ def _table_frame(
     return pd.DataFrame(columns), jobs, found
 
 
-def _sample_override_keys(base: str, numbered: dict[int, str], tries: int = 3) -> list[str]:
-    """Override keys of the first readable job: every job of a grid overrides the same keys."""
+def _sample_overrides(base: str, numbered: dict[int, str], tries: int = 3) -> dict[str, str]:
+    """Overrides of the first readable job: every job of a grid overrides the same keys, and
+    those the sweep table leaves out have the same value in every job."""
     first = [n for n in range(tries) if n in numbered] or sorted(numbered)[:tries]
     for num in first:
         try:
@@ -1187,9 +1107,8 @@ def _sample_override_keys(base: str, numbered: dict[int, str], tries: int = 3) -
         except (OSError, yaml.YAMLError, UnicodeDecodeError, ValueError):
             continue
         if isinstance(overrides, list):
-            keys = [kv[0] for kv in map(_split_override, map(str, overrides)) if kv is not None]
-            return keys
-    return []
+            return dict(kv for kv in map(_split_override, map(str, overrides)) if kv is not None)
+    return {}
 
 
 def _result_mtimes(base: str, names: list[str]) -> np.ndarray:
@@ -1202,7 +1121,7 @@ def _result_mtimes(base: str, names: list[str]) -> np.ndarray:
     out = np.empty(len(names), dtype=np.float64)
     for i, name in enumerate(names):
         try:
-            out[i] = stat(f"{base}/{name}/.hydra/../result.json").st_mtime
+            out[i] = stat(f"{base}/{name}/.hydra/../{RESULT_NAME}").st_mtime
         except OSError:
             out[i] = math.inf
     return out
@@ -1226,104 +1145,17 @@ def _numeric(column: pd.Series) -> np.ndarray:
 # ---------------------------------------------------------------------------- the DB
 
 
-def _connect(url: str) -> tuple[Any, str | None]:
-    """A read-only connection (sqlite3 or SQLAlchemy engine), or (None, why not).
-
-    A SQLite file is opened read-only (or immutable); a PostgreSQL database through
-    an engine whose sessions are ``default_transaction_read_only``, its password from
-    the environment (``PGPASSWORD``, ``~/.pgpass``). Messages never show a password.
-    """
-    from sqlalchemy.engine import make_url
-
-    from brainjar_sweep._imports import MissingExtra
-    from brainjar_sweep.store._engine import display_url, make_engine
-
+def _connect(url: str) -> tuple[StoreReader | None, str | None]:
+    """A read-only reader of the experiments DB at ``url``, or (None, why not)."""
     try:
-        parsed = make_url(url)
-    except Exception:  # noqa: BLE001 - any malformed URL is reported, not raised
-        return None, f"not a database URL: {display_url(url)}"
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database in ("", ":memory:"):
-            return None, f"an in-memory database cannot be read: {url}"
-        path = Path(database).expanduser()
-        if not path.is_file():
-            return None, f"no experiments DB at {path}"
-        # a quiescent file is opened immutable, so reading leaves no -wal/-shm behind;
-        # with a writer around (a -wal, -shm or -journal file exists) a normal read-only open
-        busy = any(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-journal", "-shm"))
-        mode = "mode=ro" if busy else "immutable=1"
-        try:
-            conn = sqlite3.connect(f"file:{path}?{mode}", uri=True)
-            conn.execute("SELECT 1 FROM experiments LIMIT 1")
-        except sqlite3.Error as exc:
-            return None, f"cannot read experiments DB {path}: {exc}"
-        return conn, None
-    shown = display_url(url)
-    try:
-        engine = make_engine(url, read_only=True, connect_timeout_s=10)
-    except MissingExtra as exc:
-        return None, f"cannot read experiments DB {shown}: {exc}"
-    except Exception as exc:  # noqa: BLE001 - unknown dialects, bad URLs
-        return None, f"cannot read experiments DB {shown}: {first_line(exc)}"
-    try:
-        with engine.connect() as c:
-            c.exec_driver_sql("SELECT 1 FROM experiments WHERE 1 = 0")
-    except Exception as exc:  # noqa: BLE001 - driver errors vary by dialect
-        engine.dispose()
-        return None, f"cannot read experiments DB {shown}: {first_line(exc)}"
-    return engine, None
+        return StoreReader.open(url), None
+    except StoreUnreadable as exc:
+        return None, str(exc)
 
 
-def _close(conn: Any) -> None:
-    if isinstance(conn, sqlite3.Connection):
-        conn.close()
-    else:
-        conn.dispose()
-
-
-def _plain(value: Any) -> Any:
-    # booleans come back as 0/1 from SQLite: the same from a server, so the tables match
-    return int(value) if isinstance(value, bool) else value
-
-
-def _fetch(conn: Any, sql: str, columns: Sequence[str], ids: Sequence[str]) -> pd.DataFrame:
-    """Run ``sql`` (with ``({ids})`` for the id list) over chunks of ``ids``; one DataFrame."""
-    rows: list[Any] = []
-    if isinstance(conn, sqlite3.Connection):
-        for start in range(0, len(ids), _DB_CHUNK):
-            chunk = list(ids[start : start + _DB_CHUNK])
-            rows += conn.execute(sql.format(ids=",".join("?" * len(chunk))), chunk).fetchall()
-    else:
-        from sqlalchemy import bindparam, text
-
-        from brainjar_sweep.store._engine import READ_ONLY_OPTION
-
-        # an expanding parameter renders its own parentheses
-        stmt = text(sql.replace("({ids})", ":ids")).bindparams(bindparam("ids", expanding=True))
-        with conn.connect() as c:
-            c = c.execution_options(**{READ_ONLY_OPTION: True})
-            with c.begin():
-                for start in range(0, len(ids), _DB_CHUNK):
-                    chunk = list(ids[start : start + _DB_CHUNK])
-                    rows += [tuple(map(_plain, r)) for r in c.execute(stmt, {"ids": chunk})]
-    return pd.DataFrame.from_records(rows, columns=list(columns))
-
-
-def _read_events(conn: Any, table: str, ids: Sequence[str]) -> pd.DataFrame:
-    columns = ("experiment_id", "attempt", *EVENT_COLUMNS[table])
-    if isinstance(conn, sqlite3.Connection):
-        sql = (
-            f"SELECT {', '.join(columns)} FROM {table} WHERE experiment_id IN ({{ids}})"
-            " ORDER BY experiment_id, attempt, id"
-        )
-        frame = _fetch(conn, sql, columns, ids)
-    else:
-        # a server sorts text by its collation; sort here, by code point as SQLite does
-        sql = f"SELECT {', '.join(columns)}, id FROM {table} WHERE experiment_id IN ({{ids}})"
-        frame = _fetch(conn, sql, (*columns, "_id"), ids)
-        frame = frame.sort_values(["experiment_id", "attempt", "_id"], kind="mergesort")
-        frame = frame.drop(columns="_id").reset_index(drop=True)
+def _read_events(reader: StoreReader, table: str, ids: Sequence[str]) -> pd.DataFrame:
+    columns = ["experiment_id", "attempt", *EVENT_COLUMNS[table]]
+    frame = pd.DataFrame.from_records(reader.events(table, ids), columns=columns)
     frame["attempt"] = pd.to_numeric(frame["attempt"], errors="coerce")
     return frame
 
@@ -1480,26 +1312,18 @@ def _join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | N
             data.warnings.append(f"{why}: no cycles or self-reports for {int(mask.sum())} jobs")
             continue
         try:
-            exp = _fetch(
-                conn,
-                "SELECT experiment_id, seed, config_hash, stop_reason, duration_seconds"
-                " FROM experiments WHERE experiment_id IN ({ids})",
-                ("experiment_id", "db_seed", "db_config_hash", "db_stop_reason", "db_duration"),
-                ids,
+            exp = pd.DataFrame.from_records(
+                conn.experiments(ids), columns=[_DB_NAMES.get(c, c) for c in EXPERIMENT_COLUMNS]
             )
-            att = _fetch(
-                conn,
-                "SELECT experiment_id, attempt, status FROM attempts"
-                " WHERE experiment_id IN ({ids})",
-                ("experiment_id", "attempt", "status"),
-                ids,
+            att = pd.DataFrame.from_records(
+                conn.attempts(ids), columns=["experiment_id", "attempt", "status"]
             )
             reports.append(_read_events(conn, "self_reports", ids))
         except Exception as exc:  # noqa: BLE001 - a damaged DB is a warning, not a crash
             data.warnings.append(f"cannot read experiments DB {_shown(used)}: {first_line(exc)}")
             continue
         finally:
-            _close(conn)
+            conn.close()
         data.db_urls.append(_shown(used))
         missing = len(set(ids) - set(exp["experiment_id"]))
         if missing:
@@ -1552,7 +1376,7 @@ def _event_loader(
             except Exception:  # noqa: BLE001 - same policy as the first read
                 continue
             finally:
-                _close(conn)
+                conn.close()
         frame = pd.concat(parts, ignore_index=True) if parts else _empty_events(table)
         return _attach(frame, keys, carry)
 
@@ -1711,7 +1535,7 @@ def _read_loose(loose: list[Path], with_config: bool) -> _SweepRead:
         if job is None:
             skipped.append((str(job_dir), str(why)))
         else:
-            job.sweep_id = job.sweep_id or "_".join(job_dir.parts[-3:-1])
+            job.sweep_id = job.sweep_id or sweep_id_for(job_dir.parent)
             jobs.append(job)
     frame = _jobs_frame(jobs, loose[0].parent)
     if len(frame):

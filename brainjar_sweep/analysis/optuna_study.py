@@ -33,7 +33,7 @@ from brainjar_sweep.analysis.load import SweepData, SweepInfo
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from brainjar_sweep.analysis.report import Section
+    from brainjar_sweep.analysis.sections import Section
 
 __all__ = ["StudyRef", "find_study", "history_figures", "optuna_section", "param_importances"]
 
@@ -177,7 +177,7 @@ def _refs(data: SweepData) -> list[StudyRef]:
 
 def optuna_section(data: SweepData, *, seed: int = 0) -> Section | None:
     """The report section on the Optuna studies of the sweeps, or None for grid sweeps."""
-    from brainjar_sweep.analysis.report import Section, Table
+    from brainjar_sweep.analysis.sections import Section, Table
 
     refs = _refs(data)
     if not refs:
@@ -250,11 +250,11 @@ def history_figure(study: Any, names: Sequence[str], title: str = "") -> Figure:
     """Objective value per trial number (complete trials) with the best-so-far line."""
     import optuna
 
+    from brainjar_sweep.analysis._figure import new_figure
     from brainjar_sweep.analysis.metrics import label
-    from brainjar_sweep.analysis.plots import _new_figure
 
     n = max(1, len(study.directions))
-    fig = _new_figure(8.0, 1.0 + 3.0 * n, top=0.6, bottom=0.6, left=0.85, right=1.6)
+    fig = new_figure(8.0, 1.0 + 3.0 * n, top=0.6, bottom=0.6, left=0.85, right=1.6)
     axes = fig.subplots(n, 1, sharex=True, squeeze=False)[:, 0]
     trials = [
         t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.COMPLETE

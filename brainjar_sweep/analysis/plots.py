@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from brainjar_sweep.analysis._figure import new_figure
 from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS, belief_evolution
 from brainjar_sweep.analysis.load import SweepData
 from brainjar_sweep.analysis.stats import (
@@ -65,33 +65,11 @@ MAX_LINES = 10
 _DPI = 110
 
 
-def _new_figure(
-    width: float = 7.5,
-    height: float = 4.6,
-    *,
-    left: float = 0.75,
-    right: float = 0.25,
-    bottom: float = 0.6,
-    top: float = 0.7,
-) -> Figure:
-    """A figure with fixed margins in inches (a layout engine would double the drawing time)."""
-    fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)
-    fig.subplots_adjust(
-        left=left / width,
-        right=1 - right / width,
-        bottom=bottom / height,
-        top=1 - top / height,
-        hspace=0.12,
-    )
-    return fig
-
-
 def figure_png(fig: Figure, *, dpi: int = _DPI) -> bytes:
     """Render a figure to PNG bytes.
 
     Example:
-        >>> figure_png(_new_figure())[:4]
+        >>> figure_png(new_figure())[:4]
         b'\\x89PNG'
     """
     buf = io.BytesIO()
@@ -226,7 +204,7 @@ def metric_vs_param(
     groups = list(cells.groupby(others, dropna=False, sort=False)) if others else []
     many = len(groups) > MAX_LINES
     legend = bool(others) or data.replicate is not None or level is not None
-    fig = _new_figure(8.0, 4.6, bottom=bottom, right=2.0 if legend else 0.3, left=0.85)
+    fig = new_figure(8.0, 4.6, bottom=bottom, right=2.0 if legend else 0.3, left=0.85)
     ax = fig.add_subplot()
     where = {repr(v): p for v, p in zip(xs_all, pos, strict=True)}
     reps = data.replicate
@@ -314,7 +292,7 @@ def _scatter(data: SweepData, metric: str, param: str) -> Figure:
     y = pd.to_numeric(done[metric], errors="coerce").to_numpy(dtype=float)
     others = [p for p in data.swept if p != param]
     hue = next((o for o in others if done[o].nunique() <= MAX_LINES), None)
-    fig = _new_figure(8.0, 4.6, right=2.0, left=0.85)
+    fig = new_figure(8.0, 4.6, right=2.0, left=0.85)
     ax = fig.add_subplot()
     if hue is None:
         ax.scatter(x, y, s=22, alpha=0.8, label=f"one job ({len(done)})")
@@ -397,7 +375,7 @@ def interaction_heatmap(data: SweepData, metric: str, row_param: str, col_param:
     col_text = max((len(_fmt(c)) for c in table.columns), default=1)
     left = 0.75 + 0.075 * row_text
     bottom = 0.7 + (0.035 * col_text if cols > 6 else 0.0)
-    fig = _new_figure(
+    fig = new_figure(
         max(6.0, left + 2.2 + 0.75 * cols),
         max(3.6, bottom + 0.9 + 0.4 * rows),
         left=left,
@@ -476,7 +454,7 @@ def belief_plot(data: SweepData, keyword: str, param: str) -> Figure:
             if c in col and stance == stance:
                 grid[i, col[c]] = stance
     left = 0.75 + 0.075 * max((len(_fmt(v)) for v in values), default=1)
-    fig = _new_figure(8.0, max(3.2, 1.6 + 0.3 * len(values)), left=left, right=0.3, top=0.55)
+    fig = new_figure(8.0, max(3.2, 1.6 + 0.3 * len(values)), left=left, right=0.3, top=0.55)
     ax = fig.add_subplot()
     ax.set_facecolor("0.85")
     image = ax.imshow(

@@ -54,6 +54,7 @@ from brainjar_sweep.analysis.inference import (
     t_interval,
 )
 from brainjar_sweep.analysis.load import SweepData
+from brainjar_sweep.analysis.sections import Fold, Plot, Section, Table
 from brainjar_sweep.analysis.stats import (
     MAX_LEVELS,
     N_BOOT,
@@ -112,71 +113,6 @@ def _require(module: str, extra: str, what: str) -> Any:
 
 
 # ------------------------------------------------------------------------- the model
-
-
-@dataclass
-class Table:
-    """A titled table of already formatted cells (strings).
-
-    Example:
-        >>> Table("t", ["a"], [["1"]]).rows
-        [['1']]
-    """
-
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    note: str = ""
-
-
-@dataclass
-class Fold:
-    """Blocks folded away under a one-line summary (flat or self-evident results, long
-    tables of detail): ``<details>`` in Markdown and HTML, the summary line in a terminal.
-
-    Example:
-        >>> Fold("3 more rows", [Table("t", ["x"], [["1"]])]).summary
-        '3 more rows'
-    """
-
-    summary: str
-    blocks: list[str | list[str] | Table] = field(default_factory=list)
-
-
-@dataclass
-class Plot:
-    """A plot of the report: what to draw, its file name and caption, how much it shows.
-
-    ``kind`` is ``metric`` (``metric`` against ``param``), ``heatmap`` (``metric`` over
-    ``param`` x ``other``), ``belief`` (keyword ``metric`` per cycle by ``param``) or
-    ``history`` (an Optuna study). ``score`` ranks plots: the share of the metric's range
-    the parameter moves it across, plus one when a test finds the change.
-
-    Example:
-        >>> Plot("01-m__vs__p.png", "m vs p", "metric", "m", "p", score=0.5).kind
-        'metric'
-    """
-
-    name: str
-    caption: str
-    kind: str
-    metric: str = ""
-    param: str = ""
-    other: str = ""
-    score: float = 0.0
-    level: float | None = None
-    """A level the question is about (``cross``), drawn as a labelled line."""
-
-
-@dataclass
-class Section:
-    """A report section: a title, blocks (paragraphs, bullet lists, tables, folds), the
-    plots shown after them, and its heading level (2; 3 inside a report of several sweeps)."""
-
-    title: str
-    blocks: list[str | list[str] | Table | Fold] = field(default_factory=list)
-    plots: list[Plot] = field(default_factory=list)
-    level: int = 2
 
 
 @dataclass

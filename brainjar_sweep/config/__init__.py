@@ -63,18 +63,19 @@ def compose(overrides: Sequence[str] = (), *, return_hydra_config: bool = False)
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
-    from hydra.core.singleton import Singleton
+
+    from brainjar_sweep._hydra_compat import hydra_state, restore_hydra_state
 
     args = expand_base_experiment(rewrite_aliases(overrides))
     if GlobalHydra.instance().is_initialized():
         return hydra_compose("config", overrides=args, return_hydra_config=return_hydra_config)
     # leave Hydra's global state (e.g. its version base) as it was, for whoever runs Hydra next
-    state = Singleton.get_state()
+    state = hydra_state()
     try:
         with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
             return hydra_compose("config", overrides=args, return_hydra_config=return_hydra_config)
     finally:
-        Singleton.set_state(state)
+        restore_hydra_state(state)
 
 
 def original_as_hydra_config(path: str) -> dict[str, Any]:
@@ -186,10 +187,9 @@ def resolve_experiment(cfg: DictConfig) -> dict[str, Any]:
         key = str(getattr(e, "full_key", "") or "?")
         raw: Any = "?"
         try:
-            node: Any = cfg
-            for part in key.split("."):
-                node = node._get_node(int(part) if part.isdigit() else part)
-            raw = node._value()
+            from brainjar_sweep._hydra_compat import raw_value
+
+            raw = raw_value(cfg, key)
         except Exception:  # noqa: BLE001 - the key is named anyway
             pass
         why = str(e.msg if getattr(e, "msg", None) else e).splitlines()[0]

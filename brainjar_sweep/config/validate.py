@@ -16,6 +16,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from brainjar_sweep._hydra_compat import child_node, node_value
 from brainjar_sweep.config.errors import ConfigError
 from brainjar_sweep.config.schema import (
     FEEDBACK_MODES,
@@ -550,7 +551,7 @@ def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
         for key in cfg:
             if key == "hydra":
                 continue
-            node = cfg._get_node(key)
+            node = child_node(cfg, key)
             c[key] = (
                 OmegaConf.to_container(node, resolve=True)
                 if isinstance(node, (DictConfig, ListConfig))
@@ -708,8 +709,8 @@ def check_sweep_dirs(config: DictConfig) -> None:
     from pathlib import Path
 
     check_output_dir("hydra.sweep.dir", str(config.hydra.sweep.dir))
-    node = config.hydra.sweep._get_node("subdir")
-    text = str((node._value() if node is not None else None) or "")
+    node = child_node(config.hydra.sweep, "subdir")
+    text = str((node_value(node) if node is not None else None) or "")
     if "${" not in text or ".." in Path(text).parts or Path(text).is_absolute():
         raise ConfigError(
             "hydra.sweep.subdir",

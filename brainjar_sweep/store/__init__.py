@@ -18,8 +18,21 @@ Example:
     1
 """
 
+from brainjar_sweep.store._engine import experiment_db_url
 from brainjar_sweep.store._store import ExperimentNotFoundError, ExperimentStore, default_db_path
-from brainjar_sweep.store.schema import EVENT_TABLES, FINAL_STATUSES, STATUSES, SUMMARY_COLUMNS
+from brainjar_sweep.store.reader import (
+    StoreReader,
+    StoreUnreadable,
+    past_cycle_seconds,
+    sweep_config_hashes,
+)
+from brainjar_sweep.store.schema import (
+    EVENT_TABLES,
+    FINAL_STATUSES,
+    STATUSES,
+    SUMMARY_COLUMNS,
+    event_columns,
+)
 
 __all__ = [
     "EVENT_TABLES",
@@ -28,5 +41,11 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "ExperimentNotFoundError",
     "ExperimentStore",
+    "StoreReader",
+    "StoreUnreadable",
     "default_db_path",
+    "event_columns",
+    "experiment_db_url",
+    "past_cycle_seconds",
+    "sweep_config_hashes",
 ]

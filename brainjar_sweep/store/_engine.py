@@ -118,6 +118,24 @@ def normalize_url(url: str | os.PathLike[str]) -> str:
     return "sqlite:///" + str(Path(raw).expanduser().absolute())
 
 
+def experiment_db_url(db: Mapping[str, Any], cwd: str | os.PathLike[str]) -> str:
+    """The URL of an experiment's database: its ``db.url``, else its ``db.path`` (relative
+    ones against ``cwd``, the dir the run started in) as a SQLite URL.
+
+    Example:
+        >>> experiment_db_url({"url": None, "path": "logs/experiments.db"}, "/data")
+        'sqlite:////data/logs/experiments.db'
+        >>> experiment_db_url({"url": "postgresql://u@db/exp", "path": "x"}, "/data")
+        'postgresql://u@db/exp'
+    """
+    if db.get("url"):
+        return str(db["url"])
+    path = Path(str(db["path"])).expanduser()
+    if not path.is_absolute():
+        path = Path(cwd) / path
+    return f"sqlite:///{path}"
+
+
 def sqlite_path(url: str) -> Path | None:
     """Return the database file of a SQLite URL, or None (other dialects, memory).
 

@@ -42,6 +42,7 @@ __all__ = [
     "attempts",
     "crashes",
     "cycles",
+    "event_columns",
     "event_table",
     "experiments",
     "interventions",
@@ -172,6 +173,11 @@ attempts = Table(
 )
 
 
+# marks a column readers leave out by default: a text a key column already names, a timing
+# the cycle's number already orders (see :func:`event_columns`)
+_DETAIL = {"detail": True}
+
+
 def _event_table(
     name: str, *columns: Column[Any], extra: tuple[Index | UniqueConstraint, ...] = ()
 ) -> Table:
@@ -195,7 +201,7 @@ def _timestamp() -> Column[str]:
 cycles = _event_table(
     "cycles",
     Column("cycle_number", Integer, nullable=False),
-    Column("started_at", Text, nullable=True),
+    Column("started_at", Text, nullable=True, info=_DETAIL),
     Column("duration_seconds", Float, nullable=True),
     Column("memory_peak_mb", Float, nullable=True),
     Column("tokens_generated", Integer, nullable=True),
@@ -250,7 +256,7 @@ self_reports = _event_table(
     Column("mind_id", Text, nullable=True),
     Column("trigger", Text, nullable=True),
     Column("question_id", Text, nullable=True),
-    Column("question", Text, nullable=True),
+    Column("question", Text, nullable=True, info=_DETAIL),
     Column("category", Text, nullable=True),
     Column("response", Text, nullable=True),
     Column("scale_value", Float, nullable=True),
@@ -288,3 +294,20 @@ def event_table(name: str) -> Table:
     if name not in EVENT_TABLES:
         raise ValueError(f"unknown event table {name!r}; allowed: {', '.join(EVENT_TABLES)}")
     return metadata.tables[name]
+
+
+def event_columns(name: str) -> tuple[str, ...]:
+    """The columns of event table ``name`` that say what happened, in table order: not its
+    keys (``id``, ``experiment_id``, ``attempt``), its ``timestamp``, its JSON blobs or its
+    detail columns (the question's text beside its ``question_id``, a cycle's start time).
+
+    Example:
+        >>> event_columns("cycles")
+        ('cycle_number', 'duration_seconds', 'memory_peak_mb', 'tokens_generated', 'deaths')
+    """
+    skip = {"id", "experiment_id", "attempt", "timestamp"}
+    return tuple(
+        c.name
+        for c in event_table(name).columns
+        if c.name not in skip and not c.name.endswith("_json") and not c.info.get("detail")
+    )

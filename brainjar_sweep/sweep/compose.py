@@ -3,7 +3,7 @@
 Hydra's ``load_sweep_config`` re-runs the whole composition (search path, defaults
 list, merges) for every job: about 45 ms each on a small board. Jobs of a sweep
 differ mostly in value overrides (``corruption_rate=0.5``), which Hydra applies
-*after* composition with ``ConfigLoaderImpl._apply_overrides_to_config``. So:
+*after* composition (``_hydra_compat.apply_value_overrides``). So:
 compose once per distinct set of config-group and ``hydra.*`` overrides, then for
 each job deep-copy that config and apply the job's value overrides through the same
 Hydra function, and fill the fields Hydra derives from the overrides
@@ -17,11 +17,16 @@ import pickle
 from collections.abc import Sequence
 from typing import Any
 
-from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
+
+from brainjar_sweep._hydra_compat import (
+    apply_value_overrides,
+    config_repository,
+    overrides_dirname,
+)
 
 
 class JobComposer:
@@ -39,9 +44,7 @@ class JobComposer:
         assert isinstance(hydra_ovr, list)
         self.hydra_overrides: list[str] = [str(x) for x in hydra_ovr]
         # the config repository as this sweep sees it (a hydra.searchpath override adds to it)
-        _, self.repo = loader._parse_overrides_and_create_caching_repo(
-            master.hydra.job.config_name, self.hydra_overrides
-        )
+        self.repo = config_repository(loader, master.hydra.job.config_name, self.hydra_overrides)
 
     def _is_structural(self, ov: Override) -> bool:
         """Group choices and hydra.* overrides change the composition itself."""
@@ -68,7 +71,7 @@ class JobComposer:
             base = pickle.dumps(composed, protocol=pickle.HIGHEST_PROTOCOL)
             self._cache[structural] = base
         cfg = pickle.loads(base)
-        ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
+        apply_value_overrides(values, cfg)
         app = [o for o in parsed if not o.is_hydra_override()]
         conf = cfg.hydra.job.config.override_dirname
         with open_dict(cfg.hydra):
@@ -76,11 +79,8 @@ class JobComposer:
             cfg.hydra.overrides.hydra = self.hydra_overrides + [
                 o.input_line for o in parsed if o.is_hydra_override()
             ]
-            cfg.hydra.job.override_dirname = get_overrides_dirname(
-                overrides=app,
-                kv_sep=conf.kv_sep,
-                item_sep=conf.item_sep,
-                exclude_keys=conf.exclude_keys,
+            cfg.hydra.job.override_dirname = overrides_dirname(
+                app, conf.kv_sep, conf.item_sep, conf.exclude_keys
             )
         OmegaConf.copy_cache(from_config=self.master, to_config=cfg)
         return cfg

@@ -6,41 +6,17 @@ The ``brainjar`` sweeper stays generic and calls these through dotted paths in i
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
+
+from brainjar_sweep.sweep.errors import JobFailure, SweepRefused
 
 # seconds per cycle and mind, and per job, when no past run says better
 DEFAULT_CYCLE_SECONDS = {"simulated": 0.0005}
 JOB_OVERHEAD_SECONDS = 0.5
-
-
-class SweepFailed(HydraException):
-    """Jobs of a sweep failed (and failures are not allowed); the summary lists them."""
-
-
-class SweepDefinitionChanged(HydraException):
-    """Resume was asked for a sweep dir whose saved definition differs from this one."""
-
-
-class SweepRefused(HydraException):
-    """The sweep cannot start here: its dir or its id belongs to another sweep, or is busy."""
-
-
-class JobFailure(Exception):
-    """A job's process ended without a result: killed by a signal or an exit code."""
-
-
-class JobTimeout(JobFailure):
-    """A job ran past its timeout and was stopped."""
-
-
-class JobInterrupted(JobFailure):
-    """A job was stopped because the sweep was interrupted (Ctrl-C, SIGTERM)."""
 
 
 def job_state(cfg: DictConfig, job_dir: str | Path) -> str:
@@ -49,17 +25,14 @@ def job_state(cfg: DictConfig, job_dir: str | Path) -> str:
     Anything else (missing, unreadable, failed, interrupted, another config) is returned
     as a status that makes resume run the job again.
     """
-    from brainjar_sweep.app import config_hash
     from brainjar_sweep.config import resolve_experiment
+    from brainjar_sweep.records import ResultUnreadable, config_hash, read_result
 
-    path = Path(job_dir) / "result.json"
     try:
-        body = json.loads(path.read_bytes())
+        body = read_result(job_dir)
     except FileNotFoundError:
         return "missing"
-    except (OSError, ValueError, RecursionError):
-        return "unreadable"
-    if not isinstance(body, dict):
+    except ResultUnreadable:
         return "unreadable"
     status = str(body.get("status"))
     if status != "completed":
@@ -76,13 +49,11 @@ def _stored(exp: dict[str, Any], cfg: DictConfig, experiment_id: str) -> str:
     A database deleted or replaced while a sweep ran lost the rows of jobs whose
     ``result.json`` says completed; such a job is not done, resume runs it again.
     """
+    from brainjar_sweep.store import experiment_db_url
     from brainjar_sweep.store._check import stored_status
 
-    url = exp["db"].get("url")
-    if not url:
-        cwd = OmegaConf.select(cfg, "hydra.runtime.cwd", default=None) or os.getcwd()
-        path = Path(exp["db"]["path"]).expanduser()
-        url = f"sqlite:///{path if path.is_absolute() else Path(cwd) / path}"
+    cwd = OmegaConf.select(cfg, "hydra.runtime.cwd", default=None) or os.getcwd()
+    url = experiment_db_url(exp["db"], cwd)
     try:
         status = stored_status(url, experiment_id)
     except Exception:  # noqa: BLE001 - an unreadable DB: run the job again
@@ -94,36 +65,15 @@ def _stored(exp: dict[str, Any], cfg: DictConfig, experiment_id: str) -> str:
 
 def _past_cycle_seconds(cfg: DictConfig) -> float | None:
     """Mean seconds per cycle of completed experiments of the same mode and mind in the DB."""
-    import sqlalchemy as sa
+    from brainjar_sweep.store import experiment_db_url
+    from brainjar_sweep.store.reader import past_cycle_seconds
 
     db = OmegaConf.select(cfg, "db")
     if db is None:
         return None
-    url = db.url
-    if not url:
-        path = Path(str(OmegaConf.select(cfg, "hydra.runtime.cwd", default=".") or ".")) / db.path
-        if not path.is_file():
-            return None
-        url = f"sqlite:///{path}"
-    from brainjar_sweep.store._engine import make_engine
-
-    try:
-        engine = make_engine(url, read_only=True, connect_timeout_s=5)
-        with engine.connect() as conn:
-            row = conn.execute(
-                sa.text(
-                    "select sum(duration_seconds), sum(total_cycles) from experiments "
-                    "where status = 'completed' and mode = :mode and total_cycles > 0 "
-                    "and config_json like :mind"
-                ),
-                {"mode": cfg.mode.name, "mind": f'%"kind": "{cfg.mind.kind}"%'},
-            ).one()
-        engine.dispose()
-    except Exception:  # an unreadable DB only means no refinement
-        return None
-    if not row[0] or not row[1]:
-        return None
-    return float(row[0]) / float(row[1])
+    cwd = str(OmegaConf.select(cfg, "hydra.runtime.cwd", default=".") or ".")
+    url = experiment_db_url({"url": db.url, "path": db.path}, cwd)
+    return past_cycle_seconds(url, str(cfg.mode.name), str(cfg.mind.kind))
 
 
 def estimate_seconds(cfg: DictConfig) -> float:
@@ -185,17 +135,15 @@ DB_STATUS = {
 
 def _experiment_ids(cfg: DictConfig) -> tuple[dict[str, Any], str, str, str]:
     """(resolved experiment, experiment id, sweep id, DB URL) of a sweep job's config."""
-    import os
-
-    from brainjar_sweep.app import _store_url
     from brainjar_sweep.config import resolve_experiment
-    from brainjar_sweep.sweep.identity import experiment_id_for, sweep_id_for
+    from brainjar_sweep.records import experiment_id_for, sweep_id_for
+    from brainjar_sweep.store import experiment_db_url
 
     exp = resolve_experiment(cfg)
     cwd = OmegaConf.select(cfg, "hydra.runtime.cwd", default=None) or os.getcwd()
     sweep_id = sweep_id_for(str(cfg.hydra.sweep.dir), exp["sweep_id"], cwd)
     eid = experiment_id_for(sweep_id, int(cfg.hydra.job.num), exp["experiment_id"])
-    return exp, eid, sweep_id, _store_url(exp, cwd)
+    return exp, eid, sweep_id, experiment_db_url(exp["db"], cwd)
 
 
 def _db_exists(url: str) -> bool:
@@ -222,20 +170,17 @@ def record_job_end(
     """
     import socket
 
-    from brainjar_sweep._atomic import write_json_atomic
-    from brainjar_sweep.app import config_hash
+    from brainjar_sweep.records import ResultUnreadable, config_hash, read_result, write_result
 
     if OmegaConf.select(cfg, "db") is None or OmegaConf.select(cfg, "mode") is None:
         return
     exp, eid, sweep_id, url = _experiment_ids(cfg)
     attempt = None
     settled = False
-    path = Path(job_dir) / "result.json"
+    body: dict[str, Any] | None
     try:
-        body = json.loads(path.read_text())
-    except (OSError, ValueError):
-        body = None
-    if not isinstance(body, dict):
+        body = read_result(job_dir)
+    except (OSError, ResultUnreadable):
         body = None
     if _db_exists(url):
         from brainjar_sweep.store import ExperimentStore
@@ -287,7 +232,7 @@ def record_job_end(
         sweep_id=sweep_id,
         job_num=int(cfg.hydra.job.num),
     )
-    write_json_atomic(path, out)
+    write_result(job_dir, out)
 
 
 def check_left_running(cfg: DictConfig) -> None:
@@ -353,12 +298,9 @@ def check_sweep_id(cfgs: list[DictConfig], sweep_dir: str | Path) -> None:
 
     >>> check_sweep_id([], "multirun/2026-01-01/10-00-00")  # nothing to check
     """
-    import sqlalchemy as sa
-
-    from brainjar_sweep.app import config_hash
     from brainjar_sweep.config import resolve_experiment
-    from brainjar_sweep.store._engine import make_engine
-    from brainjar_sweep.sweep.identity import sweep_id_for
+    from brainjar_sweep.records import config_hash, sweep_id_for
+    from brainjar_sweep.store.reader import sweep_config_hashes
 
     if not cfgs or OmegaConf.select(cfgs[0], "db") is None:
         return
@@ -367,15 +309,7 @@ def check_sweep_id(cfgs: list[DictConfig], sweep_dir: str | Path) -> None:
     if not _db_exists(url):
         return
     try:
-        engine = make_engine(url, read_only=True, connect_timeout_s=10)
-        try:
-            with engine.connect() as conn:
-                rows = conn.execute(
-                    sa.text("select job_num, config_hash from experiments where sweep_id = :sid"),
-                    {"sid": sweep_id},
-                ).all()
-        finally:
-            engine.dispose()
+        rows = sweep_config_hashes(url, sweep_id)
     except Exception as e:  # noqa: BLE001  no readable DB (yet): no other sweep in it to clash with
         import logging
 

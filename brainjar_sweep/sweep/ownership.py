@@ -28,7 +28,7 @@ from typing import Any
 
 import psutil
 
-from brainjar_sweep.sweep.lifecycle import SweepRefused
+from brainjar_sweep.sweep.errors import SweepRefused
 
 LOCK_NAME = ".owner.lock"
 OWNER_NAME = "owner.json"

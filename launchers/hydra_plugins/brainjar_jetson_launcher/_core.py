@@ -32,19 +32,15 @@ from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, JobStatus, run_job, setup_globals
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from brainjar_sweep._dotted import load_dotted  # noqa: E402
+from brainjar_sweep._hooks import load_dotted  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 GiB = 1024**3
 
 
-from brainjar_sweep.sweep.lifecycle import (  # noqa: E402
-    DEAD_OWNER,
-    JobFailure,
-    JobInterrupted,
-    JobTimeout,
-)
+from brainjar_sweep.sweep.errors import JobFailure, JobInterrupted, JobTimeout  # noqa: E402
+from brainjar_sweep.sweep.lifecycle import DEAD_OWNER  # noqa: E402
 
 # --------------------------------------------------------------------- admission
 
@@ -477,9 +473,14 @@ class SweepState:
     ) -> None:
         from hydra.core.utils import configure_log
 
+        from brainjar_sweep.records import (
+            JobRecord,
+            load_records,
+            record_from_result,
+            resolve_sweep_dir,
+            sweep_id_for,
+        )
         from brainjar_sweep.sweep.compose import JobComposer
-        from brainjar_sweep.sweep.files import JobRecord, load_records, record_from_result
-        from brainjar_sweep.sweep.identity import resolve_sweep_dir, sweep_id_for
         from brainjar_sweep.sweep.ownership import claim, held
 
         self.launcher = launcher
@@ -575,7 +576,7 @@ class SweepState:
         log.info("[jetson] \t#%d : %s", self.initial_job_idx + i, " ".join(self.job_overrides[i]))
 
     def flush_files(self) -> None:
-        from brainjar_sweep.sweep.files import write_sweep_files
+        from brainjar_sweep.records import write_sweep_files
 
         self.dirty = False
         if self.write_files:

@@ -41,7 +41,7 @@ from brainjar_sweep._atomic import write_bytes_atomic
 from brainjar_sweep._errors import first_line
 from brainjar_sweep._imports import try_import
 from brainjar_sweep.config.errors import ConfigError
-from brainjar_sweep.sweep.lifecycle import JobFailure, JobInterrupted
+from brainjar_sweep.sweep.errors import JobFailure, JobInterrupted
 
 with try_import("ray") as _ray_import:
     import ray

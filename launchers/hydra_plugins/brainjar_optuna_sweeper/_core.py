@@ -37,9 +37,9 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 
-from brainjar_sweep._dotted import load_dotted  # noqa: E402
+from brainjar_sweep._hooks import load_dotted  # noqa: E402
 from brainjar_sweep._imports import MissingExtra, try_import
-from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed
+from brainjar_sweep.sweep.errors import SweepDefinitionChanged, SweepFailed
 
 log = logging.getLogger(__name__)
 
@@ -351,7 +351,7 @@ def _default_storage(sweep_dir: Path) -> str:
 def _study_name(sweeper: Any, sweep_dir: Path) -> str:
     if sweeper.study_name:
         return str(sweeper.study_name)
-    from brainjar_sweep.sweep.identity import sweep_id_for
+    from brainjar_sweep.records import sweep_id_for
 
     return sweep_id_for(sweep_dir, OmegaConf.select(sweeper.config, "sweep_id", default=None))
 

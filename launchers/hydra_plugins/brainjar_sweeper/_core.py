@@ -24,8 +24,8 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from brainjar_sweep._dotted import load_dotted  # noqa: E402
-from brainjar_sweep.sweep.lifecycle import SweepDefinitionChanged, SweepFailed, SweepRefused
+from brainjar_sweep._hooks import load_dotted  # noqa: E402
+from brainjar_sweep.sweep.errors import SweepDefinitionChanged, SweepFailed, SweepRefused
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def _check_kept(
             lost[num] = rows[num]
     records = getattr(sweeper.launcher, "_records", None)
     if lost and records and OmegaConf.select(sweeper.config, "hydra.launcher.sweep_files"):
-        from brainjar_sweep.sweep.files import write_sweep_files
+        from brainjar_sweep.records import write_sweep_files
 
         for num, (status, reason) in lost.items():  # the sweep files say so too
             if num in records:
@@ -258,7 +258,8 @@ def _groups(nums: list[int], size: int | None) -> list[list[int]]:
 
 
 def _status(ret: JobReturn) -> tuple[str, str | None]:
-    from brainjar_sweep.sweep.lifecycle import JobInterrupted, JobTimeout, describe
+    from brainjar_sweep.sweep.errors import JobInterrupted, JobTimeout
+    from brainjar_sweep.sweep.lifecycle import describe
 
     if ret.status == JobStatus.COMPLETED:
         return "completed", None
@@ -361,7 +362,7 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
         dry_run(sweeper, jobs, cfgs)
         return []
 
-    from brainjar_sweep.sweep.identity import resolve_sweep_dir
+    from brainjar_sweep.records import resolve_sweep_dir
     from brainjar_sweep.sweep.ownership import claim
 
     _check_sweep_dir(sweeper.config)  # writable, before the first file is written
@@ -441,7 +442,7 @@ def _sweep_owned(
     todo = [n for n in range(len(jobs)) if n not in skipped]
     if not todo and OmegaConf.select(sweeper.config, "hydra.launcher.sweep_files", default=False):
         # nothing to launch: the sweep files are rebuilt from the job dirs (repairs damaged ones)
-        from brainjar_sweep.sweep.files import rebuild_sweep_files
+        from brainjar_sweep.records import rebuild_sweep_files
 
         sweep_id = OmegaConf.select(sweeper.config, "sweep_id", default=None)
         rebuild_sweep_files(
