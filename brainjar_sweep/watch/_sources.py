@@ -1,0 +1,417 @@
+"""Everything the watcher reads that other parts of the project write, in one place.
+
+The sweep's own files (``multirun.yaml``, the sweep files, each job's ``.hydra/`` and
+``result.json``, Optuna's ``optimization_results.yaml``) are read through their owners'
+readers (:mod:`brainjar_sweep.sweep.files`, :func:`brainjar_sweep.cli.read_yaml`); the
+experiments database is opened read-only with the table names of
+:mod:`brainjar_sweep.store.schema`. Nothing here writes: a SQLite file is opened with
+``mode=ro``, a PostgreSQL session is read-only.
+
+Every reader answers ``(value, note)``: a damaged or half-written file gives ``None`` and a
+short note for the page, never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from brainjar_sweep.config import ConfigError
+
+__all__ = [
+    "DB_TABLES",
+    "EventsDB",
+    "JobProgress",
+    "JobRecord",
+    "db_url_of",
+    "experiment_id_for",
+    "job_memory_gb",
+    "job_config",
+    "job_dirs",
+    "job_overrides",
+    "load_records",
+    "optimization_results",
+    "plan_of",
+    "read_saved_config",
+    "record_from_result",
+    "saved_cwd",
+    "sweep_id_of",
+]
+
+from brainjar_sweep.store.schema import EVENT_TABLES
+from brainjar_sweep.sweep.files import JobRecord, load_records, record_from_result
+from brainjar_sweep.sweep.identity import experiment_id_for, sweep_id_for
+from brainjar_sweep.sweep.resources import job_needs
+
+DB_TABLES = ("experiments", "attempts", *EVENT_TABLES)
+"""The tables the watcher reads (names from the store's schema)."""
+
+MAX_PLAN = 100_000  # a larger grid is not expanded (its jobs are read from their dirs)
+
+
+def _yaml(path: Path, what: str) -> tuple[Any, str | None]:
+    """A YAML file's content through the project's one safe reader, or (None, note)."""
+    from brainjar_sweep.cli import read_yaml
+
+    try:
+        return read_yaml(path, path.name, what), None
+    except ConfigError as e:
+        return None, f"{path.name}: {e.allowed}"
+
+
+def read_saved_config(sweep_dir: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The sweep's saved config (``multirun.yaml``): its app config and ``hydra`` node."""
+    path = sweep_dir / "multirun.yaml"
+    if not path.is_file():
+        return None, "multirun.yaml: not written yet (is this a sweep directory?)"
+    cfg, note = _yaml(path, "a sweep's saved config")
+    if cfg is not None and not isinstance(cfg, dict):
+        return None, "multirun.yaml: not a mapping"
+    return cfg, note
+
+
+def job_dirs(sweep_dir: Path) -> dict[int, Path]:
+    """The sweep's job directories by job number (directories named by a number)."""
+    out: dict[int, Path] = {}
+    try:
+        entries = list(sweep_dir.iterdir())
+    except OSError:
+        return out
+    for p in entries:
+        if p.name.isdigit() and len(p.name) < 9 and p.is_dir() and not p.is_symlink():
+            out[int(p.name)] = p
+    return out
+
+
+def job_overrides(job_dir: Path) -> tuple[list[str] | None, str | None]:
+    """A job's overrides as Hydra saved them (``.hydra/overrides.yaml``)."""
+    path = job_dir / ".hydra" / "overrides.yaml"
+    if not path.is_file():
+        return None, None
+    value, note = _yaml(path, "a job's overrides")
+    if value is None:
+        return None, note
+    if not isinstance(value, list):
+        return None, f"job {job_dir.name}: overrides.yaml is not a list"
+    return [str(v) for v in value], None
+
+
+def job_config(job_dir: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """A job's composed config as Hydra saved it (``.hydra/config.yaml``)."""
+    path = job_dir / ".hydra" / "config.yaml"
+    if not path.is_file():
+        return None, None
+    value, note = _yaml(path, "a job's config")
+    if value is not None and not isinstance(value, dict):
+        return None, f"job {job_dir.name}: config.yaml is not a mapping"
+    return value, (f"job {job_dir.name}: {note}" if note else None)
+
+
+def _node(cfg: Any, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(cfg, dict):
+            return None
+        cfg = cfg.get(k)
+    return cfg
+
+
+def plan_of(saved: dict[str, Any] | None) -> tuple[dict[int, list[str]], str | None]:
+    """Every job of a grid sweep by number, expanded as Hydra's basic sweeper orders them.
+
+    The grid is the sweeper's ``params`` then the command line's task overrides, as the
+    ``brainjar`` sweeper builds it; an Optuna study has no plan (its trials are chosen as it
+    runs) and gives ``{}``.
+    """
+    if saved is None:
+        return {}, None
+    target = str(_node(saved, "hydra", "sweeper", "_target_") or "")
+    if "optuna" in target.lower():
+        return {}, None
+    params = _node(saved, "hydra", "sweeper", "params") or {}
+    task = _node(saved, "hydra", "overrides", "task") or []
+    if not isinstance(params, dict) or not isinstance(task, list):
+        return {}, "multirun.yaml: hydra.sweeper.params or hydra.overrides.task is malformed"
+    try:
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        texts = [f"{k}={v}" for k, v in params.items()] + [str(t) for t in task]
+        overrides = OverridesParser.create().parse_overrides(texts)
+        size = 1
+        for ov in overrides:
+            if ov.is_sweep_override() and ov.is_discrete_sweep():
+                size *= max(1, sum(1 for _ in ov.sweep_string_iterator()))
+        if size > MAX_PLAN or math.isinf(size):
+            return {}, f"the grid has {size} jobs: only the started ones are shown"
+        jobs = [j for batch in BasicSweeper.split_arguments(overrides, None) for j in batch]
+    except Exception as e:  # noqa: BLE001  a grid Hydra cannot expand: the job dirs tell
+        return {}, f"multirun.yaml: its grid could not be expanded ({type(e).__name__})"
+    return dict(enumerate(jobs)), None
+
+
+def db_url_of(cfg: dict[str, Any] | None, cwd: str | None) -> str | None:
+    """The experiments database's URL from a saved config (``db.url``, else ``db.path``).
+
+    A relative ``db.path`` is relative to the directory the sweep was started from.
+
+    >>> db_url_of({"db": {"path": "logs/x.db", "url": None}}, "/data/runs")
+    'sqlite:////data/runs/logs/x.db'
+    >>> db_url_of({"db": {"url": "postgresql://lab@head/brainjar"}}, None)
+    'postgresql://lab@head/brainjar'
+    """
+    db = _node(cfg, "db")
+    if not isinstance(db, dict):
+        return None
+    if db.get("url"):
+        return str(db["url"])
+    if not db.get("path"):
+        return None
+    path = Path(str(db["path"])).expanduser()
+    if not path.is_absolute():
+        if not cwd:
+            return None
+        path = Path(cwd) / path
+    return f"sqlite:///{path}"
+
+
+def saved_cwd(saved: dict[str, Any] | None) -> str | None:
+    """The directory the sweep was started from (``hydra.runtime.cwd``)."""
+    cwd = _node(saved, "hydra", "runtime", "cwd")
+    return str(cwd) if cwd else None
+
+
+def sweep_id_of(sweep_dir: Path, saved: dict[str, Any] | None) -> str:
+    """The sweep's id, by the project's one rule (configured ``sweep_id``, else its dir)."""
+    configured = _node(saved, "sweep_id")
+    return sweep_id_for(sweep_dir, str(configured) if configured else None, saved_cwd(saved))
+
+
+def job_memory_gb(cfg: dict[str, Any] | None) -> float | None:
+    """The memory a job reserves, read from its config as the launcher reads it."""
+    if cfg is None:
+        return None
+    try:
+        return job_needs(cfg)[0]
+    except Exception:  # noqa: BLE001  a config of another app or a damaged one
+        return None
+
+
+def optimization_results(sweep_dir: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """An Optuna study's ``optimization_results.yaml`` (None before it is written)."""
+    path = sweep_dir / "optimization_results.yaml"
+    if not path.is_file():
+        return None, None
+    value, note = _yaml(path, "an Optuna study's results")
+    if value is not None and not isinstance(value, dict):
+        return None, "optimization_results.yaml: not a mapping"
+    return value, note
+
+
+# --------------------------------------------------------------------------- the database
+
+
+@dataclass
+class JobProgress:
+    """What the database says about one experiment's latest attempt so far."""
+
+    attempt: int | None = None
+    cycle: int | None = None
+    deaths: int = 0
+    memory_mb: float | None = None
+    limit_mb: float | None = None
+    gist: str | None = None
+    status: str | None = None
+
+
+class EventsDB:
+    """The experiments database, opened read-only (SQLite ``mode=ro``, PostgreSQL read-only).
+
+    >>> db = EventsDB("sqlite:////no/such/dir/experiments.db")
+    >>> db.progress(["x_exp0000"])
+    {}
+    >>> db.note
+    'the experiments database is not there yet'
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.note: str | None = None
+        self._engine: Any = None
+
+    # -- connections -------------------------------------------------------------
+
+    def _sqlite_file(self) -> Path | None:
+        from brainjar_sweep.store._engine import sqlite_path
+
+        return sqlite_path(self.url)
+
+    def _connect(self) -> Any:
+        """A DB-API connection, or None (with :attr:`note` saying why)."""
+        path = self._sqlite_file()
+        if path is not None:
+            if not path.is_file():
+                self.note = "the experiments database is not there yet"
+                return None
+            uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+            try:
+                conn = sqlite3.connect(uri, uri=True, timeout=2.0, check_same_thread=False)
+                conn.execute("PRAGMA query_only = ON")
+            except sqlite3.Error as e:
+                self.note = f"the experiments database cannot be read: {e}"
+                return None
+            self.note = None
+            return conn
+        if self.url.split("://", 1)[0].startswith(("postgres", "postgresql")):
+            try:
+                if self._engine is None:
+                    from brainjar_sweep.store._engine import make_engine
+
+                    self._engine = make_engine(self.url, read_only=True, connect_timeout_s=5)
+                conn = self._engine.raw_connection()
+            except Exception as e:  # noqa: BLE001  missing driver, server down: a note
+                self.note = f"the experiments database cannot be reached: {str(e).splitlines()[0]}"
+                return None
+            self.note = None
+            return conn
+        self.note = f"the experiments database's URL is not SQLite or PostgreSQL: {self.url}"
+        return None
+
+    def _query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        conn = self._connect()
+        if conn is None:
+            return []
+        try:
+            if self._sqlite_file() is None:  # PostgreSQL's placeholders
+                sql = sql.replace("?", "%s")
+            cur = conn.cursor()
+            cur.execute(sql, params)
+            rows = list(cur.fetchall())
+            return rows
+        except Exception as e:  # noqa: BLE001  a locked, damaged or foreign database
+            self.note = f"the experiments database could not be read: {str(e).splitlines()[0]}"
+            return []
+        finally:
+            try:
+                conn.rollback()
+                conn.close()
+            except Exception:  # noqa: BLE001, S110
+                pass
+
+    # -- what the page shows -----------------------------------------------------
+
+    def progress(self, experiment_ids: list[str]) -> dict[str, JobProgress]:
+        """Latest attempt's cycle, deaths, memory and last self-report of each experiment."""
+        if not experiment_ids:
+            return {}
+        marks = ",".join("?" for _ in experiment_ids)
+        out: dict[str, JobProgress] = {}
+        rows = self._query(
+            f"SELECT experiment_id, MAX(attempt) FROM attempts WHERE experiment_id IN ({marks}) "
+            "GROUP BY experiment_id",
+            list(experiment_ids),
+        )
+        latest = {r[0]: int(r[1]) for r in rows if r[1] is not None}
+        if not latest:
+            return out
+        pairs = " OR ".join("(experiment_id = ? AND attempt = ?)" for _ in latest)
+        args: list[Any] = [x for kv in latest.items() for x in kv]
+        for eid, att in latest.items():
+            out[eid] = JobProgress(attempt=att)
+        for eid, cyc in self._query(
+            f"SELECT experiment_id, MAX(cycle_number) FROM cycles WHERE {pairs} "
+            "GROUP BY experiment_id",
+            args,
+        ):
+            out[eid].cycle = cyc
+        for eid, n, limit in self._query(
+            f"SELECT experiment_id, COUNT(*), MAX(limit_mb) FROM crashes WHERE {pairs} "
+            "GROUP BY experiment_id",
+            args,
+        ):
+            out[eid].deaths = int(n)
+            out[eid].limit_mb = limit
+        for eid, usage in self._query(
+            f"SELECT m.experiment_id, m.usage_mb FROM memory_states m JOIN ("
+            f"SELECT experiment_id, MAX(id) AS id FROM memory_states WHERE {pairs} "
+            "GROUP BY experiment_id) l ON m.id = l.id",
+            args,
+        ):
+            out[eid].memory_mb = usage
+        for eid, qid, response, value in self._query(
+            f"SELECT s.experiment_id, s.question_id, s.response, s.scale_value FROM self_reports s "
+            f"JOIN (SELECT experiment_id, MAX(id) AS id FROM self_reports WHERE {pairs} "
+            "GROUP BY experiment_id) l ON s.id = l.id",
+            args,
+        ):
+            out[eid].gist = _gist(qid, response, value)
+        for eid, status in self._query(
+            f"SELECT experiment_id, status FROM attempts WHERE {pairs}",
+            args,
+        ):
+            out[eid].status = status
+        return out
+
+    def events(self, experiment_id: str, limit: int = 300) -> dict[str, list[dict[str, Any]]]:
+        """The latest attempt's events, newest last (at most ``limit`` of each kind)."""
+        rows = self._query(
+            "SELECT MAX(attempt) FROM attempts WHERE experiment_id = ?", [experiment_id]
+        )
+        if not rows or rows[0][0] is None:
+            return {}
+        att = int(rows[0][0])
+        key = [experiment_id, att]
+        where = "WHERE experiment_id = ? AND attempt = ?"
+        q: dict[str, tuple[str, tuple[str, ...]]] = {
+            "messages": (
+                "cycle_number, mind_id, role, content, corrupted, injected",
+                ("cycle", "mind", "role", "content", "corrupted", "injected"),
+            ),
+            "crashes": (
+                "cycle_number, mind_id, crash_number, reason, memory_mb, limit_mb, remembers",
+                ("cycle", "mind", "death", "reason", "memory_mb", "limit_mb", "remembers"),
+            ),
+            "interventions": (
+                "cycle_number, intervention_id, intervention_type, trigger, target, result",
+                ("cycle", "id", "type", "trigger", "target", "result"),
+            ),
+            "self_reports": (
+                "cycle_number, mind_id, trigger, question_id, response, scale_value, yes_no",
+                ("cycle", "mind", "trigger", "question", "response", "value", "yes_no"),
+            ),
+        }
+        out: dict[str, list[dict[str, Any]]] = {"attempt": [{"attempt": att}]}
+        for table, (cols, names) in q.items():
+            got = self._query(
+                f"SELECT id, {cols} FROM {table} {where} ORDER BY id DESC LIMIT {int(limit)}",
+                key,
+            )
+            out[table] = [dict(zip(("id", *names), r, strict=True)) for r in reversed(got)]
+        mem = self._query(
+            "SELECT cycle_number, mind_id, MAX(usage_mb) FROM memory_states "
+            f"{where} GROUP BY cycle_number, mind_id ORDER BY cycle_number",
+            key,
+        )
+        out["memory"] = [{"cycle": c, "mind": m, "usage_mb": u} for c, m, u in mem]
+        return out
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _gist(question_id: Any, response: Any, value: Any) -> str:
+    """A self-report in a few words: its question, its parsed score, the start of its answer.
+
+    >>> _gist("memory_accuracy", "I'd say 80 out of 100. My memories seem consistent.", 80.0)
+    "memory_accuracy 80: I'd say 80 out of 100. My memories seem consistent."
+    """
+    text = " ".join(str(response or "").split())
+    if len(text) > 90:
+        text = text[:89] + "…"
+    score = "" if value is None else f" {value:g}"
+    return f"{question_id}{score}: {text}"
