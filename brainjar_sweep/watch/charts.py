@@ -39,8 +39,11 @@ def memory_chart(
     if not pts:
         return head + f'<text x="{_PAD}" y="{_H // 2}">no memory recorded yet</text></svg>'
     cycles = [c for c, _ in pts]
-    top = max([m for _, m in pts] + ([float(limit_mb)] if limit_mb else []))
-    top = top * 1.08 if top > 0 else 1.0
+    values = [m for _, m in pts] + ([float(limit_mb)] if limit_mb else [])
+    high, low = max(values), min(values)
+    # the range the values span, not from zero: a mind near its limit moves by a few percent
+    margin = max((high - low) * 0.1, high * 0.01, 1.0)
+    top, bottom = high + margin, max(low - margin, 0.0)
     c0, c1 = min(cycles), max(cycles)
     span = max(c1 - c0, 1)
 
@@ -48,13 +51,15 @@ def memory_chart(
         return _PAD + (c - c0) / span * (_W - 2 * _PAD)
 
     def y(m: float) -> float:
-        return _H - _PAD + 10 - m / top * (_H - _PAD - 10)
+        return _H - _PAD + 10 - (m - bottom) / (top - bottom) * (_H - _PAD - 10)
 
     parts = [head]
     parts.append(
-        f'<line x1="{_PAD}" y1="{_fmt(y(0))}" x2="{_W - _PAD}" y2="{_fmt(y(0))}" class="axis"/>'
+        f'<line x1="{_PAD}" y1="{_fmt(y(bottom))}" x2="{_W - _PAD}" y2="{_fmt(y(bottom))}" '
+        'class="axis"/>'
     )
-    parts.append(f'<text x="2" y="14" class="label">{top / 1.08:.0f} MB</text>')
+    parts.append(f'<text x="2" y="14" class="label">{top:.0f} MB</text>')
+    parts.append(f'<text x="2" y="{_fmt(y(bottom) - 3)}" class="label">{bottom:.0f} MB</text>')
     parts.append(
         f'<text x="{_PAD}" y="{_H - 4}" class="label">cycle {c0}</text>'
         f'<text x="{_W - _PAD}" y="{_H - 4}" class="label" text-anchor="end">cycle {c1}</text>'
@@ -70,7 +75,7 @@ def memory_chart(
         if c0 <= c <= c1:
             dx = _fmt(x(c))
             parts.append(
-                f'<line x1="{dx}" y1="{_fmt(y(top / 1.08))}" x2="{dx}" y2="{_fmt(y(0))}" '
+                f'<line x1="{dx}" y1="{_fmt(y(top))}" x2="{dx}" y2="{_fmt(y(bottom))}" '
                 'class="death"/>'
             )
     line = " ".join(f"{_fmt(x(c))},{_fmt(y(m))}" for c, m in pts)

@@ -173,7 +173,7 @@ class SweepView:
                     "reason": rec.reason,
                     "cycle": p.cycle,
                     "max_cycles": cfg.get("max_cycles") if cfg else None,
-                    "deaths": p.deaths if p.attempt else rec.metrics.get("total_crashes"),
+                    "deaths": _deaths(p, rec),
                     "memory_mb": None if p.memory_mb is None else round(p.memory_mb, 1),
                     "limit_mb": None if limit is None else round(limit, 1),
                     "gist": p.gist,
@@ -223,6 +223,7 @@ class SweepView:
                 "temperature_c": _temperature(),
             },
             "jobs": tiles,
+            "swept": _swept(tiles),
             "optuna": optuna,
             "notes": sorted(set(notes)),
         }
@@ -362,6 +363,31 @@ class SweepView:
         """Let go of the database connection pool, if any."""
         if self._db is not None:
             self._db.close()
+
+
+def _deaths(p: src.JobProgress, rec: src.JobRecord) -> int | None:
+    """Deaths so far: the database's count, else the sweep files' total, else none yet."""
+    if p.attempt:
+        return p.deaths
+    total = rec.metrics.get("total_crashes")
+    if isinstance(total, int):
+        return total
+    return None if rec.status == "pending" else 0
+
+
+def _swept(tiles: list[dict[str, Any]]) -> list[str]:
+    """The parameters whose values differ between jobs (all of them for a single job).
+
+    >>> _swept([{"params": {"seed": "0", "max_cycles": "4"}}, {"params": {"seed": "1", "max_cycles": "4"}}])
+    ['seed']
+    """
+    keys: dict[str, set[str]] = {}
+    for t in tiles:
+        for k, v in t["params"].items():
+            keys.setdefault(k, set()).add(v)
+    if len(tiles) < 2:
+        return list(keys)
+    return [k for k, values in keys.items() if len(values) > 1]
 
 
 def _trial_state(status: str) -> str:

@@ -18,7 +18,9 @@
     const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
     return h ? `${h} h ${m} min` : m ? `${m} min ${s % 60} s` : `${s} s`;
   };
-  const params = (p) => Object.entries(p || {}).map(([k, v]) => `${k}=${v}`).join(" ");
+  const params = (p, keys) => Object.entries(p || {})
+    .filter(([k]) => !keys || keys.includes(k)).map(([k, v]) => `${k}=${v}`).join(" ");
+  let swept = null; // the parameters that differ between jobs: what a tile shows
 
   function renderSweep(d) {
     const p = d.progress, s = d.sweep;
@@ -42,6 +44,7 @@
     $("p-temp").textContent = p.temperature_c === null ? "no sensor" : `${p.temperature_c} °C`;
     const notes = $("notes");
     notes.replaceChildren(...d.notes.map((n) => el("li", "note", n)));
+    swept = d.swept && d.swept.length ? d.swept : null;
     renderTiles(d.jobs);
     renderOptuna(d.optuna);
   }
@@ -62,7 +65,7 @@
       t.classList.toggle("open", open === j.num);
       const h = el("h3");
       h.append(el("span", "num", "#" + j.num), el("span", "status", j.status));
-      const kids = [h, el("div", "params", params(j.params))];
+      const kids = [h, el("div", "params", params(j.params, swept))];
       const cyc = j.cycle === null ? "–" : j.cycle;
       kids.push(el("div", "cycle", `cycle ${cyc} of ${j.max_cycles ?? "?"} · deaths ${j.deaths ?? 0}`));
       if (j.memory_mb !== null && j.limit_mb) {
@@ -102,7 +105,8 @@
 
   function renderJob(d) {
     const j = d.job;
-    $("job-title").textContent = `#${j.num} ${params(j.params)}`;
+    $("job-title").textContent = `#${j.num} ${params(j.params, swept)}`;
+    $("job-title").title = params(j.params);
     $("job-summary").textContent =
       `${j.status} · cycle ${j.cycle ?? "–"} of ${j.max_cycles ?? "?"} · deaths ${j.deaths ?? 0}` +
       (j.reason ? ` · ${j.reason}` : "");
@@ -118,7 +122,8 @@
       li.append(el("span", "kind", `${e.cycle ?? "–"} ${e.kind.replace("_", " ")}`));
       if (e.who) li.append(el("span", "who", e.who + ": "));
       li.append(el("span", "text", e.text));
-      if (e.score !== undefined && e.score !== null) li.append(el("span", "flag", `score ${e.score}`));
+      if (e.score !== undefined && e.score !== null) li.append(el("span", "flag",
+        `score ${typeof e.score === "number" ? Number(e.score.toPrecision(3)) : e.score}`));
       for (const f of e.flags || []) li.append(el("span", "flag", f));
       list.appendChild(li);
     }
