@@ -241,6 +241,8 @@ class EventsDB:
         self.url = url
         self.note: str | None = None
         self._engine: Any = None
+        self._conn: Any = None  # SQLite: one read-only connection, kept (no open transaction)
+        self._inode: int | None = None
 
     # -- connections -------------------------------------------------------------
 
@@ -258,7 +260,9 @@ class EventsDB:
                 return None
             uri = f"file:{quote(str(path.resolve()))}?mode=ro"
             try:
-                conn = sqlite3.connect(uri, uri=True, timeout=2.0, check_same_thread=False)
+                conn = sqlite3.connect(
+                    uri, uri=True, timeout=2.0, check_same_thread=False, isolation_level=None
+                )
                 conn.execute("PRAGMA query_only = ON")
             except sqlite3.Error as e:
                 self.note = f"the experiments database cannot be read: {e}"
@@ -281,78 +285,76 @@ class EventsDB:
         return None
 
     def _query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-        conn = self._connect()
+        path = self._sqlite_file()
+        sqlite = path is not None
+        if self._conn is not None and _inode(path) != self._inode:
+            self._conn.close()  # the file was replaced or removed: open what is there now
+            self._conn = None
+        conn = self._conn if sqlite and self._conn is not None else self._connect()
+        if sqlite and conn is not self._conn:
+            self._inode = _inode(path)
         if conn is None:
             return []
+        keep = False
         try:
-            if self._sqlite_file() is None:  # PostgreSQL's placeholders
+            if not sqlite:  # PostgreSQL's placeholders
                 sql = sql.replace("?", "%s")
             cur = conn.cursor()
             cur.execute(sql, params)
             rows = list(cur.fetchall())
+            cur.close()
+            keep = sqlite
             return rows
         except Exception as e:  # noqa: BLE001  a locked, damaged or foreign database
             self.note = f"the experiments database could not be read: {str(e).splitlines()[0]}"
             return []
         finally:
-            try:
-                conn.rollback()
-                conn.close()
-            except Exception:  # noqa: BLE001, S110
-                pass
+            if keep:
+                self._conn = conn  # a SELECT in autocommit mode holds no transaction after it
+            else:
+                self._conn = None
+                try:
+                    conn.rollback()
+                    conn.close()
+                except Exception:  # noqa: BLE001, S110
+                    pass
 
     # -- what the page shows -----------------------------------------------------
 
     def progress(self, experiment_ids: list[str]) -> dict[str, JobProgress]:
-        """Latest attempt's cycle, deaths, memory and last self-report of each experiment."""
-        if not experiment_ids:
-            return {}
-        marks = ",".join("?" for _ in experiment_ids)
+        """Latest attempt's cycle, deaths, memory and last self-report of each experiment.
+
+        Each query names one experiment and attempt, so it reads the tables' index on
+        (experiment, attempt), not the tables.
+        """
         out: dict[str, JobProgress] = {}
-        rows = self._query(
-            f"SELECT experiment_id, MAX(attempt) FROM attempts WHERE experiment_id IN ({marks}) "
-            "GROUP BY experiment_id",
-            list(experiment_ids),
-        )
-        latest = {r[0]: int(r[1]) for r in rows if r[1] is not None}
-        if not latest:
-            return out
-        pairs = " OR ".join("(experiment_id = ? AND attempt = ?)" for _ in latest)
-        args: list[Any] = [x for kv in latest.items() for x in kv]
-        for eid, att in latest.items():
-            out[eid] = JobProgress(attempt=att)
-        for eid, cyc in self._query(
-            f"SELECT experiment_id, MAX(cycle_number) FROM cycles WHERE {pairs} "
-            "GROUP BY experiment_id",
-            args,
-        ):
-            out[eid].cycle = cyc
-        for eid, n, limit in self._query(
-            f"SELECT experiment_id, COUNT(*), MAX(limit_mb) FROM crashes WHERE {pairs} "
-            "GROUP BY experiment_id",
-            args,
-        ):
-            out[eid].deaths = int(n)
-            out[eid].limit_mb = limit
-        for eid, usage in self._query(
-            f"SELECT m.experiment_id, m.usage_mb FROM memory_states m JOIN ("
-            f"SELECT experiment_id, MAX(id) AS id FROM memory_states WHERE {pairs} "
-            "GROUP BY experiment_id) l ON m.id = l.id",
-            args,
-        ):
-            out[eid].memory_mb = usage
-        for eid, qid, response, value in self._query(
-            f"SELECT s.experiment_id, s.question_id, s.response, s.scale_value FROM self_reports s "
-            f"JOIN (SELECT experiment_id, MAX(id) AS id FROM self_reports WHERE {pairs} "
-            "GROUP BY experiment_id) l ON s.id = l.id",
-            args,
-        ):
-            out[eid].gist = _gist(qid, response, value)
-        for eid, status in self._query(
-            f"SELECT experiment_id, status FROM attempts WHERE {pairs}",
-            args,
-        ):
-            out[eid].status = status
+        for eid in experiment_ids:
+            rows = self._query(
+                "SELECT attempt, status FROM attempts WHERE experiment_id = ? "
+                "ORDER BY attempt DESC LIMIT 1",
+                [eid],
+            )
+            if not rows:
+                continue
+            att, status = int(rows[0][0]), rows[0][1]
+            p = out[eid] = JobProgress(attempt=att, status=status)
+            key = [eid, att]
+            where = "WHERE experiment_id = ? AND attempt = ?"
+            got = self._query(f"SELECT MAX(cycle_number) FROM cycles {where}", key)
+            p.cycle = got[0][0] if got else None
+            got = self._query(f"SELECT COUNT(*), MAX(limit_mb) FROM crashes {where}", key)
+            if got:
+                p.deaths, p.limit_mb = int(got[0][0] or 0), got[0][1]
+            got = self._query(
+                f"SELECT usage_mb FROM memory_states {where} ORDER BY id DESC LIMIT 1", key
+            )
+            p.memory_mb = got[0][0] if got else None
+            got = self._query(
+                "SELECT question_id, response, scale_value FROM self_reports "
+                f"{where} ORDER BY id DESC LIMIT 1",
+                key,
+            )
+            p.gist = _gist(*got[0]) if got else None
         return out
 
     def events(self, experiment_id: str, limit: int = 300) -> dict[str, list[dict[str, Any]]]:
@@ -399,9 +401,19 @@ class EventsDB:
         return out
 
     def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+def _inode(path: Path | None) -> int | None:
+    try:
+        return None if path is None else path.stat().st_ino
+    except OSError:
+        return None
 
 
 def _gist(question_id: Any, response: Any, value: Any) -> str:

@@ -10,7 +10,6 @@ modification time), so a watcher that polls costs the sweep almost nothing.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -62,7 +61,7 @@ class SweepView:
         self.sweep_dir = Path(sweep_dir).resolve()
         self._cache = _FileCache()
         self._db: src.EventsDB | None = None
-        self._started = time.time()
+        self._ended: dict[str, tuple[str, src.JobProgress]] = {}
 
     # -- reading -------------------------------------------------------------------
 
@@ -149,7 +148,7 @@ class SweepView:
             base = (configs.get(num) or {}).get("experiment_id")
             ids[num] = rec.experiment_id or src.experiment_id_for(sweep_id, num, base)
         db = self._events_db(saved)
-        progress = db.progress([ids[n] for n in records if n in dirs]) if db else {}
+        progress = self._progress(db, {ids[n]: records[n].status for n in records if n in dirs})
         if db is not None and db.note:
             notes.append(db.note)
         elif db is None and saved is not None:
@@ -227,6 +226,26 @@ class SweepView:
             "optuna": optuna,
             "notes": sorted(set(notes)),
         }
+
+    def _progress(
+        self, db: src.EventsDB | None, statuses: dict[str, str]
+    ) -> dict[str, src.JobProgress]:
+        """Each started job's progress; a finished job's is read once, not at every poll."""
+        if db is None:
+            return {}
+        ask = [e for e, s in statuses.items() if self._ended.get(e, (None,))[0] != s]
+        fresh = db.progress(ask) if ask else {}
+        out = {}
+        for eid, status in statuses.items():
+            if eid in fresh:
+                out[eid] = fresh[eid]
+                if status not in _OPEN and fresh[eid].status not in ("running", None):
+                    self._ended[eid] = (status, fresh[eid])
+                else:
+                    self._ended.pop(eid, None)
+            elif eid in self._ended:
+                out[eid] = self._ended[eid][1]
+        return out
 
     @staticmethod
     def _budget(saved: dict[str, Any] | None) -> float | None:
