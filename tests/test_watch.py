@@ -76,6 +76,8 @@ def _state(sweep: Path) -> dict[str, str]:
     for p in files(sweep) + files(sweep.parent / "logs"):
         if p.name.endswith("-shm"):
             continue  # SQLite's shared-memory index: readers keep their locks there
+        if p.name.endswith("-wal") and p.stat().st_size == 0:
+            continue  # an empty write-ahead log, which SQLite removes when its last reader closes
         out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
 
@@ -323,6 +325,9 @@ def test_a_browser_follows_a_running_sweep_without_reloading(tmp_path: Path) -> 
                         lambda: browser.find_elements(By.CSS_SELECTOR, "#events li.death"),
                     )[0]
                     assert "out of memory" in death.text
+                    shot = os.environ.get("BRAINJAR_WATCH_SCREENSHOT")
+                    if shot:  # the docs' picture (docs/images/watch.png)
+                        browser.save_screenshot(shot)
                     wait_for(
                         "every tile completed",
                         lambda: (
@@ -341,9 +346,6 @@ def test_a_browser_follows_a_running_sweep_without_reloading(tmp_path: Path) -> 
                     assert browser.execute_script("return window.brainjarWatchLoaded") == loaded
                     assert browser.find_elements(By.CSS_SELECTOR, "#job-chart svg polyline")
                     assert browser.find_element(By.ID, "job-title").text.startswith(f"#{num} ")
-                    shot = os.environ.get("BRAINJAR_WATCH_SCREENSHOT")
-                    if shot:
-                        browser.save_screenshot(shot)
 
                     # the page of the finished sweep, opened afresh
                     browser.get(w.url)
@@ -366,3 +368,43 @@ def test_a_browser_follows_a_running_sweep_without_reloading(tmp_path: Path) -> 
                 assert sweep.returncode == 0, err[-2000:]
     finally:
         browser.quit()
+
+
+# --------------------------------------------------------------------------- an Optuna study
+
+
+@pytest.mark.slow
+def test_the_page_of_an_optuna_study_lists_its_trials(tmp_path: Path) -> None:
+    need("web", "optuna")
+    proc = cli(
+        tmp_path,
+        "-m",
+        "hydra/sweeper=brainjar_optuna",
+        "hydra.sweep.dir=sw",
+        "hydra.sweeper.sampler=random",
+        "hydra.sweeper.seed=3",
+        "hydra.sweeper.n_trials=3",
+        "hydra.sweeper.n_jobs=3",
+        "hydra.sweeper.objective=[crash_rate]",
+        "corruption_rate=interval(0,1)",
+        "max_cycles=6",
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    sweep = tmp_path / "sw"
+    before = _state(sweep)
+    from omegaconf import OmegaConf
+
+    results = OmegaConf.to_container(OmegaConf.load(sweep / "optimization_results.yaml"))
+    with watching(sweep) as w:
+        snap = w.json("/api/sweep")
+        assert snap["sweep"]["kind"] == "optuna" and snap["sweep"]["finished"]
+        assert snap["progress"]["total"] == 3 and snap["notes"] == []
+        trials = snap["optuna"]["trials"]
+        assert [t["state"] for t in trials] == ["COMPLETE"] * 3
+        for t in trials:
+            row = next(j for j in snap["jobs"] if j["num"] == t["job"])
+            assert float(t["params"]["corruption_rate"]) == float(row["params"]["corruption_rate"])
+        best = next(t for t in trials if t["trial"] == results["best_trial"])
+        assert best["value"] == pytest.approx(results["best_value"])
+        assert snap["optuna"]["results"]["best_trial"] == results["best_trial"]
+    assert _state(sweep) == before  # optuna.db and the sweep files untouched

@@ -35,6 +35,7 @@ __all__ = [
     "job_overrides",
     "load_records",
     "optimization_results",
+    "optuna_trials",
     "plan_of",
     "read_saved_config",
     "record_from_result",
@@ -209,6 +210,57 @@ def optimization_results(sweep_dir: Path) -> tuple[dict[str, Any] | None, str | 
     if value is not None and not isinstance(value, dict):
         return None, "optimization_results.yaml: not a mapping"
     return value, note
+
+
+def optuna_trials(
+    sweep_dir: Path, storage: str | None, study_name: str
+) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """An Optuna study's trials (number, state, values, parameters, job number), read-only.
+
+    Read with Optuna's own storage API from the study's SQLite file (``optuna.db`` in the
+    sweep dir unless ``hydra.sweeper.storage`` names another), opened ``mode=ro`` and with
+    table creation skipped. Other storages give None and a note: the sweep files still show
+    each trial's job.
+    """
+    from brainjar_sweep._imports import try_import
+
+    url = storage or f"sqlite:///{sweep_dir / 'optuna.db'}"
+    if not url.startswith("sqlite:///"):
+        return None, "the study's trials are read from a SQLite storage only: see the job tiles"
+    path = Path(url[len("sqlite:///") :])
+    if not path.is_file():
+        return None, None
+    with try_import("optuna") as imported:
+        import optuna
+    if not imported.is_successful():
+        return None, f"the study's trial values need optuna: {imported.message()}"
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        st = optuna.storages.RDBStorage(
+            "sqlite://",
+            engine_kwargs={"creator": lambda: sqlite3.connect(uri, uri=True, timeout=2.0)},
+            skip_table_creation=True,
+            skip_compatibility_check=True,
+        )
+        try:
+            study = optuna.load_study(study_name=study_name, storage=st)
+            trials = [
+                {
+                    "number": t.number,
+                    "state": t.state.name,
+                    "values": list(t.values) if t.values is not None else None,
+                    "params": dict(t.params),
+                    "job_num": t.user_attrs.get("job_num"),
+                    "fail_reason": t.user_attrs.get("fail_reason"),
+                }
+                for t in study.get_trials(deepcopy=False)
+            ]
+        finally:
+            st.engine.dispose()
+    except Exception as e:  # noqa: BLE001  a study being created, another program's file
+        return None, f"optuna.db: could not be read ({type(e).__name__})"
+    return trials, None
 
 
 # --------------------------------------------------------------------------- the database

@@ -62,6 +62,7 @@ class SweepView:
         self._cache = _FileCache()
         self._db: src.EventsDB | None = None
         self._ended: dict[str, tuple[str, src.JobProgress]] = {}
+        self._optuna_seen: tuple[Any, Any] | None = None
 
     # -- reading -------------------------------------------------------------------
 
@@ -275,14 +276,32 @@ class SweepView:
         if note:
             notes.append(note)
         objective = sweeper.get("objective")
+        db = self.sweep_dir / "optuna.db"
+        stamp = (
+            _stamp(db),
+            _stamp(db.with_name("optuna.db-wal")),
+            _stamp(db.with_name("optuna.db-journal")),
+        )
+        if self._optuna_seen is None or self._optuna_seen[0] != stamp:
+            name = sweeper.get("study_name") or src.sweep_id_of(self.sweep_dir, saved)
+            self._optuna_seen = (
+                stamp,
+                src.optuna_trials(self.sweep_dir, sweeper.get("storage"), str(name)),
+            )
+        study, note = self._optuna_seen[1]
+        if note:
+            notes.append(note)
+        by_job = {t["job_num"]: t for t in study or [] if t.get("job_num") is not None}
         trials = []
         for t in tiles:
+            trial = by_job.get(t["num"], {})
             trials.append(
                 {
-                    "trial": t["num"],
+                    "trial": trial.get("number", t["num"]),
+                    "job": t["num"],
                     "params": t["params"],
-                    "state": _trial_state(t["status"]),
-                    "value": _objective_value(objective, t, self),
+                    "state": trial.get("state") or _trial_state(t["status"]),
+                    "value": _value(trial.get("values")),
                 }
             )
         return {
@@ -417,17 +436,11 @@ def _trial_state(status: str) -> str:
     }.get(status, "FAIL")
 
 
-def _objective_value(objective: Any, tile: dict[str, Any], view: SweepView) -> Any:
-    """A finished trial's objective value when it names one of the job's metrics."""
-    if tile["status"] != "completed" or not isinstance(objective, str):
+def _value(values: list[float] | None) -> Any:
+    """A trial's objective value (a list for several objectives), None while it runs."""
+    if not values:
         return None
-    saved, _ = view._saved()
-    records, _ = view._records(saved, [])
-    rec = records.get(tile["num"])
-    if rec is None:
-        return None
-    value = rec.metrics.get(objective.strip())
-    return value if isinstance(value, (int, float)) else None
+    return round(values[0], 6) if len(values) == 1 else [round(v, 6) for v in values]
 
 
 def _temperature() -> float | None:

@@ -87,11 +87,12 @@
     const r = o.results || {};
     $("optuna-best").textContent = r.best_trial !== undefined && r.best_trial !== null
       ? `best trial ${r.best_trial}: ${r.best_value} (${params(r.best_params)})`
-      : `objective ${o.objective ?? "?"}, ${o.direction ?? ""}`;
+      : `objective ${[].concat(o.objective ?? "?").join(", ")}, ${[].concat(o.direction ?? "").join(", ")}`;
     $("trials").replaceChildren(...o.trials.map((t) => {
       const tr = el("tr");
-      tr.append(el("td", "", t.trial), el("td", "", t.state),
-        el("td", "", t.value === null ? "–" : t.value), el("td", "", params(t.params)));
+      const value = t.value === null ? "–" : Array.isArray(t.value) ? t.value.join(", ") : t.value;
+      tr.append(el("td", "", `${t.trial} (job #${t.job})`), el("td", "", t.state),
+        el("td", "", value), el("td", "", params(t.params, swept)));
       return tr;
     }));
   }
