@@ -158,6 +158,7 @@ def gated_mind(where: Path) -> Iterator[tuple[str, Path]]:
 # a sweep of real jars whose mind answers through the gate: with 1.7 GB and 512-token replies
 # the mind dies at most cycles, and every event is written to the database as its cycle ends
 GATED_SWEEP = (
+    "sweep_id=gated_minds",
     "mind=openai",
     "mind.timeout_s=1800",
     "resources.ram_limit_gb=1.7",

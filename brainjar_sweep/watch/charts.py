@@ -12,6 +12,7 @@ from collections.abc import Sequence
 __all__ = ["memory_chart"]
 
 _W, _H, _PAD = 560, 160, 34
+_MAX_POINTS = 500
 
 
 def _fmt(x: float) -> str:
@@ -36,6 +37,9 @@ def memory_chart(
         'class="chart" role="img" aria-label="memory per cycle">'
     )
     pts = [(int(c), float(m)) for c, m in points if c is not None and m is not None]
+    if len(pts) > _MAX_POINTS:  # more points than pixels: keep every k-th, and the last
+        step = -(-len(pts) // _MAX_POINTS)
+        pts = pts[::step] + ([pts[-1]] if (len(pts) - 1) % step else [])
     if not pts:
         return head + f'<text x="{_PAD}" y="{_H // 2}">no memory recorded yet</text></svg>'
     cycles = [c for c, _ in pts]

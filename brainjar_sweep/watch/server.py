@@ -138,7 +138,8 @@ def _client(scope: dict[str, Any]) -> str:
 
 
 def _refused(scope: dict[str, Any], status: int, reason: str) -> None:
-    path = scope.get("path", "")
+    # a path is the client's text: control characters escaped, so a log line stays one line
+    path = str(scope.get("path", "")).encode("unicode_escape").decode("ascii")
     log.warning(
         "refused %s %s from %s: %d %s",
         scope.get("method"),
@@ -238,13 +239,23 @@ def make_app(
         return Response(body, media_type="application/json", headers=_NO_STORE)
 
     async def stream(request: Request, key: Any, build: Callable[[], Any]) -> AsyncIterator[str]:
+        """Send what changed: the whole sweep, or a job's head and only its events not yet sent
+        on this connection (the page keeps the ones it has)."""
         last = None
+        shown: set[str] = set()
         sent = time.monotonic()
         while True:
             body = await run_in_threadpool(shared.get, key, build)
             now = time.monotonic()
             if body != last:
-                last, sent = body, now
+                last = body
+                if isinstance(key, tuple):  # a job: its events go once per connection
+                    doc = json.loads(body)
+                    events = doc.get("events") or []
+                    doc["events"] = [e for e in events if e.get("id") not in shown]
+                    shown.update(e.get("id") for e in events)
+                    body = json.dumps(doc)
+                sent = now
                 yield f"data: {body}\n\n"
             elif now - sent > _KEEPALIVE_SECONDS:
                 sent = now

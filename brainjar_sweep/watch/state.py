@@ -172,7 +172,7 @@ class SweepView:
                     "status": rec.status,
                     "reason": rec.reason,
                     "cycle": p.cycle,
-                    "max_cycles": cfg.get("max_cycles") if cfg else None,
+                    "max_cycles": _max_cycles(cfg, rec, saved),
                     "deaths": _deaths(p, rec),
                     "memory_mb": None if p.memory_mb is None else round(p.memory_mb, 1),
                     "limit_mb": None if limit is None else round(limit, 1),
@@ -401,6 +401,23 @@ class SweepView:
         """Let go of the database connection pool, if any."""
         if self._db is not None:
             self._db.close()
+
+
+def _max_cycles(
+    cfg: dict[str, Any], rec: src.JobRecord, saved: dict[str, Any] | None
+) -> int | None:
+    """The job's ``max_cycles``: its own config's, else its override's, else the sweep's."""
+    for value in (
+        cfg.get("max_cycles"),
+        rec.parameters.get("max_cycles"),
+        (saved or {}).get("max_cycles"),
+    ):
+        try:
+            if value is not None:
+                return int(value)
+        except (TypeError, ValueError):
+            continue
+    return None
 
 
 def _deaths(p: src.JobProgress, rec: src.JobRecord) -> int | None:
