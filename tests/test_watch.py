@@ -408,3 +408,11 @@ def test_the_page_of_an_optuna_study_lists_its_trials(tmp_path: Path) -> None:
         assert best["value"] == pytest.approx(results["best_value"])
         assert snap["optuna"]["results"]["best_trial"] == results["best_trial"]
     assert _state(sweep) == before  # optuna.db and the sweep files untouched
+
+
+def test_watch_has_its_own_help(tmp_path: Path) -> None:
+    proc = sweep_cli(tmp_path, "watch", "--help", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for option in ("--port", "--host", "--token", "sweep_dir"):
+        assert option in proc.stdout
+    assert files(tmp_path) == []
