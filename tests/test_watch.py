@@ -57,6 +57,23 @@ def test_bad_arguments_are_refused_in_one_line(tmp_path: Path, args: list[str], 
     assert list(tmp_path.iterdir()) == []
 
 
+def test_without_the_web_extra_one_line_names_it(tmp_path: Path) -> None:
+    (tmp_path / "sw").mkdir()
+    # the extra's modules hidden from this interpreter, as in an install without [web]
+    code = (
+        "import sys; sys.modules['starlette'] = None; sys.modules['uvicorn'] = None; "
+        "from brainjar_sweep.cli import main; sys.exit(main(['watch', 'sw']))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        'error: starlette is not installed: pip install "brainjar-sweep[web]"'
+    )
+    assert proc.stdout == ""
+
+
 # --------------------------------------------------------------------------- a finished sweep
 
 
@@ -313,7 +330,7 @@ def test_a_browser_follows_a_running_sweep_without_reloading(tmp_path: Path) -> 
                         "a running job's tile", lambda: browser.find_elements(By.CSS_SELECTOR, css)
                     )[0]
                     num = int(tile.get_attribute("data-num"))
-                    assert "deaths 0" in tile.text
+                    assert "deaths 0" in tile.text, tile.text
                     tile.click()
                     wait_for(
                         "the job's panel", lambda: browser.find_element(By.ID, "job").is_displayed()
@@ -343,9 +360,15 @@ def test_a_browser_follows_a_running_sweep_without_reloading(tmp_path: Path) -> 
                         "the page saying finished",
                         lambda: "finished" in browser.find_element(By.ID, "sweep-state").text,
                     )
-                    assert browser.execute_script("return window.brainjarWatchLoaded") == loaded
-                    assert browser.find_elements(By.CSS_SELECTOR, "#job-chart svg polyline")
-                    assert browser.find_element(By.ID, "job-title").text.startswith(f"#{num} ")
+                    assert browser.execute_script("return window.brainjarWatchLoaded") == loaded, (
+                        "the page was reloaded"
+                    )
+                    wait_for(
+                        "the open job's memory chart",
+                        lambda: browser.find_elements(By.CSS_SELECTOR, "#job-chart svg polyline"),
+                    )
+                    title = browser.find_element(By.ID, "job-title").text
+                    assert title.startswith(f"#{num} "), title
 
                     # the page of the finished sweep, opened afresh
                     browser.get(w.url)
@@ -360,8 +383,13 @@ def test_a_browser_follows_a_running_sweep_without_reloading(tmp_path: Path) -> 
                             == 2
                         ),
                     )
-                    assert "2 of 2 jobs done" in browser.find_element(By.ID, "sweep-state").text
-                    assert browser.find_element(By.ID, "p-eta").text == "done"
+                    wait_for(
+                        "the finished sweep's state",
+                        lambda: (
+                            "2 of 2 jobs done" in browser.find_element(By.ID, "sweep-state").text
+                            and browser.find_element(By.ID, "p-eta").text == "done"
+                        ),
+                    )
             finally:
                 gate.unlink(missing_ok=True)
                 _, err = sweep.communicate(timeout=600)
