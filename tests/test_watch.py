@@ -444,3 +444,31 @@ def test_watch_has_its_own_help(tmp_path: Path) -> None:
     for option in ("--port", "--host", "--token", "sweep_dir"):
         assert option in proc.stdout
     assert files(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.mark.slow
+def test_the_page_reads_a_postgresql_database(tmp_path: Path, pg_url: str, pg_env: dict) -> None:
+    need("web", "postgres")
+    proc = cli(
+        tmp_path,
+        "-m",
+        "seed=0,1",
+        "max_cycles=12",
+        f"db.url={pg_url}",
+        "hydra.sweep.dir=sw",
+        env=pg_env,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with watching(tmp_path / "sw") as w:
+        snap = w.json("/api/sweep")
+        assert snap["notes"] == [] and snap["progress"]["completed"] == 2
+        for tile in snap["jobs"]:
+            result = json.loads((tmp_path / "sw" / str(tile["num"]) / "result.json").read_text())
+            assert tile["deaths"] == result["metrics"]["total_crashes"]
+            assert tile["cycle"] == 12 and tile["memory_mb"] and tile["gist"]
+            job = w.json(f"/api/job/{tile['num']}")
+            assert sum(e["kind"] == "death" for e in job["events"]) == tile["deaths"]
+    assert not (tmp_path / "logs").exists()  # nothing went to a SQLite file instead
