@@ -323,6 +323,10 @@ def _watch(args: argparse.Namespace) -> int:
     except MissingExtra as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # the address is taken, or not this machine's
+        why = e.strerror or type(e).__name__
+        print(f"error: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         pass
     return 0

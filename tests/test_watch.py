@@ -74,6 +74,22 @@ def test_without_the_web_extra_one_line_names_it(tmp_path: Path) -> None:
     assert proc.stdout == ""
 
 
+def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    need("web")
+    import socket
+
+    (tmp_path / "sw").mkdir()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        proc = sweep_cli(tmp_path, "watch", "sw", "--port", str(port), timeout=120)
+    assert proc.returncode == 1
+    assert (
+        proc.stderr.strip() == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
+
+
 # --------------------------------------------------------------------------- a finished sweep
 
 
