@@ -340,7 +340,10 @@ def test_a_browser_follows_a_running_sweep_without_reloading(tmp_path: Path) -> 
                 wait_for("the sweep's saved config", (tmp_path / "sw" / "multirun.yaml").is_file)
                 with watching(tmp_path / "sw") as w:
                     browser.get(w.url)
-                    loaded = browser.execute_script("return window.brainjarWatchLoaded")
+                    loaded = wait_for(
+                        "the page's script",
+                        lambda: browser.execute_script("return window.brainjarWatchLoaded"),
+                    )
                     css = ".tile[data-status='running']"
                     tile = wait_for(
                         "a running job's tile", lambda: browser.find_elements(By.CSS_SELECTOR, css)
