@@ -188,7 +188,7 @@ class SweepView:
         reserved = 0.0
         for t in running:
             rec = records[t["num"]]
-            need = rec.memory_gb or src.job_memory_gb(configs.get(t["num"]))
+            need = src.job_memory_gb(configs.get(t["num"])) or rec.memory_gb
             reserved += need or 0.0
         optuna = self._optuna(saved, tiles, notes)
         total = len(tiles)
