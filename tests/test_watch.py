@@ -304,6 +304,29 @@ def test_the_events_follow_a_running_sweep(tmp_path: Path) -> None:
             assert sweep.returncode == 0, err[-2000:]
 
 
+@pytest.mark.slow
+def test_a_job_that_times_out_shows_why(tmp_path: Path) -> None:
+    need("web")
+    with gated_mind(tmp_path) as (base_url, gate):
+        # the gate stays closed: the jobs wait for their minds past the launcher's timeout
+        sweep = _start_gated_sweep(
+            tmp_path, base_url, "hydra.launcher.timeout_s=5", "hydra.sweeper.allow_failures=true"
+        )
+        try:
+            wait_for("the sweep's saved config", (tmp_path / "sw" / "multirun.yaml").is_file)
+            with watching(tmp_path / "sw") as w:
+                stream = _events(w.port, "/events")
+                last = next(s for s in stream if s["sweep"]["finished"])
+                assert last["progress"]["failed"] == 2 and last["progress"]["completed"] == 0
+                for tile in last["jobs"]:
+                    assert tile["status"] == "timeout"
+                    assert tile["reason"].startswith("timed out after 5.0 s"), tile["reason"]
+        finally:
+            gate.unlink(missing_ok=True)
+            _, err = sweep.communicate(timeout=600)
+            assert sweep.returncode == 0, err[-2000:]
+
+
 # --------------------------------------------------------------------------- a real browser
 
 
