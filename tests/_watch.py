@@ -119,7 +119,6 @@ def watching(sweep_dir: Path, *args: str, cwd: Path | None = None) -> Iterator[W
         match = re.search(r"(http://\S+)", first)
         assert match, f"no URL in {first!r}; stderr: {list(err.queue)}"
         watch = Watch(proc, match.group(1), stderr)
-        watch.err_queue = err  # type: ignore[attr-defined]
         yield watch
         assert proc.poll() is None, "the watch server ended on its own"
     finally:
