@@ -36,6 +36,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "parquet": ("pyarrow", "pyarrow"),
     "ray": ("ray", "ray"),
     "postgres": ("psycopg", "psycopg"),
+    "web": ("starlette", "starlette"),
 }
 
 

@@ -11,11 +11,12 @@ and gets the fast one. PyYAML offers no depth limit of its own, hence this modul
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["load_yaml"]
+__all__ = ["load_yaml", "read_yaml"]
 
 # an upper bound on a text's nesting depth is the number of characters that can open a level
 # (flow collections, block sequence and complex-key indicators, new lines for block mappings);
@@ -45,3 +46,43 @@ def load_yaml(text: str) -> Any:
         return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except RecursionError:
         raise yaml.YAMLError("nested too deeply") from None
+
+
+_MAX_BYTES = 16 * 1024 * 1024
+
+
+def read_yaml(path: Path, key: str, what: str) -> Any:
+    """A user's YAML file, or one :class:`ConfigError` line naming ``key``, the file and why not.
+
+    Plain YAML only (no Python tags); binary, truncated, huge or deeply nested files are
+    refused.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from brainjar_sweep.config import ConfigError
+    >>> p = Path(tempfile.mkdtemp()) / "m.yaml"
+    >>> _ = p.write_text("a: !!python/object/apply:os.system [echo hi]")
+    >>> try:
+    ...     read_yaml(p, "sweep_file", "a sweep YAML file")
+    ... except ConfigError as e:
+    ...     print(e.allowed)
+    a sweep YAML file (plain YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system')
+    """
+    from brainjar_sweep.config.errors import ConfigError
+
+    try:
+        if path.stat().st_size > _MAX_BYTES:
+            raise ConfigError(key, str(path), f"{what} of at most {_MAX_BYTES} bytes")
+        text = path.read_bytes().decode("utf-8")
+        return load_yaml(text)
+    except FileNotFoundError:
+        raise ConfigError(key, str(path), f"an existing file: {what}") from None
+    except OSError as e:
+        raise ConfigError(key, str(path), f"{what} ({e.strerror or type(e).__name__})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(key, str(path), f"{what} (a UTF-8 text file, not binary)") from None
+    except yaml.YAMLError as e:
+        why = " ".join(str(getattr(e, "problem", None) or e).split())
+        raise ConfigError(key, str(path), f"{what} (plain YAML: {why})") from None
+    except ValueError:
+        raise ConfigError(key, str(path), f"{what} (plain YAML)") from None

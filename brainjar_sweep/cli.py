@@ -3,7 +3,9 @@
 - ``brainjar-sweep [overrides]``: the same as ``python -m brainjar_sweep`` (``-m`` for a sweep);
 - ``brainjar-sweep resume <sweep dir>``: continue an interrupted or failed sweep;
 - ``brainjar-sweep convert <old sweep.yaml> [-o DIR]``: turn an original sweep file into a
-  Hydra sweep config.
+  Hydra sweep config;
+- ``brainjar-sweep watch <sweep dir> [--port N] [--host H] [--token T]``: a live page of a
+  running or finished sweep in the browser (extra ``[web]``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from brainjar_sweep._yaml import load_yaml
+from brainjar_sweep._yaml import read_yaml
 from brainjar_sweep.config import ConfigError
 
 # what the original's sweep files called things -> this project's keys
@@ -88,42 +90,6 @@ def resume_args(sweep_dir: str | Path) -> tuple[list[str], str]:
     runtime = hydra.get("runtime")
     cwd = str((runtime.get("cwd") if isinstance(runtime, dict) else None) or os.getcwd())
     return ["-m", *task, *extra, f"hydra.sweep.dir={d}", "hydra.sweeper.resume=true"], cwd
-
-
-_MAX_BYTES = 16 * 1024 * 1024
-
-
-def read_yaml(path: Path, key: str, what: str) -> Any:
-    """A YAML file's content, or one :class:`ConfigError` line naming the file and why not.
-
-    Plain YAML only (no Python tags); binary, truncated, huge or deeply nested files are
-    refused.
-
-    >>> import tempfile
-    >>> p = Path(tempfile.mkdtemp()) / "m.yaml"
-    >>> _ = p.write_text("a: !!python/object/apply:os.system [echo hi]")
-    >>> try:
-    ...     read_yaml(p, "sweep_file", "a sweep YAML file")
-    ... except ConfigError as e:
-    ...     print(e.allowed)
-    a sweep YAML file (plain YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system')
-    """
-    try:
-        if path.stat().st_size > _MAX_BYTES:
-            raise ConfigError(key, str(path), f"{what} of at most {_MAX_BYTES} bytes")
-        text = path.read_bytes().decode("utf-8")
-        return load_yaml(text)
-    except FileNotFoundError:
-        raise ConfigError(key, str(path), f"an existing file: {what}") from None
-    except OSError as e:
-        raise ConfigError(key, str(path), f"{what} ({e.strerror or type(e).__name__})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(key, str(path), f"{what} (a UTF-8 text file, not binary)") from None
-    except yaml.YAMLError as e:
-        why = " ".join(str(getattr(e, "problem", None) or e).split())
-        raise ConfigError(key, str(path), f"{what} (plain YAML: {why})") from None
-    except ValueError:
-        raise ConfigError(key, str(path), f"{what} (plain YAML)") from None
 
 
 def _values(values: Any) -> str:
@@ -274,6 +240,62 @@ def _resume(args: argparse.Namespace) -> int:
     return app_main(argv)
 
 
+def check_watch_args(args: argparse.Namespace) -> None:
+    """Refuse a bad ``watch`` argument in one line, before anything is served.
+
+    >>> ns = argparse.Namespace(sweep_dir=".", port=70000, host="127.0.0.1", token=None)
+    >>> check_watch_args(ns)
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: --port=70000 is not allowed: a port number in [0, 65535] (0: any free port)
+    """
+    d = Path(args.sweep_dir)
+    if not d.is_dir():
+        raise ConfigError("sweep_dir", args.sweep_dir, "an existing sweep directory")
+    if not 0 <= args.port <= 65535:
+        raise ConfigError("--port", args.port, "a port number in [0, 65535] (0: any free port)")
+    if not args.host or not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", args.host):
+        raise ConfigError("--host", args.host, "a host name or IP address to listen on")
+    if args.token is not None and not re.fullmatch(r"[A-Za-z0-9_~.-]{16,}", args.token):
+        raise ConfigError(
+            "--token", "<hidden>", "at least 16 letters, digits or - _ . ~ (none: one is made)"
+        )
+
+
+def _watch(args: argparse.Namespace) -> int:
+    import logging
+
+    from brainjar_sweep._imports import MissingExtra
+
+    check_watch_args(args)
+    try:
+        from brainjar_sweep.watch import serve
+        from brainjar_sweep.watch.server import is_loopback
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[watch] %(message)s"))
+        wlog = logging.getLogger("brainjar_sweep.watch")
+        wlog.addHandler(handler)
+        wlog.setLevel(logging.INFO)
+
+        def announce(url: str) -> None:
+            where = "" if is_loopback(args.host) else " (give the token to no one else)"
+            print(f"watching {Path(args.sweep_dir).resolve()} at {url}{where}", flush=True)
+            print("Ctrl-C stops the page (the sweep runs on)", flush=True)
+
+        serve(args.sweep_dir, host=args.host, port=args.port, token=args.token, announce=announce)
+    except MissingExtra as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # the address is taken, or not this machine's
+        why = e.strerror or type(e).__name__
+        print(f"error: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 COMMANDS_HELP = """\
 brainjar-sweep: run experiments and sweeps, and look after sweeps.
 
@@ -281,16 +303,18 @@ Commands:
   brainjar-sweep [overrides]               run an experiment, or a sweep with -m (the app, below)
   brainjar-sweep resume <sweep dir>        continue a sweep: skip completed jobs, run the rest
   brainjar-sweep convert <old sweep.yaml>  turn an original sweep YAML into a Hydra sweep config
-  (brainjar-sweep resume --help, brainjar-sweep convert --help: their options)
+  brainjar-sweep watch <sweep dir>         a live page of a sweep in the browser (extra [web])
+  (brainjar-sweep resume --help, convert --help, watch --help: their options)
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``brainjar-sweep``."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] not in ("resume", "convert") and {"--help", "-h"} & set(argv):
+    commands = ("resume", "convert", "watch")
+    if argv and argv[0] not in commands and {"--help", "-h"} & set(argv):
         print(COMMANDS_HELP)  # then the app's own help
-    if argv and argv[0] in ("resume", "convert"):
+    if argv and argv[0] in commands:
         parser = argparse.ArgumentParser(prog="brainjar-sweep")
         sub = parser.add_subparsers(dest="command", required=True)
         r = sub.add_parser("resume", help="continue a sweep: skip completed jobs, run the rest")
@@ -300,9 +324,23 @@ def main(argv: list[str] | None = None) -> int:
         c.add_argument(
             "-o", "--output", default="sweeps", help="config dir to write sweep/<id>.yaml into"
         )
+        w = sub.add_parser("watch", help="a live page of a sweep in the browser (extra [web])")
+        w.add_argument("sweep_dir", help="the sweep's directory (running or finished)")
+        w.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
+        w.add_argument(
+            "--host",
+            default="127.0.0.1",
+            help="address to listen on (default 127.0.0.1; any other needs the token)",
+        )
+        w.add_argument(
+            "--token",
+            default=None,
+            help="token every request must carry (default: none on 127.0.0.1, else a new one)",
+        )
         args = parser.parse_args(argv)
+        run = {"resume": _resume, "convert": _convert, "watch": _watch}[args.command]
         try:
-            return _resume(args) if args.command == "resume" else _convert(args)
+            return run(args)
         except ConfigError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

@@ -1,7 +1,7 @@
 """Tests that need an optional extra: skipped with the install command when it is missing.
 
 The README's test command installs ``[test]`` only, so every test, doctest and docs example that
-needs an extra (llama, optuna, ray, postgres, parquet) asks :func:`need` first. When the extra is
+needs an extra (llama, optuna, ray, postgres, parquet, web) asks :func:`need` first. When the extra is
 missing the test is skipped with a reason that names the extra and its install command, unless
 ``BRAINJAR_REQUIRE_<EXTRA>=1`` (or ``BRAINJAR_REQUIRE_EXTRAS=1`` for all of them) is set, as CI
 does: then it fails, so that a broken install cannot pass as a green run of skips.
@@ -16,7 +16,7 @@ import pytest
 from brainjar_sweep._imports import EXTRAS, extra_available
 
 # an extra's test-time modules beyond the one that proves the extra is installed
-_ALSO = {"llama": ("gguf", "numpy")}
+_ALSO = {"llama": ("gguf", "numpy"), "web": ("uvicorn", "jinja2")}
 
 
 def required(extra: str) -> bool:

@@ -125,6 +125,7 @@ _USES_EXTRA = {
     "optuna": "brainjar_optuna",
     "llama": "mind=llama_cpp",
     "parquet": "parquet",
+    "web": "brainjar-sweep watch",
 }
 
 

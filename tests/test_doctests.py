@@ -58,6 +58,7 @@ NO_EXAMPLES = {
 # docstrings (module.qualified_name) whose examples need an optional extra
 NEEDS: dict[str, tuple[str, ...]] = {
     "brainjar_sweep.config.validate._db_url": ("postgres",),
+    "brainjar_sweep.watch.server.make_app": ("web",),
 }
 
 

@@ -31,6 +31,7 @@ def test_command_help_lists_subcommands_then_the_app(tmp_path: Path) -> None:
     for line in ("brainjar-sweep [overrides]", "brainjar-sweep resume <sweep dir>"):
         assert line in out
     assert "brainjar-sweep convert <old sweep.yaml>" in out
+    assert "brainjar-sweep watch <sweep dir>" in out
     assert out.index("brainjar-sweep resume") < out.index("Config groups")
     assert files(tmp_path) == []
 
