@@ -121,49 +121,46 @@ def _elided(jobs: list[list[str]], head: int = 8, tail: int = 4) -> list[str]:
 
 
 def dry_run(sweeper: Any, jobs: list[list[str]], cfgs: list[DictConfig]) -> None:
-    """Print what the sweep would do: grid, device, capacity, memory per job, duration."""
-    from brainjar_sweep.device import detect, memory_budget_gb, parallel_capacity
-    from brainjar_sweep.sweep.lifecycle import format_duration
-    from brainjar_sweep.sweep.resources import job_needs
+    """Print what the sweep would do: grid, device, capacity, memory per job, duration.
 
-    launcher = OmegaConf.select(sweeper.config, "hydra.launcher") or {}
-    info = detect(str(launcher.get("device_root", "/")) if "device_root" in launcher else "/")
-    total = info.total_ram_gb or 0.0
-    budget = launcher.get("memory_budget_gb") or memory_budget_gb(
-        total, launcher.get("reserve_fraction", 0.3)
+    The capacity is the launcher's own plan (``capacity_plan``), when it has one.
+    """
+    from brainjar_sweep.device import detect
+    from brainjar_sweep.sweep.lifecycle import format_duration
+
+    launcher_conf = OmegaConf.select(sweeper.config, "hydra.launcher") or {}
+    info = detect(
+        str(launcher_conf.get("device_root", "/")) if "device_root" in launcher_conf else "/"
     )
-    cores = launcher.get("cpu_slots") or info.cpu_cores or 1
-    needs = [job_needs(c) for c in cfgs]
-    mems = [
-        m if m is not None else float(launcher.get("default_job_memory_gb", 1.0)) for m, _ in needs
-    ]
-    caps = [
-        parallel_capacity(
-            budget_gb=budget,
-            job_mem_gb=m,
-            cpu_cores=cores,
-            threads_per_job=t,
-            hard_cap=launcher.get("max_parallel"),
-        )
-        for m, (_, t) in zip(mems, needs, strict=True)
-    ]
+    name = str(launcher_conf.get("_target_", "?")).rsplit(".", 1)[-1]
+    planner = getattr(sweeper.launcher, "capacity_plan", None)
+    plan = planner(cfgs) if planner is not None and cfgs else None
     estimate = load_dotted(sweeper.estimate, "hydra.sweeper.estimate")
     secs = [estimate(c) for c in cfgs] if estimate else []
     out = [
         f"Dry run: {len(jobs)} jobs (nothing runs, nothing is written)",
         *_elided(jobs),
-        f"Device: {info.model or info.kind} ({info.kind}), {total:.1f} GB RAM, {info.cpu_cores} cores"
+        f"Device: {info.model or info.kind} ({info.kind}), {info.total_ram_gb or 0.0:.1f} GB RAM, "
+        f"{info.cpu_cores} cores"
         + (
             f", hottest zone {info.max_temperature_c:.0f} C"
             if info.max_temperature_c is not None
             else ""
         ),
-        f"Launcher: {str(launcher.get('_target_', '?')).rsplit('.', 1)[-1]}, memory budget {budget:.1f} GB, {cores} CPU slots",
-        f"Per job: {min(mems):.1f}-{max(mems):.1f} GB declared, {min(caps)}-{max(caps)} job(s) at once",
-        f"Output: {sweeper.config.hydra.sweep.dir}",
     ]
+    at_once = 1
+    if plan is not None:
+        mems = [s.memory_gb for s in plan.needs]
+        at_once = max(1, min(plan.at_once))
+        out += [
+            f"Launcher: {name}, memory budget {plan.budget_gb:.1f} GB, {plan.cpu_slots} CPU slots",
+            f"Per job: {min(mems):.1f}-{max(mems):.1f} GB declared, "
+            f"{min(plan.at_once)}-{max(plan.at_once)} job(s) at once",
+        ]
+    else:
+        out.append(f"Launcher: {name}")
+    out.append(f"Output: {sweeper.config.hydra.sweep.dir}")
     if secs:
-        at_once = max(1, min(caps))
         out.append(
             f"Estimated duration: {format_duration(sum(secs) / at_once)} "
             f"({format_duration(sum(secs))} of jobs, {at_once} at a time; refined by past runs in the DB)"
@@ -205,7 +202,11 @@ def _check_definition(sweeper: Any, arguments: list[str], sweep_dir: Path) -> No
 
 
 def _check_kept(
-    sweeper: Any, cfgs: list[DictConfig], sweep_dir: Path, rows: dict[int, tuple[str, str | None]]
+    sweeper: Any,
+    cfgs: list[DictConfig],
+    jobs: list[list[str]],
+    sweep_dir: Path,
+    rows: dict[int, tuple[str, str | None]],
 ) -> None:
     """After the jobs: is what each completed job wrote still there (``job_state`` again)?
 
@@ -224,10 +225,10 @@ def _check_kept(
         if now != "completed":
             rows[num] = ("lost", f"completed, but now {now} (deleted or replaced mid-sweep?)")
             lost[num] = rows[num]
-    records = getattr(sweeper.launcher, "_records", None)
-    if lost and records and OmegaConf.select(sweeper.config, "hydra.launcher.sweep_files"):
-        from brainjar_sweep.sweep.files import write_sweep_files
+    if lost and (sweep_dir / "sweep_table.csv").is_file():
+        from brainjar_sweep.sweep.files import load_records, write_sweep_files
 
+        records = load_records(sweep_dir, dict(enumerate(jobs)))
         for num, (status, reason) in lost.items():  # the sweep files say so too
             if num in records:
                 records[num].status, records[num].reason = status, reason
@@ -237,6 +238,15 @@ def _check_kept(
             str(sweep_id or "_".join(sweep_dir.parts[-2:])),
             [records[k] for k in sorted(records)],
         )
+
+
+def _hand_over(launcher: Any, jobs: dict[int, list[str]], resume: bool, skipped: dict) -> None:
+    """Tell a launcher that takes it (``hand_over``) the whole sweep's plan, once."""
+    hand_over = getattr(launcher, "hand_over", None)
+    if hand_over is not None:
+        from hydra_plugins.brainjar_jetson_launcher.plan import SweepPlan
+
+        hand_over(SweepPlan(jobs=jobs, resume=resume, skipped=skipped))
 
 
 def _check_sweep_dir(config: DictConfig) -> None:
@@ -418,7 +428,8 @@ def _sweep_owned(
             )
         log.info("resuming %s: %d of %d jobs completed earlier", sweep_dir, len(skipped), len(jobs))
         # attempts a dead owner left running: settled as interrupted before anything runs again
-        job_end = load_dotted((getattr(launcher, "params", None) or {}).get("job_end"))
+        hooks = getattr(launcher, "hooks", None)
+        job_end = hooks.fns.get("job_end") if hooks is not None else None
         if job_end is not None:
             from brainjar_sweep.sweep.lifecycle import DEAD_OWNER, check_left_running
 
@@ -433,9 +444,7 @@ def _sweep_owned(
     if not (sweeper.resume and (sweep_dir / "multirun.yaml").is_file()):
         OmegaConf.save(sweeper.config, sweep_dir / "multirun.yaml")
 
-    launcher.sweep_plan = dict(enumerate(jobs))  # lets a launcher list every job in its files
-    launcher.sweep_resume = sweeper.resume
-    launcher.sweep_skipped = skipped
+    _hand_over(launcher, dict(enumerate(jobs)), sweeper.resume, skipped)
     results: dict[int, JobReturn] = {}
     rows: dict[int, tuple[str, str | None]] = {n: ("completed", None) for n in skipped}
     todo = [n for n in range(len(jobs)) if n not in skipped]
@@ -462,12 +471,11 @@ def _sweep_owned(
             if not todo:
                 break
     except (KeyboardInterrupt, OSError) as stop:
-        # jobs stopped mid-run carry their own reason in the launcher's records when it has them
-        records = getattr(launcher, "_records", None) or {}
+        # jobs stopped mid-run carry their own reason in the launcher's book when it has one
+        ended = getattr(launcher, "ended", None)
+        for n, (status, reason) in (ended() if ended is not None else {}).items():
+            rows.setdefault(n, (status, reason))
         for n in range(len(jobs)):
-            rec = records.get(n)
-            if n not in rows and rec is not None and rec.status not in ("pending", "running"):
-                rows[n] = (rec.status, rec.reason)
             rows.setdefault(n, ("not started", "the sweep was interrupted before it started"))
         # one more Ctrl-C (or SIGTERM, SIGHUP) must not cut the summary short
         muted = {}
@@ -499,7 +507,7 @@ def _sweep_owned(
             for sig, handler in muted.items():
                 signal.signal(sig, handler)
         raise
-    _check_kept(sweeper, cfgs, sweep_dir, rows)
+    _check_kept(sweeper, cfgs, jobs, sweep_dir, rows)
     _print_summary(_summary(rows, jobs, skipped))
     bad = {n: r for n, r in rows.items() if r[0] != "completed"}
     if bad and not sweeper.allow_failures:
