@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -97,7 +96,7 @@ def drive(
         reserved = sum(s.memory_gb for s in running.values())
         temp = gate.temp if gate is not None else None
         progress.budget = backend.budget_gb
-        progress.update(book.done_count(), len(running), book.failed, reserved, temp, force)
+        progress.update(book.done_count(), len(running), book.ended_counts(), reserved, temp, force)
 
     try:
         with interrupt_on_sigterm(signal.SIGINT, signal.SIGHUP):
@@ -133,11 +132,3 @@ def drive(
                 log.exception("[jetson] job #%d could not be recorded", out.idx)
         show(force=True)
         progress.close()
-
-
-def sleep_if_idle(running: dict[int, Any], timeout: float) -> bool:
-    """With nothing running, wait ``timeout`` and say so (True)."""
-    if running:
-        return False
-    time.sleep(timeout)
-    return True

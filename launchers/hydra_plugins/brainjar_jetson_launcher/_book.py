@@ -127,7 +127,6 @@ class SweepBook:
             for i, ov in enumerate(job_overrides)
         ]
         self.results: list[JobReturn | None] = [None] * self.n
-        self.failed = 0
         self.dirty = False
         self.pids: dict[int, int] = {}
         self._t0: dict[int, float] = {}
@@ -220,7 +219,6 @@ class SweepBook:
 
     def _finish(self, i: int, ret: JobReturn, status: str, reason: str | None) -> None:
         """Job ``i`` ended: its one outcome goes to its records (``job_end``), the report and Hydra."""
-        self.failed += status != "completed"
         self.results[i] = ret
         try:
             self.hooks.call(
@@ -247,6 +245,14 @@ class SweepBook:
 
     def done_count(self) -> int:
         return sum(r is not None for r in self.results)
+
+    def ended_counts(self) -> dict[str, int]:
+        """How many jobs ended each way but completed (failed, timeout, interrupted)."""
+        counts: dict[str, int] = {}
+        for job in self.jobs:
+            if job.status not in ("pending", "running", "completed"):
+                counts[job.status] = counts.get(job.status, 0) + 1
+        return counts
 
     def wrap_up(self) -> Sequence[JobReturn]:
         """Report, log what did not complete, return the JobReturns in order."""
