@@ -281,19 +281,67 @@ def _status(ret: JobReturn) -> tuple[str, str | None]:
 
 
 def _summary(
-    rows: dict[int, tuple[str, str | None]], jobs: list[list[str]], skipped: dict[int, Path]
+    rows: dict[int, tuple[str, str | None]],
+    jobs: list[list[str]],
+    skipped: dict[int, Path],
+    shown: str | None = None,
 ) -> str:
+    """The end of a sweep in a few lines: the counts, each job that did not complete (those
+    never started in one line), the sweep dir and the command that analyses it.
+
+    >>> rows = {0: ("completed", None), 1: ("interrupted", "interrupted: interrupted"),
+    ...         2: ("not started", None), 3: ("not started", None)}
+    >>> print(_summary(rows, [["x=0"], [], ["x=2"], ["x=3"]], {}, "sw"))
+    Sweep summary: 4 jobs: 1 completed, 1 interrupted, 2 not started
+      #1 interrupted
+      #2-#3 not started: the sweep was interrupted before they started
+    Sweep dir: sw
+    Analyse it with: brainjar-analyze sw
+    """
     counts: dict[str, int] = {}
     for status, _ in rows.values():
         counts[status] = counts.get(status, 0) + 1
     head = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
     extra = f" ({len(skipped)} completed earlier, skipped)" if skipped else ""
     lines = [f"Sweep summary: {len(rows)} jobs: {head}{extra}"]
+    waiting = [n for n in sorted(rows) if rows[n][0] == "not started"]
     for num in sorted(rows):
         status, reason = rows[num]
-        if status != "completed":
-            lines.append(f"  #{num} {status}: {reason} ({' '.join(jobs[num])})")
+        if status in ("completed", "not started"):
+            continue
+        params = f" ({' '.join(jobs[num])})" if jobs[num] else ""
+        lines.append(f"  #{num} {status}{_why(status, reason)}{params}")
+    if waiting:
+        lines.append(
+            f"  {_numbers(waiting)} not started: the sweep was interrupted before they started"
+        )
+    if shown is not None:
+        lines += [f"Sweep dir: {shown}", f"Analyse it with: brainjar-analyze {shown}"]
     return "\n".join(lines)
+
+
+def _why(status: str, reason: str | None) -> str:
+    """A job's reason after its status, without saying the status again.
+
+    >>> _why("interrupted", "interrupted: interrupted: killed"), _why("failed", None)
+    (': killed', '')
+    """
+    text = (reason or "").strip()
+    while text.startswith(f"{status}: "):
+        text = text[len(status) + 2 :].strip()
+    return "" if text in ("", status) else f": {text}"
+
+
+def _numbers(nums: list[int]) -> str:
+    """Job numbers, consecutive ones as ranges.
+
+    >>> _numbers([1, 3, 4, 5, 9])
+    '#1, #3-#5, #9'
+    """
+    parts = []
+    for group in _groups(nums, None):
+        parts.append(f"#{group[0]}" if len(group) == 1 else f"#{group[0]}-#{group[-1]}")
+    return ", ".join(parts)
 
 
 def _print_summary(text: str) -> None:
@@ -483,7 +531,7 @@ def _sweep_owned(
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 muted[sig] = signal.signal(sig, signal.SIG_IGN)
         try:
-            _print_summary(_summary(rows, jobs, skipped))
+            _print_summary(_summary(rows, jobs, skipped, shown))
             if isinstance(
                 stop, OSError
             ):  # a full disk: what was written stays, resume does the rest
@@ -508,7 +556,7 @@ def _sweep_owned(
                 signal.signal(sig, handler)
         raise
     _check_kept(sweeper, cfgs, jobs, sweep_dir, rows)
-    _print_summary(_summary(rows, jobs, skipped))
+    _print_summary(_summary(rows, jobs, skipped, shown))
     bad = {n: r for n, r in rows.items() if r[0] != "completed"}
     if bad and not sweeper.allow_failures:
         first = ", ".join(f"#{n} {s}" for n, (s, _) in sorted(bad.items())[:5])
