@@ -126,3 +126,15 @@ def node_value(node: Any) -> Any:
     '${b}'
     """
     return node._value()
+
+
+def grid_jobs(overrides: Sequence[Any]) -> list[list[str]]:
+    """Every job of a grid of parsed overrides, in the order Hydra's basic sweeper runs them.
+
+    >>> from hydra.core.override_parser.overrides_parser import OverridesParser
+    >>> grid_jobs(OverridesParser.create().parse_overrides(["a=1,2", "b=x"]))
+    [['a=1', 'b=x'], ['a=2', 'b=x']]
+    """
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    return [job for batch in BasicSweeper.split_arguments(list(overrides), None) for job in batch]

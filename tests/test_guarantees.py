@@ -297,6 +297,8 @@ def test_a_second_ctrl_c_kills_the_jobs_left_and_still_records_them(tmp_path: Pa
         "hydra.sweeper.validator=null",
         "hydra.launcher.stop_grace_s=3600",
         "hydra.launcher.job_resources=chaos_app.needs",
+        # the sweep files come from the brainjar app's report hook, which any app may name
+        "hydra.launcher.sweep_report=brainjar_sweep.sweep.launch_hooks.SweepFiles",
         f"hydra.sweep.dir={tmp_path / 'sweep'}",
         module="chaos_app",
         **env,

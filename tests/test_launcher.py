@@ -16,7 +16,7 @@ import pytest
 from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
 from hydra.test_utils.launcher_common_tests import IntegrationTestSuite, LauncherTestSuite
-from hydra_plugins.brainjar_jetson_launcher._core import Admission, Slot
+from hydra_plugins.brainjar_jetson_launcher._admission import Admission, Slot
 from hydra_plugins.brainjar_jetson_launcher.jetson_launcher import JetsonLauncher
 
 APPS = Path(__file__).parent / "apps"
@@ -40,6 +40,8 @@ def chaos(
             "-m",
             "hydra/launcher=jetson",
             "hydra.launcher.job_resources=chaos_app.needs",
+            # the sweep files come from the brainjar app's report hook, which any app may name
+            "hydra.launcher.sweep_report=brainjar_sweep.sweep.launch_hooks.SweepFiles",
             "hydra.launcher.progress=plain",
             f"hydra.sweep.dir={cwd / 'sweep'}",
             *args,
@@ -154,6 +156,46 @@ def test_twelve_jobs_three_misbehave_and_nine_finish(tmp_path: Path) -> None:
         rows = list(csv.DictReader(f))
     assert [int(r["job_num"]) for r in rows] == list(range(12))
     assert rows[5]["x"] == "5" and rows[5]["square"] == "25" and rows[5]["status"] == "completed"
+
+
+def test_another_app_runs_with_every_hook_at_its_default(tmp_path: Path) -> None:
+    """The launcher knows Hydra, not the brainjar app: with no hook named, a sweep of another
+    app runs, each job fails alone with its reason, and nothing of the app's is written."""
+    from hydra_plugins.brainjar_jetson_launcher._options import HOOKS
+
+    base = os.environ
+    env = dict(base, PYTHONPATH=f"{APPS}{os.pathsep}{base.get('PYTHONPATH', '')}")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chaos_app",
+            "-m",
+            "x=0,1,2",
+            "fail_on=1",
+            "hydra/launcher=jetson",
+            "hydra.launcher.progress=plain",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 1, proc.stderr  # Hydra's basic sweeper: a failed job fails the sweep
+    assert sorted(t["x"] for t in times(tmp_path)) == [0, 2]
+    log = proc.stdout + proc.stderr
+    assert "job #1 failed: ValueError: boom at x=1" in log
+    # 3 jobs at the default need of 1 GB each, 1 thread
+    assert "[jetson] 3 jobs; memory budget" in log
+    assert "first job needs 1.0 GB, 1 thread(s)" in log
+    files = {p.name for p in (tmp_path / "sweep").iterdir() if p.is_file()}
+    assert not files & {"sweep_results.json", "sweep_table.csv", "completed_experiments.json"}
+    assert not list((tmp_path / "sweep").glob("*/result.json"))
+    launcher = JetsonLauncher()
+    assert all(launcher.params.get(h) is None for h in HOOKS)
+    assert all(fn is None for fn in launcher.hooks.fns.values())
 
 
 def test_a_failed_job_keeps_its_own_traceback(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from brainjar_sweep._supervisor import die_with_parent, exit_reason
 from brainjar_sweep.minds.base import ChatMessage, MindDied, Prompt
 
 log = logging.getLogger("brainjar_sweep.minds")
@@ -116,29 +117,14 @@ def _rlimit_bytes(limit_mb: float | None, headroom_gb: float | None) -> int | No
     return int((limit_mb + headroom_gb * 1024.0) * MB)
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL the child when the jar's process dies (no orphaned model).
-
-    Linux sends the signal when the *thread* that spawned the child ends; the jar spawns its
-    minds from the thread that runs the experiment, which outlives them.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 # ---------------------------------------------------------------------- the child
 
 
 def _serve(conn: Connection, factory: str, kwargs: dict[str, Any], rlimit_as: int | None) -> None:
     """The child's main loop: build the engine, then answer requests until told to stop."""
-    _die_with_parent()
+    # Linux kills the child when the thread that started it ends: the jar starts its minds
+    # from the thread that runs the experiment, which outlives them
+    die_with_parent()
     # the jar handles Ctrl-C and SIGTERM; the child is stopped by its parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if rlimit_as is not None:
@@ -188,29 +174,6 @@ class Reply:
     data: dict[str, Any]
     peak_mb: float
     seconds: float
-
-
-def _signal_name(code: int) -> str:
-    try:
-        return signal.Signals(-code).name
-    except ValueError:
-        return f"signal {-code}"
-
-
-def _exit_text(code: int | None) -> str:
-    """How a process ended, from its exit code.
-
-    >>> _exit_text(-9)
-    'killed by SIGKILL (out-of-memory killer or an external kill)'
-    >>> _exit_text(-11), _exit_text(1)
-    ('killed by SIGSEGV', 'exited with code 1')
-    """
-    if code is not None and code < 0:
-        how = f"killed by {_signal_name(code)}"
-        if code == -signal.SIGKILL:
-            how += " (out-of-memory killer or an external kill)"
-        return how
-    return f"exited with code {code}"
 
 
 def _read_hwm_mb(pid: int) -> float | None:
@@ -297,7 +260,7 @@ class ChildHost:
         peak = self.rss_mb
         self._discard()
         return MindDied(
-            f"the mind's process died on its own while idle: {_exit_text(code)}; "
+            f"the mind's process died on its own while idle: {exit_reason(code)}; "
             f"last RSS {peak:.1f} MB",
             peak,
             None,
@@ -363,7 +326,7 @@ class ChildHost:
                 code = self._proc.exitcode
                 self._discard()
                 raise MindDied(
-                    f"the mind's process died on its own while {doing}: {_exit_text(code)}; "
+                    f"the mind's process died on its own while {doing}: {exit_reason(code)}; "
                     f"peak {peak:.1f} MB RSS",
                     peak,
                     limit_mb,

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from brainjar_sweep._atomic import write_json_atomic
+from brainjar_sweep._atomic import write_bytes_atomic
 from brainjar_sweep._secrets import scrub
 
 RESULT_NAME = "result.json"
@@ -63,13 +63,22 @@ def write_result(job_dir: str | os.PathLike[str], body: dict[str, Any]) -> Path:
     >>> "hunter2" in path.read_text()
     False
     """
+    path = result_path(job_dir)
+    write_bytes_atomic(path, encode_result(body))
+    return path
+
+
+def encode_result(body: dict[str, Any]) -> bytes:
+    """``body`` as the bytes of a ``result.json`` (indented JSON; error texts scrubbed).
+
+    >>> encode_result({"status": "completed"}).splitlines()
+    [b'{', b'  "status": "completed"', b'}']
+    """
     out = dict(body)
     for key in ("error", "traceback"):
         if out.get(key) is not None:
             out[key] = scrub(out[key])
-    path = result_path(job_dir)
-    write_json_atomic(path, out)
-    return path
+    return (json.dumps(out, indent=2, sort_keys=False, default=str) + "\n").encode()
 
 
 def read_result(job_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -101,6 +110,15 @@ def read_result(job_dir: str | os.PathLike[str]) -> dict[str, Any]:
         raise
     except OSError as e:
         raise ResultUnreadable(f"unreadable {RESULT_NAME} ({type(e).__name__})") from None
+    return parse_result(raw)
+
+
+def parse_result(raw: bytes) -> dict[str, Any]:
+    """The dict a ``result.json``'s bytes hold; raises as :func:`read_result` does.
+
+    >>> parse_result(b'{"status": "completed", "experiment_id": "e"}')["status"]
+    'completed'
+    """
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError

@@ -138,8 +138,9 @@ def plan_of(saved: dict[str, Any] | None) -> tuple[dict[int, list[str]], str | N
     if not isinstance(params, dict) or not isinstance(task, list):
         return {}, "multirun.yaml: hydra.sweeper.params or hydra.overrides.task is malformed"
     try:
-        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
         from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        from brainjar_sweep._hydra_compat import grid_jobs
 
         texts = [f"{k}={v}" for k, v in params.items()] + [str(t) for t in task]
         overrides = OverridesParser.create().parse_overrides(texts)
@@ -149,7 +150,7 @@ def plan_of(saved: dict[str, Any] | None) -> tuple[dict[int, list[str]], str | N
                 size *= max(1, sum(1 for _ in ov.sweep_string_iterator()))
         if size > MAX_PLAN or math.isinf(size):
             return {}, f"the grid has {size} jobs: only the started ones are shown"
-        jobs = [j for batch in BasicSweeper.split_arguments(overrides, None) for j in batch]
+        jobs = grid_jobs(overrides)
     except Exception as e:  # noqa: BLE001  a grid Hydra cannot expand: the job dirs tell
         return {}, f"multirun.yaml: its grid could not be expanded ({type(e).__name__})"
     return dict(enumerate(jobs)), None

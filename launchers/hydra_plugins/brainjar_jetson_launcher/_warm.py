@@ -3,7 +3,7 @@
 Loaded in the server the launcher starts (``BRAINJAR_JOB_SERVER_PARENT`` names the launching
 process), it also ties the server's life to the sweep's: Linux kills the server when the sweep
 dies (``PR_SET_PDEATHSIG``), and each job, whose parent the server is, dies with the server
-(see ``_core._die_with_parent``). The server ignores the signals a terminal or a service
+(see ``_worker._tie_to_owner``). The server ignores the signals a terminal or a service
 manager sends to a whole process group (SIGINT, SIGTERM, SIGHUP): the sweep stops its jobs
 itself, so that each records how it ended.
 """
@@ -27,7 +27,7 @@ def _arm() -> None:
     SERVER_PID = os.getpid()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
-    from hydra_plugins.brainjar_jetson_launcher._core import pdeathsig
+    from brainjar_sweep._supervisor import pdeathsig
 
     if not pdeathsig(signal.SIGKILL, int(parent)):
         os._exit(1)  # the sweep died while the server started

@@ -15,7 +15,7 @@ class RayBackendConf:
     # the Ray head: host:port, auto (a cluster started on this machine with `ray start`)
     # or local (a private one-machine Ray for this sweep, stopped at its end)
     address: str = "auto"
-    # times Ray re-runs a job whose node died or whose Ray worker crashed (0 = never)
+    # times Ray re-runs a job whose node died or whose Ray worker failed (0 = never)
     max_node_retries: int = 3
     # share of a node's device resource (e.g. orin_agx, declared by `ray start --resources`) one job takes
     device_resource_amount: float = 0.001
@@ -45,8 +45,8 @@ class JetsonLauncherConf:
     cpu_slots: int | None = None
     # never run more jobs than this at once (null = no cap beyond memory and CPU)
     max_parallel: int | None = None
-    # dotted path of function(job_config) -> (memory GB | None, threads) giving a job's needs (null = defaults below)
-    job_resources: str | None = "brainjar_sweep.sweep.resources.job_needs"
+    # hook: dotted path of function(job_config) -> (memory GB | None, threads) giving a job's needs (null = defaults below)
+    job_resources: str | None = None
     # memory need of a job whose config does not say (GB)
     default_job_memory_gb: float = 1.0
     # start a job only while the machine's live available memory stays above this (GB)
@@ -71,10 +71,31 @@ class JetsonLauncherConf:
     progress_every_s: float = 5.0
     # root of the filesystem read for device facts (tests point it at a fake device tree)
     device_root: str = "/"
-    # dotted path of function(job_config, job_dir, status, reason, pid) recording how a job ended
+    # hook: dotted path of function(job_config) -> the device kind a job must run on, or
+    # (kind, config key that chose it); a Ray custom resource (null = any node)
+    job_placement: str | None = None
+    # hook: dotted path of function(job_configs, hosts) that refuses, in one line and before any
+    # job, what the task cannot do when its jobs run on the other machines `hosts` (null = none)
+    preflight: str | None = None
+    # hook: dotted path of function(job_config, sweep_dir) that sets, in a job's config, what names
+    # its sweep before it runs on another machine than the one of sweep_dir (null = none)
+    job_identity: str | None = None
+    # hook: dotted path of function(job_config, job_dir) run before each attempt of a job, e.g. to
+    # clear what an earlier attempt left unfinished (null = none)
+    job_before: str | None = None
+    # hook: dotted path of function(job_config, job_dir) -> the return value of a job that recorded
+    # itself as completed in job_dir, else null; it wins over what happened to its process (null = none)
+    job_left: str | None = None
+    # hook: dotted path of function(job_config, job_dir, status, reason, pid) recording how a job ended
     # (completed, failed, timeout, interrupted) in the task's own records (null = none)
-    job_end: str | None = "brainjar_sweep.sweep.lifecycle.record_job_end"
-    # write sweep_results.json, completed_experiments.json and sweep_table.csv in the sweep dir
+    job_end: str | None = None
+    # hook: dotted path of function(files, node) -> files: a job's files (relative path -> bytes) as
+    # they come back from a Ray node, in the order to write them (null = as they come)
+    job_files: str | None = None
+    # hook: dotted path of a callable(sweep_dir, sweep_config, plan) -> an object whose update(jobs)
+    # is called as jobs start and end, e.g. to write files about the whole sweep (null = none)
+    sweep_report: str | None = None
+    # call the sweep_report hook (false: no report, whatever the hook)
     sweep_files: bool = True
     # where jobs run: local (processes on this machine) or ray (tasks on a Ray cluster, [ray] extra)
     backend: str = "local"

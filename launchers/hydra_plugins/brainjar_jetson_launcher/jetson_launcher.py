@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from hydra.core.utils import JobReturn
@@ -13,18 +14,24 @@ from omegaconf import DictConfig, OmegaConf
 
 
 class JetsonLauncher(Launcher):
-    """Thin plugin class; the scheduler and the worker live in ``_core``."""
+    """Thin plugin class: options, hooks and the sweeper's hand-over; the work is in ``_launch``."""
 
     def __init__(self, **kwargs: Any) -> None:
-        from hydra_plugins.brainjar_jetson_launcher import _core
+        from hydra_plugins.brainjar_jetson_launcher._hooks import Hooks
+        from hydra_plugins.brainjar_jetson_launcher._options import check_params
 
         # plain Python values (the ray block arrives as a DictConfig)
         kwargs = {
             k: OmegaConf.to_container(v, resolve=True) if OmegaConf.is_config(v) else v
             for k, v in kwargs.items()
         }
-        _core.check_params(kwargs)  # a bad option is one line, before any job
+        check_params(kwargs)  # a bad option is one line, before any job
         self.params = kwargs
+        self.hooks = Hooks(kwargs)  # a hook that names nothing is one line too
+        self.plan: Any = None
+        self._report: Any = None
+        # every job this launcher was given, by number (the book's entries)
+        self.jobs: dict[int, Any] = {}
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
         self.task_function: TaskFunction | None = None
@@ -36,6 +43,38 @@ class JetsonLauncher(Launcher):
         self.hydra_context = hydra_context
         self.task_function = task_function
 
+    def hand_over(self, plan: Any) -> None:
+        """The sweeper's plan (a ``plan.SweepPlan``): every job of the sweep, before the first launch."""
+        self.plan = plan
+        self._report = None
+
+    def ended(self) -> dict[int, tuple[str, str | None]]:
+        """How each job that ended, of those given so far, ended: number -> (status, reason)."""
+        return {
+            n: (job.status, job.reason)
+            for n, job in self.jobs.items()
+            if job.status not in ("pending", "running")
+        }
+
+    def report(self, sweep_dir: Path) -> Any:
+        """The ``sweep_report`` hook's reporter for this sweep (one for the launcher's life)."""
+        if self._report is None and self.params.get("sweep_files", True):
+            if self.hooks.has("sweep_report"):
+                self._report = self.hooks.call("sweep_report", sweep_dir, self.config, self.plan)
+        return self._report
+
+    def capacity_plan(self, configs: Sequence[DictConfig]) -> Any:
+        """How many of these jobs fit at once on this machine (the dry run prints it)."""
+        from hydra_plugins.brainjar_jetson_launcher._admission import CapacityPlan
+
+        from brainjar_sweep.device import detect
+
+        info = detect(str(self.params.get("device_root", "/")))
+        declared = self.hooks.needs(configs, float(self.params.get("default_job_memory_gb", 1.0)))
+        return CapacityPlan.of(
+            self.params, list(declared.values()), info.total_ram_gb or 0.0, info.cpu_cores or 1
+        )
+
     @property
     def checks_jobs(self) -> bool:
         """Whether :meth:`check_jobs` wants every job's config before the sweep starts."""
@@ -44,13 +83,15 @@ class JetsonLauncher(Launcher):
     def check_jobs(self, configs: Sequence[DictConfig]) -> None:
         """Refuse, in one line and before any job, what the backend cannot run."""
         if self.checks_jobs:
-            from hydra_plugins.brainjar_jetson_launcher import _core, _ray
+            from hydra_plugins.brainjar_jetson_launcher._ray._cluster import check_jobs
 
-            _ray.check_jobs(self.params, list(configs), _core.declared_needs(self.params, configs))
+            cfgs = list(configs)
+            default = float(self.params.get("default_job_memory_gb", 1.0))
+            check_jobs(self.params, cfgs, self.hooks.needs(cfgs, default), self.hooks)
 
     def launch(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
     ) -> Sequence[JobReturn]:
-        from hydra_plugins.brainjar_jetson_launcher import _core
+        from hydra_plugins.brainjar_jetson_launcher._launch import launch
 
-        return _core.launch(self, job_overrides, initial_job_idx)
+        return launch(self, job_overrides, initial_job_idx)

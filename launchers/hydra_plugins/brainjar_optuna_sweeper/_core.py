@@ -570,14 +570,16 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
         OmegaConf.save(sweeper.config, sweep_dir / "multirun.yaml")
 
     launcher = sweeper.launcher
-    # lets the jetson launcher list the earlier jobs of this study in its sweep files
-    launcher.sweep_plan = {
+    # lets the launcher list the earlier jobs of this study in its sweep files
+    earlier_jobs = {
         int(t.user_attrs["job_num"]): list(t.user_attrs.get("overrides", []))
         for t in study.get_trials(deepcopy=False)
         if "job_num" in t.user_attrs
     }
-    launcher.sweep_resume = bool(launcher.sweep_plan)
-    launcher.sweep_skipped = {}
+    if getattr(launcher, "hand_over", None) is not None:
+        from hydra_plugins.brainjar_jetson_launcher.plan import SweepPlan
+
+        launcher.hand_over(SweepPlan(jobs=earlier_jobs, resume=bool(earlier_jobs)))
     distributions = {d.key: d.distribution() for d in dims}
     ts = optuna.trial.TrialState
     all_returns: list[JobReturn] = []

@@ -1,0 +1,90 @@
+"""The app's part: every fact about the task comes through a hook named in the launcher's config.
+
+Each hook is a dotted path (``package.module.function``) in ``hydra.launcher.<hook>``; a
+null hook does nothing, so any Hydra app runs with every hook at its default. What each
+hook is asked (docs/launcher.md#hooks):
+
+- ``job_resources(cfg) -> (memory GB | None, threads)``: a job's needs;
+- ``job_placement(cfg) -> kind | (kind, config key) | None``: the kind of device a job must
+  run on (a Ray custom resource), and the config key that chose it;
+- ``preflight(cfgs, hosts)``: raise, before any job, what the task cannot do when its jobs
+  run on the other machines ``hosts``;
+- ``job_identity(cfg, sweep_dir)``: set what names the job's sweep in its config before it
+  runs elsewhere than in ``sweep_dir``;
+- ``job_before(cfg, job_dir)``: clear what an earlier attempt left unfinished;
+- ``job_left(cfg, job_dir) -> value | None``: the return value of a job that recorded
+  itself as completed (it wins over what happened to its process afterwards);
+- ``job_end(cfg, job_dir, status, reason, pid)``: record the job's one outcome;
+- ``job_files(files, node) -> files``: a job's files as they come back from another machine;
+- ``sweep_report(sweep_dir, config, plan)``: an object whose ``update(jobs)`` is called with
+  every job of the launch whenever one starts or ends, and at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra_plugins.brainjar_jetson_launcher._admission import Slot
+from hydra_plugins.brainjar_jetson_launcher._options import HOOKS
+from omegaconf import DictConfig
+
+from brainjar_sweep._hooks import load_dotted
+
+
+@dataclass
+class Placement:
+    """Where a job must run: a device kind (None: anywhere) and the config key that says so."""
+
+    kind: str | None = None
+    key: str = "hydra.launcher.job_placement"
+
+
+class Hooks:
+    """The hooks of one launcher, loaded from its options (a bad path is one line).
+
+    >>> h = Hooks({})
+    >>> h.needs([None], default_memory_gb=1.0), h.placement(None), h.left(None, Path("."))
+    ({0: Slot(memory_gb=1.0, threads=1)}, Placement(kind=None, key='hydra.launcher.job_placement'), None)
+    """
+
+    def __init__(self, p: dict[str, Any]) -> None:
+        self.fns: dict[str, Callable[..., Any] | None] = {
+            name: load_dotted(p.get(name), f"hydra.launcher.{name}") for name in HOOKS
+        }
+
+    def has(self, name: str) -> bool:
+        return self.fns.get(name) is not None
+
+    def call(self, name: str, *args: Any) -> Any:
+        fn = self.fns.get(name)
+        return None if fn is None else fn(*args)
+
+    def needs(self, cfgs: Sequence[DictConfig], default_memory_gb: float) -> dict[int, Slot]:
+        """Each job's memory and threads as its config declares them (``job_resources``)."""
+        fn = self.fns.get("job_resources")
+        out = {}
+        for i, cfg in enumerate(cfgs):
+            mem, threads = fn(cfg) if fn else (None, 1)
+            out[i] = Slot(
+                float(mem) if mem is not None else default_memory_gb, max(1, int(threads))
+            )
+        return out
+
+    def placement(self, cfg: DictConfig) -> Placement:
+        """The device kind a job must run on (``job_placement``)."""
+        got = self.call("job_placement", cfg)
+        if isinstance(got, (tuple, list)):
+            return Placement(str(got[0]) if got[0] else None, str(got[1]))
+        return Placement(str(got) if got else None)
+
+    def left(self, cfg: DictConfig, job_dir: Path) -> Any:
+        """The value of a job that recorded itself completed in ``job_dir`` (``job_left``)."""
+        return self.call("job_left", cfg, job_dir)
+
+    def files(self, files: dict[str, bytes], node: dict[str, Any]) -> dict[str, bytes]:
+        """A job's files from another machine, as the app keeps them (``job_files``)."""
+        got = self.call("job_files", files, node)
+        return files if got is None else got

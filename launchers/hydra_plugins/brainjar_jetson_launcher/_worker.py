@@ -1,0 +1,149 @@
+"""The job worker: what runs in a job's own process, and how that process is started.
+
+:func:`run_job_in_process` restores Hydra's state, runs the job with Hydra's ``run_job`` and
+sends back its pickled ``JobReturn`` (or the failure that stopped it). :func:`job_context`
+gives the ``multiprocessing`` context jobs start from: a forkserver with Hydra, the plugins
+and the task's module imported already (``_warm``), or spawn.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import sys
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+import cloudpickle
+from hydra.core.singleton import Singleton
+from hydra.core.utils import JobStatus, run_job, setup_globals
+
+from brainjar_sweep._supervisor import die_with_parent
+from brainjar_sweep.sweep.errors import JobFailure, JobInterrupted
+
+
+def job_context(method: str, task_module: str | None, extra_preload: tuple[str, ...] = ()) -> Any:
+    """The context a job's process starts from; a forkserver started here dies with us."""
+    from hydra_plugins.brainjar_jetson_launcher._warm import PARENT_ENV
+
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        # the server, started by this process, dies with it (see _warm)
+        os.environ[PARENT_ENV] = str(os.getpid())
+        preload = [*extra_preload, "hydra_plugins.brainjar_jetson_launcher._warm", __name__]
+        if task_module and task_module != "__main__":
+            preload.append(task_module)
+        ctx.set_forkserver_preload(preload)
+    return ctx
+
+
+def task_module(task_function: Any) -> str | None:
+    """The module of the task (preloaded by the job-process server), unless it is ``__main__``."""
+    module = getattr(task_function, "__module__", None)
+    return module if module and module != "__main__" else None
+
+
+def _restore_state(state: dict[str, Any]) -> None:
+    """Hydra's ``Singleton.set_state`` without re-scanning plugins when they are loaded already."""
+    from hydra.core.plugins import Plugins
+    from omegaconf.basecontainer import BaseContainer
+
+    plugins = Singleton._instances.get(Plugins)
+    Singleton._instances = state["instances"]
+    if plugins is not None:
+        Singleton._instances[Plugins] = plugins
+    else:
+        Plugins.instance()
+    BaseContainer._resolvers = state["omegaconf_resolvers"]
+
+
+def _tie_to_owner(owner_pid: int) -> None:
+    """Tie this job's life to its owner's (the sweep, or a Ray node task), whatever the start method.
+
+    With forkserver the job's parent is the job-process server, which dies with the owner
+    (see ``_warm``): the job gets SIGKILL when the server dies. The server also hands every
+    job the owner's "still alive" pipe end, which would keep the server up while any job
+    lives; the job closes it. With spawn the parent is the owner itself.
+    """
+    from multiprocessing import forkserver
+
+    parent = os.getppid()
+    warm = sys.modules.get("hydra_plugins.brainjar_jetson_launcher._warm")
+    server = getattr(warm, "SERVER_PID", None)
+    alive_fd = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
+    if server is not None and alive_fd is not None:
+        try:
+            os.close(alive_fd)
+        except OSError:
+            pass
+        forkserver._forkserver._forkserver_alive_fd = None
+    # the expected parent: our job-process server, or the owner (spawn); a server started by
+    # something else than this launcher (without _warm) is the job's parent as found
+    expected = server if server is not None else owner_pid if parent == owner_pid else parent
+    die_with_parent(expected)
+
+
+def run_job_in_process(
+    payload: bytes, job: bytes, cwd: str, env: dict[str, str], owner_pid: int, conn: Connection
+) -> None:
+    """Runs in the job's own process: restore Hydra's state, run the job, send the JobReturn.
+
+    A process forked from the preloaded server starts with the server's working directory
+    and environment, so the launching process's are applied first.
+    """
+    _tie_to_owner(owner_pid)
+    # the owner alone stops its jobs (with SIGTERM): a Ctrl-C or a hang-up sent to the whole
+    # process group reaches the sweep, which stops each job once
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # until the task installs its own handler, SIGTERM interrupts the job like Ctrl-C
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(env)
+        hydra_context, task_function, state = cloudpickle.loads(payload)
+        sweep_config = cloudpickle.loads(job)
+        setup_globals()
+        _restore_state(state)
+        ret = run_job(
+            hydra_context=hydra_context,
+            task_function=task_function,
+            config=sweep_config,
+            job_dir_key="hydra.sweep.dir",
+            job_subdir_key="hydra.sweep.subdir",
+        )
+        data = _pickled(ret)
+    except KeyboardInterrupt as e:  # the job recorded itself as interrupted
+        data = cloudpickle.dumps(JobInterrupted(_interrupted(e)))
+    except BaseException:
+        data = cloudpickle.dumps(JobFailure("worker error:\n" + traceback.format_exc()))
+    conn.send_bytes(data)
+    conn.close()
+
+
+def _interrupted(e: BaseException) -> str:
+    """The reason of a job stopped by an interrupt (never "interrupted: interrupted ...")."""
+    text = str(e)
+    if not text:
+        return "interrupted"
+    return text if text.startswith("interrupted") else f"interrupted: {text}"
+
+
+def _pickled(ret: Any) -> bytes:
+    """A JobReturn as bytes; a failure carries the worker's traceback."""
+    if ret.status == JobStatus.FAILED:
+        exc = ret._return_value
+        tb = "".join(traceback.format_exception(exc))
+        if hasattr(exc, "add_note"):
+            exc.add_note("worker traceback:\n" + tb)
+        ret._return_value = exc
+        ret.worker_traceback = tb
+    try:
+        return cloudpickle.dumps(ret)
+    except Exception:  # an unpicklable return value or exception
+        ret._return_value = RuntimeError(repr(ret._return_value))
+        ret.status = JobStatus.FAILED
+        return cloudpickle.dumps(ret)

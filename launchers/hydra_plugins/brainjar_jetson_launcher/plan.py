@@ -1,0 +1,32 @@
+"""What a sweeper hands the launcher before its first ``launch``: the whole sweep's plan.
+
+A launcher gets only one batch of jobs per ``launch`` call; the plan tells it the rest: every
+job of the sweep by number, whether the sweep resumes an earlier one, and which jobs completed
+earlier (they are not launched again). The sweeper passes it once, with
+``launcher.hand_over(plan)``.
+
+>>> plan = SweepPlan(jobs={0: ["x=1"], 1: ["x=2"]}, resume=True, skipped={0: Path("sw/0")})
+>>> sorted(plan.jobs), plan.to_run()
+([0, 1], [1])
+"""
+
+# no `from __future__ import annotations` here: Hydra's plugin scan executes this module
+# outside sys.modules, where dataclasses cannot resolve string annotations
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class SweepPlan:
+    """Every job of a sweep, whether it resumes an earlier run, and what completed before."""
+
+    # every job of the sweep: its number -> its overrides, as on the command line
+    jobs: dict[int, list[str]] = field(default_factory=dict)
+    # the sweep continues an earlier run in the same sweep dir
+    resume: bool = False
+    # jobs that completed earlier (not launched again): number -> output dir
+    skipped: dict[int, Path] = field(default_factory=dict)
+
+    def to_run(self) -> list[int]:
+        """The numbers of the jobs still to run, in order."""
+        return [n for n in sorted(self.jobs) if n not in self.skipped]

@@ -1,0 +1,112 @@
+"""The launcher stays a place one can change with confidence: no import cycle between its
+modules, no function over 80 lines, no module over 500, and no fact of the brainjar app.
+
+The imports are read from the source (``ast``), each module's imports of modules of the same
+set, wherever they are in the file (deferred imports included): a cycle among them means two
+modules that cannot be understood one without the other.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAUNCHER = ROOT / "launchers" / "hydra_plugins" / "brainjar_jetson_launcher"
+CHECKED = [*sorted(LAUNCHER.rglob("*.py")), ROOT / "brainjar_sweep" / "_supervisor.py"]
+MAX_FUNCTION, MAX_MODULE = 80, 500
+
+
+def _name(path: Path) -> str:
+    if path.is_relative_to(LAUNCHER.parent):
+        rel = path.relative_to(LAUNCHER.parent.parent)
+    else:
+        rel = path.relative_to(ROOT)
+    parts = list(rel.with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+            out.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return out
+
+
+def import_graph(paths: list[Path]) -> dict[str, set[str]]:
+    """Each module -> the modules of ``paths`` it imports (a package's ``__init__`` excluded
+    as a target when it only documents the package)."""
+    names = {_name(p): p for p in paths}
+    return {name: {m for m in _imports(p) if m in names and m != name} for name, p in names.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import cycles of ``graph`` (each found once, from its first module).
+
+    >>> cycles({"a": {"b"}, "b": {"a"}, "c": set()})
+    [['a', 'b', 'a']]
+    """
+    found: list[list[str]] = []
+    seen: set[frozenset[str]] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt in path:
+                loop = path[path.index(nxt) :] + [nxt]
+                if frozenset(loop) not in seen:
+                    seen.add(frozenset(loop))
+                    found.append(loop)
+            elif len(path) < 50:
+                visit(nxt, [*path, nxt])
+
+    for start in sorted(graph):
+        visit(start, [start])
+    return found
+
+
+SWEEPERS = sorted((LAUNCHER.parent / "brainjar_sweeper").glob("*.py")) + sorted(
+    (LAUNCHER.parent / "brainjar_optuna_sweeper").glob("*.py")
+)
+
+
+def test_no_import_cycle_between_the_launchers_modules() -> None:
+    graph = import_graph(CHECKED + SWEEPERS)
+    assert len(graph) >= 10, sorted(graph)  # the modules were found
+    assert (
+        "hydra_plugins.brainjar_jetson_launcher._book"
+        in graph["hydra_plugins.brainjar_jetson_launcher._backend"]
+    )
+    assert cycles(graph) == []
+
+
+def test_a_cycle_is_found() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+@pytest.mark.parametrize("path", CHECKED, ids=lambda p: _name(p))
+def test_short_functions_and_modules(path: Path) -> None:
+    text = path.read_text()
+    assert text.count("\n") <= MAX_MODULE, f"{path.name}: {text.count(chr(10))} lines"
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            length = node.end_lineno - node.lineno + 1
+            assert length <= MAX_FUNCTION, f"{path.name}: {node.name} has {length} lines"
+
+
+def test_the_launcher_knows_no_fact_of_the_brainjar_app() -> None:
+    pattern = re.compile(r"db\.|resources\.|result\.json|sweep_id|experiment_id|crash")
+    hits = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sorted(LAUNCHER.rglob("*"))
+        if path.is_file() and path.suffix in (".py", ".yaml", ".md")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert hits == []
