@@ -69,3 +69,15 @@ def machine_capacity(cfg: Any, hard_cap: int | None = None, reserve_fraction: fl
         threads_per_job=threads,
         hard_cap=hard_cap,
     )
+
+
+def jetson_n_jobs(*args: object, _root_: Any) -> int:
+    """The ``${jetson_n_jobs:}`` resolver (``${jetson_n_jobs:4}`` caps it at 4): a machine-aware
+    ``n_jobs`` for another launcher, from :func:`machine_capacity` of the config it is in.
+
+    >>> from brainjar_sweep.config import compose
+    >>> jetson_n_jobs("1", _root_=compose())
+    1
+    """
+    cap = int(str(args[0])) if args and args[0] not in (None, "") else None
+    return machine_capacity(_root_, hard_cap=cap)

@@ -5,7 +5,6 @@
 from dataclasses import dataclass, field
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import OmegaConf
 
 
 @dataclass
@@ -106,14 +105,3 @@ class JetsonLauncherConf:
 ConfigStore.instance().store(
     group="hydra/launcher", name="jetson", node=JetsonLauncherConf, provider="brainjar_sweep"
 )
-
-
-def _jetson_n_jobs(*args: object, _root_: object) -> int:
-    """``${jetson_n_jobs:}`` (or ``${jetson_n_jobs:4}`` with a hard cap): a Jetson-aware n_jobs."""
-    from brainjar_sweep.sweep.resources import machine_capacity
-
-    cap = int(args[0]) if args and args[0] not in (None, "") else None  # type: ignore[call-overload]
-    return machine_capacity(_root_, hard_cap=cap)
-
-
-OmegaConf.register_new_resolver("jetson_n_jobs", _jetson_n_jobs, replace=True)
