@@ -37,9 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# a job's start-up besides its experiment: forked from the launcher's preloaded server and
-# importing what the server did not (measured: benchmarks/bench_startup.py, docs/benchmarks.md)
-STARTUP_SECONDS = 0.3
+# a job's start-up besides its experiment: forked from the launcher's preloaded server,
+# importing what the server did not, Hydra's run_job (measured on a 2-core machine:
+# benchmarks/bench_job_startup.py, 0.34 s; 0.21 s once the server preloads job_modules())
+STARTUP_SECONDS = 0.35
 # seconds per cycle and mind when nothing of the kind ran before
 DEFAULT_CYCLE_SECONDS = {"simulated": 0.0005}
 UNKNOWN_CYCLE_SECONDS = 1.0
