@@ -122,7 +122,7 @@ def test_a_job_run_again_learns_from_its_own_attempts(tmp_path: Path) -> None:
 
     from omegaconf import open_dict
 
-    from brainjar_sweep.store.reader import attempt_seconds
+    from brainjar_sweep.store.reader import sweep_attempt_seconds
 
     url = f"sqlite:///{tmp_path / 'x.db'}"
     with ExperimentStore(url) as store:
@@ -140,14 +140,14 @@ def test_a_job_run_again_learns_from_its_own_attempts(tmp_path: Path) -> None:
     with open_dict(cfg):
         cfg.hydra.job.num = 3
         cfg.hydra.sweep.dir = str(tmp_path / "sw")
-    failed = attempt_seconds(url, "sw_exp0003")
+    failed = sweep_attempt_seconds(url, "sw")["sw_exp0003"]
     assert [s for s, _ in failed] == ["failed", "failed"] and min(d for _, d in failed) >= 0.3
     # failed twice: it takes at least as long as its longest attempt
     assert predict_seconds(cfg) == pytest.approx(STARTUP_SECONDS + max(d for _, d in failed))
     with open_dict(cfg):
         cfg.hydra.job.num = 4
     # completed once: that attempt is its best guess
-    ((_, _), (_, completed)) = attempt_seconds(url, "sw_exp0004")
+    ((_, _), (_, completed)) = sweep_attempt_seconds(url, "sw")["sw_exp0004"]
     assert predict_seconds(cfg) == pytest.approx(STARTUP_SECONDS + completed)
     # job 5 never ran: the history alone
     with open_dict(cfg):

@@ -37,9 +37,9 @@ __all__ = [
     "StoreReader",
     "StoreUnreadable",
     "PAST_RUN_COLUMNS",
-    "attempt_seconds",
     "past_cycle_seconds",
     "past_runs",
+    "sweep_attempt_seconds",
     "sweep_config_hashes",
 ]
 
@@ -297,37 +297,43 @@ def past_runs(url: str, limit: int = 5000) -> list[tuple[Any, ...]]:
         return []
 
 
-def attempt_seconds(url: str, experiment_id: str) -> list[tuple[str, float]]:
-    """``(status, duration_seconds)`` of every attempt of ``experiment_id`` that ended, in
-    order: a job run again learns from its own earlier attempts. Empty when there are none
-    or no readable database.
+def sweep_attempt_seconds(url: str, sweep_id: str) -> dict[str, list[tuple[str, float]]]:
+    """``(status, duration_seconds)`` of every attempt that ended, in order, of each
+    experiment of ``sweep_id`` (by experiment id): a job run again learns from its own
+    earlier attempts. One question for the whole sweep; empty when there are none or no
+    readable database.
 
     Example:
-        >>> attempt_seconds("sqlite:////nonexistent/x.db", "e1")
-        []
+        >>> sweep_attempt_seconds("sqlite:////nonexistent/x.db", "s")
+        {}
     """
     import sqlalchemy as sa
 
     from brainjar_sweep.store._engine import make_engine, sqlite_path
     from brainjar_sweep.store.schema import attempts as a
+    from brainjar_sweep.store.schema import experiments as e
 
     path = sqlite_path(url) if url.lower().startswith("sqlite") else None
     if url.lower().startswith("sqlite") and (path is None or not path.is_file()):
-        return []
+        return {}
     query = (
-        sa.select(a.c.status, a.c.duration_seconds)
-        .where(a.c.experiment_id == experiment_id, a.c.duration_seconds.is_not(None))
-        .order_by(a.c.attempt)
+        sa.select(a.c.experiment_id, a.c.status, a.c.duration_seconds)
+        .join(e, e.c.experiment_id == a.c.experiment_id)
+        .where(e.c.sweep_id == sweep_id, a.c.duration_seconds.is_not(None))
+        .order_by(a.c.experiment_id, a.c.attempt)
     )
+    out: dict[str, list[tuple[str, float]]] = {}
     try:
         engine = make_engine(url, read_only=True, connect_timeout_s=5)
         try:
             with engine.connect() as conn:
-                return [(str(s), float(d)) for s, d in conn.execute(query)]
+                for eid, status, secs in conn.execute(query):
+                    out.setdefault(str(eid), []).append((str(status), float(secs)))
         finally:
             engine.dispose()
     except Exception:  # noqa: BLE001 - an unreadable DB only means no history
-        return []
+        return {}
+    return out
 
 
 def sweep_config_hashes(url: str, sweep_id: str) -> list[tuple[int | None, str]]:
