@@ -191,7 +191,8 @@ class JobComposer:
         """The job's experiment: every top-level key but ``hydra``, resolved to plain values,
         the dict ``config.validate`` checks. Raises as :meth:`compose` does on a bad override,
         and ``ConfigError`` on an interpolation that does not resolve. The dict is the job's
-        own (nothing in it is shared with another job's)."""
+        own (nothing in it is shared with another job's). One thread at a time: the group's
+        config holds the job's values while they are resolved."""
         _, group, values = self._split(overrides)
         touched: list[str] = []
         for ov in values:
