@@ -340,6 +340,20 @@ def estimate_seconds(job_cfg: Any) -> float:
     return STARTUP_SECONDS + per * facts.cycles * facts.minds
 
 
+def format_duration(seconds: float) -> str:
+    """``~1h 05m``, ``~3m 20s`` or ``~12s``.
+
+    >>> format_duration(3900), format_duration(200), format_duration(12.4)
+    ('~1h 05m', '~3m 20s', '~12s')
+    """
+    s = int(round(seconds))
+    if s >= 3600:
+        return f"~{s // 3600}h {s % 3600 // 60:02d}m"
+    if s >= 60:
+        return f"~{s // 60}m {s % 60:02d}s"
+    return f"~{s}s"
+
+
 @dataclass
 class PredictionCheck:
     """Predicted against actual seconds of a finished sweep's jobs."""
@@ -363,8 +377,6 @@ class PredictionCheck:
         return statistics.median(errs) if errs else None
 
     def __str__(self) -> str:
-        from brainjar_sweep.sweep.lifecycle import format_duration
-
         if not self.jobs:
             return f"no job of sweep {self.sweep_id} could be predicted"
         med = self.median_error

@@ -12,6 +12,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from brainjar_sweep.sweep.durations import format_duration as format_duration  # the dry run's
 from brainjar_sweep.sweep.errors import JobFailure, SweepRefused
 
 # seconds per cycle and mind, and per job, when no past run says better
@@ -73,20 +74,6 @@ def estimate_seconds(cfg: DictConfig | dict[str, Any]) -> float:
     from brainjar_sweep.sweep.durations import estimate_seconds as estimate
 
     return estimate(cfg)
-
-
-def format_duration(seconds: float) -> str:
-    """``~1h 05m``, ``~3m 20s`` or ``~12s``.
-
-    >>> format_duration(3900), format_duration(200), format_duration(12.4)
-    ('~1h 05m', '~3m 20s', '~12s')
-    """
-    s = int(round(seconds))
-    if s >= 3600:
-        return f"~{s // 3600}h {s % 3600 // 60:02d}m"
-    if s >= 60:
-        return f"~{s // 60}m {s % 60:02d}s"
-    return f"~{s}s"
 
 
 def describe(value: Any) -> str:
