@@ -8,9 +8,12 @@ order in which jobs start does.
 Among the jobs that fit now, the one predicted to run longest starts first; the memory and
 slots left are filled with the next longest that still fit, down to the shortest. A sweep
 ends when its last job ends, so a long job started last is what makes a sweep late; short
-jobs fill the gaps at the end. A job with no prediction is treated as possibly the longest:
-such jobs come first, in sweep order, so with no predictions at all the policy is plain
-sweep order with backfill.
+jobs fill the gaps at the end. Given the machine's whole memory and slots (``capacity``),
+"longest" weighs each job's seconds by its share of the machine's scarcer resource for it
+(memory or slots): where memory binds, a long job that takes half the machine goes before an
+equally long small one, which could still run beside others later. A job with no prediction
+is treated as possibly the longest: such jobs come first, in sweep order, so with no
+predictions at all the policy is plain sweep order with backfill.
 
 >>> jobs = [Waiting(0, 2.0, 1, 10.0), Waiting(1, 2.0, 1, 60.0), Waiting(2, 5.0, 1, 30.0)]
 >>> choose(jobs, free_memory_gb=7.0, free_slots=4)
@@ -35,16 +38,30 @@ class Waiting:
     seconds: float | None = None
 
 
-def start_order(waiting: Sequence[Waiting]) -> list[Waiting]:
+def start_order(
+    waiting: Sequence[Waiting], capacity: tuple[float, int] | None = None
+) -> list[Waiting]:
     """The jobs in the order they are offered a place: those with no prediction first, in
-    sweep order, then the longest predicted first (ties in sweep order).
+    sweep order, then the longest predicted first (ties in sweep order). With ``capacity``
+    (the machine's memory in GB and slots), each job's seconds are weighed by its share of
+    the resource it takes most of: ``seconds x max(memory / memory, threads / slots)``.
 
     >>> [w.num for w in start_order([Waiting(0, 1, 1, 5), Waiting(1, 1, 1, None), Waiting(2, 1, 1, 9)])]
     [1, 2, 0]
+    >>> big, small = Waiting(0, 20.0, 1, 8.0), Waiting(1, 1.0, 1, 10.0)
+    >>> [w.num for w in start_order([big, small])], [w.num for w in start_order([big, small], (40.0, 6))]
+    ([1, 0], [0, 1])
     """
+
+    def weight(w: Waiting) -> float:
+        if capacity is None:
+            return 1.0
+        memory, slots = capacity
+        return max(w.memory_gb / memory if memory > 0 else 0.0, w.threads / max(slots, 1))
+
     return sorted(
         waiting,
-        key=lambda w: (0, 0.0, w.num) if w.seconds is None else (1, -w.seconds, w.num),
+        key=lambda w: (0, 0.0, w.num) if w.seconds is None else (1, -w.seconds * weight(w), w.num),
     )
 
 
@@ -55,6 +72,7 @@ def choose(
     *,
     max_start: int | None = None,
     idle: bool = False,
+    capacity: tuple[float, int] | None = None,
 ) -> list[int]:
     """Numbers of the jobs to start now, in the order to start them.
 
@@ -73,7 +91,7 @@ def choose(
         raise ValueError(f"free_slots={free_slots} is not allowed: an integer >= 0")
     chosen: list[int] = []
     mem, slots = free_memory_gb, free_slots
-    for w in start_order(waiting):
+    for w in start_order(waiting, capacity):
         if max_start is not None and len(chosen) >= max_start:
             break
         if idle and not chosen and (w.memory_gb > mem or w.threads > slots):
@@ -121,7 +139,12 @@ def makespan(
     while waiting or running:
         cap = None if max_parallel is None else max_parallel - len(running)
         started = choose(
-            waiting, memory_gb - used_mem, slots - used_slots, max_start=cap, idle=not running
+            waiting,
+            memory_gb - used_mem,
+            slots - used_slots,
+            max_start=cap,
+            idle=not running,
+            capacity=(memory_gb, slots),
         )
         for num in started:
             i = index[num]
