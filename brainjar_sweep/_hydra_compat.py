@@ -138,3 +138,33 @@ def grid_jobs(overrides: Sequence[Any]) -> list[list[str]]:
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 
     return [job for batch in BasicSweeper.split_arguments(list(overrides), None) for job in batch]
+
+
+def swap_child(cfg: omegaconf.DictConfig, key: str, node: Any) -> Any:
+    """Put ``node`` at ``key`` of ``cfg`` as it is (no copy, no validation); return the node
+    that was there. Lets a caller patch a copy of one subtree and put the original back.
+
+    >>> cfg = omegaconf.OmegaConf.create({"a": {"x": 1}, "b": "${a.x}"})
+    >>> import copy
+    >>> old = swap_child(cfg, "a", copy.deepcopy(child_node(cfg, "a")))
+    >>> cfg.a.x = 2
+    >>> cfg.b
+    2
+    >>> _ = swap_child(cfg, "a", old)
+    >>> cfg.b
+    1
+    """
+    content = cfg.__dict__["_content"]
+    old = content[key]
+    node._set_parent(cfg)
+    content[key] = node
+    return old
+
+
+def is_interpolation(node: Any) -> bool:
+    """Whether a node's value is an interpolation (a string or a whole container).
+
+    >>> is_interpolation(child_node(omegaconf.OmegaConf.create({"a": "${b}", "b": 1}), "a"))
+    True
+    """
+    return bool(node._is_interpolation())

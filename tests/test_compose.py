@@ -69,3 +69,87 @@ def test_bad_value_override_fails_like_hydra() -> None:
             composer.compose(["nope=1"])
         with pytest.raises(ConfigCompositionException):
             composer.compose(["max_cycles=abc"])
+
+
+# value overrides that reach every kind of node: a leaf, a nested leaf, an interpolation's
+# target, a list item, a key added to a dict, a nested key deleted, an interpolation as a value
+PLAN_JOBS = [
+    *JOBS,
+    ["seed=7"],
+    ["corruption_rate=0.9"],  # mode.corruption_rate is ${corruption_rate}: resolved per job
+    ["max_cycles=${seed}", "seed=4"],
+    ["mode=memory_corruption", "mode.corruption_rate=0.2"],
+    ["+description_extra=1"],  # a new top-level key: the full path
+    ["~tags"],  # a deleted top-level key: the full path
+    ["+mind.extra_field=1"],
+    ["interventions=periodic_corruption", "~interventions.0.trigger_params.n"],
+]
+
+
+def _experiment_of(cfg) -> dict:
+    return {
+        str(k): (
+            OmegaConf.to_container(cfg[k], resolve=True) if OmegaConf.is_config(cfg[k]) else cfg[k]
+        )
+        for k in cfg
+        if k != "hydra"
+    }
+
+
+def test_a_job_s_experiment_equals_its_resolved_hydra_config_in_any_order() -> None:
+    """JobComposer.experiment gives what resolving Hydra's own job config gives, for every
+    job, whatever came before it (the group's config is put back after each job)."""
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration("config", overrides=[], run_mode=RunMode.MULTIRUN)
+        composer = JobComposer(loader, master)
+        checked = 0
+        for job in [*PLAN_JOBS, *reversed(PLAN_JOBS), *PLAN_JOBS]:
+            try:
+                slow = loader.load_sweep_config(master_config=master, sweep_overrides=job)
+            except Exception as e:  # noqa: BLE001 - then the fast path must refuse it too
+                with pytest.raises(type(e)):
+                    composer.experiment(job)
+                continue
+            fast = composer.experiment(job)
+            assert fast == _experiment_of(slow), job
+            assert list(fast) == [k for k in slow if k != "hydra"], job
+            checked += 1
+        assert checked >= 2 * len(JOBS)
+        # each job's dict is its own: changing one leaves the next untouched
+        a = composer.experiment(["seed=1"])
+        a["mode"]["name"] = "changed"
+        a["resources"]["context_window"] = -1
+        assert composer.experiment(["seed=1"])["mode"]["name"] == "unstable_memory"
+        assert composer.experiment(["seed=1"])["resources"]["context_window"] > 0
+
+
+def test_a_job_s_experiment_fails_as_its_composition_does() -> None:
+    from hydra.errors import ConfigCompositionException
+
+    from brainjar_sweep.config import validate_job
+    from brainjar_sweep.config.errors import ConfigError
+
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration("config", overrides=[], run_mode=RunMode.MULTIRUN)
+        composer = JobComposer(loader, master)
+        for bad in (["nope=1"], ["max_cycles=abc"], ["mode.nope=1"]):
+            with pytest.raises(ConfigCompositionException):
+                composer.experiment(bad)
+        with pytest.raises(ConfigError, match=r"max_cycles='\$\{nope\}'.*interpolation"):
+            composer.experiment(["max_cycles=${nope}"])
+        with pytest.raises(ConfigError, match="max_cycles=0"):
+            validate_job(composer.experiment(["max_cycles=0"]))
+        # nothing of the failed jobs stayed in the group's config
+        assert composer.experiment([]) == _experiment_of(
+            loader.load_sweep_config(master_config=master, sweep_overrides=[])
+        )
+
+
+def test_a_job_composed_with_its_number_is_numbered_as_the_sweeper_numbers_it() -> None:
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration("config", overrides=[], run_mode=RunMode.MULTIRUN)
+        cfg = JobComposer(loader, master).compose(["seed=2"], num=5)
+        assert (cfg.hydra.job.num, cfg.hydra.job.id) == (5, "brainjar_5")

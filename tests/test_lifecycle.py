@@ -391,11 +391,9 @@ def test_convert_an_original_sweep_file(tmp_path: Path) -> None:
 def test_duration_estimate_is_refined_by_past_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from brainjar_sweep.sweep.lifecycle import (
-        DEFAULT_CYCLE_SECONDS,
-        JOB_OVERHEAD_SECONDS,
-        estimate_seconds,
-    )
+    from brainjar_sweep.sweep.durations import DEFAULT_CYCLE_SECONDS
+    from brainjar_sweep.sweep.durations import STARTUP_SECONDS as JOB_OVERHEAD_SECONDS
+    from brainjar_sweep.sweep.lifecycle import estimate_seconds
 
     monkeypatch.chdir(tmp_path)
     cfg = compose(["max_cycles=100"], return_hydra_config=True)

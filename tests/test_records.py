@@ -323,3 +323,38 @@ def test_the_analysis_reads_old_and_new_sweep_results_alike(tmp_path: Path) -> N
     old, new = frames
     assert old.equals(new), (old, new)
     assert old["corruption_rate"].tolist() == [0.0, 0.5]
+
+
+def test_the_sweep_files_as_jobs_end_at_most_once_per_interval_and_whole_at_the_end(
+    tmp_path: Path,
+) -> None:
+    import csv
+
+    from brainjar_sweep.records import SweepFilesWriter, read_sweep_results
+
+    records = [JobRecord(n, [f"seed={n}"]) for n in range(5)]
+    held = SweepFilesWriter(tmp_path / "held", "s", min_interval_s=3600)
+    every = SweepFilesWriter(tmp_path / "every", "s", min_interval_s=0)
+    (tmp_path / "held").mkdir()
+    (tmp_path / "every").mkdir()
+    written = []
+    for rec in records:
+        rec.status = "completed"
+        rec.experiment_id = f"s_exp{rec.job_num:04d}"
+        written.append(held.update(records))
+        assert every.update(records)
+        # whatever was last written is a whole, readable file
+        assert read_sweep_results(tmp_path / "held")["total_experiments"] == 5
+    assert written == [True, False, False, False, False]
+    assert read_sweep_results(tmp_path / "held")["completed_experiments"] == 1
+    assert held.flush() and not held.flush()
+    for name in ("held", "every"):
+        body = read_sweep_results(tmp_path / name)
+        assert body["completed_experiments"] == 5
+        assert [r["job_num"] for r in body["results"]] == [0, 1, 2, 3, 4]
+        done = json.loads((tmp_path / name / "completed_experiments.json").read_text())
+        assert done == [f"s_exp{n:04d}" for n in range(5)]
+        with open(tmp_path / name / "sweep_table.csv", newline="") as f:
+            assert [r["status"] for r in csv.DictReader(f)] == ["completed"] * 5
+    with pytest.raises(ValueError, match="min_interval_s=-1"):
+        SweepFilesWriter(tmp_path, "s", min_interval_s=-1)

@@ -173,29 +173,46 @@ def check_group_choices(args: Sequence[str]) -> None:
             raise ConfigError(key, value, "one of " + ", ".join(group_options(key)) + hint)
 
 
-def resolve_experiment(cfg: DictConfig) -> dict[str, Any]:
+def resolve_experiment(cfg: DictConfig | dict[str, Any]) -> dict[str, Any]:
     """Turn a composed config into the validated, plain experiment dict the jar runs.
 
     Raises :class:`ConfigError` on a bad value, an interpolation that does not resolve
-    (``max_cycles=${nope}``) included.
+    (``max_cycles=${nope}``) included. A plain dict (``JobComposer.experiment``'s, already
+    resolved) is checked as it is.
     """
     from omegaconf.errors import InterpolationResolutionError
 
     try:
         return validate(cfg)
     except InterpolationResolutionError as e:
-        key = str(getattr(e, "full_key", "") or "?")
-        raw: Any = "?"
-        try:
-            from brainjar_sweep._hydra_compat import raw_value
-
-            raw = raw_value(cfg, key)
-        except Exception:  # noqa: BLE001 - the key is named anyway
-            pass
-        why = str(e.msg if getattr(e, "msg", None) else e).splitlines()[0]
-        raise ConfigError(key, raw, f"an interpolation that resolves ({why})") from None
+        raise interpolation_error(cfg, e) from None
 
 
-def validate_job(cfg: DictConfig) -> None:
-    """Validator the ``brainjar`` sweeper calls on every job's composed config before launching."""
+def interpolation_error(cfg: Any, e: Exception) -> ConfigError:
+    """The one-line error of an interpolation of ``cfg`` that does not resolve: its key, its
+    value as written and why.
+
+    >>> from omegaconf import OmegaConf
+    >>> cfg = OmegaConf.create({"max_cycles": "${nope}"})
+    >>> try:
+    ...     cfg.max_cycles
+    ... except Exception as e:
+    ...     print(interpolation_error(cfg, e))
+    max_cycles='${nope}' is not allowed: an interpolation that resolves (Interpolation key 'nope' not found)
+    """
+    key = str(getattr(e, "full_key", "") or "?")
+    raw: Any = "?"
+    try:
+        from brainjar_sweep._hydra_compat import raw_value
+
+        raw = raw_value(cfg, key)
+    except Exception:  # noqa: BLE001 - the key is named anyway
+        pass
+    why = str(e.msg if getattr(e, "msg", None) else e).splitlines()[0]
+    return ConfigError(key, raw, f"an interpolation that resolves ({why})")
+
+
+def validate_job(cfg: DictConfig | dict[str, Any]) -> None:
+    """Validator the ``brainjar`` sweeper calls on every job before launching: the job's
+    composed config, or its experiment as ``JobComposer.experiment`` gives it."""
     resolve_experiment(cfg)

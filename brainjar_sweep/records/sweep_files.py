@@ -37,7 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from brainjar_sweep._atomic import write_json_atomic, write_text_atomic
+from brainjar_sweep._atomic import write_text_atomic
 from brainjar_sweep._secrets import scrub
 from brainjar_sweep.records.identity import experiment_id_for
 from brainjar_sweep.records.result import ResultUnreadable, read_result
@@ -198,18 +198,15 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
         )
         if r.node is not None:
             results[-1]["node"] = r.node
-    write_json_atomic(
-        sweep_dir / RESULTS_NAME,
-        {
-            "sweep_id": sweep_id,
-            "timestamp": _now(),
-            "total_experiments": len(records),
-            "completed_experiments": len(results),
-            "results": results,
-        },
-    )
+    head = {
+        "sweep_id": sweep_id,
+        "timestamp": _now(),
+        "total_experiments": len(records),
+        "completed_experiments": len(results),
+    }
+    write_text_atomic(sweep_dir / RESULTS_NAME, _json_one_per_line(head, "results", results))
     completed = sorted(x["experiment_id"] for x in results if x["status"] == "completed")
-    write_json_atomic(sweep_dir / COMPLETED_NAME, completed)
+    write_text_atomic(sweep_dir / COMPLETED_NAME, _json_one_per_line(None, None, completed))
     every_key = {k for r in records for k in r.parameters}
     metric_keys = sorted(
         {
@@ -240,6 +237,88 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
         row += [r.metrics.get(m) for m in metric_keys]
         w.writerow(row)
     write_text_atomic(sweep_dir / TABLE_NAME, buf.getvalue())
+
+
+def _json_one_per_line(head: dict[str, Any] | None, key: str | None, items: list[Any]) -> str:
+    """JSON of ``head`` with ``items`` under ``key`` last (or of ``items`` alone), the fields
+    indented, one item per line. Written once per job's end, so it must stay cheap at
+    thousands of jobs: each line is encoded by JSON's C encoder, which an indented dump
+    (item by item, in Python) does not use; it costs a fifth.
+
+    >>> print(_json_one_per_line({"a": 1}, "r", [{"x": 1}, {"x": 2}]))
+    {
+      "a": 1,
+      "r": [
+        {"x": 1},
+        {"x": 2}
+      ]
+    }
+    <BLANKLINE>
+    >>> _json_one_per_line(None, None, []).strip()
+    '[]'
+    """
+    pad = "    " if head is not None else "  "
+    body = ",\n".join(pad + json.dumps(x, default=str) for x in items)
+    array = f"[\n{body}\n{pad[:-2]}]" if items else "[]"
+    if head is None:
+        return array + "\n"
+    fields = [f"  {json.dumps(k)}: {json.dumps(v, default=str)}" for k, v in head.items()]
+    fields.append(f"  {json.dumps(key)}: {array}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
+
+
+class SweepFilesWriter:
+    """Writes the sweep files as jobs end, at most once every ``min_interval_s`` seconds, and
+    always on :meth:`flush` (the sweep's end). Each write is whole and atomic (readers never
+    see half a file); between writes the files lag by at most ``min_interval_s``.
+
+    Rewriting the files after every job costs a sweep of N jobs N whole rewrites: at 2,000
+    jobs about 25 ms each, 50 s of the launcher's time over the sweep; with a 2 s interval
+    a sweep whose jobs end faster than that writes once per interval instead.
+
+    >>> import tempfile
+    >>> sweep = Path(tempfile.mkdtemp())
+    >>> w = SweepFilesWriter(sweep, "s", min_interval_s=3600)
+    >>> w.update([JobRecord(0, ["seed=0"], status="completed")])  # the first is written
+    True
+    >>> w.update([JobRecord(0, ["seed=0"], status="completed"), JobRecord(1, ["seed=1"], status="failed")])
+    False
+    >>> w.flush()
+    True
+    >>> read_sweep_results(sweep)["completed_experiments"]
+    2
+    """
+
+    def __init__(self, sweep_dir: str | Path, sweep_id: str, min_interval_s: float = 2.0) -> None:
+        if min_interval_s < 0:
+            raise ValueError(f"min_interval_s={min_interval_s} is not allowed: a number >= 0")
+        self.sweep_dir = Path(sweep_dir)
+        self.sweep_id = sweep_id
+        self.min_interval_s = float(min_interval_s)
+        self._last: float | None = None
+        self._pending: list[JobRecord] | None = None
+
+    def update(self, records: list[JobRecord]) -> bool:
+        """The records now; written if the last write is ``min_interval_s`` old (True)."""
+        import time
+
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self.min_interval_s:
+            self._pending = list(records)
+            return False
+        write_sweep_files(self.sweep_dir, self.sweep_id, records)
+        self._last, self._pending = now, None
+        return True
+
+    def flush(self) -> bool:
+        """Write what :meth:`update` held back (True if there was something)."""
+        import time
+
+        if self._pending is None:
+            return False
+        write_sweep_files(self.sweep_dir, self.sweep_id, self._pending)
+        self._last, self._pending = time.monotonic(), None
+        return True
 
 
 def _number(text: str) -> Any:

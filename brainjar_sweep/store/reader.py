@@ -36,7 +36,10 @@ __all__ = [
     "EXPERIMENT_COLUMNS",
     "StoreReader",
     "StoreUnreadable",
+    "PAST_RUN_COLUMNS",
     "past_cycle_seconds",
+    "past_runs",
+    "sweep_attempt_seconds",
     "sweep_config_hashes",
 ]
 
@@ -241,6 +244,96 @@ def past_cycle_seconds(url: str, mode: str, mind_kind: str) -> float | None:
     if not seconds or not cycles:
         return None
     return float(seconds) / float(cycles)
+
+
+PAST_RUN_COLUMNS: tuple[str, ...] = (
+    "experiment_id",
+    "sweep_id",
+    "job_num",
+    "status",
+    "config_json",
+    "total_cycles",
+    "total_self_reports",
+    "duration_seconds",
+)
+"""The columns :func:`past_runs` returns."""
+
+
+def past_runs(url: str, limit: int = 5000) -> list[tuple[Any, ...]]:
+    """The experiments that ended (completed or failed, with a duration and at least one
+    cycle), newest first, at most ``limit``: what a duration estimate learns from. Columns:
+    :data:`PAST_RUN_COLUMNS`. An empty list when there is no readable database.
+
+    Example:
+        >>> past_runs("sqlite:////nonexistent/x.db")
+        []
+    """
+    import sqlalchemy as sa
+
+    from brainjar_sweep.store._engine import make_engine, sqlite_path
+    from brainjar_sweep.store.schema import experiments as e
+
+    path = sqlite_path(url) if url.lower().startswith("sqlite") else None
+    if url.lower().startswith("sqlite") and (path is None or not path.is_file()):
+        return []
+    query = (
+        sa.select(*(e.c[name] for name in PAST_RUN_COLUMNS))
+        .where(
+            e.c.status.in_(("completed", "failed")),
+            e.c.total_cycles > 0,
+            e.c.duration_seconds.is_not(None),
+        )
+        .order_by(e.c.ended_at.desc())
+        .limit(limit)
+    )
+    try:
+        engine = make_engine(url, read_only=True, connect_timeout_s=5)
+        try:
+            with engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(query)]
+        finally:
+            engine.dispose()
+    except Exception:  # noqa: BLE001 - an unreadable DB only means no history
+        return []
+
+
+def sweep_attempt_seconds(url: str, sweep_id: str) -> dict[str, list[tuple[str, float]]]:
+    """``(status, duration_seconds)`` of every attempt that ended, in order, of each
+    experiment of ``sweep_id`` (by experiment id): a job run again learns from its own
+    earlier attempts. One question for the whole sweep; empty when there are none or no
+    readable database.
+
+    Example:
+        >>> sweep_attempt_seconds("sqlite:////nonexistent/x.db", "s")
+        {}
+    """
+    import sqlalchemy as sa
+
+    from brainjar_sweep.store._engine import make_engine, sqlite_path
+    from brainjar_sweep.store.schema import attempts as a
+    from brainjar_sweep.store.schema import experiments as e
+
+    path = sqlite_path(url) if url.lower().startswith("sqlite") else None
+    if url.lower().startswith("sqlite") and (path is None or not path.is_file()):
+        return {}
+    query = (
+        sa.select(a.c.experiment_id, a.c.status, a.c.duration_seconds)
+        .join(e, e.c.experiment_id == a.c.experiment_id)
+        .where(e.c.sweep_id == sweep_id, a.c.duration_seconds.is_not(None))
+        .order_by(a.c.experiment_id, a.c.attempt)
+    )
+    out: dict[str, list[tuple[str, float]]] = {}
+    try:
+        engine = make_engine(url, read_only=True, connect_timeout_s=5)
+        try:
+            with engine.connect() as conn:
+                for eid, status, secs in conn.execute(query):
+                    out.setdefault(str(eid), []).append((str(status), float(secs)))
+        finally:
+            engine.dispose()
+    except Exception:  # noqa: BLE001 - an unreadable DB only means no history
+        return {}
+    return out
 
 
 def sweep_config_hashes(url: str, sweep_id: str) -> list[tuple[int | None, str]]:

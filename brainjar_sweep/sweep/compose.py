@@ -3,43 +3,107 @@
 Hydra's ``load_sweep_config`` re-runs the whole composition (search path, defaults
 list, merges) for every job: about 45 ms each on a small board. Jobs of a sweep
 differ mostly in value overrides (``corruption_rate=0.5``), which Hydra applies
-*after* composition (``_hydra_compat.apply_value_overrides``). So:
-compose once per distinct set of config-group and ``hydra.*`` overrides, then for
-each job deep-copy that config and apply the job's value overrides through the same
-Hydra function, and fill the fields Hydra derives from the overrides
-(``hydra.overrides.task``, ``hydra.job.override_dirname``). The result equals
-``load_sweep_config``'s (a test compares them job by job).
+*after* composition (``_hydra_compat.apply_value_overrides``). So a
+:class:`JobComposer` composes once per distinct set of config-group and ``hydra.*``
+overrides (a *group* of jobs), and then:
+
+- :meth:`JobComposer.compose` gives a job's whole config: a copy of its group's config
+  with the job's value overrides applied through the same Hydra function and the fields
+  Hydra derives from them filled (``hydra.overrides.task``, ``hydra.job.override_dirname``).
+  It equals ``load_sweep_config``'s (a test compares them job by job). A launcher calls it
+  when the job starts, so a sweep keeps only each job's overrides, not its config.
+- :meth:`JobComposer.experiment` gives a job's experiment as the plain, resolved dict the
+  validator checks (every key but ``hydra``), without copying the whole config: the job's
+  value overrides are applied to copies of only the top-level subtrees they touch, put in
+  the group's config for the moment it takes to resolve them, and the originals put back.
+  What no override touches and holds no interpolation is resolved once per group; what
+  holds an interpolation is resolved again for every job, since it may depend on the job's
+  values. A job whose overrides add or delete a top-level key takes the full path
+  (:meth:`compose`, then resolve). Equal to resolving :meth:`compose`'s config (tested).
+
+A sweep's plan therefore costs one composition per group plus, per job, parsing its
+overrides (each distinct override once) and resolving what it touches.
 """
 
 from __future__ import annotations
 
+import copy
 import pickle
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from brainjar_sweep._hydra_compat import (
     apply_value_overrides,
+    child_node,
     config_repository,
+    is_interpolation,
     overrides_dirname,
+    swap_child,
 )
+
+
+@dataclass
+class _Group:
+    """What the jobs of one set of structural overrides share."""
+
+    cfg: DictConfig  # the composed config; patched for a moment per job, never handed out
+    pickled: bytes  # the same, pickled: unpickling is a deep copy at a quarter of deepcopy's cost
+    keys: tuple[str, ...]  # the experiment's top-level keys (all but hydra), in order
+    dynamic: frozenset[str]  # those whose subtree holds an interpolation
+    static: bytes  # the others, resolved once and pickled (each job gets its own copy)
+
+
+def _has_interpolation(node: Any) -> bool:
+    if is_interpolation(node):
+        return True
+    if isinstance(node, DictConfig):
+        return any(_has_interpolation(child_node(node, k)) for k in node.keys())
+    if isinstance(node, ListConfig):
+        return any(_has_interpolation(child_node(node, i)) for i in range(len(node)))
+    return False
+
+
+def _resolve(cfg: DictConfig, key: str) -> Any:
+    node = child_node(cfg, key)
+    if isinstance(node, (DictConfig, ListConfig)):
+        return OmegaConf.to_container(node, resolve=True)
+    return cfg[key]
+
+
+def _resolve_keys(cfg: DictConfig, keys: Sequence[str]) -> dict[str, Any]:
+    """``keys`` of ``cfg`` resolved to plain values; an interpolation that does not resolve is
+    a ``ConfigError`` naming its key (as ``config.resolve_experiment`` says it)."""
+    from omegaconf.errors import InterpolationResolutionError
+
+    from brainjar_sweep.config import interpolation_error
+
+    try:
+        return {k: _resolve(cfg, k) for k in keys}
+    except InterpolationResolutionError as e:
+        raise interpolation_error(cfg, e) from None
 
 
 class JobComposer:
     """Builds job configs of one sweep; caches the composition per group-override set.
 
     ``loader`` is the sweep's ``hydra_context.config_loader``; ``master`` the sweep's config.
+    A sweeper plans with :meth:`experiment` (validation, needs, estimates: nothing kept per
+    job but its overrides) and a launcher composes a job with :meth:`compose` when it starts.
     """
 
     def __init__(self, loader: Any, master: DictConfig) -> None:
         self.loader = loader
         self.master = master
         self.parser = OverridesParser.create(config_loader=loader)
-        self._cache: dict[tuple[str, ...], bytes] = {}
+        self._groups: dict[tuple[str, ...], _Group] = {}
+        self._parsed: dict[str, Override] = {}
+        self._structural: dict[str, bool] = {}
         hydra_ovr = OmegaConf.to_container(master.hydra.overrides.hydra)
         assert isinstance(hydra_ovr, list)
         self.hydra_overrides: list[str] = [str(x) for x in hydra_ovr]
@@ -51,26 +115,61 @@ class JobComposer:
         if ov.is_hydra_override() or ov.package is not None:
             return True
         key = ov.key_or_group
-        return bool(self.repo.group_exists(key)) or bool(
-            self.repo.group_exists(key.replace(".", "/"))
-        )
+        known = self._structural.get(key)
+        if known is None:
+            known = bool(self.repo.group_exists(key)) or bool(
+                self.repo.group_exists(key.replace(".", "/"))
+            )
+            self._structural[key] = known
+        return known
 
-    def compose(self, overrides: Sequence[str]) -> DictConfig:
-        """The job config for ``overrides`` (equal to Hydra's ``load_sweep_config``)."""
-        parsed = self.parser.parse_overrides(list(overrides))
-        structural = tuple(o.input_line for o in parsed if self._is_structural(o))
-        values = [o for o in parsed if not self._is_structural(o)]
-        base = self._cache.get(structural)
-        if base is None:
+    def _parse(self, overrides: Sequence[str]) -> list[Override]:
+        """Parsed overrides; each distinct override is parsed once per sweep."""
+        out = []
+        for line in overrides:
+            ov = self._parsed.get(line)
+            if ov is None:
+                ov = self.parser.parse_overrides([line])[0]
+                self._parsed[line] = ov
+            out.append(ov)
+        return out
+
+    def _group(self, structural: tuple[str, ...]) -> _Group:
+        group = self._groups.get(structural)
+        if group is None:
             composed = self.loader.load_configuration(
                 config_name=self.master.hydra.job.config_name,
                 overrides=self.hydra_overrides + list(structural),
                 run_mode=RunMode.RUN,
             )
-            # kept pickled: unpickling is a deep copy at a quarter of deepcopy's cost
-            base = pickle.dumps(composed, protocol=pickle.HIGHEST_PROTOCOL)
-            self._cache[structural] = base
-        cfg = pickle.loads(base)
+            OmegaConf.copy_cache(from_config=self.master, to_config=composed)
+            keys = tuple(str(k) for k in composed.keys() if k != "hydra")
+            dynamic = frozenset(k for k in keys if _has_interpolation(child_node(composed, k)))
+            static = {k: _resolve(composed, k) for k in keys if k not in dynamic}
+            group = _Group(
+                cfg=composed,
+                pickled=pickle.dumps(composed, protocol=pickle.HIGHEST_PROTOCOL),
+                keys=keys,
+                dynamic=dynamic,
+                static=pickle.dumps(static, protocol=pickle.HIGHEST_PROTOCOL),
+            )
+            self._groups[structural] = group
+        return group
+
+    def _split(self, overrides: Sequence[str]) -> tuple[list[Override], _Group, list[Override]]:
+        parsed = self._parse(overrides)
+        structural = tuple(o.input_line for o in parsed if self._is_structural(o))
+        values = [o for o in parsed if not self._is_structural(o)]
+        return parsed, self._group(structural), values
+
+    def compose(self, overrides: Sequence[str], num: int | None = None) -> DictConfig:
+        """The job config for ``overrides`` (equal to Hydra's ``load_sweep_config``).
+
+        With ``num``, the job's number and id are set as a sweeper sets them
+        (``hydra.job.num``, ``hydra.job.id``).
+        """
+        parsed, group, values = self._split(overrides)
+        cfg = pickle.loads(group.pickled)
         apply_value_overrides(values, cfg)
         app = [o for o in parsed if not o.is_hydra_override()]
         conf = cfg.hydra.job.config.override_dirname
@@ -82,5 +181,37 @@ class JobComposer:
             cfg.hydra.job.override_dirname = overrides_dirname(
                 app, conf.kv_sep, conf.item_sep, conf.exclude_keys
             )
+            if num is not None:
+                cfg.hydra.job.num = num
+                cfg.hydra.job.id = f"{cfg.hydra.job.name}_{num}"
         OmegaConf.copy_cache(from_config=self.master, to_config=cfg)
         return cfg
+
+    def experiment(self, overrides: Sequence[str]) -> dict[str, Any]:
+        """The job's experiment: every top-level key but ``hydra``, resolved to plain values,
+        the dict ``config.validate`` checks. Raises as :meth:`compose` does on a bad override,
+        and ``ConfigError`` on an interpolation that does not resolve. The dict is the job's
+        own (nothing in it is shared with another job's). One thread at a time: the group's
+        config holds the job's values while they are resolved."""
+        _, group, values = self._split(overrides)
+        touched: list[str] = []
+        for ov in values:
+            top = ov.key_or_group.split(".", 1)[0]
+            if top not in group.keys or (ov.is_delete() and top == ov.key_or_group):
+                # a new or deleted top-level key: the whole config, as Hydra composes it
+                cfg = self.compose(overrides)
+                return _resolve_keys(cfg, [str(k) for k in cfg.keys() if k != "hydra"])
+            if top not in touched:
+                touched.append(top)
+        cfg = group.cfg
+        originals = {k: swap_child(cfg, k, copy.deepcopy(child_node(cfg, k))) for k in touched}
+        try:
+            apply_value_overrides(values, cfg)
+            fresh = _resolve_keys(
+                cfg, [k for k in group.keys if k in group.dynamic or k in touched]
+            )
+        finally:
+            for k, node in originals.items():
+                swap_child(cfg, k, node)
+        static = pickle.loads(group.static)
+        return {k: fresh[k] if k in fresh else static[k] for k in group.keys}

@@ -12,11 +12,10 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from brainjar_sweep.sweep.durations import format_duration as format_duration  # the dry run's
 from brainjar_sweep.sweep.errors import JobFailure, SweepRefused
 
 # seconds per cycle and mind, and per job, when no past run says better
-DEFAULT_CYCLE_SECONDS = {"simulated": 0.0005}
-JOB_OVERHEAD_SECONDS = 0.5
 
 
 def job_state(cfg: DictConfig, job_dir: str | Path) -> str:
@@ -63,46 +62,18 @@ def _stored(exp: dict[str, Any], cfg: DictConfig, experiment_id: str) -> str:
     return "not in the experiments DB" if status is None else f"{status} in the experiments DB"
 
 
-def _past_cycle_seconds(cfg: DictConfig) -> float | None:
-    """Mean seconds per cycle of completed experiments of the same mode and mind in the DB."""
-    from brainjar_sweep.store import experiment_db_url
-    from brainjar_sweep.store.reader import past_cycle_seconds
-
-    db = OmegaConf.select(cfg, "db")
-    if db is None:
-        return None
-    cwd = str(OmegaConf.select(cfg, "hydra.runtime.cwd", default=".") or ".")
-    url = experiment_db_url({"url": db.url, "path": db.path}, cwd)
-    return past_cycle_seconds(url, str(cfg.mode.name), str(cfg.mind.kind))
-
-
-def estimate_seconds(cfg: DictConfig) -> float:
-    """Estimated wall time of one experiment job, refined by past runs of the same kind.
+def estimate_seconds(cfg: DictConfig | dict[str, Any]) -> float:
+    """Estimated wall time of one experiment job (the dry run's hook): the one estimator,
+    ``sweep/durations.py``, learnt from past runs in the experiments database, else a default
+    per mind kind. ``cfg`` is a job's composed config or its plain experiment.
 
     >>> from brainjar_sweep.config import compose
     >>> 0 < estimate_seconds(compose(["max_cycles=10"])) < 60
     True
     """
-    from brainjar_sweep.config.validate import mind_ids
+    from brainjar_sweep.sweep.durations import estimate_seconds as estimate
 
-    per_cycle = _past_cycle_seconds(cfg)
-    if per_cycle is None:
-        per_cycle = DEFAULT_CYCLE_SECONDS.get(str(cfg.mind.kind), 1.0) * len(mind_ids(cfg.mode))
-    return JOB_OVERHEAD_SECONDS + per_cycle * int(cfg.max_cycles)
-
-
-def format_duration(seconds: float) -> str:
-    """``~1h 05m``, ``~3m 20s`` or ``~12s``.
-
-    >>> format_duration(3900), format_duration(200), format_duration(12.4)
-    ('~1h 05m', '~3m 20s', '~12s')
-    """
-    s = int(round(seconds))
-    if s >= 3600:
-        return f"~{s // 3600}h {s % 3600 // 60:02d}m"
-    if s >= 60:
-        return f"~{s // 60}m {s % 60:02d}s"
-    return f"~{s}s"
+    return estimate(cfg)
 
 
 def describe(value: Any) -> str:

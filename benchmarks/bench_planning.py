@@ -1,0 +1,100 @@
+"""Benchmark: planning a large grid (the dry run), today's path against the plan path, in one run.
+
+Run: ``python benchmarks/bench_planning.py [--jobs 2000 10000]``
+
+For each grid size (``seed=range(0,N)``), in fresh processes, wall time and peak memory (max
+RSS) of:
+
+- the dry run as the sweeper does it now: ``python -m brainjar_sweep -m seed='range(0,N)'
+  hydra.sweeper.dry_run=true`` (every job's whole config composed, validated and kept);
+- the plan path a sweeper can take with ``JobComposer.experiment``: every job's experiment
+  checked by the same validator, its needs and its estimate computed, nothing kept but its
+  overrides (``--plan-child``, the same Hydra initialisation and grid, in a child process).
+
+Both check every job. Import time (Hydra, the app) is in both figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def plan_child(n: int) -> None:
+    """The plan path: what a sweeper's dry run does with JobComposer.experiment."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    from brainjar_sweep.config import conf_dir, validate_job
+    from brainjar_sweep.sweep.compose import JobComposer
+    from brainjar_sweep.sweep.lifecycle import estimate_seconds
+    from brainjar_sweep.sweep.resources import job_needs
+
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration(
+            "config", overrides=[f"seed=range(0,{n})"], run_mode=RunMode.MULTIRUN
+        )
+        HydraConfig.instance().set_config(master)
+        composer = JobComposer(loader, master)
+        jobs = [[f"seed={i}"] for i in range(n)]
+        needs, secs = [], []
+        for ov in jobs:
+            exp = composer.experiment(ov)
+            validate_job(exp)
+            needs.append(job_needs(exp))
+            secs.append(estimate_seconds(exp))
+        print(f"planned {len(jobs)} jobs, {sum(secs):.0f} job-seconds")
+
+
+def measure(cmd: list[str], cwd: str) -> tuple[float, float]:
+    """Wall seconds and the child's peak RSS (MB)."""
+    tic = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # a fresh child per measure, so its rusage is its own
+        os.chdir(cwd)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr[-2000:])
+        os._exit(proc.returncode)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - tic
+    if status != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jobs", type=int, nargs="+", default=[2000, 10000])
+    ap.add_argument("--plan-child", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.plan_child is not None:
+        plan_child(args.plan_child)
+        return
+    print("| jobs | path | wall (s) | peak RSS (MB) |")
+    print("|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.jobs:
+            today = [
+                sys.executable,
+                "-m",
+                "brainjar_sweep",
+                "-m",
+                f"seed=range(0,{n})",
+                "hydra.sweeper.dry_run=true",
+            ]
+            plan = [sys.executable, os.path.abspath(__file__), "--plan-child", str(n)]
+            for name, cmd in (("dry run today", today), ("plan path", plan)):
+                wall, rss = measure(cmd, tmp)
+                print(f"| {n} | {name} | {wall:.2f} | {rss:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
