@@ -1,0 +1,175 @@
+"""Pruned Optuna trials, end to end: a study whose pruner stops the trials that crash early,
+run through the jetson launcher with two slots; the familiar spellings of Hydra's Optuna
+sweeper; the dry run."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _extras import need
+
+need("optuna", module_level=True)
+import optuna  # noqa: E402
+from optuna.trial import TrialState  # noqa: E402
+
+STUDY = [
+    "hydra.launcher.progress=none",
+    "hydra.launcher.max_parallel=2",
+    "hydra.launcher.cpu_slots=2",
+    "hydra.sweeper.study_name=pr",
+    "hydra.sweeper.n_jobs=2",
+    "hydra.sweeper.seed=0",
+    "hydra.sweeper.objective=crash_rate",
+    # a trial that has crashed in more than 5 % of its cycles by cycle 6 or later is stopped:
+    # in the 2 GB jar the simulated mind dies at cycle 10, in 4 and 8 GB it never does
+    "hydra.sweeper.pruner=threshold",
+    "hydra.sweeper.pruner_kwargs={upper: 0.05, n_warmup_steps: 5}",
+    "corruption_rate=interval(0,1)",
+    "resources.ram_limit_gb=choice(2,4,8)",
+    "max_cycles=20",
+]
+
+
+def run(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "brainjar_sweep", "-m", "hydra/sweeper=brainjar_optuna", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.slow
+def test_pruned_trials_are_pruned_in_every_record(tmp_path: Path) -> None:
+    p = run(tmp_path, "hydra.sweep.dir=sw", "hydra.sweeper.n_trials=6", *STUDY)
+    assert p.returncode == 0, p.stderr[-3000:]
+    sweep = tmp_path / "sw"
+    study = optuna.load_study(study_name="pr", storage=f"sqlite:///{sweep / 'optuna.db'}")
+    trials = study.get_trials()
+    assert len(trials) == 6
+    by_job = {t.user_attrs["job_num"]: t for t in trials}
+    for job, t in by_job.items():
+        two_gb = t.params["resources.ram_limit_gb"] == 2
+        assert t.state == (TrialState.PRUNED if two_gb else TrialState.COMPLETE), (job, t)
+        # each trial reported its objective at every cycle it ran
+        assert sorted(t.intermediate_values) == list(range(1, (10 if two_gb else 20) + 1))
+    pruned = {j for j, t in by_job.items() if t.state == TrialState.PRUNED}
+    assert pruned and len(pruned) < 6
+    # result.json: its own status, the cycle it stopped at, its metrics so far
+    for job in by_job:
+        body = json.loads((sweep / str(job) / "result.json").read_text())
+        if job in pruned:
+            assert (body["status"], body["stop_reason"]) == ("pruned", "pruned")
+            assert body["metrics"]["total_cycles"] == 10
+        else:
+            assert body["status"] == "completed"
+    # the experiments database: experiments and attempts, events kept
+    with sqlite3.connect(tmp_path / "logs" / "experiments.db") as con:
+        rows = dict(con.execute("SELECT job_num, status FROM experiments").fetchall())
+        attempts = dict(
+            con.execute(
+                "SELECT e.job_num, a.status FROM attempts a JOIN experiments e USING "
+                "(experiment_id)"
+            ).fetchall()
+        )
+        cycles = dict(
+            con.execute(
+                "SELECT e.job_num, COUNT(*) FROM cycles c JOIN experiments e USING "
+                "(experiment_id) GROUP BY e.job_num"
+            ).fetchall()
+        )
+    assert {j for j, s in rows.items() if s == "pruned"} == pruned
+    assert {j for j, s in attempts.items() if s == "pruned"} == pruned
+    assert all(cycles[j] == 10 for j in pruned)
+    # the sweep files
+    table = list(csv.DictReader((sweep / "sweep_table.csv").open()))
+    assert {int(r["job_num"]) for r in table if r["status"] == "pruned"} == pruned
+    assert not any(k.startswith("hydra.") for k in table[0])  # the trial's link is not a column
+    results = json.loads((sweep / "sweep_results.json").read_text())["results"]
+    assert {r["job_num"] for r in results if r["status"] == "pruned"} == pruned
+    completed = json.loads((sweep / "completed_experiments.json").read_text())
+    assert len(completed) == 6 - len(pruned)
+    # what the user saw: one line per trial, the best so far, the summary
+    assert "[6/6] trial #" in p.stdout
+    assert "pruned at cycle 10 (0.1)" in p.stdout
+    assert f"6 trials, {6 - len(pruned)} complete, {len(pruned)} pruned, 0 failed" in p.stdout
+    assert "best crash_rate: 0 at corruption_rate=" in p.stdout
+    assert study.metric_names == ["crash_rate"]
+
+
+# --------------------------------------------------------------------- familiar syntax
+
+
+def dry(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run(
+        tmp_path,
+        "hydra.sweep.dir=sw",
+        "hydra.sweeper.dry_run=true",
+        "corruption_rate=interval(0,1)",
+        *args,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["hydra/sweeper/sampler=random"], "Sampler: random (seed None)"),
+        (["hydra.sweeper.sampler.seed=1"], "Sampler: tpe (seed 1)"),
+        (
+            ["hydra/sweeper/sampler=tpe", "hydra.sweeper.sampler.n_startup_trials=3"],
+            "Sampler: tpe (seed None, n_startup_trials=3)",
+        ),
+        (["hydra.sweeper.sampler=random", "hydra.sweeper.seed=4"], "Sampler: random (seed 4)"),
+        (["hydra.sweeper.direction=maximize"], "Objective: maximize crash_rate"),
+        (
+            ["hydra.sweeper.pruner=median", "hydra.sweeper.pruner_kwargs={n_startup_trials: 2}"],
+            "Pruner: median (n_startup_trials=2), reported every 1 cycle(s)",
+        ),
+    ],
+)
+def test_familiar_spellings_and_the_dry_run_write_nothing(
+    tmp_path: Path, args: list[str], line: str
+) -> None:
+    p = dry(tmp_path, *args)
+    assert p.returncode == 0, p.stderr
+    assert line in p.stdout.splitlines(), p.stdout
+    assert "Dry run: an Optuna study of 20 trials (nothing runs, nothing is written)" in p.stdout
+    assert "  corruption_rate: float in [0, 1]" in p.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            ["hydra.sweeper.pruner=sometimes"],
+            "hydra.sweeper.pruner=sometimes is not allowed: one of none",
+        ),
+        (
+            ["hydra.sweeper.pruner=median", "hydra.sweeper.pruner_kwargs={upper: 1}"],
+            "is not allowed for the median pruner",
+        ),
+        (["hydra.sweeper.report_every=0"], "hydra.sweeper.report_every=0 is not allowed"),
+        (
+            [
+                "hydra.sweeper.pruner=median",
+                "hydra.sweeper.objective=[crash_rate,peak_memory_mb]",
+                "hydra.sweeper.direction=[minimize,minimize]",
+            ],
+            "single-objective studies only",
+        ),
+    ],
+)
+def test_bad_pruning_settings_are_one_line(tmp_path: Path, args: list[str], words: str) -> None:
+    p = dry(tmp_path, *args)
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], p.stderr
+    assert list(tmp_path.iterdir()) == []
