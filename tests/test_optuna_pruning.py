@@ -103,6 +103,24 @@ def test_pruned_trials_are_pruned_in_every_record(tmp_path: Path) -> None:
     assert "best crash_rate: 0 at corruption_rate=" in p.stdout
     assert study.metric_names == ["crash_rate"]
 
+    # the analysis shows the pruned jobs apart and keeps them out of the statistics
+    a = subprocess.run(
+        [sys.executable, "-m", "brainjar_sweep.analysis", "sw", "--output", "r.md"]
+        + ["--plots", "plots"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert a.returncode == 0, a.stderr[-2000:]
+    report = (tmp_path / "r.md").read_text()
+    n, k = 6 - len(pruned), len(pruned)
+    assert f"6 used ({n} completed, {k} pruned)" in report
+    assert "Statistics use completed jobs only." in report
+    assert f"({n} complete, {k} pruned, stopped at cycle 10, 0 failed;" in report
+    assert f"| pruned | {k} | pruned by the study after cycle 10 ({k}) |" in report
+    assert any(p.name.endswith("optuna_curves.png") for p in (tmp_path / "plots").iterdir())
+
 
 # --------------------------------------------------------------------- familiar syntax
 
