@@ -99,9 +99,11 @@ def make_pruner(optuna: Any, name: str, kwargs: Mapping[str, Any]) -> Any:
         ) from e
 
 
-def open_storage(optuna: Any, url: str) -> Any:
+def open_storage(optuna: Any, url: str, *, existing: bool = False) -> Any:
     """The study storage at ``url``; a SQLite file is opened with a long busy timeout, so
-    that the sweeper and the running trials take turns instead of failing.
+    that the sweeper and the running trials take turns instead of failing. ``existing``: the
+    sweeper made the tables already (a trial's job), so their creation and version check
+    (which imports alembic, half a second per job) are skipped.
 
     >>> import optuna
     >>> type(open_storage(optuna, "sqlite:///:memory:")).__name__
@@ -109,7 +111,10 @@ def open_storage(optuna: Any, url: str) -> Any:
     """
     if url.startswith("sqlite"):
         return optuna.storages.RDBStorage(
-            url, engine_kwargs={"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+            url,
+            engine_kwargs={"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}},
+            skip_compatibility_check=existing,
+            skip_table_creation=existing,
         )
     return url
 
@@ -131,7 +136,7 @@ class TrialReporter:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         study = optuna.load_study(
             study_name=link.study_name,
-            storage=open_storage(optuna, link.storage),
+            storage=open_storage(optuna, link.storage, existing=True),
             pruner=make_pruner(optuna, link.pruner, link.pruner_kwargs),
         )
         self.trial = optuna.trial.Trial(study, link.trial_id)
