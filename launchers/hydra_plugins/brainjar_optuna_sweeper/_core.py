@@ -425,8 +425,10 @@ def trial_override(link: Any) -> str:
     of that job alone, through Hydra's ``hydra.job.env_set``).
 
     >>> from brainjar_sweep.sweep.pruning import TrialLink
-    >>> trial_override(TrialLink("sqlite:///a'b.db", "s", 0, 1, "crash_rate"))[:58]
-    "++hydra.job.env_set.BRAINJAR_OPTUNA_TRIAL='{\\"objective\\":\\"crash_rate\\""
+    >>> link = TrialLink("sqlite:///it's.db", "s", 0, 1, "abs(x - 50)")
+    >>> ov = OverridesParser.create().parse_override(trial_override(link))
+    >>> ov.key_or_group, TrialLink.from_json(ov.value()) == link
+    ('hydra.job.env_set.BRAINJAR_OPTUNA_TRIAL', True)
     """
     from brainjar_sweep.sweep.pruning import TRIAL_ENV
 
