@@ -191,3 +191,89 @@ def test_bad_pruning_settings_are_one_line(tmp_path: Path, args: list[str], word
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], p.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------- kill and resume
+
+
+def _trial_states(db: Path) -> list[tuple[int, str]]:
+    if not db.is_file():
+        return []
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
+            return [(int(n), str(s)) for n, s in con.execute("SELECT number, state FROM trials")]
+    except sqlite3.Error:
+        return []
+
+
+@pytest.mark.slow
+def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    sweep = tmp_path / "sw"
+    # the trials that are not pruned run 400 cycles, so the study is still running when the
+    # first pruned trial has been told (the rendezvous); the deadline is a safety net only
+    args = [
+        sys.executable,
+        "-m",
+        "brainjar_sweep",
+        "-m",
+        "hydra/sweeper=brainjar_optuna",
+        f"hydra.sweep.dir={sweep}",
+        "hydra.sweeper.n_trials=8",
+        *[a for a in STUDY if not a.startswith("max_cycles")],
+        "max_cycles=400",
+    ]
+    db = sweep / "optuna.db"
+    proc = subprocess.Popen(
+        args,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            states = dict(_trial_states(db))
+            if "PRUNED" in states.values() and "RUNNING" in states.values():
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the study ended before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    before = dict(_trial_states(db))
+    assert "PRUNED" in before.values() and "RUNNING" in before.values(), before
+    assert len(before) < 8, before
+    old = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/result.json")}
+
+    p = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+
+    study = optuna.load_study(study_name="pr", storage=f"sqlite:///{db}")
+    trials = study.get_trials()
+    assert len(trials) == 8  # the total is the study's, not this run's
+    after = {t.number: t.state.name for t in trials}
+    for number, state in before.items():
+        if state in ("PRUNED", "FAIL", "COMPLETE"):
+            assert after[number] == state, (number, before, after)
+        else:  # left running by the killed sweep: failed, or pruned if its job says so
+            assert after[number] in ("FAIL", "PRUNED"), (number, after)
+    # no job dir written twice; every job's result.json agrees with its trial
+    assert {
+        k: p.stat().st_mtime_ns for k, p in ((k, sweep / k / "result.json") for k in old)
+    } == old
+    nums = [t.user_attrs["job_num"] for t in trials]
+    assert len(nums) == len(set(nums))
+    for t in trials:
+        path = sweep / str(t.user_attrs["job_num"]) / "result.json"
+        if t.state == TrialState.PRUNED:
+            assert json.loads(path.read_text())["status"] == "pruned"
+        elif t.state == TrialState.COMPLETE:
+            assert json.loads(path.read_text())["status"] == "completed"
+    assert "Study 'pr': 8 trials" in p.stdout
