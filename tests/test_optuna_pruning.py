@@ -206,11 +206,22 @@ def _trial_states(db: Path) -> list[tuple[int, str]]:
         return []
 
 
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 @pytest.mark.slow
 def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path) -> None:
     import os
     import signal
     import time
+
+    import psutil
 
     sweep = tmp_path / "sw"
     # the trials that are not pruned run 400 cycles, so the study is still running when the
@@ -242,11 +253,18 @@ def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path) -
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the study ended before it could be killed"
+        family = [proc.pid, *(c.pid for c in psutil.Process(proc.pid).children(recursive=True))]
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+    # the jobs die with their sweep; wait until they have (a job ending late would still write)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and any(
+        psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in family
+    ):
+        time.sleep(0.2)
     before = dict(_trial_states(db))
     assert "PRUNED" in before.values() and "RUNNING" in before.values(), before
     assert len(before) < 8, before

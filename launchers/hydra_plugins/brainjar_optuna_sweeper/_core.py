@@ -562,11 +562,7 @@ class Study:
 
     def progress_line(self, number: int, state: str) -> str:
         """One line per finished trial: k of n, its params, value or state, best so far."""
-        t = self.study._storage.get_trial(
-            self.study._storage.get_trial_id_from_study_id_trial_number(
-                self.study._study_id, number
-            )
-        )
+        t = self.study.get_trials(deepcopy=False)[number]  # numbers are 0, 1, ... in a study
         job = t.user_attrs.get("job_num")
         head = f"[{self.earlier + self.done}/{self.n_trials}] trial #{number} (job #{job}) {_params_text(t.params)}:"
         ts = self.optuna.trial.TrialState
