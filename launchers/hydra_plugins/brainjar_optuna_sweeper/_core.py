@@ -1,14 +1,15 @@
 """Work of the ``brainjar_optuna`` sweeper, kept out of the module Hydra's plugin scan imports.
 
-A study here: parse the search space from Hydra's sweep syntax; check the fixed part of
-the job config (compose + validate) before anything runs; create or load the study from
-its storage (SQLite in the sweep dir by default); mark trials a dead sweep left running
-as failed; then, until ``n_trials`` trials are finished, ask ``n_jobs`` trials, validate
-each trial's job config, launch them as one batch through the selected launcher with job
-numbers that continue after every existing job dir, and tell Optuna each trial's
-objective values (read from the task's returned metrics) or FAIL. At the end
-``optimization_results.yaml`` holds the best trial (or the Pareto front).
-"""
+A study here: read the options (familiar spellings included, ``_options``); parse the search
+space from Hydra's sweep syntax; check the fixed part of the job config (compose + validate)
+before anything runs; on a dry run print the plan and stop; create or load the study from its
+storage (SQLite in the sweep dir by default) with its pruner; settle trials a dead sweep left
+running (PRUNED when their job's ``result.json`` says so, else FAIL); then, until ``n_trials``
+trials are finished, ask ``n_jobs`` trials (:meth:`Study.ask`: validate the trial's job config,
+give it its job number and, with a pruner, its link to the study), launch them as one batch
+through the selected launcher, and tell Optuna each one (:meth:`Study.tell`: its objective
+values, PRUNED or FAIL), printing a line per trial. At the end ``optimization_results.yaml``
+holds the best trial (or the Pareto front)."""
 
 from __future__ import annotations
 
