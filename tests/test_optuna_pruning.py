@@ -295,3 +295,47 @@ def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path) -
         elif t.state == TrialState.COMPLETE:
             assert json.loads(path.read_text())["status"] == "completed"
     assert "Study 'pr': 8 trials" in p.stdout
+
+
+# --------------------------------------------------------------------- the reporter in a jar
+
+
+def _trial_link(where: Path, **kw: object) -> tuple[object, object]:
+    """A real study in a SQLite file under ``where``, one trial asked, and its link."""
+    from brainjar_sweep.sweep.pruning import TrialLink
+
+    where.mkdir(parents=True, exist_ok=True)
+    storage = f"sqlite:///{where / 'study.db'}"
+    study = optuna.create_study(study_name="j", storage=storage)
+    trial = study.ask()
+    fields = {"objective": "crash_rate", "report_every": 1, "pruner": "none", **kw}
+    link = TrialLink(storage, "j", trial.number, trial._trial_id, **fields)  # type: ignore[arg-type]
+    return study, link
+
+
+def test_a_jar_reports_every_k_cycles_and_ends_pruned_when_told(tmp_path: Path) -> None:
+    from brainjar_sweep.config import compose, resolve_experiment
+    from brainjar_sweep.jar import Jar
+    from brainjar_sweep.sweep.pruning import TrialReporter
+
+    exp = resolve_experiment(compose(["max_cycles=20", "resources.ram_limit_gb=2", "seed=0"]))
+    study, link = _trial_link(tmp_path / "a", report_every=5)
+    result = Jar(exp, experiment_id="a", on_cycle_end=TrialReporter(link)).run()
+    assert (result.status, result.metrics["total_cycles"]) == ("completed", 20)
+    values = study.get_trials()[0].intermediate_values
+    assert sorted(values) == [5, 10, 15, 20]
+    assert values[20] == result.metrics["crash_rate"]  # the same metrics as at the end
+
+    # a metric with no value yet is not reported: self-reports come every 3 cycles here
+    study, link = _trial_link(tmp_path / "b", objective="memory_accuracy_mean")
+    exp2 = resolve_experiment(compose(["max_cycles=6", "self_report.on_startup=false", "seed=0"]))
+    Jar(exp2, experiment_id="b", on_cycle_end=TrialReporter(link)).run()
+    assert sorted(study.get_trials()[0].intermediate_values) == [3, 4, 5, 6]
+
+    study, link = _trial_link(
+        tmp_path / "c", pruner="threshold", pruner_kwargs={"upper": 0.05, "n_warmup_steps": 5}
+    )
+    result = Jar(exp, experiment_id="c", on_cycle_end=TrialReporter(link)).run()
+    assert (result.status, result.stop_reason, result.error) == ("pruned", "pruned", None)
+    assert result.metrics["total_cycles"] == 10
+    assert study.get_trials()[0].last_step == 10
