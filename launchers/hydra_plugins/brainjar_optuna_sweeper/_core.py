@@ -694,10 +694,11 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     if earlier or dead or saved:
         log.info(
             "continuing study %r: %d trial(s) finished earlier (%d left running by a dead "
-            "sweep, now FAIL); %d to run; job numbers from %d",
+            "sweep, now FAIL%s); %d to run; job numbers from %d",
             name,
             len(earlier),
             dead,
+            f"; {saved} pruned before it died, now PRUNED" if saved else "",
             max(0, n_trials - len(earlier)),
             next_job,
         )
