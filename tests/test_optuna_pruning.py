@@ -103,6 +103,20 @@ def test_pruned_trials_are_pruned_in_every_record(tmp_path: Path) -> None:
     assert "best crash_rate: 0 at corruption_rate=" in p.stdout
     assert study.metric_names == ["crash_rate"]
 
+    # the watch page's data counts them apart
+    from brainjar_sweep.watch.state import SweepView
+
+    view = SweepView(sweep)
+    try:
+        progress = view.overview()["progress"]
+    finally:
+        view.close()
+    assert (progress["pruned"], progress["completed"], progress["failed"]) == (
+        len(pruned),
+        6 - len(pruned),
+        0,
+    )
+
     # the analysis shows the pruned jobs apart and keeps them out of the statistics
     a = subprocess.run(
         [sys.executable, "-m", "brainjar_sweep.analysis", "sw", "--output", "r.md"]
