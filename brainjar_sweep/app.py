@@ -42,6 +42,7 @@ from brainjar_sweep.records import (
 )
 from brainjar_sweep.sweep.errors import SweepDefinitionChanged, SweepFailed, SweepRefused
 from brainjar_sweep.sweep.grid import record_sweep_job
+from brainjar_sweep.sweep.pruning import reporter_from_env
 
 log = logging.getLogger("brainjar_sweep")
 register_help_resolver()  # the --help template lists groups and sweep presets with it
@@ -73,6 +74,8 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
     out_dir = Path(hc.runtime.output_dir)
     chash = config_hash(exp)
     url = experiment_db_url(exp["db"], hc.runtime.cwd)
+    # a trial of a study: the jar reports its objective each cycle and may be pruned
+    reporter = reporter_from_env() if job_num is not None else None
     with ExperimentStore(url) as store:
         if job_num is not None:  # a job of a sweep: the sweep's design goes to the sweeps table
             record_sweep_job(store, sweep_id, exp, hc)
@@ -83,6 +86,7 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
             config_hash=chash,
             sweep_id=sweep_id,
             job_num=job_num,
+            on_cycle_end=reporter,
         )
         result = jar.run()
         if job_num is not None:

@@ -101,7 +101,7 @@ def test_too_few_trials_is_a_note_not_an_error(tmp_path: Path) -> None:
     sec = optuna_section(SweepData(jobs=pd.DataFrame(), sweeps=[info]))
     assert sec is not None
     text = " ".join(b for b in sec.blocks if isinstance(b, str))
-    assert "1 trials (1 complete, 0 failed)" in text
+    assert "1 trials (1 complete, 0 pruned, 0 failed;" in text
 
 
 def test_a_grid_sweep_has_no_optuna_section(tmp_path: Path) -> None:

@@ -678,3 +678,37 @@ def test_no_module_outside_the_store_writes_sql() -> None:
         if sql.search(line)
     ]
     assert found == []
+
+
+def test_a_pruned_experiment_in_a_new_and_in_an_older_database(tmp_path: Path) -> None:
+    new = tmp_path / "new.db"
+    with ExperimentStore(new) as store:
+        _create(store)
+        attempt = store.start_attempt("exp-1", hostname="box", pid=1)
+        store.finish_attempt("exp-1", attempt, status="pruned")
+        row = store.experiment("exp-1")
+        assert (row["status"], row["stop_reason"]) == ("pruned", "pruned")
+        assert store.rows("attempts", "exp-1")[0]["status"] == "pruned"
+    # a database made before 'pruned' existed: its status constraints do not admit it
+    old = tmp_path / "old.db"
+    ExperimentStore(old).close()
+    con = sqlite3.connect(old)
+    con.execute("PRAGMA writable_schema=ON")
+    con.execute(
+        "UPDATE sqlite_master SET sql = replace(sql, ', ''pruned''', '') WHERE type='table'"
+    )
+    con.commit()
+    con.close()
+    con = sqlite3.connect(old)
+    assert "pruned" not in con.execute("SELECT group_concat(sql) FROM sqlite_master").fetchone()[0]
+    con.close()
+    with ExperimentStore(old) as store:
+        _create(store)
+        attempt = store.start_attempt("exp-1", hostname="box", pid=1)
+        store.finish_attempt("exp-1", attempt, status="pruned")
+        row = store.experiment("exp-1")
+        assert (row["status"], row["stop_reason"]) == ("interrupted", "pruned")
+        with pytest.raises(IntegrityError):  # the older constraint is really there
+            store._run(
+                lambda c: c.exec_driver_sql("UPDATE attempts SET status = 'pruned'"),
+            )

@@ -118,7 +118,9 @@ ID_COLUMNS: tuple[str, ...] = (
 )
 """Bookkeeping columns of :attr:`SweepData.jobs` (never parameters or metrics)."""
 
-_FINISHED = ("completed", "failed", "timeout")
+# pruned jobs (stopped early by a study's pruner) are read and shown with their own status;
+# the statistics, which use completed jobs only, never include them
+_FINISHED = ("completed", "failed", "timeout", "pruned")
 _CSV_FIXED = TABLE_COLUMNS
 # result metrics that are bookkeeping rather than outcomes
 _NOT_METRICS = frozenset({"duration_seconds", "job_num", "seed", "attempt", "status"})

@@ -35,7 +35,15 @@ if TYPE_CHECKING:
 
     from brainjar_sweep.analysis.sections import Section
 
-__all__ = ["StudyRef", "find_study", "history_figures", "optuna_section", "param_importances"]
+__all__ = [
+    "StudyRef",
+    "curves_figure",
+    "find_study",
+    "has_curves",
+    "history_figures",
+    "optuna_section",
+    "param_importances",
+]
 
 NO_OPTUNA = 'optuna is not installed: pip install "brainjar-sweep[optuna]"'
 
@@ -198,11 +206,18 @@ def optuna_section(data: SweepData, *, seed: int = 0) -> Section | None:
         ts = optuna.trial.TrialState
         done = sum(t.state == ts.COMPLETE for t in trials)
         failed = sum(t.state == ts.FAIL for t in trials)
+        pruned = [t for t in trials if t.state == ts.PRUNED]
         names = _objective_names(study, ref)
         dirs = [d.name.lower() for d in study.directions]
+        stops = sorted(t.last_step for t in pruned if t.last_step is not None)
+        at = ""
+        if stops:
+            span = f" {stops[0]}" if stops[0] == stops[-1] else f"s {stops[0]}-{stops[-1]}"
+            at = f", stopped at cycle{span}"
         sec.blocks.append(
             f"{label}: study {study.study_name!r}, {len(trials)} trials ({done} complete, "
-            f"{failed} failed); "
+            f"{len(pruned)} pruned{at}, {failed} failed; importances and the best value "
+            "use complete trials only); "
             + ", ".join(f"{d} {n}" for n, d in zip(names, dirs, strict=False))
             + "."
         )
@@ -281,6 +296,62 @@ def history_figure(study: Any, names: Sequence[str], title: str = "") -> Figure:
     return fig
 
 
+def curves_figure(study: Any, name: str, title: str = "") -> Figure:
+    """The intermediate value each trial reported per cycle: complete trials as lines,
+    pruned ones dashed and ending in a cross at the cycle they were stopped at."""
+    import optuna
+
+    from brainjar_sweep.analysis._figure import new_figure
+    from brainjar_sweep.analysis.metrics import label
+
+    ts = optuna.trial.TrialState
+    fig = new_figure(8.0, 4.0, top=0.6, bottom=0.6, left=0.85, right=1.6)
+    ax = fig.subplots(1, 1)
+    shown = {"complete": False, "pruned": False}
+    for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
+        if not t.intermediate_values or t.state not in (ts.COMPLETE, ts.PRUNED):
+            continue
+        steps = sorted(t.intermediate_values)
+        ys = [t.intermediate_values[s] for s in steps]
+        kind = "pruned" if t.state == ts.PRUNED else "complete"
+        style = (
+            {"color": "tab:gray", "linestyle": "--", "alpha": 0.8}
+            if kind == "pruned"
+            else {"color": "tab:blue", "alpha": 0.7}
+        )
+        ax.plot(steps, ys, linewidth=1.0, label=None if shown[kind] else kind, **style)
+        if kind == "pruned":
+            ax.scatter([steps[-1]], [ys[-1]], marker="x", color="tab:red", zorder=3, s=30)
+        shown[kind] = True
+    if any(shown.values()):
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+    ax.set_xlabel("cycle")
+    ax.set_ylabel(f"{label(name)} so far", fontsize=9)
+    ax.grid(True, alpha=0.3)
+    fig.suptitle(f"Learning curves{': ' + title if title else ''}", fontsize=11)
+    return fig
+
+
+def has_curves(data: SweepData) -> bool:
+    """Whether a study of the sweeps holds intermediate values (its trials reported per cycle).
+
+    Example:
+        >>> import pandas as pd
+        >>> has_curves(SweepData(jobs=pd.DataFrame()))
+        False
+    """
+    refs = _refs(data)
+    optuna = _optuna() if refs else None
+    for ref in refs if optuna is not None else []:
+        try:
+            trials = _load(optuna, ref).get_trials(deepcopy=False)
+        except Exception:  # noqa: BLE001 - the report section says why
+            continue
+        if any(t.intermediate_values for t in trials):
+            return True
+    return False
+
+
 def history_figures(data: SweepData) -> Iterator[tuple[str, str, Figure]]:
     """``(file name, caption, figure)``: the optimisation history of every study of the sweeps."""
     refs = _refs(data)
@@ -301,3 +372,9 @@ def history_figures(data: SweepData) -> Iterator[tuple[str, str, Figure]]:
             f"optimisation history ({ref.sweep.sweep_id})",
             history_figure(study, names, ref.sweep.sweep_id),
         )
+        if any(t.intermediate_values for t in study.get_trials(deepcopy=False)):
+            yield (
+                f"optuna_curves{suffix}.png",
+                f"objective per cycle of each trial, pruned ones marked ({ref.sweep.sweep_id})",
+                curves_figure(study, names[0], ref.sweep.sweep_id),
+            )

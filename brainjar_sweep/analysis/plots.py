@@ -559,6 +559,11 @@ def draw(data: SweepData, plot: Any, *, n_boot: int = N_BOOT, seed: int = 0) -> 
         from brainjar_sweep.analysis.optuna_study import history_figures
 
         return next((fig for _, _, fig in history_figures(data)), None)
+    if plot.kind == "curves":
+        from brainjar_sweep.analysis.optuna_study import history_figures
+
+        curves = (f for n, _, f in history_figures(data) if n.startswith("optuna_curves"))
+        return next(curves, None)
     return None
 
 

@@ -286,7 +286,7 @@ def build_report(
         details.append(_tests_section(design, tests, correction))
     elif not design.params:
         findings.append(_single_cell_section(data, metrics, kw))
-    from brainjar_sweep.analysis.optuna_study import optuna_section
+    from brainjar_sweep.analysis.optuna_study import has_curves, optuna_section
 
     study = optuna_section(data, seed=seed)
     if study is not None:
@@ -294,6 +294,15 @@ def build_report(
         study.plots = [
             Plot("optuna_history.png", f"optimisation history ({ids})", "history", score=2.0)
         ]
+        if has_curves(data):
+            study.plots.append(
+                Plot(
+                    "optuna_curves.png",
+                    f"objective per cycle of each trial, pruned ones marked ({ids})",
+                    "curves",
+                    score=2.0,
+                )
+            )
         findings.append(study)
     belief = _belief_section(data, design.params, keywords, n_boot, seed)
     if belief is not None:
@@ -653,7 +662,9 @@ def _overview(data: SweepData, swept: list[str], notes: list[str]) -> Section:
     found = sum(s.jobs_found for s in data.sweeps)
     foreign = sum(1 for _, why in data.skipped if why.startswith("foreign entry"))
     skipped = len(data.skipped) - foreign
-    parts = ", ".join(f"{counts[s]} {s}" for s in ("completed", "failed", "timeout") if counts[s])
+    parts = ", ".join(
+        f"{counts[s]} {s}" for s in ("completed", "pruned", "failed", "timeout") if counts[s]
+    )
     sec.blocks.append(
         f"Jobs: {found} found, {len(jobs)} used ({parts or 'none'}), {skipped} skipped"
         + (f"; {foreign} other entries ignored" if foreign else "")

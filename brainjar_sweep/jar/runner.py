@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -40,6 +41,15 @@ log = logging.getLogger("brainjar_sweep")
 
 class Interrupted(Exception):
     """The experiment was stopped by Ctrl-C or SIGTERM; its status is ``interrupted``."""
+
+
+class Pruned(Exception):
+    """The experiment was stopped early by its cycle watcher; its status is ``pruned``."""
+
+
+CycleWatcher = Callable[[int, Callable[[], dict[str, Any]]], bool]
+"""Called at the end of every cycle with the cycle's number and a function that gives the
+metrics so far; returning True stops the experiment there, as ``pruned``."""
 
 
 def now_iso() -> str:
@@ -86,8 +96,10 @@ class Jar:
         config_hash: str = "",
         sweep_id: str | None = None,
         job_num: int | None = None,
+        on_cycle_end: CycleWatcher | None = None,
     ) -> None:
         self.exp = exp
+        self.on_cycle_end = on_cycle_end
         self.experiment_id = experiment_id
         self.store = store
         self.config_hash = config_hash
@@ -509,9 +521,15 @@ class Jar:
                 self._run_cycle()
                 if cycle % flush_every == 0:
                     self.flush()
+                if self.on_cycle_end is not None and self.on_cycle_end(
+                    cycle, lambda: self.metrics(time.perf_counter() - t0)
+                ):
+                    raise Pruned(f"pruned after cycle {cycle}")
                 if limit is not None and time.perf_counter() - t0 >= limit:
                     stop_reason = "max_duration_seconds"
                     break
+        except Pruned:
+            status, stop_reason = "pruned", "pruned"
         except (KeyboardInterrupt, Interrupted) as e:
             status, stop_reason = "interrupted", None
             error = f"interrupted ({e or 'Ctrl-C'}) in cycle {self.cycle}"
@@ -630,4 +648,12 @@ _SUMMARY = (
     "duration_seconds",
 )
 
-__all__ = ["Interrupted", "Jar", "RunResult", "now_iso", "trim_to_tokens"]
+__all__ = [
+    "CycleWatcher",
+    "Interrupted",
+    "Jar",
+    "Pruned",
+    "RunResult",
+    "now_iso",
+    "trim_to_tokens",
+]

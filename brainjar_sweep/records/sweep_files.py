@@ -129,7 +129,7 @@ class JobRecord:
 
     job_num: int
     overrides: list[str]
-    status: str = "pending"  # pending, running, completed, failed, timeout, interrupted
+    status: str = "pending"  # pending, running, completed, failed, timeout, interrupted, pruned
     reason: str | None = None
     experiment_id: str | None = None
     start_time: str | None = None
@@ -141,12 +141,38 @@ class JobRecord:
 
     @property
     def parameters(self) -> dict[str, str]:
-        """Every override's key and value, as texts."""
+        """Every override's key and value, as texts (environment variables a sweeper sets
+        for a job, ``hydra.job.env_set.*``, are how it runs, not what it is: left out)."""
         out = {}
         for ov in self.overrides:
             key, _, value = ov.lstrip("+~").partition("=")
+            if key.startswith(_ENV_SET):
+                continue
             out[key] = value
         return out
+
+    @property
+    def outcome(self) -> str:
+        """How the job ended: its status, refined by what the experiment itself returned (a
+        job whose process ended well but whose experiment was pruned is ``pruned``).
+
+        >>> JobRecord(0, [], status="completed", metrics={"status": "pruned"}).outcome
+        'pruned'
+        """
+        if self.status == "completed" and self.metrics.get("status") == "pruned":
+            return "pruned"
+        return self.status
+
+    @property
+    def outcome_reason(self) -> str | None:
+        """Why the job did not complete (a pruned job: the cycle it was stopped at)."""
+        if self.outcome == "pruned" and not self.reason:
+            cycles = self.metrics.get("total_cycles")
+            return f"pruned by the study after cycle {cycles}" if cycles else "pruned"
+        return self.reason
+
+
+_ENV_SET = "hydra.job.env_set."
 
 
 def swept_keys(records: list[JobRecord]) -> list[str]:
@@ -187,13 +213,13 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
                 "experiment_id": r.experiment_id or experiment_id_for(sweep_id, r.job_num),
                 "job_num": r.job_num,
                 "parameters": {k: typed[k] for k in swept if k in typed},
-                "status": r.status,
+                "status": r.outcome,
                 "start_time": r.start_time,
                 "end_time": r.end_time,
                 "total_cycles": m.get("total_cycles", 0),
                 "total_crashes": m.get("total_crashes", 0),
                 "total_messages": m.get("total_messages", 0),
-                "error_message": scrub(r.reason),
+                "error_message": scrub(r.outcome_reason),
             }
         )
         if r.node is not None:
@@ -226,8 +252,8 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
         row = [
             r.job_num,
             r.experiment_id,
-            r.status,
-            scrub(r.reason),
+            r.outcome,
+            scrub(r.outcome_reason),
             r.start_time,
             r.end_time,
             r.duration_seconds,

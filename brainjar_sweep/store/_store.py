@@ -27,6 +27,7 @@ from brainjar_sweep.store._engine import (
 from brainjar_sweep.store.schema import (
     EVENT_TABLES,
     FINAL_STATUSES,
+    PRUNED_STOP_REASON,
     SUMMARY_COLUMNS,
     attempts,
     event_table,
@@ -204,6 +205,7 @@ class ExperimentStore:
     def __init__(self, url: str | os.PathLike[str]) -> None:
         self.url = normalize_url(url)
         self._engine = make_engine(self.url)
+        self._pruned_ok: bool | None = None
         self._pid = os.getpid()
         self._closed = False
         try:
@@ -498,6 +500,10 @@ class ExperimentStore:
             >>> store.close()
         """
         _check_status(status, FINAL_STATUSES)
+        if status == "pruned":
+            stop_reason = PRUNED_STOP_REASON
+            if not self._knows_pruned():  # an older database: its CHECK predates 'pruned'
+                status = "interrupted"
         error = scrub(error)  # a server may echo a key in its error text
         overrides = dict(summary or {})
         unknown = sorted(set(overrides) - set(SUMMARY_COLUMNS))
@@ -545,6 +551,31 @@ class ExperimentStore:
             )
 
         self._run(work)
+
+    def _knows_pruned(self) -> bool:
+        """Whether this database's status constraint admits 'pruned' (one made before it
+        existed does not, and keeps being readable and writable as it is).
+
+        >>> ExperimentStore("sqlite://")._knows_pruned()
+        True
+        """
+        if self._pruned_ok is None:
+
+            def work(conn: Connection) -> bool:
+                if conn.dialect.name == "sqlite":
+                    sql = conn.exec_driver_sql(
+                        "SELECT sql FROM sqlite_master WHERE type='table' AND name='attempts'"
+                    ).scalar()
+                else:
+                    sql = conn.exec_driver_sql(
+                        "SELECT string_agg(pg_get_constraintdef(c.oid), ' ') FROM pg_constraint c "
+                        "JOIN pg_class t ON t.oid = c.conrelid WHERE t.relname = 'attempts' "
+                        "AND c.contype = 'c'"
+                    ).scalar()
+                return sql is None or "pruned" in str(sql) or "pending" not in str(sql)
+
+            self._pruned_ok = self._run(work, read_only=True)
+        return self._pruned_ok
 
     def mark_stale_running(
         self, experiment_ids: Sequence[str] | None = None, status: str = "interrupted"

@@ -37,6 +37,7 @@ from sqlalchemy import (
 __all__ = [
     "EVENT_TABLES",
     "FINAL_STATUSES",
+    "PRUNED_STOP_REASON",
     "STATUSES",
     "SUMMARY_COLUMNS",
     "attempts",
@@ -64,11 +65,23 @@ EVENT_TABLES: tuple[str, ...] = (
 )
 """Names of the per-event tables, in the order they are written."""
 
-STATUSES: tuple[str, ...] = ("pending", "running", "completed", "failed", "interrupted")
-"""Every status an experiment or an attempt can have."""
+STATUSES: tuple[str, ...] = (
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "interrupted",
+    "pruned",
+)
+"""Every status an experiment or an attempt can have (``pruned``: stopped early by a study's
+pruner; a database made before it existed stores it as ``interrupted`` with stop reason
+``pruned``, see :data:`PRUNED_STOP_REASON`)."""
 
-FINAL_STATUSES: tuple[str, ...] = ("completed", "failed", "interrupted")
+FINAL_STATUSES: tuple[str, ...] = ("completed", "failed", "interrupted", "pruned")
 """Statuses that end an attempt."""
+
+PRUNED_STOP_REASON = "pruned"
+"""The stop reason of a pruned experiment (in every database, old or new)."""
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "total_cycles",

@@ -32,3 +32,10 @@ class JobTimeout(JobFailure):
 
 class JobInterrupted(JobFailure):
     """A job was stopped because the sweep was interrupted (Ctrl-C, SIGTERM)."""
+
+
+class SearchSpaceError(SweepDefinitionChanged):
+    """A study's configuration (search space, objectives, sampler, pruner) is not usable.
+
+    A kind of bad sweep definition, so the entry point reports it on one line (exit 2).
+    """

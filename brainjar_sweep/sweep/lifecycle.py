@@ -95,12 +95,13 @@ DEAD_OWNER = "interrupted: its sweep died (killed) while it ran"
 NO_RESULT = "completed in the database, but its result.json was never written (or is lost)"
 
 # how each way a job ends is stored in the experiments DB, whose statuses are completed,
-# failed and interrupted: a timeout is a failure whose error says so
+# failed, interrupted and pruned: a timeout is a failure whose error says so
 DB_STATUS = {
     "completed": "completed",
     "failed": "failed",
     "timeout": "failed",
     "interrupted": "interrupted",
+    "pruned": "pruned",
 }
 
 

@@ -180,7 +180,8 @@ class SweepView:
                     "duration_seconds": rec.duration_seconds,
                 }
             )
-        counts = {k: 0 for k in ("completed", "running", "failed", "pending")}
+        # pruned (stopped early by a study's pruner) is neither completed nor failed
+        counts = {k: 0 for k in ("completed", "pruned", "running", "failed", "pending")}
         for t in tiles:
             s = t["status"]
             counts[s if s in counts else "failed"] += 1
@@ -448,6 +449,7 @@ def _swept(tiles: list[dict[str, Any]]) -> list[str]:
 def _trial_state(status: str) -> str:
     return {
         "completed": "COMPLETE",
+        "pruned": "PRUNED",
         "running": "RUNNING",
         "pending": "WAITING",
     }.get(status, "FAIL")

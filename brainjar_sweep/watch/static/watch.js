@@ -32,9 +32,11 @@
     const pct = (n) => (p.total ? (100 * n) / p.total : 0) + "%";
     $("bar-done").style.width = pct(p.completed);
     $("bar-running").style.width = pct(p.running);
+    $("bar-pruned").style.width = pct(p.pruned || 0);
     $("bar-failed").style.width = pct(p.failed);
     $("p-done").textContent = p.done;
     $("p-running").textContent = p.running;
+    $("p-pruned").textContent = p.pruned || 0;
     $("p-failed").textContent = p.failed;
     $("p-pending").textContent = p.pending;
     $("p-eta").textContent = s.finished ? "done" : fmtS(p.eta_seconds);

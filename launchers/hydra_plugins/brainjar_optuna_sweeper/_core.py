@@ -1,18 +1,18 @@
 """Work of the ``brainjar_optuna`` sweeper, kept out of the module Hydra's plugin scan imports.
 
-A study here: parse the search space from Hydra's sweep syntax; check the fixed part of
-the job config (compose + validate) before anything runs; create or load the study from
-its storage (SQLite in the sweep dir by default); mark trials a dead sweep left running
-as failed; then, until ``n_trials`` trials are finished, ask ``n_jobs`` trials, validate
-each trial's job config, launch them as one batch through the selected launcher with job
-numbers that continue after every existing job dir, and tell Optuna each trial's
-objective values (read from the task's returned metrics) or FAIL. At the end
-``optimization_results.yaml`` holds the best trial (or the Pareto front).
-"""
+A study here: read the options (familiar spellings included, ``_options``); parse the search
+space from Hydra's sweep syntax; check the fixed part of the job config (compose + validate)
+before anything runs; on a dry run print the plan and stop; create or load the study from its
+storage (SQLite in the sweep dir by default) with its pruner; settle trials a dead sweep left
+running (PRUNED when their job's ``result.json`` says so, else FAIL); then, until ``n_trials``
+trials are finished, ask ``n_jobs`` trials (:meth:`Study.ask`: validate the trial's job config,
+give it its job number and, with a pruner, its link to the study), launch them as one batch
+through the selected launcher, and tell Optuna each one (:meth:`Study.tell`: its objective
+values, PRUNED or FAIL), printing a line per trial. At the end ``optimization_results.yaml``
+holds the best trial (or the Pareto front)."""
 
 from __future__ import annotations
 
-import ast
 import importlib
 import importlib.util
 import logging
@@ -39,7 +39,8 @@ from omegaconf import OmegaConf
 
 from brainjar_sweep._hooks import load_dotted  # noqa: E402
 from brainjar_sweep._imports import MissingExtra, try_import
-from brainjar_sweep.sweep.errors import SweepDefinitionChanged, SweepFailed
+from brainjar_sweep.sweep.errors import SearchSpaceError, SweepDefinitionChanged, SweepFailed
+from brainjar_sweep.sweep.objective import Objective
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +51,6 @@ DEAD_SWEEP = "the sweep that ran this trial ended before it finished"
 
 class OptunaMissing(MissingExtra, SweepFailed):
     """The ``[optuna]`` extra is not installed (reported on one line by the entry point)."""
-
-
-class SearchSpaceError(SweepDefinitionChanged):
-    """The sweeper's configuration (search space, objectives, sampler) is not usable.
-
-    A kind of bad sweep definition, so the entry point reports it on one line (exit 2).
-    """
 
 
 class TrialConfigError(HydraException):
@@ -212,83 +206,6 @@ def search_space(
 
 
 # --------------------------------------------------------------------- objectives
-
-_FUNCS: dict[str, Callable[..., float]] = {
-    "abs": abs,
-    "min": min,
-    "max": max,
-    "log": math.log,
-    "sqrt": math.sqrt,
-}
-_BINOPS: dict[type, Callable[[float, float], float]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a**b,
-}
-
-
-class Objective:
-    """An objective: a metric name or an arithmetic expression over the returned metrics.
-
-    >>> Objective("abs(memory_accuracy_mean - 50)")({"memory_accuracy_mean": 42.0})
-    8.0
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        try:
-            self.tree = ast.parse(text, mode="eval").body
-        except SyntaxError as e:
-            raise SearchSpaceError(f"hydra.sweeper.objective: {text!r} is not an expression") from e
-        self._check(self.tree)
-
-    def _check(self, node: ast.AST) -> None:
-        ok = (
-            isinstance(node, ast.Name)
-            or (isinstance(node, ast.Constant) and isinstance(node.value, (int, float)))
-            or (isinstance(node, ast.BinOp) and type(node.op) in _BINOPS)
-            or (isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)))
-            or (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in _FUNCS
-                and not node.keywords
-            )
-        )
-        if not ok:
-            raise SearchSpaceError(
-                f"hydra.sweeper.objective: {self.text!r}: only metric names, numbers, "
-                f"+ - * / **, and {', '.join(_FUNCS)} are allowed"
-            )
-        children = node.args if isinstance(node, ast.Call) else list(ast.iter_child_nodes(node))
-        for child in children:
-            if not isinstance(child, (ast.operator, ast.unaryop, ast.expr_context)):
-                self._check(child)
-
-    def __call__(self, metrics: dict[str, Any]) -> float:
-        """The objective's value; ``ValueError`` if a metric is missing or not a number."""
-        return float(self._eval(self.tree, metrics))
-
-    def _eval(self, node: ast.AST, metrics: dict[str, Any]) -> float:
-        if isinstance(node, ast.Name):
-            value = metrics.get(node.id)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                shown = "missing" if node.id not in metrics else f"{value!r}, not a number"
-                raise ValueError(f"metric {node.id} is {shown} in the task's returned metrics")
-            return float(value)
-        if isinstance(node, ast.Constant):
-            return float(node.value)
-        if isinstance(node, ast.BinOp):
-            return _BINOPS[type(node.op)](
-                self._eval(node.left, metrics), self._eval(node.right, metrics)
-            )
-        if isinstance(node, ast.UnaryOp):
-            x = self._eval(node.operand, metrics)
-            return -x if isinstance(node.op, ast.USub) else x
-        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        return float(_FUNCS[node.func.id](*(self._eval(a, metrics) for a in node.args)))
 
 
 def objective_values(objectives: Sequence[Objective], ret: JobReturn) -> list[float]:
@@ -446,8 +363,10 @@ def write_results(optuna: Any, study: Any, sweep_dir: Path, storage: str) -> Pat
         "storage": storage,
         "directions": [d.name.lower() for d in study.directions],
         "objective": study.user_attrs.get("definition", {}).get("objective"),
+        "pruner": study.user_attrs.get("pruner"),
         "n_trials": {
             "complete": sum(t.state == ts.COMPLETE for t in trials),
+            "pruned": sum(t.state == ts.PRUNED for t in trials),
             "fail": sum(t.state == ts.FAIL for t in trials),
             "total": len(trials),
         },
@@ -487,11 +406,212 @@ def _failure_reason(ret: JobReturn) -> str:
     return describe(ret._return_value)
 
 
+def _fmt(x: Any) -> str:
+    """A value as a user reads it: 4 significant digits, not 17.
+
+    >>> _fmt(0.30000000000000004), _fmt(49.2500001), _fmt("hive_cluster"), _fmt(3)
+    ('0.3', '49.25', 'hive_cluster', '3')
+    """
+    if isinstance(x, float):
+        return f"{x:.4g}"
+    return str(x)
+
+
+def _params_text(params: dict[str, Any]) -> str:
+    return " ".join(f"{k}={_fmt(v)}" for k, v in params.items())
+
+
+def trial_override(link: Any) -> str:
+    """The override that gives a trial's job its link to the study (an environment variable
+    of that job alone, through Hydra's ``hydra.job.env_set``).
+
+    >>> from brainjar_sweep.sweep.pruning import TrialLink
+    >>> link = TrialLink("sqlite:///it's.db", "s", 0, 1, "abs(x - 50)")
+    >>> ov = OverridesParser.create().parse_override(trial_override(link))
+    >>> ov.key_or_group, TrialLink.from_json(ov.value()) == link
+    ('hydra.job.env_set.BRAINJAR_OPTUNA_TRIAL', True)
+    """
+    from brainjar_sweep.sweep.pruning import TRIAL_ENV
+
+    text = link.to_json().replace("\\", "\\\\").replace("'", "\\'")
+    return f"++hydra.job.env_set.{TRIAL_ENV}='{text}'"
+
+
+def dry_run(sweeper: Any, dims: Sequence[Dimension], fixed: Sequence[str], n_trials: int) -> None:
+    """Print what the study would do, having written nothing."""
+    launcher = OmegaConf.select(sweeper.config, "hydra.launcher") or {}
+    kw = ", ".join(f"{k}={v}" for k, v in sweeper.sampler_kwargs.items())
+    pkw = ", ".join(f"{k}={v}" for k, v in sweeper.pruner_kwargs.items())
+    out = [
+        f"Dry run: an Optuna study of {n_trials} trials (nothing runs, nothing is written)",
+        "Search space:",
+        *(f"  {d.key}: {_describe(d)}" for d in dims),
+        f"Fixed: {' '.join(fixed) if fixed else '(none)'}",
+        "Objective: "
+        + ", ".join(f"{d} {o}" for o, d in zip(sweeper.objective, sweeper.direction, strict=True)),
+        f"Sampler: {sweeper.sampler} (seed {sweeper.seed}{', ' + kw if kw else ''})",
+        f"Pruner: {sweeper.pruner}{' (' + pkw + ')' if pkw else ''}"
+        + (f", reported every {sweeper.report_every} cycle(s)" if sweeper.pruner != "none" else ""),
+        f"Trials: {n_trials}, {sweeper.n_jobs} asked per batch; "
+        f"launcher: {str(launcher.get('_target_', '?')).rsplit('.', 1)[-1]}",
+        f"Storage: {sweeper.storage or 'sqlite:///<sweep dir>/optuna.db'}",
+        f"Output: {sweeper.config.hydra.sweep.dir}",
+    ]
+    print("\n".join(out), flush=True)
+
+
+def _describe(d: Dimension) -> str:
+    if d.kind == "categorical":
+        return "choice of " + ", ".join(_fmt(c) for c in d.choices)
+    scale = ", log scale" if d.log else ""
+    step = f" step {_fmt(d.step)}" if d.step and d.kind == "float" else ""
+    return f"{d.kind} in [{_fmt(d.low)}, {_fmt(d.high)}]{step}{scale}"
+
+
+@dataclass
+class Study:
+    """A running study: what asking for the next trial and telling a finished one need.
+
+    The loop asks a batch of trials (:meth:`ask`), launches them, and tells each one
+    (:meth:`tell`) as its job's return comes back; a launcher that reports jobs one by one
+    as they end needs only to call :meth:`tell` per job and :meth:`ask` per free slot.
+    """
+
+    optuna: Any
+    study: Any
+    sweeper: Any
+    dims: list[Dimension]
+    fixed: list[str]
+    objectives: list[Objective]
+    composer: Any
+    validator: Callable[..., Any] | None
+    storage: str
+    n_trials: int
+    next_job: int
+    earlier: int = 0  # trials finished before this run (a continued study)
+    done: int = 0
+    failed: int = 0
+    pruned: int = 0
+
+    def ask(self) -> tuple[Any, list[str]] | None:
+        """The next trial and its job's overrides; None when its config is refused (the
+        trial is then told as failed and counted)."""
+        from brainjar_sweep.sweep.pruning import TrialLink
+
+        ts = self.optuna.trial.TrialState
+        trial = self.study.ask({d.key: d.distribution() for d in self.dims})
+        ovs = [*self.fixed, *(d.override(trial.params[d.key]) for d in self.dims)]
+        try:
+            cfg = self.composer.compose(ovs)
+            if self.validator is not None:
+                self.validator(cfg)
+        except Exception as e:  # a bad point of the space: the trial fails, no job runs
+            reason = str(TrialConfigError("-", ovs, e))
+            trial.set_user_attr("fail_reason", reason)
+            self.study.tell(trial, state=ts.FAIL)
+            log.warning("trial %d not launched: %s", trial.number, reason)
+            self.done, self.failed = self.done + 1, self.failed + 1
+            return None
+        trial.set_user_attr("job_num", self.next_job)
+        trial.set_user_attr("overrides", ovs)
+        self.next_job += 1
+        sw = self.sweeper
+        if sw.pruner == "none":
+            return trial, ovs
+        link = TrialLink(
+            storage=self.storage,
+            study_name=self.study.study_name,
+            trial_number=trial.number,
+            trial_id=trial._trial_id,
+            objective=sw.objective[0],
+            report_every=sw.report_every,
+            pruner=sw.pruner,
+            pruner_kwargs=dict(sw.pruner_kwargs),
+        )
+        return trial, [*ovs, trial_override(link)]
+
+    def tell(self, trial: Any, ret: JobReturn) -> str:
+        """Tell the study how a trial's job ended; return the trial's state's name."""
+        ts = self.optuna.trial.TrialState
+        self.done += 1
+        value = ret._return_value if ret.status == JobStatus.COMPLETED else None
+        if isinstance(value, dict) and value.get("status") == "pruned":
+            self.study.tell(trial, state=ts.PRUNED)
+            self.pruned += 1
+            return self._said(trial, "PRUNED")
+        if ret.status == JobStatus.COMPLETED:
+            try:
+                values = objective_values(self.objectives, ret)
+            except ValueError as e:
+                return self._fail(trial, str(e))
+            self.study.tell(trial, values)
+            return self._said(trial, "COMPLETE")
+        return self._fail(trial, _failure_reason(ret))
+
+    def _fail(self, trial: Any, reason: str) -> str:
+        trial.set_user_attr("fail_reason", reason)
+        self.study.tell(trial, state=self.optuna.trial.TrialState.FAIL)
+        self.failed += 1
+        log.warning(
+            "trial %d (job #%s) failed: %s", trial.number, trial.user_attrs.get("job_num"), reason
+        )
+        return self._said(trial, "FAIL")
+
+    def _said(self, trial: Any, state: str) -> str:
+        print(self.progress_line(trial.number, state), flush=True)
+        return state
+
+    def progress_line(self, number: int, state: str) -> str:
+        """One line per finished trial: k of n, its params, value or state, best so far."""
+        t = self.study.get_trials(deepcopy=False)[number]  # numbers are 0, 1, ... in a study
+        job = t.user_attrs.get("job_num")
+        head = f"[{self.earlier + self.done}/{self.n_trials}] trial #{number} (job #{job}) {_params_text(t.params)}:"
+        ts = self.optuna.trial.TrialState
+        if state == "COMPLETE":
+            head += " " + ", ".join(_fmt(v) for v in t.values)
+        elif state == "PRUNED":
+            step = t.last_step
+            at = f" at cycle {step}" if step is not None else ""
+            last = t.intermediate_values.get(step) if step is not None else None
+            head += f" pruned{at}" + (f" ({_fmt(last)})" if last is not None else "")
+        else:
+            head += " failed"
+        if len(self.study.directions) == 1:
+            done = self.study.get_trials(deepcopy=False, states=(ts.COMPLETE,))
+            if done:
+                b = self.study.best_trial
+                head += f" | best {_fmt(b.value)} (trial #{b.number}: {_params_text(b.params)})"
+        return head
+
+
+def _settle_left_running(optuna: Any, study: Any, sweep_dir: Path) -> tuple[int, int]:
+    """Trials a dead sweep left RUNNING: PRUNED when their job's ``result.json`` says it was
+    pruned (it was, only the telling was lost), else FAIL. Returns (pruned, failed)."""
+    from brainjar_sweep.records import ResultUnreadable, read_result
+
+    ts = optuna.trial.TrialState
+    pruned = 0
+    for t in study.get_trials(deepcopy=False, states=(ts.RUNNING,)):
+        job = t.user_attrs.get("job_num")
+        try:
+            body = read_result(sweep_dir / str(job)) if job is not None else None
+        except (OSError, ResultUnreadable):
+            body = None
+        if body is not None and body.get("status") == "pruned":
+            study.tell(t.number, state=ts.PRUNED)
+            pruned += 1
+    return pruned, fail_dead_trials(optuna, study)
+
+
 def sweep(sweeper: Any, arguments: list[str]) -> Any:
     """Run or continue the study (see the module docstring)."""
+    from hydra_plugins.brainjar_optuna_sweeper._options import normalize
+
     optuna = import_optuna()
     from brainjar_sweep.sweep.compose import JobComposer
+    from brainjar_sweep.sweep.pruning import make_pruner, open_storage
 
+    normalize(sweeper)
     if sweeper.n_trials < 1 or sweeper.n_jobs < 1:
         raise SearchSpaceError("hydra.sweeper.n_trials and hydra.sweeper.n_jobs must be >= 1")
     if len(sweeper.direction) != len(sweeper.objective):
@@ -504,6 +624,13 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
         raise SearchSpaceError(
             f"hydra.sweeper.direction={bad_dir[0]} is not allowed: minimize or maximize"
         )
+    if sweeper.pruner != "none" and len(sweeper.objective) > 1:
+        raise SearchSpaceError(
+            f"hydra.sweeper.pruner={sweeper.pruner} is not allowed with "
+            f"{len(sweeper.objective)} objectives: Optuna prunes single-objective studies "
+            "only (use hydra.sweeper.pruner=none)"
+        )
+    pruner = make_pruner(optuna, sweeper.pruner, sweeper.pruner_kwargs)
     objectives = [Objective(str(o)) for o in sweeper.objective]
     loader = sweeper.hydra_context.config_loader
     dims, fixed = search_space(
@@ -517,6 +644,15 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     check_fixed_part(composer, validator, dims, fixed, first_job)
 
     sampler = make_sampler(optuna, sweeper.sampler, sweeper.seed, sweeper.sampler_kwargs, dims)
+    n_trials = sweeper.n_trials
+    if sweeper.sampler == "grid":
+        size = math.prod(len(d.grid_values()) for d in dims)
+        if size < n_trials:
+            log.info("the grid has %d points: n_trials %d -> %d", size, n_trials, size)
+            n_trials = size
+    if sweeper.dry_run:
+        dry_run(sweeper, dims, fixed, n_trials)
+        return []
     from brainjar_sweep.config.validate import check_sqlite_storage, check_sweep_dirs
 
     check_sweep_dirs(sweeper.config)  # before anything is written
@@ -527,42 +663,42 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     if sweeper.resume:
         try:
-            optuna.load_study(study_name=name, storage=storage)
+            optuna.load_study(study_name=name, storage=open_storage(optuna, storage))
         except KeyError as e:
             raise SweepDefinitionChanged(
                 f"cannot resume: no study {name!r} in {storage} (run it without resume first)"
             ) from e
     study = optuna.create_study(
         study_name=name,
-        storage=storage,
+        storage=open_storage(optuna, storage),
         sampler=sampler,
+        pruner=pruner,
         directions=list(sweeper.direction),
         load_if_exists=True,
     )
     _check_definition(study, _definition(dims, fixed, sweeper))
+    study.set_user_attr("pruner", {"name": sweeper.pruner, "kwargs": dict(sweeper.pruner_kwargs)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.set_metric_names(list(sweeper.objective))  # optuna-dashboard shows the names
     n_before = len(study.get_trials(deepcopy=False))
     if n_before and sweeper.seed is not None:
         # a continued study must not replay the first run's random draws
         study.sampler = make_sampler(
             optuna, sweeper.sampler, sweeper.seed + n_before, sweeper.sampler_kwargs, dims
         )
-    dead = fail_dead_trials(optuna, study)
+    saved, dead = _settle_left_running(optuna, study, sweep_dir)
     earlier = _finished(optuna, study)
-    n_trials = sweeper.n_trials
-    if sweeper.sampler == "grid":
-        size = math.prod(len(d.grid_values()) for d in dims)
-        if size < n_trials:
-            log.info("the grid has %d points: n_trials %d -> %d", size, n_trials, size)
-            n_trials = size
     known = [t.user_attrs.get("job_num") for t in study.get_trials(deepcopy=False)]
     next_job = max([first_job - 1, *(int(k) for k in known if k is not None)]) + 1
-    if earlier or dead:
+    if earlier or dead or saved:
         log.info(
             "continuing study %r: %d trial(s) finished earlier (%d left running by a dead "
-            "sweep, now FAIL); %d to run; job numbers from %d",
+            "sweep, now FAIL%s); %d to run; job numbers from %d",
             name,
             len(earlier),
             dead,
+            f"; {saved} pruned before it died, now PRUNED" if saved else "",
             max(0, n_trials - len(earlier)),
             next_job,
         )
@@ -580,37 +716,36 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
         from hydra_plugins.brainjar_jetson_launcher.plan import SweepPlan
 
         launcher.hand_over(SweepPlan(jobs=earlier_jobs, resume=bool(earlier_jobs)))
-    distributions = {d.key: d.distribution() for d in dims}
+    run = Study(
+        optuna=optuna,
+        study=study,
+        sweeper=sweeper,
+        dims=dims,
+        fixed=fixed,
+        objectives=objectives,
+        composer=composer,
+        validator=validator,
+        storage=storage,
+        n_trials=n_trials,
+        next_job=next_job,
+        earlier=len(earlier),
+    )
     ts = optuna.trial.TrialState
     all_returns: list[JobReturn] = []
-    done = failed = 0
     remaining = n_trials - len(earlier)
     while remaining > 0:
-        batch_trials: list[Any] = []
-        batch_ovs: list[list[str]] = []
+        batch: list[tuple[Any, list[str]]] = []
+        first = run.next_job
         for _ in range(min(sweeper.n_jobs, remaining)):
-            trial = study.ask(distributions)
-            ovs = [*fixed, *(d.override(trial.params[d.key]) for d in dims)]
+            asked = run.ask()
+            remaining -= 1
+            if asked is not None:
+                batch.append(asked)
+        if batch:
             try:
-                cfg = composer.compose(ovs)
-                if validator is not None:
-                    validator(cfg)
-            except Exception as e:  # a bad point of the space: the trial fails, no job runs
-                reason = str(TrialConfigError("-", ovs, e))
-                trial.set_user_attr("fail_reason", reason)
-                study.tell(trial, state=ts.FAIL)
-                log.warning("trial %d not launched: %s", trial.number, reason)
-                done, failed, remaining = done + 1, failed + 1, remaining - 1
-                continue
-            trial.set_user_attr("job_num", next_job + len(batch_trials))
-            trial.set_user_attr("overrides", ovs)
-            batch_trials.append(trial)
-            batch_ovs.append(ovs)
-        if batch_trials:
-            try:
-                returns = launcher.launch(batch_ovs, initial_job_idx=next_job)
+                returns = launcher.launch([ovs for _, ovs in batch], initial_job_idx=first)
             except KeyboardInterrupt:
-                for t in batch_trials:
+                for t, _ in batch:
                     if study._storage.get_trial(t._trial_id).state == ts.RUNNING:
                         t.set_user_attr("fail_reason", "the sweep was interrupted")
                         study.tell(t, state=ts.FAIL)
@@ -621,36 +756,13 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
                     file=sys.stderr,
                 )
                 raise
-            next_job += len(batch_trials)
-            for trial, ret in zip(batch_trials, returns, strict=True):
+            for (trial, _), ret in zip(batch, returns, strict=True):
                 all_returns.append(ret)
-                done += 1
-                remaining -= 1
-                if ret.status == JobStatus.COMPLETED:
-                    try:
-                        values = objective_values(objectives, ret)
-                    except ValueError as e:
-                        trial.set_user_attr("fail_reason", str(e))
-                        study.tell(trial, state=ts.FAIL)
-                        failed += 1
-                        log.warning("trial %d failed: %s", trial.number, e)
-                        continue
-                    study.tell(trial, values)
-                else:
-                    reason = _failure_reason(ret)
-                    trial.set_user_attr("fail_reason", reason)
-                    study.tell(trial, state=ts.FAIL)
-                    failed += 1
-                    log.warning(
-                        "trial %d (job #%d) failed: %s",
-                        trial.number,
-                        trial.user_attrs["job_num"],
-                        reason,
-                    )
-        if failed and failed / done > sweeper.max_failure_rate:
+                run.tell(trial, ret)
+        if run.failed and run.failed / run.done > sweeper.max_failure_rate:
             path = write_results(optuna, study, sweep_dir, storage)
             raise SweepFailed(
-                f"study {name!r} stopped: {failed} of {done} trials failed, more than "
+                f"study {name!r} stopped: {run.failed} of {run.done} trials failed, more than "
                 f"max_failure_rate={sweeper.max_failure_rate} (results so far: {path}; "
                 f"continue with the same command and hydra.sweep.dir={sweep_dir})"
             )
@@ -664,11 +776,18 @@ def _summary(optuna: Any, study: Any, path: Path) -> str:
     trials = study.get_trials(deepcopy=False)
     n_ok = sum(t.state == ts.COMPLETE for t in trials)
     n_fail = sum(t.state == ts.FAIL for t in trials)
-    lines = [f"Study {study.study_name!r}: {len(trials)} trials, {n_ok} complete, {n_fail} failed"]
+    n_pruned = sum(t.state == ts.PRUNED for t in trials)
+    lines = [
+        f"Study {study.study_name!r}: {len(trials)} trials, {n_ok} complete, "
+        f"{n_pruned} pruned, {n_fail} failed"
+    ]
+    names = study.metric_names or [f"value {i}" for i in range(len(study.directions))]
     if n_ok and len(study.directions) == 1:
         b = study.best_trial
-        params = " ".join(f"{k}={v}" for k, v in b.params.items())
-        lines.append(f"  best: {b.value:.6g} at {params} (job #{b.user_attrs.get('job_num')})")
+        lines.append(
+            f"  best {names[0]}: {_fmt(b.value)} at {_params_text(b.params)} "
+            f"(trial #{b.number}, job #{b.user_attrs.get('job_num')})"
+        )
     elif n_ok:
         lines.append(f"  Pareto front: {len(study.best_trials)} trial(s)")
     lines.append(f"  results: {path}")

@@ -17,15 +17,16 @@ from omegaconf import DictConfig
 
 
 class BrainjarOptunaSweeper(Sweeper):
-    """Asks Optuna for ``n_jobs`` trials at a time and launches them as one batch."""
+    """Asks Optuna for ``n_jobs`` trials at a time and launches them as one batch; each
+    running trial reports its objective per cycle, so the study's pruner can stop it."""
 
     def __init__(
         self,
-        sampler: str = "tpe",
+        sampler: Any = "tpe",
         seed: int | None = None,
         sampler_kwargs: dict[str, Any] | None = None,
-        direction: list[str] | None = None,
-        objective: list[str] | None = None,
+        direction: Any = None,
+        objective: Any = None,
         n_trials: int = 20,
         n_jobs: int = 2,
         storage: str | None = None,
@@ -34,12 +35,22 @@ class BrainjarOptunaSweeper(Sweeper):
         max_failure_rate: float = 0.2,
         resume: bool = False,
         validator: str | None = None,
+        pruner: Any = "none",
+        pruner_kwargs: dict[str, Any] | None = None,
+        report_every: int = 1,
+        dry_run: bool = False,
     ) -> None:
+        # the familiar spellings (a sampler node, a direction string) are turned into ours,
+        # or refused on one line, when the sweep starts (_options.normalize)
         self.sampler = sampler
         self.seed = seed
         self.sampler_kwargs = dict(sampler_kwargs or {})
-        self.direction = list(direction or ["minimize"])
-        self.objective = list(objective or ["crash_rate"])
+        self.direction = direction if direction is not None else ["minimize"]
+        self.objective = objective if objective is not None else ["crash_rate"]
+        self.pruner = pruner
+        self.pruner_kwargs = dict(pruner_kwargs or {})
+        self.report_every = report_every
+        self.dry_run = dry_run
         self.n_trials = n_trials
         self.n_jobs = n_jobs
         self.storage = storage
