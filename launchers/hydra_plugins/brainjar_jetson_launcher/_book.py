@@ -243,6 +243,15 @@ class SweepBook:
         if self.report is not None:
             self.report.update(self.jobs)
 
+    def close(self) -> None:
+        """The launch ended, however it ended: the report gets every job's last state and
+        writes what it held back (its ``flush()``, if it has one)."""
+        if self.dirty:
+            self.flush()
+        flush = getattr(self.report, "flush", None)
+        if callable(flush):
+            flush()
+
     def done_count(self) -> int:
         return sum(r is not None for r in self.results)
 
