@@ -29,10 +29,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from hydra_plugins.brainjar_jetson_launcher._admission import Waiting  # noqa: E402
+from hydra_plugins.brainjar_jetson_launcher._admission import makespan as sim_makespan  # noqa: E402
 from noop_app import mixed_job  # noqa: E402
-
-from brainjar_sweep.sweep.scheduling import Waiting  # noqa: E402
-from brainjar_sweep.sweep.scheduling import makespan as sim_makespan  # noqa: E402
 
 BUDGET, SLOTS = 44.8, 6
 COMMON = [

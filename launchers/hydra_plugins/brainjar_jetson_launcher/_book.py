@@ -122,6 +122,8 @@ class SweepBook:
         self.n = len(cfgs)
         # each job's needs as its config declares them (threads not yet capped by a machine)
         self.declared = hooks.needs(cfgs, default_memory_gb)
+        # each job's predicted seconds, for admission longest_first (None: not predicted)
+        self.seconds = hooks.durations(cfgs)
         self.jobs = [
             Job(initial_job_idx + i, list(ov), self.declared[i].memory_gb)
             for i, ov in enumerate(job_overrides)
