@@ -15,6 +15,7 @@ one of these functions, named by dotted path in ``hydra.launcher.<hook>``
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,8 @@ class SweepFiles:
         self.sweep_dir = Path(sweep_dir)
         self.sweep_id = sweep_id_for(sweep_dir, OmegaConf.select(config, "sweep_id", default=None))
         self.writer = SweepFilesWriter(self.sweep_dir, self.sweep_id, min_interval_s)
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
         jobs: dict[int, list[str]] = dict(getattr(plan, "jobs", None) or {})
         self.book = {num: JobRecord(job_num=num, overrides=list(ov)) for num, ov in jobs.items()}
         if getattr(plan, "resume", False):
@@ -188,8 +191,27 @@ class SweepFiles:
                 rec.metrics = {k: v for k, v in job.value.items() if k != "experiment_id"}
                 rec.experiment_id = job.value.get("experiment_id")
             self.book[job.num] = rec
-        self.writer.update([self.book[k] for k in sorted(self.book)])
+        with self._lock:
+            if not self.writer.update([self.book[k] for k in sorted(self.book)]):
+                self._write_later()
+
+    def _write_later(self) -> None:
+        """What the throttle held back is written once the interval is over, even if no job
+        starts or ends by then (a stop waiting for a deaf job, a long job after short ones)."""
+        if self._timer is None:
+            self._timer = threading.Timer(self.writer.min_interval_s, self._due)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _due(self) -> None:
+        with self._lock:
+            self._timer = None
+            self.writer.flush()
 
     def flush(self) -> None:
         """Write what the throttle held back: the files then say every job's last state."""
-        self.writer.flush()
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self.writer.flush()
