@@ -20,7 +20,13 @@ from typing import Any
 from hydra.core.utils import JobReturn
 from hydra_plugins.brainjar_sweeper._dry_run import dry_run
 from hydra_plugins.brainjar_sweeper._grid import SweepValidationError, compose_all, grid
-from hydra_plugins.brainjar_sweeper._summary import groups, print_summary, status_of, summary
+from hydra_plugins.brainjar_sweeper._summary import (
+    groups,
+    predictions_line,
+    print_summary,
+    status_of,
+    summary,
+)
 from hydra_plugins.brainjar_sweeper._sweep_dir import (
     check_definition,
     check_sweep_dir,
@@ -160,7 +166,8 @@ def _sweep_owned(
         _stopped(launcher, stop, rows, jobs, skipped, shown)
         raise
     _check_kept(sweeper, cfgs, jobs, sweep_dir, rows)
-    print_summary(summary(rows, jobs, skipped, shown))
+    predicted = predictions_line(sweep_dir, sweeper.config)
+    print_summary(summary(rows, jobs, skipped, shown, predicted))
     bad = {n: r for n, r in rows.items() if r[0] != "completed"}
     if bad and not sweeper.allow_failures:
         first = ", ".join(f"#{n} {s}" for n, (s, _) in sorted(bad.items())[:5])
