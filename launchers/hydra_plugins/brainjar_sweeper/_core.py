@@ -19,7 +19,12 @@ from typing import Any
 
 from hydra.core.utils import JobReturn
 from hydra_plugins.brainjar_sweeper._dry_run import dry_run
-from hydra_plugins.brainjar_sweeper._grid import SweepValidationError, compose_all, grid
+from hydra_plugins.brainjar_sweeper._grid import (
+    SweepValidationError,
+    compose_all,
+    experiments_all,
+    grid,
+)
 from hydra_plugins.brainjar_sweeper._summary import (
     groups,
     predictions_line,
@@ -99,10 +104,10 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     jobs = [ov for batch in batches for ov in batch]
     launcher = sweeper.launcher
     launcher_checks = bool(getattr(launcher, "checks_jobs", False))
-    cfgs = compose_all(sweeper, jobs, keep=True)
-    if sweeper.dry_run:
-        dry_run(sweeper, jobs, cfgs)
+    if sweeper.dry_run:  # a plan only: each job's experiment, not its whole config
+        dry_run(sweeper, jobs, experiments_all(sweeper, jobs))
         return []
+    cfgs = compose_all(sweeper, jobs, keep=True)
 
     from brainjar_sweep.records import resolve_sweep_dir
     from brainjar_sweep.sweep.ownership import claim
