@@ -6,11 +6,13 @@ Run: ``python benchmarks/bench_scheduling.py [--jobs 60] [--max-sleep 4] [--simu
 budget and 6 CPU slots (a 64 GB Orin with 30% kept back). Makespan (first start to last
 end, from the jobs' own timestamps) is compared with the lower bound
 max(sum(mem x t) / budget, sum(t) / slots, max t), for the jetson launcher and for the
-original project's static cap min(int(44.8 / ram), 12 // 2, 4) = 4 parallel jobs.
+original project's static cap min(int(44.8 / ram), 12 // 2, 4) = 4 parallel jobs; the jetson
+launcher runs twice, in sweep order and longest first (``policy`` through a ``job_duration``
+hook that knows each job's seconds exactly).
 
 First, a simulation of the same sweeps (and of larger ones, ``--sim-jobs``), event by event
 with no process start-up, compares in one run: the static cap, today's admission in sweep
-order with backfill, and ``brainjar_sweep.sweep.scheduling`` (longest predicted first) with
+order with backfill, and the launcher's ``_admission.choose`` (longest predicted first) with
 durations learnt from a previous run of the same sweep (each job's duration then differed from
 now by up to +-20 %) and with no history. Each makespan is given as the lower bound / makespan.
 """
@@ -29,10 +31,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from hydra_plugins.brainjar_jetson_launcher._admission import Waiting  # noqa: E402
+from hydra_plugins.brainjar_jetson_launcher._admission import makespan as sim_makespan  # noqa: E402
 from noop_app import mixed_job  # noqa: E402
-
-from brainjar_sweep.sweep.scheduling import Waiting  # noqa: E402
-from brainjar_sweep.sweep.scheduling import makespan as sim_makespan  # noqa: E402
 
 BUDGET, SLOTS = 44.8, 6
 COMMON = [
@@ -51,6 +52,11 @@ CASES = {
         f"hydra.launcher.memory_budget_gb={BUDGET}",
         f"hydra.launcher.cpu_slots={SLOTS}",
     ],
+    "jetson admission, longest first (durations known)": [
+        f"hydra.launcher.memory_budget_gb={BUDGET}",
+        f"hydra.launcher.cpu_slots={SLOTS}",
+        "hydra.launcher.job_duration=noop_app.duration",
+    ],
     "original static cap (4 at a time)": [
         "hydra.launcher.memory_budget_gb=1000000",
         f"hydra.launcher.cpu_slots={SLOTS}",
@@ -61,7 +67,7 @@ CASES = {
 
 def makespan(case: list[str], jobs: int, max_sleep: float, tmp: Path, name: str) -> float:
     env = dict(os.environ, PYTHONPATH=f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    out = tmp / name.split()[0]
+    out = tmp / "".join(c if c.isalnum() else "_" for c in name)
     cmd = [
         sys.executable,
         "-m",

@@ -34,6 +34,10 @@ def mixed_job(x: int, max_sleep: float) -> tuple[float, float]:
     return round(1 + 7 * rng.random(), 2), round(max_sleep * (0.125 + 0.875 * rng.random()), 3)
 
 
+def duration(cfg):  # the jetson launcher's job_duration hook: the mixed job's own seconds
+    return mixed_job(cfg.x, cfg.max_sleep)[1] if cfg.mixed else None
+
+
 def needs(cfg):  # the jetson launcher's job_resources hook
     if cfg.mixed:
         return mixed_job(cfg.x, cfg.max_sleep)[0], 1

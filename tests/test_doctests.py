@@ -46,7 +46,6 @@ NO_EXAMPLES = {
     "hydra_plugins.brainjar_jetson_launcher._backend",
     "hydra_plugins.brainjar_jetson_launcher._launch",
     "hydra_plugins.brainjar_jetson_launcher._local",
-    "hydra_plugins.brainjar_jetson_launcher._options",
     "hydra_plugins.brainjar_jetson_launcher._ray",
     "hydra_plugins.brainjar_jetson_launcher._ray._node",
     "hydra_plugins.brainjar_jetson_launcher._worker",

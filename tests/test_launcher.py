@@ -198,6 +198,69 @@ def test_another_app_runs_with_every_hook_at_its_default(tmp_path: Path) -> None
     assert all(fn is None for fn in launcher.hooks.fns.values())
 
 
+def started_in_order(cwd: Path) -> list[int]:
+    """The jobs' ``x`` in the order they started (each job's dir is its number)."""
+    done = times(cwd)
+    assert [t["x"] for t in done] == sorted(t["x"] for t in done)  # dirs in sweep order
+    return [t["x"] for t in sorted(done, key=lambda t: t["start"])]
+
+
+def test_jobs_start_longest_predicted_first_when_durations_are_known(tmp_path: Path) -> None:
+    """With a ``job_duration`` hook the policy defaults to longest_first: the unpredicted job
+    first, then the longest predicted; numbers and dirs stay in sweep order. One job at a time
+    makes the start order the admission order, with no race between jobs."""
+    proc = chaos(
+        tmp_path,
+        "x=0,1,2,3,4",
+        "hydra.launcher.max_parallel=1",
+        "hydra.launcher.job_duration=chaos_app.duration",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "[jetson] admission: longest_first" in proc.stdout + proc.stderr
+    assert started_in_order(tmp_path) == [0, 4, 3, 2, 1]
+    results = json.loads((tmp_path / "sweep" / "sweep_results.json").read_text())
+    assert [r["job_num"] for r in results["results"]] == [0, 1, 2, 3, 4]
+    assert {r["status"] for r in results["results"]} == {"completed"}
+
+
+def test_jobs_start_in_sweep_order_without_durations_or_when_asked(tmp_path: Path) -> None:
+    one_at_a_time = "hydra.launcher.max_parallel=1"
+    (tmp_path / "a").mkdir()
+    proc = chaos(tmp_path / "a", "x=0,1,2,3,4", one_at_a_time)
+    assert proc.returncode == 0, proc.stderr
+    assert "[jetson] admission: sweep_order" in proc.stdout + proc.stderr
+    assert started_in_order(tmp_path / "a") == [0, 1, 2, 3, 4]
+    (tmp_path / "b").mkdir()
+    proc = chaos(
+        tmp_path / "b",
+        "x=0,1,2,3,4",
+        one_at_a_time,
+        "hydra.launcher.job_duration=chaos_app.duration",
+        "hydra.launcher.policy=sweep_order",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert started_in_order(tmp_path / "b") == [0, 1, 2, 3, 4]
+
+
+def test_a_bad_policy_is_one_line_before_any_job(tmp_path: Path) -> None:
+    proc = chaos(tmp_path, "x=0,1", "hydra.launcher.policy=shortest_first")
+    assert proc.returncode != 0
+    assert "hydra.launcher.policy" in proc.stderr and "shortest_first" in proc.stderr
+    assert "one of null, sweep_order, longest_first" in proc.stderr
+    assert not times(tmp_path)
+
+
+def test_the_job_process_server_preloads_what_the_job_preload_hook_names(tmp_path: Path) -> None:
+    (tmp_path / "with").mkdir()
+    (tmp_path / "without").mkdir()
+    proc = chaos(tmp_path / "with", "x=0,1", "hydra.launcher.job_preload=chaos_app.preload")
+    assert proc.returncode == 0, proc.stderr
+    assert [t["preloaded"] for t in times(tmp_path / "with")] == [True, True]
+    proc = chaos(tmp_path / "without", "x=0,1")
+    assert proc.returncode == 0, proc.stderr
+    assert [t["preloaded"] for t in times(tmp_path / "without")] == [False, False]
+
+
 def test_a_failed_job_keeps_its_own_traceback(tmp_path: Path) -> None:
     proc = chaos(tmp_path, "x=0,1", "fail_on=1")
     assert proc.returncode == 1

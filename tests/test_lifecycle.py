@@ -465,3 +465,15 @@ def test_a_relative_sweep_dir_keeps_its_experiment_ids_on_resume(tmp_path: Path)
         (1, "interrupted", "interrupted: " + NO_RESULT),
         (2, "completed", None),
     ]
+
+
+def test_the_summary_says_how_the_predicted_durations_compared(tmp_path: Path) -> None:
+    """A first sweep has nothing to be predicted from; a second one into the same database is
+    predicted from the first, and its summary compares that with the wall time it took."""
+    first = cli(tmp_path, "-m", "max_cycles=20,40", "seed=0", f"hydra.sweep.dir={tmp_path / 'a'}")
+    assert first.returncode == 0, first.stderr
+    assert "Durations:" not in first.stdout
+    second = cli(tmp_path, "-m", "max_cycles=20,40", "seed=1", f"hydra.sweep.dir={tmp_path / 'b'}")
+    assert second.returncode == 0, second.stderr
+    (line,) = [x for x in second.stdout.splitlines() if x.startswith("Durations:")]
+    assert line.startswith("Durations: predicted ") and ", took " in line and "(2 jobs" in line

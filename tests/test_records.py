@@ -358,3 +358,42 @@ def test_the_sweep_files_as_jobs_end_at_most_once_per_interval_and_whole_at_the_
             assert [r["status"] for r in csv.DictReader(f)] == ["completed"] * 5
     with pytest.raises(ValueError, match="min_interval_s=-1"):
         SweepFilesWriter(tmp_path, "s", min_interval_s=-1)
+
+
+def _statuses(sweep: Path) -> list[str]:
+    with open(sweep / "sweep_table.csv", newline="") as f:
+        return [row["status"] for row in csv.DictReader(f)]
+
+
+def test_the_sweep_report_writes_held_back_states_once_due_and_all_of_them_on_flush(
+    tmp_path: Path,
+) -> None:
+    """The app's report hook throttles its writes, yet the files never keep an old state: a
+    state held back is written once the interval is over with no further job event, and
+    ``flush`` (the launcher's, when a launch ends) writes the last one at once."""
+    from _watch import wait_for
+    from hydra_plugins.brainjar_jetson_launcher._book import Job
+    from hydra_plugins.brainjar_jetson_launcher.plan import SweepPlan
+    from omegaconf import OmegaConf
+
+    from brainjar_sweep.sweep.launch_hooks import SweepFiles
+
+    plan = SweepPlan(jobs={0: ["x=0"], 1: ["x=1"]})
+    jobs = [Job(0, ["x=0"], 1.0), Job(1, ["x=1"], 1.0)]
+
+    slow = SweepFiles(tmp_path / "slow", OmegaConf.create({}), plan, min_interval_s=3600)
+    jobs[0].status = "running"
+    slow.update(jobs)  # the first state is written at once
+    assert _statuses(tmp_path / "slow") == ["running", "pending"]
+    jobs[0].status, jobs[1].status = "completed", "failed"
+    slow.update(jobs)  # held back: the last write is not an hour old
+    assert _statuses(tmp_path / "slow") == ["running", "pending"]
+    slow.flush()
+    assert _statuses(tmp_path / "slow") == ["completed", "failed"]
+
+    due = SweepFiles(tmp_path / "due", OmegaConf.create({}), plan, min_interval_s=0.5)
+    due.update(jobs)
+    jobs[1].status = "interrupted"
+    due.update(jobs)  # nothing follows it: the report writes it once due, by itself
+    wait_for("the held-back state", lambda: _statuses(tmp_path / "due")[1] == "interrupted")
+    due.flush()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from brainjar_sweep.sweep.scheduling import Waiting, choose, makespan, start_order
+from hydra_plugins.brainjar_jetson_launcher._admission import Waiting, choose, makespan, start_order
 
 
 def test_the_longest_job_that_fits_starts_first_and_shorter_ones_fill_what_is_left() -> None:

@@ -15,6 +15,7 @@ one of these functions, named by dotted path in ``hydra.launcher.<hook>``
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from brainjar_sweep.records import (
     RESULT_NAME,
     JobRecord,
     ResultUnreadable,
+    SweepFilesWriter,
     encode_result,
     load_records,
     parse_result,
@@ -32,7 +34,6 @@ from brainjar_sweep.records import (
     record_from_result,
     result_path,
     sweep_id_for,
-    write_sweep_files,
 )
 from brainjar_sweep.sweep.lifecycle import DEAD_OWNER
 
@@ -150,16 +151,23 @@ def job_files(files: dict[str, bytes], node: dict[str, Any]) -> dict[str, bytes]
 
 
 class SweepFiles:
-    """The sweep files of one sweep, rewritten each time its launcher reports its jobs.
+    """The sweep files of one sweep, rewritten as its launcher reports its jobs: at most once
+    every ``min_interval_s`` seconds (:class:`~brainjar_sweep.records.SweepFilesWriter`), and
+    whole on :meth:`flush`, which the launcher calls when its launch ends, however it ends.
 
     They list every job of the sweep once: the sweeper's plan names them all, and on resume
     the earlier run's records are read back (jobs that completed earlier are taken from their
     own ``result.json``; what a dead owner left running was interrupted).
     """
 
-    def __init__(self, sweep_dir: Path, config: DictConfig, plan: Any = None) -> None:
+    def __init__(
+        self, sweep_dir: Path, config: DictConfig, plan: Any = None, min_interval_s: float = 2.0
+    ) -> None:
         self.sweep_dir = Path(sweep_dir)
         self.sweep_id = sweep_id_for(sweep_dir, OmegaConf.select(config, "sweep_id", default=None))
+        self.writer = SweepFilesWriter(self.sweep_dir, self.sweep_id, min_interval_s)
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
         jobs: dict[int, list[str]] = dict(getattr(plan, "jobs", None) or {})
         self.book = {num: JobRecord(job_num=num, overrides=list(ov)) for num, ov in jobs.items()}
         if getattr(plan, "resume", False):
@@ -173,7 +181,7 @@ class SweepFiles:
                     self.book[num] = rec
 
     def update(self, jobs: Sequence[Any]) -> None:
-        """Take the state of the launcher's ``jobs`` and rewrite the files."""
+        """Take the state of the launcher's ``jobs``; the files follow (throttled)."""
         for job in jobs:
             rec = JobRecord(job_num=job.num, overrides=list(job.overrides), memory_gb=job.memory_gb)
             rec.status, rec.reason, rec.node = job.status, job.reason, job.node
@@ -183,4 +191,27 @@ class SweepFiles:
                 rec.metrics = {k: v for k, v in job.value.items() if k != "experiment_id"}
                 rec.experiment_id = job.value.get("experiment_id")
             self.book[job.num] = rec
-        write_sweep_files(self.sweep_dir, self.sweep_id, [self.book[k] for k in sorted(self.book)])
+        with self._lock:
+            if not self.writer.update([self.book[k] for k in sorted(self.book)]):
+                self._write_later()
+
+    def _write_later(self) -> None:
+        """What the throttle held back is written once the interval is over, even if no job
+        starts or ends by then (a stop waiting for a deaf job, a long job after short ones)."""
+        if self._timer is None:
+            self._timer = threading.Timer(self.writer.min_interval_s, self._due)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _due(self) -> None:
+        with self._lock:
+            self._timer = None
+            self.writer.flush()
+
+    def flush(self) -> None:
+        """Write what the throttle held back: the files then say every job's last state."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self.writer.flush()

@@ -6,13 +6,17 @@ any timeout, ``deaf_on`` sleep past any timeout deaf to SIGTERM (once deaf, it l
 ``deaf`` in its output dir); ``mem_gb`` is the memory the job declares to the launcher (see
 ``needs``). ``meet=k`` with ``meet_dir`` makes jobs wait for each other in groups of ``k`` (jobs
 ``x // k``): each group's jobs are then running at the same time however slowly they start,
-which shows concurrency without a race against the clock.
+which shows concurrency without a race against the clock. ``duration`` is the launcher's
+``job_duration`` hook for it (job ``x`` is predicted to run ``x`` seconds, job 0 unpredicted),
+``preload`` its ``job_preload`` hook (``colorsys``, which nothing else imports; each job
+records whether it started with it loaded).
 """
 
 import ctypes
 import json
 import os
 import signal
+import sys
 import time
 from dataclasses import dataclass
 
@@ -42,6 +46,14 @@ def needs(cfg):  # the launcher's job_resources hook for this app
     return cfg.mem_gb, cfg.threads
 
 
+def duration(cfg):  # the launcher's job_duration hook for this app
+    return None if cfg.x == 0 else float(cfg.x)
+
+
+def preload():  # the launcher's job_preload hook for this app
+    return ["colorsys"]
+
+
 def _meet(where: str, x: int, k: int) -> None:
     """Wait until every job of ``x``'s group of ``k`` has started (10 minutes at most)."""
     os.makedirs(where, exist_ok=True)
@@ -58,6 +70,7 @@ def _meet(where: str, x: int, k: int) -> None:
 def main(cfg: ChaosConfig) -> dict:
     out = HydraConfig.get().runtime.output_dir
     start = time.time()
+    preloaded = "colorsys" in sys.modules
     if cfg.x == cfg.crash_on:
         ctypes.string_at(0)  # a real segmentation fault
     if cfg.x == cfg.fail_on:
@@ -72,7 +85,8 @@ def main(cfg: ChaosConfig) -> dict:
         _meet(cfg.meet_dir, cfg.x, cfg.meet)
     time.sleep(cfg.sleep)
     with open(os.path.join(out, "times.json"), "w") as f:
-        json.dump({"pid": os.getpid(), "start": start, "end": time.time(), "x": cfg.x}, f)
+        span = {"pid": os.getpid(), "start": start, "end": time.time(), "x": cfg.x}
+        json.dump(dict(span, preloaded=preloaded), f)
     return {"x": cfg.x, "square": cfg.x * cfg.x}
 
 

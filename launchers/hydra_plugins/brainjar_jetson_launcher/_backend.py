@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,6 +77,16 @@ def _second_interrupt() -> Iterator[Callable[[], str | None]]:
             signal.signal(sig, handler)
 
 
+def _close(book: SweepBook, failing: bool) -> None:
+    """The report's last write; while an error or interrupt is raised, that stays the headline."""
+    try:
+        book.close()
+    except Exception:
+        if not failing:
+            raise
+        log.exception("[jetson] the sweep's report could not be written")
+
+
 def drive(
     book: SweepBook,
     backend: Backend,
@@ -132,3 +143,4 @@ def drive(
                 log.exception("[jetson] job #%d could not be recorded", out.idx)
         show(force=True)
         progress.close()
+        _close(book, failing=sys.exc_info()[1] is not None)

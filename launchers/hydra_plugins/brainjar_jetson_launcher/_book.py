@@ -122,6 +122,8 @@ class SweepBook:
         self.n = len(cfgs)
         # each job's needs as its config declares them (threads not yet capped by a machine)
         self.declared = hooks.needs(cfgs, default_memory_gb)
+        # each job's predicted seconds, for admission longest_first (None: not predicted)
+        self.seconds = hooks.durations(cfgs)
         self.jobs = [
             Job(initial_job_idx + i, list(ov), self.declared[i].memory_gb)
             for i, ov in enumerate(job_overrides)
@@ -242,6 +244,15 @@ class SweepBook:
         self.dirty = False
         if self.report is not None:
             self.report.update(self.jobs)
+
+    def close(self) -> None:
+        """The launch ended, however it ended: the report gets every job's last state and
+        writes what it held back (its ``flush()``, if it has one)."""
+        if self.dirty:
+            self.flush()
+        flush = getattr(self.report, "flush", None)
+        if callable(flush):
+            flush()
 
     def done_count(self) -> int:
         return sum(r is not None for r in self.results)

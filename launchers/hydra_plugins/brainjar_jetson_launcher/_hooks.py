@@ -17,7 +17,10 @@ hook is asked (docs/launcher.md#hooks):
 - ``job_end(cfg, job_dir, status, reason, pid)``: record the job's one outcome;
 - ``job_files(files, node) -> files``: a job's files as they come back from another machine;
 - ``sweep_report(sweep_dir, config, plan)``: an object whose ``update(jobs)`` is called with
-  every job of the launch whenever one starts or ends, and at the end.
+  every job of the launch whenever one starts or ends, and at the end; its ``flush()``, if it
+  has one, once the launch ends however it ends (completed, interrupted, failed);
+- ``job_duration(cfg) -> seconds | None``: a job's predicted seconds (policy longest_first);
+- ``job_preload() -> module names``: modules the job-process server imports once.
 """
 
 from __future__ import annotations
@@ -72,6 +75,19 @@ class Hooks:
                 float(mem) if mem is not None else default_memory_gb, max(1, int(threads))
             )
         return out
+
+    def durations(self, cfgs: Sequence[DictConfig]) -> dict[int, float | None]:
+        """Each job's predicted seconds (``job_duration``; None: not predicted)."""
+        fn = self.fns.get("job_duration")
+        out: dict[int, float | None] = {}
+        for i, cfg in enumerate(cfgs):
+            got = fn(cfg) if fn else None
+            out[i] = None if got is None else float(got)
+        return out
+
+    def preload(self) -> tuple[str, ...]:
+        """The modules each job starts with imported (``job_preload``)."""
+        return tuple(str(m) for m in self.call("job_preload") or ())
 
     def placement(self, cfg: DictConfig) -> Placement:
         """The device kind a job must run on (``job_placement``)."""

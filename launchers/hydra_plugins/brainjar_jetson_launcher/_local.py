@@ -12,6 +12,7 @@ import cloudpickle
 from hydra.core.singleton import Singleton
 from hydra_plugins.brainjar_jetson_launcher._admission import Admission, CapacityPlan, Slot
 from hydra_plugins.brainjar_jetson_launcher._book import Outcome, SweepBook, needs_capped
+from hydra_plugins.brainjar_jetson_launcher._options import policy_of
 from hydra_plugins.brainjar_jetson_launcher._worker import (
     job_context,
     run_job_in_process,
@@ -48,11 +49,16 @@ class LocalBackend:
             max_parallel=p.get("max_parallel"),
             backfill=bool(p.get("backfill", True)),
             safety_margin_gb=float(p.get("safety_margin_gb", 1.0)),
+            policy=policy_of(p),
+            seconds=book.seconds,
         )
+        log.info("[jetson] admission: %s", self.admission.policy)
         self.timeout: float | None = p.get("timeout_s")
         self.payload = cloudpickle.dumps((hydra_context, task, Singleton.get_state()))
         self.ctx = job_context(
-            p.get("start_method", "forkserver"), task_module(task), ("brainjar_sweep._supervisor",)
+            p.get("start_method", "forkserver"),
+            task_module(task),
+            ("brainjar_sweep._supervisor", *book.hooks.preload()),
         )
         self.procs: dict[int, Supervised] = {}
         self.timed_out: set[int] = set()

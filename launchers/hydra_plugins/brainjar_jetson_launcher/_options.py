@@ -14,8 +14,22 @@ HOOKS = (
     "job_end",
     "job_files",
     "sweep_report",
+    "job_duration",
+    "job_preload",
 )
 """The options that name a hook: a dotted path to a function of the app (or null)."""
+
+
+def policy_of(p: dict[str, Any]) -> str:
+    """The admission policy: the one named, else longest_first when a ``job_duration`` hook
+    predicts jobs' seconds, else sweep_order.
+
+    >>> policy_of({}), policy_of({"job_duration": "m.f"}), policy_of({"job_duration": "m.f", "policy": "sweep_order"})
+    ('sweep_order', 'longest_first', 'sweep_order')
+    """
+    if p.get("policy"):
+        return str(p["policy"])
+    return "longest_first" if p.get("job_duration") else "sweep_order"
 
 
 def check_params(p: dict[str, Any]) -> None:
@@ -34,10 +48,15 @@ def check_params(p: dict[str, Any]) -> None:
     choices = {
         "start_method": ("forkserver", "spawn"),
         "progress": ("auto", "rich", "plain", "none"),
+        "policy": (None, "sweep_order", "longest_first"),
     }
     for key, allowed in choices.items():
         if key in p and p[key] not in allowed:
-            raise ConfigError(f"hydra.launcher.{key}", p[key], "one of " + ", ".join(allowed))
+            raise ConfigError(
+                f"hydra.launcher.{key}",
+                p[key],
+                "one of " + ", ".join("null" if a is None else a for a in allowed),
+            )
     rf = p.get("reserve_fraction", 0.3)
     if isinstance(rf, bool) or not isinstance(rf, (int, float)) or not 0 <= rf < 1:
         raise ConfigError("hydra.launcher.reserve_fraction", rf, "a number in [0, 1)")

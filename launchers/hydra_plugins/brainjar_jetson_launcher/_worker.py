@@ -32,7 +32,7 @@ def job_context(method: str, task_module: str | None, extra_preload: tuple[str, 
     if method == "forkserver":
         # the server, started by this process, dies with it (see _warm)
         os.environ[PARENT_ENV] = str(os.getpid())
-        preload = [*extra_preload, "hydra_plugins.brainjar_jetson_launcher._warm", __name__]
+        preload = ["hydra_plugins.brainjar_jetson_launcher._warm", __name__, *extra_preload]
         if task_module and task_module != "__main__":
             preload.append(task_module)
         ctx.set_forkserver_preload(preload)

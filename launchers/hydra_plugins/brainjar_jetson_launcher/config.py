@@ -52,6 +52,16 @@ class JetsonLauncherConf:
     safety_margin_gb: float = 1.0
     # let a later job that fits start before an earlier one that does not
     backfill: bool = True
+    # which waiting job is offered a place first: sweep_order, or longest_first (the longest
+    # predicted by the job_duration hook; unpredicted jobs first); null = longest_first when a
+    # job_duration hook is set, else sweep_order. Job numbers and dirs stay in sweep order.
+    policy: str | None = None
+    # hook: dotted path of function(job_config) -> predicted seconds of a job, or null when
+    # unknown; read by policy longest_first (null = no predictions)
+    job_duration: str | None = None
+    # hook: dotted path of function() -> names of modules the job-process server imports once,
+    # so each forked job starts with them loaded (start_method forkserver; null = none)
+    job_preload: str | None = None
     # pause admission while any thermal zone is above this (C); null = never
     thermal_pause_c: float | None = 80.0
     # resume admission below this (C)

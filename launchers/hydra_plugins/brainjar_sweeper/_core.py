@@ -19,8 +19,19 @@ from typing import Any
 
 from hydra.core.utils import JobReturn
 from hydra_plugins.brainjar_sweeper._dry_run import dry_run
-from hydra_plugins.brainjar_sweeper._grid import SweepValidationError, compose_all, grid
-from hydra_plugins.brainjar_sweeper._summary import groups, print_summary, status_of, summary
+from hydra_plugins.brainjar_sweeper._grid import (
+    SweepValidationError,
+    compose_all,
+    experiments_all,
+    grid,
+)
+from hydra_plugins.brainjar_sweeper._summary import (
+    groups,
+    predictions_line,
+    print_summary,
+    status_of,
+    summary,
+)
 from hydra_plugins.brainjar_sweeper._sweep_dir import (
     check_definition,
     check_sweep_dir,
@@ -93,10 +104,10 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     jobs = [ov for batch in batches for ov in batch]
     launcher = sweeper.launcher
     launcher_checks = bool(getattr(launcher, "checks_jobs", False))
-    cfgs = compose_all(sweeper, jobs, keep=True)
-    if sweeper.dry_run:
-        dry_run(sweeper, jobs, cfgs)
+    if sweeper.dry_run:  # a plan only: each job's experiment, not its whole config
+        dry_run(sweeper, jobs, experiments_all(sweeper, jobs))
         return []
+    cfgs = compose_all(sweeper, jobs, keep=True)
 
     from brainjar_sweep.records import resolve_sweep_dir
     from brainjar_sweep.sweep.ownership import claim
@@ -160,7 +171,8 @@ def _sweep_owned(
         _stopped(launcher, stop, rows, jobs, skipped, shown)
         raise
     _check_kept(sweeper, cfgs, jobs, sweep_dir, rows)
-    print_summary(summary(rows, jobs, skipped, shown))
+    predicted = predictions_line(sweep_dir, sweeper.config)
+    print_summary(summary(rows, jobs, skipped, shown, predicted))
     bad = {n: r for n, r in rows.items() if r[0] != "completed"}
     if bad and not sweeper.allow_failures:
         first = ", ".join(f"#{n} {s}" for n, (s, _) in sorted(bad.items())[:5])

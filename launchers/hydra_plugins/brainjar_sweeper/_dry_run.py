@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -16,8 +17,13 @@ def _elided(jobs: list[list[str]], head: int = 8, tail: int = 4) -> list[str]:
     return lines[:head] + [f"  ... {len(lines) - head - tail} more ..."] + lines[-tail:]
 
 
-def dry_run(sweeper: Any, jobs: list[list[str]], cfgs: list[DictConfig]) -> None:
+def dry_run(
+    sweeper: Any, jobs: list[list[str]], cfgs: Sequence[DictConfig | dict[str, Any]]
+) -> None:
     """Print what the sweep would do: grid, device, capacity, memory per job, duration.
+
+    ``cfgs`` are the jobs' configs, or (cheaper) their experiments as plain dicts: the
+    launcher's needs hook and the estimate read either.
 
     The capacity is the launcher's own plan (``capacity_plan``), when it has one.
     """

@@ -97,3 +97,28 @@ def compose_all(sweeper: Any, jobs: list[list[str]], keep: bool) -> list[DictCon
             kept.append(cfg)
     log.debug("validated %d jobs in %.2f s", len(jobs), time.perf_counter() - tic)
     return kept
+
+
+def experiments_all(sweeper: Any, jobs: list[list[str]]) -> list[dict[str, Any]]:
+    """Every job's experiment (a plain resolved dict), validated; raise on the first bad one.
+
+    What a plan needs of each job (validation, its needs, its estimate) without composing
+    its whole config: :meth:`JobComposer.experiment` resolves only the keys a job's values
+    touch, and keeps no Hydra node per job, so a dry run of thousands of jobs stays cheap.
+    """
+    from brainjar_sweep.sweep.compose import JobComposer
+
+    validator = load_dotted(sweeper.validator, "hydra.sweeper.validator")
+    composer = JobComposer(sweeper.hydra_context.config_loader, sweeper.config)
+    tic = time.perf_counter()
+    out = []
+    for num, overrides in enumerate(jobs):
+        try:
+            exp = composer.experiment(overrides)
+            if validator is not None:
+                validator(exp)
+        except Exception as e:  # composition or validation: report with the job
+            raise SweepValidationError(num, overrides, e) from e
+        out.append(exp)
+    log.debug("planned %d jobs in %.2f s", len(jobs), time.perf_counter() - tic)
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import Any
 
 from hydra.core.utils import JobReturn, JobStatus
 
@@ -38,9 +39,12 @@ def summary(
     jobs: list[list[str]],
     skipped: dict[int, Path],
     shown: str | None = None,
+    predictions: str | None = None,
 ) -> str:
     """The end of a sweep in a few lines: the counts, each job that did not complete (those
-    never started in one line), the sweep dir and the commands that analyse and show it.
+    never started in one line), how the jobs' predicted durations compared with their wall
+    time (``predictions``, when any job was predicted), the sweep dir and the commands that
+    analyse and show it.
 
     >>> rows = {0: ("completed", None), 1: ("interrupted", "interrupted: interrupted"),
     ...         2: ("not started", None), 3: ("not started", None)}
@@ -69,6 +73,8 @@ def summary(
         lines.append(
             f"  {_numbers(waiting)} not started: the sweep was interrupted before they started"
         )
+    if predictions:
+        lines.append(f"Durations: {predictions}")
     if shown is not None:
         from brainjar_sweep.watch import watch_command
 
@@ -78,6 +84,32 @@ def summary(
             f"Watch it in a browser: {watch_command(shown)}",
         ]
     return "\n".join(lines)
+
+
+def predictions_line(sweep_dir: Path, config: Any) -> str | None:
+    """How the duration estimate did on this finished sweep ("predicted 41m 00s of jobs,
+    took 44m 10s ..."), from its experiments database; None when no job was predicted or the
+    database cannot say (the summary goes on without it).
+
+    >>> import tempfile
+    >>> from omegaconf import OmegaConf
+    >>> predictions_line(Path(tempfile.mkdtemp()), OmegaConf.create({"db": {"path": "/nonexistent/x.db"}}))
+    """
+    from omegaconf import OmegaConf
+
+    from brainjar_sweep.store import experiment_db_url
+    from brainjar_sweep.sweep.durations import check_predictions
+
+    try:
+        db = OmegaConf.select(config, "db", default=None)
+        if db is None:
+            return None
+        cwd = OmegaConf.select(config, "hydra.runtime.cwd", default=None) or "."
+        url = experiment_db_url({"url": db.get("url"), "path": db.get("path")}, cwd)
+        check = check_predictions(sweep_dir, url)
+    except Exception:  # noqa: BLE001  a summary line, never a reason for the sweep to fail
+        return None
+    return str(check) if check.jobs else None
 
 
 def _why(status: str, reason: str | None) -> str:
