@@ -82,14 +82,27 @@ def drive(
     progress: Progress,
     grace_s: float,
     gate: ThermalGate | None = None,
+    feed: Callable[[], int | None] | None = None,
+    on_settled: Callable[[int], None] | None = None,
 ) -> None:
     """Run every job of ``book`` not settled yet on ``backend``, until each has ended.
+
+    With ``feed`` (a streamed launch), when no booked job waits for admission and one like
+    the last booked one would be admitted, one more is asked: ``feed`` books it and returns its index, or None when there are no more; the
+    loop ends once it said None and every job has ended. ``on_settled(i)`` is called as
+    each job's end is recorded (an interrupted one too).
 
     SIGTERM (a service manager, a batch system) and SIGHUP (a closed terminal or SSH
     session) are handled like Ctrl-C: running jobs are stopped and recorded, the jobs not
     started stay pending, and ``KeyboardInterrupt`` goes on to the sweeper.
     """
     pending = [i for i in range(book.n) if book.results[i] is None]
+    more = feed is not None
+
+    def settle(out: Outcome) -> None:
+        book.settle(out)
+        if on_settled is not None:
+            on_settled(out.idx)
 
     def show(force: bool = False) -> None:
         running = backend.running()
@@ -100,7 +113,20 @@ def drive(
 
     try:
         with interrupt_on_sigterm(signal.SIGINT, signal.SIGHUP):
-            while pending or backend.running():
+            while pending or backend.running() or more:
+                # a job is asked only when one like the last one would be admitted now,
+                # so that it is asked as late as possible (knowing every job ended so far)
+                if (
+                    more
+                    and not pending
+                    and (gate is None or gate.open())
+                    and (not backend.running() or backend.ready([book.n - 1]))
+                ):
+                    got = feed()  # type: ignore[misc]
+                    if got is None:
+                        more = False
+                    else:
+                        pending.append(got)
                 if pending and (gate is None or gate.open()):
                     for i in backend.ready(pending):
                         pending.remove(i)
@@ -110,7 +136,7 @@ def drive(
                     book.flush()
                 show()
                 for out in backend.poll(0.2 if backend.running() else 0.5):
-                    book.settle(out)
+                    settle(out)
                 show()
     except KeyboardInterrupt:
         log.warning(
@@ -119,7 +145,7 @@ def drive(
         )
         with _second_interrupt() as hurried:
             for out in backend.cancel(grace_s, hurried):
-                book.settle(out)
+                settle(out)
                 if book.dirty:  # the report says which jobs have stopped while others still stop
                     book.flush()
         book.flush()
@@ -127,7 +153,7 @@ def drive(
     finally:
         for out in backend.abort():  # an unexpected error: leave no job behind, record each
             try:
-                book.settle(out)
+                settle(out)
             except Exception:  # noqa: BLE001  the error that got us here is the headline
                 log.exception("[jetson] job #%d could not be recorded", out.idx)
         show(force=True)

@@ -117,6 +117,7 @@ class SweepBook:
         self.sweep_dir = sweep_dir
         self.hooks = hooks
         self.timeout = timeout_s
+        self.default_memory_gb = default_memory_gb
         self.ownership = ownership
         self.report = report
         self.n = len(cfgs)
@@ -130,6 +131,17 @@ class SweepBook:
         self.dirty = False
         self.pids: dict[int, int] = {}
         self._t0: dict[int, float] = {}
+
+    def add(self, cfg: DictConfig, overrides: Sequence[str]) -> int:
+        """Book one more job (a streamed launch): it is job ``initial_job_idx + n``; return its index."""
+        i = self.n
+        self.cfgs.append(cfg)
+        self.job_overrides = [*self.job_overrides, list(overrides)]
+        self.declared[i] = self.hooks.needs([cfg], self.default_memory_gb)[0]
+        self.jobs.append(Job(self.initial_job_idx + i, list(overrides), self.declared[i].memory_gb))
+        self.results.append(None)
+        self.n += 1
+        return i
 
     # ------------------------------------------------------------------ a job starts
 
