@@ -2,7 +2,7 @@
 
 The study: 24 trials of the simulated mind, random sampler, ``max_cycles`` drawn from
 ``int(interval(500,12000))`` (trial lengths vary about 20-fold), ``corruption_rate`` from
-``interval(0,1)``, an 8 GB jar, 4 slots (``hydra.launcher.max_parallel=4``, ``cpu_slots=4``)
+``interval(0,1)``, a 2 GB jar (2.5 GB declared per job, so 4 fit the memory budget), 4 slots (``hydra.launcher.max_parallel=4``, ``cpu_slots=4``)
 and ``n_jobs=4``. The same seed gives both modes the same trials. For each mode: the wall time
 of the whole study (to its last trial), and the mean slot utilisation: the jobs' durations
 (``duration_seconds`` of the sweep table, start to end of each job) summed, over 4 slots times
@@ -48,7 +48,7 @@ def run_study(cwd: Path, mode: str, seed: int, trials: int) -> dict[str, float]:
         f"hydra.sweeper.seed={seed}",
         "max_cycles=int(interval(500,12000))",
         "corruption_rate=interval(0,1)",
-        "resources.ram_limit_gb=8",
+        "resources.ram_limit_gb=2",
     ]
     t0 = time.monotonic()
     subprocess.run(args, cwd=cwd, check=True, capture_output=True, timeout=3600)

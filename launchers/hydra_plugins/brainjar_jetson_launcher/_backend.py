@@ -76,6 +76,21 @@ def _second_interrupt() -> Iterator[Callable[[], str | None]]:
             signal.signal(sig, handler)
 
 
+def _ask(
+    book: SweepBook, backend: Backend, pending: list[int], feed: Callable[[], int | None]
+) -> bool:
+    """Ask ``feed`` for one more job when one like the last booked one would be admitted now
+    (so each job is asked as late as possible, knowing every job ended so far); ``feed``
+    books it and returns its index, or None when there are no more. False once it said None."""
+    if backend.running() and not backend.ready([book.n - 1]):
+        return True
+    got = feed()
+    if got is None:
+        return False
+    pending.append(got)
+    return True
+
+
 def drive(
     book: SweepBook,
     backend: Backend,
@@ -87,9 +102,8 @@ def drive(
 ) -> None:
     """Run every job of ``book`` not settled yet on ``backend``, until each has ended.
 
-    With ``feed`` (a streamed launch), when no booked job waits for admission and one like
-    the last booked one would be admitted, one more is asked: ``feed`` books it and returns its index, or None when there are no more; the
-    loop ends once it said None and every job has ended. ``on_settled(i)`` is called as
+    With ``feed`` (a streamed launch), jobs are asked one by one (:func:`_ask`); the loop
+    ends once ``feed`` said None and every job has ended. ``on_settled(i)`` is called as
     each job's end is recorded (an interrupted one too).
 
     SIGTERM (a service manager, a batch system) and SIGHUP (a closed terminal or SSH
@@ -114,19 +128,8 @@ def drive(
     try:
         with interrupt_on_sigterm(signal.SIGINT, signal.SIGHUP):
             while pending or backend.running() or more:
-                # a job is asked only when one like the last one would be admitted now,
-                # so that it is asked as late as possible (knowing every job ended so far)
-                if (
-                    more
-                    and not pending
-                    and (gate is None or gate.open())
-                    and (not backend.running() or backend.ready([book.n - 1]))
-                ):
-                    got = feed()  # type: ignore[misc]
-                    if got is None:
-                        more = False
-                    else:
-                        pending.append(got)
+                if more and not pending and (gate is None or gate.open()):
+                    more = _ask(book, backend, pending, feed)  # type: ignore[arg-type]
                 if pending and (gate is None or gate.open()):
                     for i in backend.ready(pending):
                         pending.remove(i)

@@ -82,7 +82,7 @@ def launch_each(
     from brainjar_sweep.sweep.ownership import claim, held
 
     p, config = launcher.params, launcher.config
-    if p.get("backend", "local") == "ray":
+    if p.get("backend", "local") == "ray":  # the Ray backend admits a batch at a time
         _launch_each_in_batches(launcher, next_job, on_done, initial_job_idx)
         return
     first = next_job()
@@ -96,14 +96,7 @@ def launch_each(
     if ownership is None:
         ownership = claim(sweep_dir)
     try:
-        composer = JobComposer(launcher.hydra_context.config_loader, config)
-
-        def compose(ovs: Sequence[str], num: int) -> Any:
-            cfg = composer.compose(list(ovs))
-            with open_dict(cfg):
-                cfg.hydra.job.id = f"{cfg.hydra.job.name}_{num}"
-                cfg.hydra.job.num = num
-            return cfg
+        compose = _composer(JobComposer(launcher.hydra_context.config_loader, config))
 
         book = SweepBook(
             [compose(first, initial_job_idx)],
@@ -139,19 +132,25 @@ def launch_each(
             if ret is not None:
                 on_done(initial_job_idx + i, ret)
 
-        drive(
-            book,
-            backend,
-            progress,
-            float(p.get("stop_grace_s", 10.0)),
-            gate,
-            feed=feed,
-            on_settled=settled,
-        )
+        grace = float(p.get("stop_grace_s", 10.0))
+        drive(book, backend, progress, grace, gate, feed=feed, on_settled=settled)
         book.wrap_up()
     finally:
         if owns:
             ownership.release()
+
+
+def _composer(composer: Any) -> Callable[[Sequence[str], int], Any]:
+    """A job's config from its overrides and number, as :func:`compose_jobs` makes them."""
+
+    def compose(ovs: Sequence[str], num: int) -> Any:
+        cfg = composer.compose(list(ovs))
+        with open_dict(cfg):
+            cfg.hydra.job.id = f"{cfg.hydra.job.name}_{num}"
+            cfg.hydra.job.num = num
+        return cfg
+
+    return compose
 
 
 def _launch_each_in_batches(
