@@ -199,6 +199,7 @@ def test_familiar_spellings_and_the_dry_run_write_nothing(
             "is not allowed for the median pruner",
         ),
         (["hydra.sweeper.report_every=0"], "hydra.sweeper.report_every=0 is not allowed"),
+        (["hydra.sweeper.mode=fast"], "hydra.sweeper.mode=fast is not allowed: async or batch"),
         (
             [
                 "hydra.sweeper.pruner=median",

@@ -452,8 +452,13 @@ def dry_run(sweeper: Any, dims: Sequence[Dimension], fixed: Sequence[str], n_tri
         f"Sampler: {sweeper.sampler} (seed {sweeper.seed}{', ' + kw if kw else ''})",
         f"Pruner: {sweeper.pruner}{' (' + pkw + ')' if pkw else ''}"
         + (f", reported every {sweeper.report_every} cycle(s)" if sweeper.pruner != "none" else ""),
-        f"Trials: {n_trials}, {sweeper.n_jobs} asked per batch; "
-        f"launcher: {str(launcher.get('_target_', '?')).rsplit('.', 1)[-1]}",
+        f"Trials: {n_trials}, "
+        + (
+            "each asked when a slot is free (mode=async); "
+            if sweeper.mode == "async"
+            else f"{sweeper.n_jobs} asked per batch; "
+        )
+        + f"launcher: {str(launcher.get('_target_', '?')).rsplit('.', 1)[-1]}",
         f"Storage: {sweeper.storage or 'sqlite:///<sweep dir>/optuna.db'}",
         f"Output: {sweeper.config.hydra.sweep.dir}",
     ]
