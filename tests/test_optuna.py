@@ -375,3 +375,60 @@ def test_async_refills_a_free_slot_while_a_long_trial_runs(tmp_path: Path) -> No
     told = p.stdout.index
     assert told("trial #1 (job #1)") < told("trial #0 (job #0)")
     assert told("trial #2 (job #2)") < told("trial #0 (job #0)")
+
+
+@pytest.mark.slow
+def test_async_sigterm_ends_the_running_trial_as_interrupted(tmp_path: Path) -> None:
+    """Job 0 waits for a job that never starts; once every other trial is told, SIGTERM stops
+    the study: job 0 ends interrupted and is told FAIL, the others stay COMPLETE."""
+    apps = Path(__file__).parent / "apps"
+    env = dict(os.environ, PYTHONPATH=f"{apps}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    db = tmp_path / "sw" / "optuna.db"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chaos_app",
+            "-m",
+            "hydra/sweeper=brainjar_optuna",
+            "hydra/launcher=jetson",
+            "hydra.launcher.progress=none",
+            "hydra.launcher.max_parallel=2",
+            "hydra.launcher.cpu_slots=2",
+            f"hydra.sweep.dir={tmp_path / 'sw'}",
+            "hydra.sweeper.mode=async",
+            "hydra.sweeper.objective=square",
+            "hydra.sweeper.validator=null",
+            "hydra.sweeper.n_trials=4",
+            "hydra.sweeper.seed=0",
+            "x=range(0,10)",
+            f"meet_dir={tmp_path / 'meet'}",
+            "wait_in=0",
+            "wait_for=99",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 300  # a safety net: the rendezvous is the database
+        while time.monotonic() < deadline and proc.poll() is None:
+            if _states(db).get("COMPLETE", 0) == 3:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the study ended before it could be stopped"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    assert "Interrupted; continue the study" in err
+    study = optuna.load_study(study_name=f"{tmp_path.name}_sw", storage=f"sqlite:///{db}")
+    by_job = {t.user_attrs["job_num"]: t for t in study.get_trials()}
+    assert sorted(by_job) == [0, 1, 2, 3]
+    assert by_job[0].state == TrialState.FAIL
+    assert "interrupted" in by_job[0].user_attrs["fail_reason"]
+    assert all(by_job[j].state == TrialState.COMPLETE for j in (1, 2, 3))
