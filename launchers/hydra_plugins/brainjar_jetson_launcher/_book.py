@@ -291,14 +291,16 @@ def compose_jobs(
     from brainjar_sweep.sweep.compose import JobComposer
 
     composer = JobComposer(config_loader, config)
-    cfgs = []
-    for i, ov in enumerate(job_overrides):
-        cfg = composer.compose(ov)
-        with open_dict(cfg):
-            cfg.hydra.job.id = f"{cfg.hydra.job.name}_{first + i}"
-            cfg.hydra.job.num = first + i
-        cfgs.append(cfg)
-    return cfgs
+    return [compose_job(composer, ov, first + i) for i, ov in enumerate(job_overrides)]
+
+
+def compose_job(composer: Any, overrides: Sequence[str], num: int) -> DictConfig:
+    """Job ``num``'s config from its overrides (its id and number set), by a ``JobComposer``."""
+    cfg = composer.compose(list(overrides))
+    with open_dict(cfg):
+        cfg.hydra.job.id = f"{cfg.hydra.job.name}_{num}"
+        cfg.hydra.job.num = num
+    return cfg
 
 
 def needs_capped(declared: dict[int, Slot], slots: int) -> dict[int, Slot]:

@@ -12,9 +12,8 @@ from typing import Any
 from hydra.core.utils import JobReturn, configure_log, setup_globals
 from hydra_plugins.brainjar_jetson_launcher._admission import ThermalGate
 from hydra_plugins.brainjar_jetson_launcher._backend import Backend, drive
-from hydra_plugins.brainjar_jetson_launcher._book import SweepBook, compose_jobs
+from hydra_plugins.brainjar_jetson_launcher._book import SweepBook, compose_job, compose_jobs
 from hydra_plugins.brainjar_jetson_launcher._progress import Progress
-from omegaconf import open_dict
 
 
 def launch(
@@ -96,10 +95,9 @@ def launch_each(
     if ownership is None:
         ownership = claim(sweep_dir)
     try:
-        compose = _composer(JobComposer(launcher.hydra_context.config_loader, config))
-
+        composer = JobComposer(launcher.hydra_context.config_loader, config)
         book = SweepBook(
-            [compose(first, initial_job_idx)],
+            [compose_job(composer, first, initial_job_idx)],
             [list(first)],
             initial_job_idx,
             sweep_dir,
@@ -122,7 +120,7 @@ def launch_each(
             ovs = next_job()
             if ovs is None:
                 return None
-            i = book.add(compose(ovs, initial_job_idx + book.n), ovs)
+            i = book.add(compose_job(composer, ovs, initial_job_idx + book.n), ovs)
             launcher.jobs[book.jobs[i].num] = book.jobs[i]
             progress.total = max(progress.total, book.n)
             return i
@@ -138,19 +136,6 @@ def launch_each(
     finally:
         if owns:
             ownership.release()
-
-
-def _composer(composer: Any) -> Callable[[Sequence[str], int], Any]:
-    """A job's config from its overrides and number, as :func:`compose_jobs` makes them."""
-
-    def compose(ovs: Sequence[str], num: int) -> Any:
-        cfg = composer.compose(list(ovs))
-        with open_dict(cfg):
-            cfg.hydra.job.id = f"{cfg.hydra.job.name}_{num}"
-            cfg.hydra.job.num = num
-        return cfg
-
-    return compose
 
 
 def _launch_each_in_batches(
