@@ -3,6 +3,7 @@ is SIGKILLed halfway and resumed (the acceptance of issue 6)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -29,6 +30,8 @@ from optuna.distributions import (  # noqa: E402
 )
 from optuna.trial import TrialState  # noqa: E402
 
+# the sweeper's two ways of running trials: refilling each free slot, or batch by batch
+MODES = ["async", "batch"]
 ONE_LINE = 'pip install "brainjar-sweep[optuna]"'
 
 
@@ -145,11 +148,13 @@ def test_a_bad_fixed_part_is_one_line_before_any_job(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_two_objectives_write_the_pareto_front(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_two_objectives_write_the_pareto_front(tmp_path: Path, mode: str) -> None:
     p = run(
         tmp_path,
         "hydra.sweep.dir=sw",
         "hydra.launcher.progress=none",
+        f"hydra.sweeper.mode={mode}",
         "hydra.sweeper.sampler=random",
         "hydra.sweeper.seed=3",
         "hydra.sweeper.n_trials=4",
@@ -182,7 +187,8 @@ def _states(db: Path) -> dict[str, int]:
 
 
 @pytest.mark.slow
-def test_twelve_trials_killed_halfway_and_resumed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_twelve_trials_killed_halfway_and_resumed(tmp_path: Path, mode: str) -> None:
     sweep_dir = tmp_path / "sw"
     args = [
         sys.executable,
@@ -192,6 +198,7 @@ def test_twelve_trials_killed_halfway_and_resumed(tmp_path: Path) -> None:
         "hydra/sweeper=brainjar_optuna",
         f"hydra.sweep.dir={sweep_dir}",
         "hydra.launcher.progress=none",
+        f"hydra.sweeper.mode={mode}",
         "hydra.launcher.max_parallel=2",
         "hydra.sweeper.study_name=killed",
         "hydra.sweeper.n_trials=12",
@@ -247,8 +254,9 @@ def test_twelve_trials_killed_halfway_and_resumed(tmp_path: Path) -> None:
     assert {k: now[k] for k in old} == old
     nums = [t.user_attrs["job_num"] for t in trials if "job_num" in t.user_attrs]
     assert len(nums) == len(set(nums))
+    # the trials this run asked (a killed async study may have finished them out of order)
     new_nums = [
-        t.user_attrs["job_num"] for t in trials[finished_before:] if "job_num" in t.user_attrs
+        t.user_attrs["job_num"] for t in trials[sum(before.values()) :] if "job_num" in t.user_attrs
     ]
     highest_old = max(int(d) for d in old_dirs)
     assert new_nums and min(new_nums) > highest_old
@@ -262,11 +270,13 @@ def test_twelve_trials_killed_halfway_and_resumed(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_grid_sampler_runs_each_point_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_grid_sampler_runs_each_point_once(tmp_path: Path, mode: str) -> None:
     p = run(
         tmp_path,
         "hydra.sweep.dir=sw",
         "hydra.launcher.progress=none",
+        f"hydra.sweeper.mode={mode}",
         "hydra.sweeper.sampler=grid",
         "hydra.sweeper.n_trials=9",
         "corruption_rate=range(0,1,0.25)",
@@ -282,11 +292,13 @@ def test_grid_sampler_runs_each_point_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_failed_trials_end_the_study_past_the_failure_rate(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_failed_trials_end_the_study_past_the_failure_rate(tmp_path: Path, mode: str) -> None:
     p = run(
         tmp_path,
         "hydra.sweep.dir=sw",
         "hydra.launcher.progress=none",
+        f"hydra.sweeper.mode={mode}",
         "hydra.sweeper.n_trials=6",
         "hydra.sweeper.objective=[no_such_metric]",
         "corruption_rate=interval(0,1)",
@@ -302,3 +314,121 @@ def test_failed_trials_end_the_study_past_the_failure_rate(tmp_path: Path) -> No
     trials = study.get_trials()
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.FAIL]
     assert "no_such_metric is missing" in trials[0].user_attrs["fail_reason"]
+
+
+# --------------------------------------------------------------------- async: slots refilled
+
+
+@pytest.mark.slow
+def test_async_refills_a_free_slot_while_a_long_trial_runs(tmp_path: Path) -> None:
+    """Two slots; job 0 waits until job 3 has started, so the study ends only if the slots
+    that jobs 1 and 2 leave are refilled while job 0 still runs (batch mode would wait for
+    job 0 before starting job 2: job 0 would then fail at its 10-minute safety limit)."""
+    apps = Path(__file__).parent / "apps"
+    env = dict(os.environ, PYTHONPATH=f"{apps}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chaos_app",
+            "-m",
+            "hydra/sweeper=brainjar_optuna",
+            "hydra/launcher=jetson",
+            "hydra.launcher.job_resources=chaos_app.needs",
+            "hydra.launcher.progress=none",
+            "hydra.launcher.max_parallel=2",
+            "hydra.launcher.cpu_slots=2",
+            f"hydra.sweep.dir={tmp_path / 'sw'}",
+            "hydra.sweeper.mode=async",
+            "hydra.sweeper.objective=square",
+            "hydra.sweeper.validator=null",
+            "hydra.sweeper.n_trials=4",
+            "hydra.sweeper.seed=0",
+            "x=range(0,10)",
+            f"meet_dir={tmp_path / 'meet'}",
+            "wait_in=0",
+            "wait_for=3",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert p.returncode == 0, p.stderr[-3000:]
+    times = {
+        int(d.name): json.loads((d / "times.json").read_text())
+        for d in (tmp_path / "sw").iterdir()
+        if d.name.isdigit()
+    }
+    assert sorted(times) == [0, 1, 2, 3]  # job dirs numbered in start order
+    # jobs 1 and 2 ended and jobs 2 and 3 started in their slots while job 0 still ran
+    assert times[3]["start"] < times[0]["end"]
+    assert times[1]["end"] <= times[3]["start"] and times[2]["end"] <= times[3]["start"]
+    study = optuna.load_study(
+        study_name=f"{tmp_path.name}_sw", storage=f"sqlite:///{tmp_path / 'sw' / 'optuna.db'}"
+    )
+    trials = study.get_trials()
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 4
+    assert sorted(t.user_attrs["job_num"] for t in trials) == [0, 1, 2, 3]
+    # the study heard of job 0 after trials asked after it had been told
+    told = p.stdout.index
+    assert told("trial #1 (job #1)") < told("trial #0 (job #0)")
+    assert told("trial #2 (job #2)") < told("trial #0 (job #0)")
+
+
+@pytest.mark.slow
+def test_async_sigterm_ends_the_running_trial_as_interrupted(tmp_path: Path) -> None:
+    """Job 0 waits for a job that never starts; once every other trial is told, SIGTERM stops
+    the study: job 0 ends interrupted and is told FAIL, the others stay COMPLETE."""
+    apps = Path(__file__).parent / "apps"
+    env = dict(os.environ, PYTHONPATH=f"{apps}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    db = tmp_path / "sw" / "optuna.db"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chaos_app",
+            "-m",
+            "hydra/sweeper=brainjar_optuna",
+            "hydra/launcher=jetson",
+            "hydra.launcher.progress=none",
+            "hydra.launcher.max_parallel=2",
+            "hydra.launcher.cpu_slots=2",
+            f"hydra.sweep.dir={tmp_path / 'sw'}",
+            "hydra.sweeper.mode=async",
+            "hydra.sweeper.objective=square",
+            "hydra.sweeper.validator=null",
+            "hydra.sweeper.n_trials=4",
+            "hydra.sweeper.seed=0",
+            "x=range(0,10)",
+            f"meet_dir={tmp_path / 'meet'}",
+            "wait_in=0",
+            "wait_for=99",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 300  # a safety net: the rendezvous is the database
+        while time.monotonic() < deadline and proc.poll() is None:
+            if _states(db).get("COMPLETE", 0) == 3:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the study ended before it could be stopped"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    assert "Interrupted; continue the study" in err
+    study = optuna.load_study(study_name=f"{tmp_path.name}_sw", storage=f"sqlite:///{db}")
+    by_job = {t.user_attrs["job_num"]: t for t in study.get_trials()}
+    assert sorted(by_job) == [0, 1, 2, 3]
+    assert by_job[0].state == TrialState.FAIL
+    assert "interrupted" in by_job[0].user_attrs["fail_reason"]
+    assert all(by_job[j].state == TrialState.COMPLETE for j in (1, 2, 3))

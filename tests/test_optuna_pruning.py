@@ -18,6 +18,9 @@ need("optuna", module_level=True)
 import optuna  # noqa: E402
 from optuna.trial import TrialState  # noqa: E402
 
+# the sweeper's two ways of running trials: refilling each free slot, or batch by batch
+MODES = ["async", "batch"]
+
 STUDY = [
     "hydra.launcher.progress=none",
     "hydra.launcher.max_parallel=2",
@@ -47,8 +50,15 @@ def run(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProc
 
 
 @pytest.mark.slow
-def test_pruned_trials_are_pruned_in_every_record(tmp_path: Path) -> None:
-    p = run(tmp_path, "hydra.sweep.dir=sw", "hydra.sweeper.n_trials=6", *STUDY)
+@pytest.mark.parametrize("mode", MODES)
+def test_pruned_trials_are_pruned_in_every_record(tmp_path: Path, mode: str) -> None:
+    p = run(
+        tmp_path,
+        "hydra.sweep.dir=sw",
+        "hydra.sweeper.n_trials=6",
+        f"hydra.sweeper.mode={mode}",
+        *STUDY,
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     sweep = tmp_path / "sw"
     study = optuna.load_study(study_name="pr", storage=f"sqlite:///{sweep / 'optuna.db'}")
@@ -189,6 +199,7 @@ def test_familiar_spellings_and_the_dry_run_write_nothing(
             "is not allowed for the median pruner",
         ),
         (["hydra.sweeper.report_every=0"], "hydra.sweeper.report_every=0 is not allowed"),
+        (["hydra.sweeper.mode=fast"], "hydra.sweeper.mode=fast is not allowed: async or batch"),
         (
             [
                 "hydra.sweeper.pruner=median",
@@ -230,7 +241,8 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
-def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path, mode: str) -> None:
     import os
     import signal
     import time
@@ -248,6 +260,7 @@ def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path) -
         "hydra/sweeper=brainjar_optuna",
         f"hydra.sweep.dir={sweep}",
         "hydra.sweeper.n_trials=8",
+        f"hydra.sweeper.mode={mode}",
         *[a for a in STUDY if not a.startswith("max_cycles")],
         "max_cycles=400",
     ]

@@ -6,8 +6,10 @@ any timeout, ``deaf_on`` sleep past any timeout deaf to SIGTERM (once deaf, it l
 ``deaf`` in its output dir); ``mem_gb`` is the memory the job declares to the launcher (see
 ``needs``). ``meet=k`` with ``meet_dir`` makes jobs wait for each other in groups of ``k`` (jobs
 ``x // k``): each group's jobs are then running at the same time however slowly they start,
-which shows concurrency without a race against the clock. ``duration`` is the launcher's
-``job_duration`` hook for it (job ``x`` is predicted to run ``x`` seconds, job 0 unpredicted),
+which shows concurrency without a race against the clock. With ``meet_dir``, every job also
+leaves ``started-<job number>`` there as it starts; ``wait_in=n`` with ``wait_for=m`` makes job
+number ``n`` wait until job number ``m`` has started (an order of starts, not of times).
+``duration`` is the launcher's ``job_duration`` hook for it (job ``x`` is predicted to run ``x`` seconds, job 0 unpredicted),
 ``preload`` its ``job_preload`` hook (``colorsys``, which nothing else imports; each job
 records whether it started with it loaded).
 """
@@ -37,6 +39,8 @@ class ChaosConfig:
     threads: int = 1
     meet: int = 0
     meet_dir: str = ""
+    wait_in: int = -1
+    wait_for: int = -1
 
 
 ConfigStore.instance().store(name="chaos", node=ChaosConfig)
@@ -66,6 +70,15 @@ def _meet(where: str, x: int, k: int) -> None:
         time.sleep(0.05)
 
 
+def _wait_for(path: str) -> None:
+    """Wait until ``path`` exists (10 minutes at most)."""
+    deadline = time.monotonic() + 600
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} never appeared")
+        time.sleep(0.05)
+
+
 @hydra.main(version_base="1.3", config_path=None, config_name="chaos")
 def main(cfg: ChaosConfig) -> dict:
     out = HydraConfig.get().runtime.output_dir
@@ -81,6 +94,12 @@ def main(cfg: ChaosConfig) -> dict:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         open(os.path.join(out, "deaf"), "w").close()  # says it is deaf now
         time.sleep(3600)
+    if cfg.meet_dir:
+        num = HydraConfig.get().job.num
+        os.makedirs(cfg.meet_dir, exist_ok=True)
+        open(os.path.join(cfg.meet_dir, f"started-{num}"), "w").close()
+        if num == cfg.wait_in:
+            _wait_for(os.path.join(cfg.meet_dir, f"started-{cfg.wait_for}"))
     if cfg.meet:
         _meet(cfg.meet_dir, cfg.x, cfg.meet)
     time.sleep(cfg.sleep)

@@ -87,20 +87,47 @@ def _close(book: SweepBook, failing: bool) -> None:
         log.exception("[jetson] the sweep's report could not be written")
 
 
+def _ask(
+    book: SweepBook, backend: Backend, pending: list[int], feed: Callable[[], int | None]
+) -> bool:
+    """Ask ``feed`` for one more job when one like the last booked one would be admitted now
+    (so each job is asked as late as possible, knowing every job ended so far); ``feed``
+    books it and returns its index, or None when there are no more. False once it said None."""
+    if backend.running() and not backend.ready([book.n - 1]):
+        return True
+    got = feed()
+    if got is None:
+        return False
+    pending.append(got)
+    return True
+
+
 def drive(
     book: SweepBook,
     backend: Backend,
     progress: Progress,
     grace_s: float,
     gate: ThermalGate | None = None,
+    feed: Callable[[], int | None] | None = None,
+    on_settled: Callable[[int], None] | None = None,
 ) -> None:
     """Run every job of ``book`` not settled yet on ``backend``, until each has ended.
+
+    With ``feed`` (a streamed launch), jobs are asked one by one (:func:`_ask`); the loop
+    ends once ``feed`` said None and every job has ended. ``on_settled(i)`` is called as
+    each job's end is recorded (an interrupted one too).
 
     SIGTERM (a service manager, a batch system) and SIGHUP (a closed terminal or SSH
     session) are handled like Ctrl-C: running jobs are stopped and recorded, the jobs not
     started stay pending, and ``KeyboardInterrupt`` goes on to the sweeper.
     """
     pending = [i for i in range(book.n) if book.results[i] is None]
+    more = feed is not None
+
+    def settle(out: Outcome) -> None:
+        book.settle(out)
+        if on_settled is not None:
+            on_settled(out.idx)
 
     def show(force: bool = False) -> None:
         running = backend.running()
@@ -111,7 +138,9 @@ def drive(
 
     try:
         with interrupt_on_sigterm(signal.SIGINT, signal.SIGHUP):
-            while pending or backend.running():
+            while pending or backend.running() or more:
+                if more and not pending and (gate is None or gate.open()):
+                    more = _ask(book, backend, pending, feed)  # type: ignore[arg-type]
                 if pending and (gate is None or gate.open()):
                     for i in backend.ready(pending):
                         pending.remove(i)
@@ -121,7 +150,7 @@ def drive(
                     book.flush()
                 show()
                 for out in backend.poll(0.2 if backend.running() else 0.5):
-                    book.settle(out)
+                    settle(out)
                 show()
     except KeyboardInterrupt:
         log.warning(
@@ -130,7 +159,7 @@ def drive(
         )
         with _second_interrupt() as hurried:
             for out in backend.cancel(grace_s, hurried):
-                book.settle(out)
+                settle(out)
                 if book.dirty:  # the report says which jobs have stopped while others still stop
                     book.flush()
         book.flush()
@@ -138,7 +167,7 @@ def drive(
     finally:
         for out in backend.abort():  # an unexpected error: leave no job behind, record each
             try:
-                book.settle(out)
+                settle(out)
             except Exception:  # noqa: BLE001  the error that got us here is the headline
                 log.exception("[jetson] job #%d could not be recorded", out.idx)
         show(force=True)

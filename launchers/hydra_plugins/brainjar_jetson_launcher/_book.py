@@ -117,6 +117,7 @@ class SweepBook:
         self.sweep_dir = sweep_dir
         self.hooks = hooks
         self.timeout = timeout_s
+        self.default_memory_gb = default_memory_gb
         self.ownership = ownership
         self.report = report
         self.n = len(cfgs)
@@ -132,6 +133,17 @@ class SweepBook:
         self.dirty = False
         self.pids: dict[int, int] = {}
         self._t0: dict[int, float] = {}
+
+    def add(self, cfg: DictConfig, overrides: Sequence[str]) -> int:
+        """Book one more job (a streamed launch): it is job ``initial_job_idx + n``; return its index."""
+        i = self.n
+        self.cfgs.append(cfg)
+        self.job_overrides = [*self.job_overrides, list(overrides)]
+        self.declared[i] = self.hooks.needs([cfg], self.default_memory_gb)[0]
+        self.jobs.append(Job(self.initial_job_idx + i, list(overrides), self.declared[i].memory_gb))
+        self.results.append(None)
+        self.n += 1
+        return i
 
     # ------------------------------------------------------------------ a job starts
 
@@ -290,14 +302,16 @@ def compose_jobs(
     from brainjar_sweep.sweep.compose import JobComposer
 
     composer = JobComposer(config_loader, config)
-    cfgs = []
-    for i, ov in enumerate(job_overrides):
-        cfg = composer.compose(ov)
-        with open_dict(cfg):
-            cfg.hydra.job.id = f"{cfg.hydra.job.name}_{first + i}"
-            cfg.hydra.job.num = first + i
-        cfgs.append(cfg)
-    return cfgs
+    return [compose_job(composer, ov, first + i) for i, ov in enumerate(job_overrides)]
+
+
+def compose_job(composer: Any, overrides: Sequence[str], num: int) -> DictConfig:
+    """Job ``num``'s config from its overrides (its id and number set), by a ``JobComposer``."""
+    cfg = composer.compose(list(overrides))
+    with open_dict(cfg):
+        cfg.hydra.job.id = f"{cfg.hydra.job.name}_{num}"
+        cfg.hydra.job.num = num
+    return cfg
 
 
 def needs_capped(declared: dict[int, Slot], slots: int) -> dict[int, Slot]:

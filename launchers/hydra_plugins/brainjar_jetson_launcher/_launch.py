@@ -1,14 +1,18 @@
-"""One ``launch`` call: own the sweep dir, book the jobs, pick the backend, drive it to the end."""
+"""One ``launch`` call: own the sweep dir, book the jobs, pick the backend, drive it to the end.
+
+:func:`launch_each` is the streamed form: jobs are asked one by one as admission would
+start one, and each is handed back as it ends.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hydra.core.utils import JobReturn, configure_log, setup_globals
 from hydra_plugins.brainjar_jetson_launcher._admission import ThermalGate
 from hydra_plugins.brainjar_jetson_launcher._backend import Backend, drive
-from hydra_plugins.brainjar_jetson_launcher._book import SweepBook, compose_jobs
+from hydra_plugins.brainjar_jetson_launcher._book import SweepBook, compose_job, compose_jobs
 from hydra_plugins.brainjar_jetson_launcher._progress import Progress
 
 
@@ -56,6 +60,106 @@ def launch(
     finally:
         if owns:
             ownership.release()
+
+
+def launch_each(
+    launcher: Any,
+    next_job: Callable[[], Sequence[str] | None],
+    on_done: Callable[[int, JobReturn], None],
+    initial_job_idx: int,
+    total: int | None = None,
+) -> None:
+    """Ask ``next_job`` for a job's overrides whenever one could start, start it with the
+    next job number (from ``initial_job_idx``, in start order), and call ``on_done(num,
+    return)`` as each ends; return once ``next_job`` said None and every job has ended.
+
+    The Ray backend admits a batch at a time: there the jobs are asked and launched in
+    batches of ``max_parallel`` (2 when unset), each batch's returns handed back in order.
+    """
+    from brainjar_sweep.records import resolve_sweep_dir
+    from brainjar_sweep.sweep.compose import JobComposer
+    from brainjar_sweep.sweep.ownership import claim, held
+
+    p, config = launcher.params, launcher.config
+    if p.get("backend", "local") == "ray":  # the Ray backend admits a batch at a time
+        _launch_each_in_batches(launcher, next_job, on_done, initial_job_idx)
+        return
+    first = next_job()
+    if first is None:
+        return
+    setup_globals()
+    configure_log(config.hydra.hydra_logging, config.hydra.verbose)
+    sweep_dir = resolve_sweep_dir(str(config.hydra.sweep.dir))
+    ownership = held(sweep_dir)
+    owns = ownership is None
+    if ownership is None:
+        ownership = claim(sweep_dir)
+    try:
+        composer = JobComposer(launcher.hydra_context.config_loader, config)
+        book = SweepBook(
+            [compose_job(composer, first, initial_job_idx)],
+            [list(first)],
+            initial_job_idx,
+            sweep_dir,
+            launcher.hooks,
+            default_memory_gb=float(p.get("default_job_memory_gb", 1.0)),
+            timeout_s=p.get("timeout_s"),
+            ownership=ownership,
+            report=launcher.report(sweep_dir),
+        )
+        launcher.jobs.update({job.num: job for job in book.jobs})
+        backend, gate = _backend(book, launcher)
+        progress = Progress(
+            str(p.get("progress", "auto")),
+            max(total or 0, 1),
+            backend.budget_gb,
+            float(p.get("progress_every_s", 5.0)),
+        )
+
+        def feed() -> int | None:
+            ovs = next_job()
+            if ovs is None:
+                return None
+            i = book.add(compose_job(composer, ovs, initial_job_idx + book.n), ovs)
+            launcher.jobs[book.jobs[i].num] = book.jobs[i]
+            progress.total = max(progress.total, book.n)
+            return i
+
+        def settled(i: int) -> None:
+            ret = book.results[i]
+            if ret is not None:
+                on_done(initial_job_idx + i, ret)
+
+        grace = float(p.get("stop_grace_s", 10.0))
+        drive(book, backend, progress, grace, gate, feed=feed, on_settled=settled)
+        book.wrap_up()
+    finally:
+        if owns:
+            ownership.release()
+
+
+def _launch_each_in_batches(
+    launcher: Any,
+    next_job: Callable[[], Sequence[str] | None],
+    on_done: Callable[[int, JobReturn], None],
+    first: int,
+) -> None:
+    """:func:`launch_each` as batches of ``max_parallel`` jobs (the Ray backend)."""
+    size = int(launcher.params.get("max_parallel") or 2)
+    more = True
+    while more:
+        batch: list[Sequence[str]] = []
+        while len(batch) < size:
+            ovs = next_job()
+            if ovs is None:
+                more = False
+                break
+            batch.append(ovs)
+        if not batch:
+            return
+        for k, ret in enumerate(launch(launcher, batch, first)):
+            on_done(first + k, ret)
+        first += len(batch)
 
 
 def _backend(book: SweepBook, launcher: Any) -> tuple[Backend, ThermalGate | None]:

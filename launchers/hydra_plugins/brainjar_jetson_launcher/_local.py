@@ -42,6 +42,7 @@ class LocalBackend:
         )
         log.info("[jetson] %s", plan.describe())
         self.budget_gb = plan.budget_gb
+        self.cpu_slots = plan.cpu_slots
         self.needs = needs_capped(book.declared, plan.cpu_slots)
         self.admission = Admission(
             budget_gb=plan.budget_gb,
@@ -65,6 +66,9 @@ class LocalBackend:
 
     def ready(self, pending: list[int]) -> list[int]:
         live = self._psutil.virtual_memory().available / GiB
+        # jobs booked after the start (a streamed launch) have their needs capped here
+        new = {i: self.book.declared[i] for i in pending if i not in self.needs}
+        self.needs.update(needs_capped(new, self.cpu_slots))
         return self.admission.pick(pending, self.needs, self.running(), live)
 
     def submit(self, i: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +95,19 @@ class JetsonLauncher(Launcher):
         from hydra_plugins.brainjar_jetson_launcher._launch import launch
 
         return launch(self, job_overrides, initial_job_idx)
+
+    def launch_each(
+        self,
+        next_job: Callable[[], Sequence[str] | None],
+        on_done: Callable[[int, JobReturn], None],
+        initial_job_idx: int,
+        total: int | None = None,
+    ) -> None:
+        """The streamed launch: ask ``next_job`` for a job's overrides whenever admission
+        would start one (None: no more), number jobs in start order from
+        ``initial_job_idx``, call ``on_done(job_num, return)`` as each ends (an interrupted
+        one too), and return once every started job has ended. ``total`` (the number of
+        jobs expected, if known) is for the progress display."""
+        from hydra_plugins.brainjar_jetson_launcher._launch import launch_each
+
+        launch_each(self, next_job, on_done, initial_job_idx, total)

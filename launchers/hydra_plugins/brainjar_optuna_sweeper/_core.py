@@ -19,7 +19,7 @@ import logging
 import math
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -452,8 +452,13 @@ def dry_run(sweeper: Any, dims: Sequence[Dimension], fixed: Sequence[str], n_tri
         f"Sampler: {sweeper.sampler} (seed {sweeper.seed}{', ' + kw if kw else ''})",
         f"Pruner: {sweeper.pruner}{' (' + pkw + ')' if pkw else ''}"
         + (f", reported every {sweeper.report_every} cycle(s)" if sweeper.pruner != "none" else ""),
-        f"Trials: {n_trials}, {sweeper.n_jobs} asked per batch; "
-        f"launcher: {str(launcher.get('_target_', '?')).rsplit('.', 1)[-1]}",
+        f"Trials: {n_trials}, "
+        + (
+            "each asked when a slot is free (mode=async); "
+            if sweeper.mode == "async"
+            else f"{sweeper.n_jobs} asked per batch; "
+        )
+        + f"launcher: {str(launcher.get('_target_', '?')).rsplit('.', 1)[-1]}",
         f"Storage: {sweeper.storage or 'sqlite:///<sweep dir>/optuna.db'}",
         f"Output: {sweeper.config.hydra.sweep.dir}",
     ]
@@ -733,6 +738,58 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     ts = optuna.trial.TrialState
     all_returns: list[JobReturn] = []
     remaining = n_trials - len(earlier)
+
+    def interrupted(trials: Iterable[Any]) -> None:
+        for t in trials:
+            if study._storage.get_trial(t._trial_id).state == ts.RUNNING:
+                t.set_user_attr("fail_reason", "the sweep was interrupted")
+                study.tell(t, state=ts.FAIL)
+        write_results(optuna, study, sweep_dir, storage)
+        print(
+            f"Interrupted; continue the study with the same command and "
+            f"hydra.sweep.dir={sweep_dir}",
+            file=sys.stderr,
+        )
+
+    def too_many_failures() -> bool:
+        return bool(run.failed and run.failed / run.done > sweeper.max_failure_rate)
+
+    def stop_failed() -> SweepFailed:
+        path = write_results(optuna, study, sweep_dir, storage)
+        return SweepFailed(
+            f"study {name!r} stopped: {run.failed} of {run.done} trials failed, more than "
+            f"max_failure_rate={sweeper.max_failure_rate} (results so far: {path}; "
+            f"continue with the same command and hydra.sweep.dir={sweep_dir})"
+        )
+
+    streams = getattr(launcher, "launch_each", None)
+    if sweeper.mode == "async" and streams is not None and remaining > 0:
+        # one trial asked per job the launcher can start; each told as its job ends
+        asked: dict[int, Any] = {}
+
+        def next_job() -> list[str] | None:
+            nonlocal remaining
+            while remaining > 0 and not too_many_failures():
+                got = run.ask()
+                remaining -= 1
+                if got is not None:
+                    trial, ovs = got
+                    asked[int(trial.user_attrs["job_num"])] = trial
+                    return ovs
+            return None
+
+        def on_done(num: int, ret: JobReturn) -> None:
+            all_returns.append(ret)
+            run.tell(asked.pop(num), ret)
+
+        try:
+            streams(next_job, on_done, run.next_job, total=remaining)
+        except KeyboardInterrupt:
+            interrupted(list(asked.values()))
+            raise
+        if too_many_failures():
+            raise stop_failed()
+        remaining = 0
     while remaining > 0:
         batch: list[tuple[Any, list[str]]] = []
         first = run.next_job
@@ -745,27 +802,13 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
             try:
                 returns = launcher.launch([ovs for _, ovs in batch], initial_job_idx=first)
             except KeyboardInterrupt:
-                for t, _ in batch:
-                    if study._storage.get_trial(t._trial_id).state == ts.RUNNING:
-                        t.set_user_attr("fail_reason", "the sweep was interrupted")
-                        study.tell(t, state=ts.FAIL)
-                write_results(optuna, study, sweep_dir, storage)
-                print(
-                    f"Interrupted; continue the study with the same command and "
-                    f"hydra.sweep.dir={sweep_dir}",
-                    file=sys.stderr,
-                )
+                interrupted(t for t, _ in batch)
                 raise
             for (trial, _), ret in zip(batch, returns, strict=True):
                 all_returns.append(ret)
                 run.tell(trial, ret)
-        if run.failed and run.failed / run.done > sweeper.max_failure_rate:
-            path = write_results(optuna, study, sweep_dir, storage)
-            raise SweepFailed(
-                f"study {name!r} stopped: {run.failed} of {run.done} trials failed, more than "
-                f"max_failure_rate={sweeper.max_failure_rate} (results so far: {path}; "
-                f"continue with the same command and hydra.sweep.dir={sweep_dir})"
-            )
+        if too_many_failures():
+            raise stop_failed()
     path = write_results(optuna, study, sweep_dir, storage)
     print(_summary(optuna, study, path), flush=True)
     return [all_returns]

@@ -91,6 +91,8 @@ def normalize(sweeper: Any) -> None:
     sweeper.objective = one_or_many("objective", sweeper.objective, ["crash_rate"])
     sweeper.pruner, pruner_kwargs = named_node("pruner", sweeper.pruner or "none")
     sweeper.pruner_kwargs = {**pruner_kwargs, **_plain(sweeper.pruner_kwargs or {})}
+    if sweeper.mode not in ("async", "batch"):
+        raise SearchSpaceError(f"hydra.sweeper.mode={sweeper.mode} is not allowed: async or batch")
     if not isinstance(sweeper.report_every, int) or sweeper.report_every < 1:
         raise SearchSpaceError(
             f"hydra.sweeper.report_every={sweeper.report_every} is not allowed: "

@@ -41,8 +41,14 @@ class BrainjarOptunaSweeperConf:
     objective: Any = field(default_factory=lambda: ["crash_rate"])
     # trials of the whole study; a resumed study runs only the ones still missing
     n_trials: int = 20
-    # trials asked per batch, launched together (the launcher decides how many run at once)
+    # trials asked per batch, launched together (the launcher decides how many run at once);
+    # mode=batch only
     n_jobs: int = 2
+    # async: a new trial is asked and started as soon as one ends, so every slot the
+    # launcher's admission allows stays busy (needs a launcher with launch_each, such as the
+    # jetson launcher; others run batches); batch: n_jobs trials at a time, each batch waits
+    # for its slowest trial
+    mode: str = "batch"
     # Optuna storage URL (null = sqlite:///<sweep dir>/optuna.db)
     storage: str | None = None
     # study name (null = sweep_id, or the sweep dir's last two parts)

@@ -17,8 +17,9 @@ from omegaconf import DictConfig
 
 
 class BrainjarOptunaSweeper(Sweeper):
-    """Asks Optuna for ``n_jobs`` trials at a time and launches them as one batch; each
-    running trial reports its objective per cycle, so the study's pruner can stop it."""
+    """Asks Optuna for a trial whenever the launcher can start one (``mode=async``) or for
+    ``n_jobs`` trials at a time launched as one batch (``mode=batch``); each running trial
+    reports its objective per cycle, so the study's pruner can stop it."""
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class BrainjarOptunaSweeper(Sweeper):
         pruner_kwargs: dict[str, Any] | None = None,
         report_every: int = 1,
         dry_run: bool = False,
+        mode: str = "batch",
     ) -> None:
         # the familiar spellings (a sampler node, a direction string) are turned into ours,
         # or refused on one line, when the sweep starts (_options.normalize)
@@ -51,6 +53,7 @@ class BrainjarOptunaSweeper(Sweeper):
         self.pruner_kwargs = dict(pruner_kwargs or {})
         self.report_every = report_every
         self.dry_run = dry_run
+        self.mode = mode
         self.n_trials = n_trials
         self.n_jobs = n_jobs
         self.storage = storage
