@@ -37,6 +37,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.types import RunMode
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
+from omegaconf.errors import MissingMandatoryValue
 
 from brainjar_sweep._hydra_compat import (
     apply_value_overrides,
@@ -144,13 +145,20 @@ class JobComposer:
             )
             OmegaConf.copy_cache(from_config=self.master, to_config=composed)
             keys = tuple(str(k) for k in composed.keys() if k != "hydra")
-            dynamic = frozenset(k for k in keys if _has_interpolation(child_node(composed, k)))
-            static = {k: _resolve(composed, k) for k in keys if k not in dynamic}
+            dynamic = {k for k in keys if _has_interpolation(child_node(composed, k))}
+            static = {}
+            for k in keys:
+                if k in dynamic:
+                    continue
+                try:
+                    static[k] = _resolve(composed, k)
+                except MissingMandatoryValue:  # `???`, set by every job (or by none: its error)
+                    dynamic.add(k)
             group = _Group(
                 cfg=composed,
                 pickled=pickle.dumps(composed, protocol=pickle.HIGHEST_PROTOCOL),
                 keys=keys,
-                dynamic=dynamic,
+                dynamic=frozenset(dynamic),
                 static=pickle.dumps(static, protocol=pickle.HIGHEST_PROTOCOL),
             )
             self._groups[structural] = group
