@@ -6,7 +6,9 @@ start one, and each is handed back as it ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from hydra.core.utils import JobReturn, configure_log, setup_globals
@@ -20,46 +22,72 @@ def launch(
     launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
 ) -> Sequence[JobReturn]:
     """Run the jobs with the configured backend (``local`` processes or ``ray`` tasks)."""
+    with _owned_sweep(launcher) as (sweep_dir, ownership):
+        cfgs = compose_jobs(
+            launcher.hydra_context.config_loader, launcher.config, job_overrides, initial_job_idx
+        )
+        book = _book(launcher, cfgs, job_overrides, initial_job_idx, sweep_dir, ownership)
+        backend, gate = _backend(book, launcher)
+        progress = _progress(launcher, book.n, backend)
+        drive(book, backend, progress, float(launcher.params.get("stop_grace_s", 10.0)), gate)
+        return book.wrap_up()
+
+
+@contextmanager
+def _owned_sweep(launcher: Any) -> Iterator[tuple[Path, Any]]:
+    """Hydra's globals and logging set up, and the sweep dir owned for the launch (the sweeper
+    may hold it already: then it releases it)."""
     from brainjar_sweep.records import resolve_sweep_dir
     from brainjar_sweep.sweep.ownership import claim, held
 
-    p, config = launcher.params, launcher.config
+    config = launcher.config
     setup_globals()
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
     sweep_dir = resolve_sweep_dir(str(config.hydra.sweep.dir))
-    # one owner per sweep dir: the sweeper may hold it already (then it releases it)
     ownership = held(sweep_dir)
     owns = ownership is None
     if ownership is None:
         ownership = claim(sweep_dir)
     try:
-        cfgs = compose_jobs(
-            launcher.hydra_context.config_loader, config, job_overrides, initial_job_idx
-        )
-        book = SweepBook(
-            cfgs,
-            job_overrides,
-            initial_job_idx,
-            sweep_dir,
-            launcher.hooks,
-            default_memory_gb=float(p.get("default_job_memory_gb", 1.0)),
-            timeout_s=p.get("timeout_s"),
-            ownership=ownership,
-            report=launcher.report(sweep_dir),
-        )
-        launcher.jobs.update({job.num: job for job in book.jobs})
-        backend, gate = _backend(book, launcher)
-        progress = Progress(
-            str(p.get("progress", "auto")),
-            book.n,
-            backend.budget_gb,
-            float(p.get("progress_every_s", 5.0)),
-        )
-        drive(book, backend, progress, float(p.get("stop_grace_s", 10.0)), gate)
-        return book.wrap_up()
+        yield sweep_dir, ownership
     finally:
         if owns:
             ownership.release()
+
+
+def _book(
+    launcher: Any,
+    cfgs: list[Any],
+    job_overrides: Sequence[Sequence[str]],
+    initial_job_idx: int,
+    sweep_dir: Path,
+    ownership: Any,
+) -> SweepBook:
+    """The book of a launch's jobs, its report hook made for the sweep dir."""
+    p = launcher.params
+    book = SweepBook(
+        cfgs,
+        job_overrides,
+        initial_job_idx,
+        sweep_dir,
+        launcher.hooks,
+        default_memory_gb=float(p.get("default_job_memory_gb", 1.0)),
+        timeout_s=p.get("timeout_s"),
+        ownership=ownership,
+        report=launcher.report(sweep_dir),
+    )
+    launcher.jobs.update({job.num: job for job in book.jobs})
+    return book
+
+
+def _progress(launcher: Any, total: int, backend: Backend) -> Progress:
+    p = launcher.params
+    return Progress(
+        str(p.get("progress", "auto")),
+        total,
+        backend.budget_gb,
+        float(p.get("progress_every_s", 5.0)),
+    )
 
 
 def launch_each(
@@ -76,9 +104,7 @@ def launch_each(
     The Ray backend admits a batch at a time: there the jobs are asked and launched in
     batches of ``max_parallel`` (2 when unset), each batch's returns handed back in order.
     """
-    from brainjar_sweep.records import resolve_sweep_dir
     from brainjar_sweep.sweep.compose import JobComposer
-    from brainjar_sweep.sweep.ownership import claim, held
 
     p, config = launcher.params, launcher.config
     if p.get("backend", "local") == "ray":  # the Ray backend admits a batch at a time
@@ -87,34 +113,12 @@ def launch_each(
     first = next_job()
     if first is None:
         return
-    setup_globals()
-    configure_log(config.hydra.hydra_logging, config.hydra.verbose)
-    sweep_dir = resolve_sweep_dir(str(config.hydra.sweep.dir))
-    ownership = held(sweep_dir)
-    owns = ownership is None
-    if ownership is None:
-        ownership = claim(sweep_dir)
-    try:
+    with _owned_sweep(launcher) as (sweep_dir, ownership):
         composer = JobComposer(launcher.hydra_context.config_loader, config)
-        book = SweepBook(
-            [compose_job(composer, first, initial_job_idx)],
-            [list(first)],
-            initial_job_idx,
-            sweep_dir,
-            launcher.hooks,
-            default_memory_gb=float(p.get("default_job_memory_gb", 1.0)),
-            timeout_s=p.get("timeout_s"),
-            ownership=ownership,
-            report=launcher.report(sweep_dir),
-        )
-        launcher.jobs.update({job.num: job for job in book.jobs})
+        first_cfg = compose_job(composer, first, initial_job_idx)
+        book = _book(launcher, [first_cfg], [list(first)], initial_job_idx, sweep_dir, ownership)
         backend, gate = _backend(book, launcher)
-        progress = Progress(
-            str(p.get("progress", "auto")),
-            max(total or 0, 1),
-            backend.budget_gb,
-            float(p.get("progress_every_s", 5.0)),
-        )
+        progress = _progress(launcher, max(total or 0, 1), backend)
 
         def feed() -> int | None:
             ovs = next_job()
@@ -133,9 +137,6 @@ def launch_each(
         grace = float(p.get("stop_grace_s", 10.0))
         drive(book, backend, progress, grace, gate, feed=feed, on_settled=settled)
         book.wrap_up()
-    finally:
-        if owns:
-            ownership.release()
 
 
 def _launch_each_in_batches(
