@@ -15,7 +15,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from brainjar_sweep.store._engine import check_server, make_engine, sqlite_path
+from brainjar_sweep.store._engine import (
+    check_server,
+    make_engine,
+    read_only_sqlite_uri,
+    sqlite_path,
+)
 from brainjar_sweep.store.schema import metadata
 
 __all__ = ["database_problem", "sqlite_file_problem", "stored_status"]
@@ -67,7 +72,7 @@ def _sqlite_problem(path: Path, file_only: bool = False) -> str | None:
     if not head or file_only:
         return None  # an empty file: SQLite makes it a database
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(read_only_sqlite_uri(path), uri=True, timeout=30)
         try:
             names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
             tables = {str(n) for (n,) in names if not str(n).startswith("sqlite_")}
@@ -141,7 +146,7 @@ def stored_status(url: str, experiment_id: str) -> str | None:
     if path is not None:
         if not path.is_file():
             return None
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(read_only_sqlite_uri(path), uri=True, timeout=30)
         try:
             row = conn.execute(sql, (experiment_id,)).fetchone()
         except sqlite3.DatabaseError:

@@ -533,3 +533,16 @@ def ensure_schema(
         if "already exists" not in str(exc).lower():
             raise
         run_transaction(engine, create)
+
+
+def read_only_sqlite_uri(path: str | Path) -> str:
+    """A URI that opens the SQLite file ``path`` for reading without leaving files behind.
+
+    A quiescent file (no ``-wal``, ``-journal`` or ``-shm`` beside it) is opened immutable, so
+    the read creates no ``-wal``/``-shm``; with a writer around, a plain read-only open.
+
+    >>> read_only_sqlite_uri("/nonexistent/x.db")
+    'file:/nonexistent/x.db?immutable=1'
+    """
+    busy = any(Path(f"{path}{s}").exists() for s in ("-wal", "-journal", "-shm"))
+    return f"file:{path}?{'mode=ro' if busy else 'immutable=1'}"

@@ -98,7 +98,7 @@ class StoreReader:
 
         from brainjar_sweep._errors import first_line
         from brainjar_sweep._imports import MissingExtra
-        from brainjar_sweep.store._engine import display_url, make_engine
+        from brainjar_sweep.store._engine import display_url, make_engine, read_only_sqlite_uri
 
         try:
             parsed = make_url(url)
@@ -111,12 +111,8 @@ class StoreReader:
             path = Path(database).expanduser()
             if not path.is_file():
                 raise StoreUnreadable(f"no experiments DB at {path}")
-            # a quiescent file is opened immutable, so reading leaves no -wal/-shm behind;
-            # with a writer around (a -wal, -shm or -journal file exists) a normal read-only open
-            busy = any(Path(f"{path}{s}").exists() for s in ("-wal", "-journal", "-shm"))
-            mode = "mode=ro" if busy else "immutable=1"
             try:
-                conn = sqlite3.connect(f"file:{path}?{mode}", uri=True)
+                conn = sqlite3.connect(read_only_sqlite_uri(path), uri=True)
                 conn.execute("SELECT 1 FROM experiments LIMIT 1")
             except sqlite3.Error as exc:
                 raise StoreUnreadable(f"cannot read experiments DB {path}: {exc}") from None
