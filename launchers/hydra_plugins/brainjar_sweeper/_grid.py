@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig
 
 from brainjar_sweep._hooks import load_dotted
 
@@ -79,24 +79,35 @@ def compose_all(sweeper: Any, jobs: list[list[str]], keep: bool) -> list[DictCon
     """
     from brainjar_sweep.sweep.compose import JobComposer
 
-    validator = load_dotted(sweeper.validator, "hydra.sweeper.validator")
     composer = JobComposer(sweeper.hydra_context.config_loader, sweeper.config)
+    build = lambda num, ovs: composer.compose(ovs, num=num)  # noqa: E731
+    return _checked(sweeper, jobs, build, "validated", keep=keep)
+
+
+def _checked(
+    sweeper: Any,
+    jobs: list[list[str]],
+    build: Callable[[int, list[str]], Any],
+    done: str,
+    keep: bool = True,
+) -> list[Any]:
+    """``build(num, overrides)`` for every job, each checked by the sweeper's validator (and
+    kept if asked); the first that fails to build or validate raises
+    :class:`SweepValidationError` naming it."""
+    validator = load_dotted(sweeper.validator, "hydra.sweeper.validator")
     tic = time.perf_counter()
-    kept = []
+    out = []
     for num, overrides in enumerate(jobs):
         try:
-            cfg = composer.compose(overrides)
+            item = build(num, overrides)
             if validator is not None:
-                validator(cfg)
+                validator(item)
         except Exception as e:  # composition or validation: report with the job
             raise SweepValidationError(num, overrides, e) from e
         if keep:
-            with open_dict(cfg):
-                cfg.hydra.job.num = num
-                cfg.hydra.job.id = f"{cfg.hydra.job.name}_{num}"
-            kept.append(cfg)
-    log.debug("validated %d jobs in %.2f s", len(jobs), time.perf_counter() - tic)
-    return kept
+            out.append(item)
+    log.debug("%s %d jobs in %.2f s", done, len(jobs), time.perf_counter() - tic)
+    return out
 
 
 def experiments_all(sweeper: Any, jobs: list[list[str]]) -> list[dict[str, Any]]:
@@ -108,17 +119,5 @@ def experiments_all(sweeper: Any, jobs: list[list[str]]) -> list[dict[str, Any]]
     """
     from brainjar_sweep.sweep.compose import JobComposer
 
-    validator = load_dotted(sweeper.validator, "hydra.sweeper.validator")
     composer = JobComposer(sweeper.hydra_context.config_loader, sweeper.config)
-    tic = time.perf_counter()
-    out = []
-    for num, overrides in enumerate(jobs):
-        try:
-            exp = composer.experiment(overrides)
-            if validator is not None:
-                validator(exp)
-        except Exception as e:  # composition or validation: report with the job
-            raise SweepValidationError(num, overrides, e) from e
-        out.append(exp)
-    log.debug("planned %d jobs in %.2f s", len(jobs), time.perf_counter() - tic)
-    return out
+    return _checked(sweeper, jobs, lambda num, ovs: composer.experiment(ovs), "planned")
