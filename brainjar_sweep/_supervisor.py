@@ -140,7 +140,7 @@ class Supervised:
     (True, None, 'exited with code 3')
     """
 
-    duplex = False
+    duplex = False  # one result (bytes) from the child; a Conversation talks both ways
 
     def __init__(self, ctx: Any, target: Callable[..., Any], args: tuple[Any, ...], name: str):
         self.conn, send = ctx.Pipe(duplex=self.duplex)
