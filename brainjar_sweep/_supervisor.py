@@ -7,14 +7,17 @@ explain. What they share lives here:
 - :class:`Supervised`: a ``multiprocessing`` process with a one-way pipe for its single
   result, started from any context (forkserver, spawn); :meth:`Supervised.wait` blocks
   until it ends or a deadline passes, calling a tick callback in between;
-  :meth:`Supervised.stop` asks with SIGTERM and kills after a grace;
+  :meth:`Supervised.stop` asks with SIGTERM (or a caller's own request) and kills after a
+  grace; :meth:`Supervised.memory_mb` samples its memory (psutil, and the kernel's peak);
+- :class:`Conversation`: a supervised child that answers messages over a two-way pipe
+  (:meth:`Conversation.receive` waits for the next one with a deadline and a tick);
 - :func:`exit_reason`: how a process ended, with the signal's name and an out-of-memory hint;
 - :func:`die_with_parent` / :func:`pdeathsig`: a child that Linux kills when its parent dies;
 - :func:`interrupt_on_sigterm`: SIGTERM raised as ``KeyboardInterrupt`` (as Ctrl-C).
 
 ``multiprocessing`` does the process work; this module only adds what it lacks (a death
 signal tied to the parent, a result pipe that is read while the child runs, so that a large
-result never blocks it, and the words for an exit).
+result never blocks it, the kernel's memory peak, and the words for an exit).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from multiprocessing.connection import wait as wait_any
 from typing import Any
 
 OOM_HINT = " (out-of-memory killer or an external kill)"
+MB = 1024.0 * 1024.0
 
 
 def signal_name(code: int) -> str:
@@ -136,15 +140,19 @@ class Supervised:
     (True, None, 'exited with code 3')
     """
 
+    duplex = False  # one result (bytes) from the child; a Conversation talks both ways
+
     def __init__(self, ctx: Any, target: Callable[..., Any], args: tuple[Any, ...], name: str):
-        self.recv, send = ctx.Pipe(duplex=False)
+        self.conn, send = ctx.Pipe(duplex=self.duplex)
         self._send = send
         self.proc = ctx.Process(target=_run, args=(target, args, send), name=name)
         self.result: bytes | None = None
         self.started_at = 0.0
+        self._ps: Any = None
+        self._hwm = False
 
     def start(self) -> Supervised:
-        """Start the child (and close the parent's end of the result pipe)."""
+        """Start the child (and close the child's end of the pipe in this process)."""
         self.proc.start()
         self._send.close()
         self.started_at = time.monotonic()
@@ -162,22 +170,30 @@ class Supervised:
         return self.proc.is_alive()
 
     def handles(self) -> list[Any]:
-        """What :func:`multiprocessing.connection.wait` can wait on for this child."""
-        return [self.recv, self.proc.sentinel]
+        """What :func:`multiprocessing.connection.wait` can wait on for this child (its end,
+        and its result; a conversation's messages are not waited for here)."""
+        return [self.proc.sentinel] if self.duplex else [self.conn, self.proc.sentinel]
 
     def collect(self, wait_s: float = 0.0) -> None:
         """Read the child's result if it has sent it (waiting up to ``wait_s`` for it)."""
-        if self.result is None and not self.recv.closed and self.recv.poll(wait_s):
+        if self.duplex:
+            return  # a conversation's messages are read by receive()
+        if self.result is None and not self.conn.closed and self.conn.poll(wait_s):
             try:
-                self.result = self.recv.recv_bytes()
+                self.result = self.conn.recv_bytes()
             except (EOFError, OSError):
                 pass
 
-    def reap(self) -> None:
-        """After the child ended: join it, take its result, close the pipe."""
-        self.proc.join()
+    def reap(self, grace_s: float | None = None) -> None:
+        """After the child ended: join it, take its result, close the pipe. With ``grace_s``,
+        a child still running after that long (it closed its pipe but did not exit) is killed.
+        """
+        self.proc.join(grace_s)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
         self.collect()
-        self.recv.close()
+        self.conn.close()
 
     def wait(self, timeout: float | None = None, tick: Callable[[], None] | None = None) -> bool:
         """Wait until the child ends (True) or ``timeout`` seconds pass (False), calling
@@ -205,12 +221,140 @@ class Supervised:
             self.proc.kill()
         self.reap()
 
-    def stop(self, grace_s: float) -> bool:
-        """SIGTERM, then SIGKILL after ``grace_s`` seconds; True if it stopped by itself."""
-        self.terminate()
+    def stop(self, grace_s: float, ask: Callable[[], None] | None = None) -> bool:
+        """Ask the child to stop (``ask``, by default SIGTERM), then SIGKILL after ``grace_s``
+        seconds; True if it stopped by itself."""
+        if self.alive():
+            (ask or self.terminate)()
         if self.wait(timeout=grace_s):
             return True
         self.kill()
+        return False
+
+    # -- memory -------------------------------------------------------------------
+
+    def process(self) -> Any:
+        """The child as a ``psutil.Process`` (its memory, its limits), opened once."""
+        if self._ps is None:
+            import psutil
+
+            self._ps = psutil.Process(self.proc.pid)
+            self._hwm = read_peak_mb(self.proc.pid) is not None
+        return self._ps
+
+    def rss_mb(self) -> float:
+        """The child's resident memory now, MB (0 once it is gone)."""
+        try:
+            return float(self.process().memory_info().rss) / MB
+        except Exception:  # noqa: BLE001 - the process is gone
+            return 0.0
+
+    def memory_mb(self) -> float:
+        """The larger of the child's RSS now and, on Linux, its peak since start or
+        :meth:`reset_peak` (so that a peak between two samples is not missed), MB."""
+        rss = self.rss_mb()
+        peak = read_peak_mb(self.proc.pid) if self._hwm else None
+        return max(rss, peak or 0.0)
+
+    def reset_peak(self) -> None:
+        """Start the kernel's peak of the child's memory again from its RSS now."""
+        try:
+            self.process()
+        except Exception:  # noqa: BLE001 - the process is gone
+            return
+        if self._hwm:
+            self._hwm = clear_peak(self.proc.pid)
+
+
+class Conversation(Supervised):
+    """A child that answers messages over a two-way pipe (any picklable objects).
+
+    ``target(*args, conn)`` runs in the child and talks with ``conn.recv`` / ``conn.send``;
+    the parent sends with :meth:`send` and waits for each answer with :meth:`receive`.
+
+    >>> import multiprocessing as mp
+    >>> c = Conversation(mp.get_context("fork"), _echo_once, (), name="demo").start()
+    >>> c.send("ping"); c.receive(timeout=30)
+    'ping'
+    >>> c.stop(30, ask=lambda: c.send(None))
+    True
+    """
+
+    duplex = True
+
+    def send(self, message: Any) -> None:
+        """Send ``message`` to the child; a child that has died is not an error here: the
+        next :meth:`receive` says how it ended."""
+        try:
+            self.conn.send(message)
+        except (OSError, ValueError):  # broken pipe, or closed after the child ended
+            pass
+
+    def receive(
+        self,
+        timeout: float | None = None,
+        tick: Callable[[], None] | None = None,
+        every: float = 0.2,
+    ) -> Any:
+        """The child's next message, calling ``tick`` about every ``every`` seconds meanwhile
+        (an exception from ``tick`` ends the wait).
+
+        Raises ``EOFError`` when the child ended without sending one (it is reaped then, and
+        :attr:`exitcode` says how it ended) and ``TimeoutError`` when ``timeout`` seconds
+        pass (the child keeps running).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            ready = bool(wait_any([self.conn, self.proc.sentinel], timeout=every))
+            if tick is not None:
+                tick()
+            eof = False
+            if ready and self.conn.poll(0):
+                try:
+                    return self.conn.recv()
+                except (EOFError, OSError):  # the child's end closed: it is dying
+                    eof = True
+            if eof or not self.alive():
+                if not eof and self.conn.poll(0):
+                    continue  # a last message to read first
+                self.reap(grace_s=5.0)
+                raise EOFError(f"the child ended: {exit_reason(self.exitcode)}")
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"no message from the child in {timeout:g} s")
+
+
+def _echo_once(conn: Any) -> None:
+    """A child for the example above: answer one message with itself, stop on None."""
+    while (message := conn.recv()) is not None:
+        conn.send(message)
+
+
+def read_peak_mb(pid: int) -> float | None:
+    """A process's peak RSS since start or the last reset (Linux ``VmHWM``), MB; None where
+    the kernel does not tell.
+
+    >>> peak = read_peak_mb(os.getpid())
+    >>> peak is None or peak > 0
+    True
+    """
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
+def clear_peak(pid: int) -> bool:
+    """Reset a process's peak RSS to its RSS now (Linux >= 4.0, own processes); False where
+    unsupported."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+        return True
+    except OSError:
         return False
 
 

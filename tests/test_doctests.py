@@ -26,6 +26,7 @@ OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 # modules with no examples of their own (programs, registrations, plain data and plugin shells)
 NO_EXAMPLES = {
+    "brainjar_sweep._plugin_tree",
     "brainjar_sweep.config._paths",
     "brainjar_sweep.config._register",
     "brainjar_sweep.config.callbacks",
@@ -82,7 +83,7 @@ def _modules() -> list[str]:
     plugins = [
         m.name
         for m in pkgutil.walk_packages(hydra_plugins.__path__, "hydra_plugins.")
-        if m.name.split(".")[1].startswith("brainjar_")
+        if m.name.split(".")[1].lstrip("_").startswith("brainjar_")
     ]
     return sorted(ours) + sorted(plugins)
 

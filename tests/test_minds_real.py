@@ -184,6 +184,16 @@ def test_a_child_that_dies_on_its_own_is_a_death(tiny_model: Path) -> None:  # n
     assert not host.alive()
 
 
+def test_a_child_that_never_answers_is_killed_at_its_timeout() -> None:
+    from brainjar_sweep.minds._host import ChildHost
+
+    # signal.pause never returns: the child never reports it has loaded
+    host = ChildHost("signal:pause", {}, label="sleeper", load_timeout_s=1.0)
+    with pytest.raises(MindDied, match=r"hung while loading the model \(no answer in 1 s\)"):
+        host.start(None)
+    assert not host.alive() and host.pid is None
+
+
 def test_logged_deaths_are_the_recorded_ones_and_a_late_death_is_named_apart(
     tiny_model: Path,  # noqa: F811
     caplog: pytest.LogCaptureFixture,

@@ -1,5 +1,6 @@
 """The launcher stays a place one can change with confidence: no import cycle between its
-modules, no function over 80 lines, no module over 500, and no fact of the brainjar app.
+modules, no function over 80 lines, no module over 500, and no fact of the brainjar app; and
+Hydra's and OmegaConf's private API is used in one module only, for the app and the plugins.
 
 The imports are read from the source (``ast``), each module's imports of modules of the same
 set, wherever they are in the file (deferred imports included): a cycle among them means two
@@ -16,7 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LAUNCHER = ROOT / "launchers" / "hydra_plugins" / "brainjar_jetson_launcher"
-CHECKED = [*sorted(LAUNCHER.rglob("*.py")), ROOT / "brainjar_sweep" / "_supervisor.py"]
+COMPAT = LAUNCHER.parent / "_brainjar_hydra_compat.py"
+CHECKED = [*sorted(LAUNCHER.rglob("*.py")), ROOT / "brainjar_sweep" / "_supervisor.py", COMPAT]
 MAX_FUNCTION, MAX_MODULE = 80, 500
 
 
@@ -110,3 +112,27 @@ def test_the_launcher_knows_no_fact_of_the_brainjar_app() -> None:
         if pattern.search(line)
     ]
     assert hits == []
+
+
+# Hydra's and OmegaConf's private API: its internal package, private attributes and methods
+PRIVATE_API = re.compile(
+    r"hydra\._internal|\bSingleton\b|\._instances\b|\b_resolvers\b|_get_value_element_as_str"
+    r"|\bsplit_arguments\b|\bConfigLoaderImpl\b|\bget_overrides_dirname\b"
+    r"|_apply_overrides_to_config|_parse_overrides_and_create_caching_repo|\b_get_node\b"
+    r"|\._value\(\)|\._set_parent\(|\._is_interpolation\(|\b_content\b|omegaconf\.basecontainer"
+)
+
+
+def test_hydras_private_api_is_used_in_the_compat_module_alone() -> None:
+    files = sorted((ROOT / "brainjar_sweep").rglob("*.py")) + sorted(LAUNCHER.parent.rglob("*.py"))
+    hits = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in files
+        if path != COMPAT
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if PRIVATE_API.search(line)
+    ]
+    assert hits == []
+    # the pattern finds what it is meant to: the compat module's own uses
+    found = {m.group(0) for m in PRIVATE_API.finditer(COMPAT.read_text())}
+    assert len(found) >= 10, sorted(found)

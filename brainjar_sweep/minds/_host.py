@@ -1,11 +1,11 @@
 """The child-process host: a mind that lives in its own process, where it can truly die.
 
-:class:`ChildHost` spawns a ``multiprocessing`` child (start method ``spawn``: no state
-copied from the jar, no forked threads) that builds an *engine* (e.g. a llama.cpp model)
-and then serves requests sent over a :func:`multiprocessing.Pipe`. While the child loads
-or works, the parent samples its resident memory (RSS, with psutil) every ``rss_poll_s``
-seconds and, on Linux, also reads the kernel's high-water mark (``VmHWM``), so a peak
-between two samples is not missed. When the memory passes the jar's limit the parent
+:class:`ChildHost` runs a supervised child (:class:`brainjar_sweep._supervisor.Conversation`,
+start method ``spawn``: no state copied from the jar, no forked threads) that builds an
+*engine* (e.g. a llama.cpp model) and then answers requests sent over a two-way pipe. While
+the child loads or works, the parent samples its resident memory every ``rss_poll_s``
+seconds (:meth:`~brainjar_sweep._supervisor.Supervised.memory_mb`: psutil's RSS and, on
+Linux, the kernel's high-water mark, so a peak between two samples is not missed). When the memory passes the jar's limit the parent
 kills the child: a real out-of-memory death, reported as :class:`MindDied` with the
 measured peak. A child that dies on its own (a segfault, the kernel's OOM killer, an
 allocation refused under ``RLIMIT_AS``) is a death too.
@@ -15,16 +15,16 @@ fails inside the child instead of taking the machine down; on aarch64 (Jetson) i
 does: address-space limits break CUDA and threaded code there.
 
 An engine is any object with ``handle(request: dict) -> dict``, built in the child by a
-factory named ``"module:function"`` (the child imports it; nothing is pickled but the
-factory's keyword arguments).
+factory named ``"module:function"`` (the child imports it with :func:`pkgutil.resolve_name`;
+nothing is pickled but the factory's keyword arguments).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 import multiprocessing as mp
+import pkgutil
 import platform
 import signal
 import sys
@@ -34,12 +34,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from brainjar_sweep._supervisor import die_with_parent, exit_reason
+from brainjar_sweep._supervisor import MB, Conversation, die_with_parent, exit_reason
 from brainjar_sweep.minds.base import ChatMessage, MindDied, Prompt
 
 log = logging.getLogger("brainjar_sweep.minds")
 
-MB = 1024.0 * 1024.0
 
 __all__ = [
     "ChildHost",
@@ -120,7 +119,7 @@ def _rlimit_bytes(limit_mb: float | None, headroom_gb: float | None) -> int | No
 # ---------------------------------------------------------------------- the child
 
 
-def _serve(conn: Connection, factory: str, kwargs: dict[str, Any], rlimit_as: int | None) -> None:
+def _serve(factory: str, kwargs: dict[str, Any], rlimit_as: int | None, conn: Connection) -> None:
     """The child's main loop: build the engine, then answer requests until told to stop."""
     # Linux kills the child when the thread that started it ends: the jar starts its minds
     # from the thread that runs the experiment, which outlives them
@@ -137,8 +136,8 @@ def _serve(conn: Connection, factory: str, kwargs: dict[str, Any], rlimit_as: in
         resource.setrlimit(resource.RLIMIT_AS, (rlimit_as, hard))
     tic = time.perf_counter()
     try:
-        module, _, name = factory.partition(":")
-        engine = getattr(importlib.import_module(module), name)(**kwargs)
+        # the standard library's loader of "module:name": Hydra is not imported in the child
+        engine = pkgutil.resolve_name(factory)(**kwargs)
     except MemoryError as e:
         conn.send({"ok": False, "oom": True, "error": f"MemoryError: {e}"})
         return
@@ -176,26 +175,13 @@ class Reply:
     seconds: float
 
 
-def _read_hwm_mb(pid: int) -> float | None:
-    """The process's peak RSS since start or the last reset (Linux ``VmHWM``), MB."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return float(line.split()[1]) / 1024.0
-    except OSError:
-        return None
-    return None
-
-
-def _reset_hwm(pid: int) -> bool:
-    """Reset the peak RSS to the current RSS (Linux >= 4.0, own processes); False if unsupported."""
-    try:
-        with open(f"/proc/{pid}/clear_refs", "w", encoding="ascii") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
+def _over_limit(doing: str, peak: float, limit_mb: float) -> MindDied:
+    return MindDied(
+        f"out of memory while {doing}: the mind's process reached "
+        f"{peak:.1f} MB RSS > limit {limit_mb:.1f} MB and was killed",
+        peak,
+        limit_mb,
+    )
 
 
 class ChildHost:
@@ -225,11 +211,8 @@ class ChildHost:
         self.load_timeout_s = load_timeout_s
         self.request_timeout_s = request_timeout_s
         self._ctx = mp.get_context("spawn")
-        self._proc: Any = None
-        self._conn: Connection | None = None
-        self._ps: Any = None
+        self._child: Conversation | None = None
         self._rlimit: int | None = None
-        self._hwm_ok = False
         self.rss_mb = 0.0
         """The child's RSS when it last finished loading or a request, MB."""
         self.loaded_rss_mb = 0.0
@@ -244,49 +227,41 @@ class ChildHost:
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
+        return self._child.pid if self._child is not None else None
 
     def alive(self) -> bool:
-        return self._proc is not None and self._proc.is_alive()
-
-    # -- memory ------------------------------------------------------------------
+        return self._child is not None and self._child.alive()
 
     def reap(self) -> MindDied | None:
         """If the child died while idle (killed, crashed), forget it and return that death."""
-        if self._proc is None or self._proc.is_alive():
+        child = self._child
+        if child is None or child.alive():
             return None
-        self._proc.join(1)
-        code = self._proc.exitcode
-        peak = self.rss_mb
-        self._discard()
+        child.reap(grace_s=1.0)
+        self._child = None
         return MindDied(
-            f"the mind's process died on its own while idle: {exit_reason(code)}; "
-            f"last RSS {peak:.1f} MB",
-            peak,
+            f"the mind's process died on its own while idle: {exit_reason(child.exitcode)}; "
+            f"last RSS {self.rss_mb:.1f} MB",
+            self.rss_mb,
             None,
         )
 
-    def _sample_mb(self) -> float:
-        try:
-            rss = self._ps.memory_info().rss / MB
-        except Exception:  # the process is gone
-            return 0.0
-        hwm = _read_hwm_mb(self._proc.pid) if self._hwm_ok else None
-        return max(rss, hwm or 0.0)
+    # -- memory ------------------------------------------------------------------
 
     def _set_rlimit(self, limit_mb: float | None) -> None:
         """Follow a changed RAM limit with the child's address-space limit (x86-64 only)."""
         want = _rlimit_bytes(limit_mb, self.headroom_gb)
-        if want == self._rlimit or not self.alive():
+        if want == self._rlimit or self._child is None or not self._child.alive():
             return
         import resource
 
         try:
-            hard = self._ps.rlimit(resource.RLIMIT_AS)[1]
+            ps = self._child.process()
+            hard = ps.rlimit(resource.RLIMIT_AS)[1]
             value = hard if want is None else want
             if hard != resource.RLIM_INFINITY:
                 value = min(value, hard)
-            self._ps.rlimit(resource.RLIMIT_AS, (value, hard))
+            ps.rlimit(resource.RLIMIT_AS, (value, hard))
             self._rlimit = want
         except (OSError, ValueError, AttributeError) as e:  # raising a hard limit needs privileges
             log.debug("%s: could not change RLIMIT_AS of the child: %s", self.label, e)
@@ -295,72 +270,51 @@ class ChildHost:
         self, limit_mb: float | None, timeout_s: float | None, doing: str
     ) -> tuple[dict[str, Any], float]:
         """Wait for the child's next message while watching its memory; return it and the peak."""
-        assert self._conn is not None and self._proc is not None
-        peak = self._sample_mb()
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        while True:
-            ready = self._conn.poll(self.rss_poll_s)
-            mb = self._sample_mb()
-            peak = max(peak, mb)
+        child = self._child
+        assert child is not None
+        peak = child.memory_mb()
+
+        def watch() -> None:
+            nonlocal peak
+            peak = max(peak, child.memory_mb())
             if limit_mb is not None and peak > limit_mb:
                 self.kill()
-                raise MindDied(
-                    f"out of memory while {doing}: the mind's process reached "
-                    f"{peak:.1f} MB RSS > limit {limit_mb:.1f} MB and was killed",
-                    peak,
-                    limit_mb,
-                )
-            eof = False
-            if ready:
-                try:
-                    return self._conn.recv(), peak
-                except (EOFError, OSError):  # the child's end closed: it is dying
-                    eof = True
-            if eof or not self._proc.is_alive():
-                if not eof and self._conn.poll(0):
-                    continue  # a last message to read first
-                self._proc.join(5)
-                if self._proc.is_alive():  # closed its pipe but did not exit
-                    self._proc.kill()
-                    self._proc.join(5)
-                code = self._proc.exitcode
-                self._discard()
-                raise MindDied(
-                    f"the mind's process died on its own while {doing}: {exit_reason(code)}; "
-                    f"peak {peak:.1f} MB RSS",
-                    peak,
-                    limit_mb,
-                )
-            if deadline is not None and time.monotonic() > deadline:
-                self.kill()
-                raise MindDied(
-                    f"the mind's process hung while {doing} (no answer in {timeout_s:g} s) "
-                    "and was killed",
-                    peak,
-                    limit_mb,
-                )
+                raise _over_limit(doing, peak, limit_mb)
+
+        try:
+            return child.receive(timeout_s, tick=watch, every=self.rss_poll_s), peak
+        except EOFError:  # reaped by the supervisor
+            self._child = None
+            raise MindDied(
+                f"the mind's process died on its own while {doing}: "
+                f"{exit_reason(child.exitcode)}; peak {peak:.1f} MB RSS",
+                peak,
+                limit_mb,
+            ) from None
+        except TimeoutError:
+            self.kill()
+            raise MindDied(
+                f"the mind's process hung while {doing} (no answer in {timeout_s:g} s) "
+                "and was killed",
+                peak,
+                limit_mb,
+            ) from None
 
     # -- lifecycle ---------------------------------------------------------------
 
     def start(self, limit_mb: float | None) -> float:
         """Spawn the child and build the engine; return the seconds from spawn to ready."""
-        import psutil
-
         self.kill()
         tic = time.perf_counter()
-        recv, send = self._ctx.Pipe(duplex=True)
         self._rlimit = _rlimit_bytes(limit_mb, self.headroom_gb)
-        proc = self._ctx.Process(
-            target=_serve,
-            args=(send, self.factory, self.kwargs, self._rlimit),
+        child = Conversation(
+            self._ctx,
+            _serve,
+            (self.factory, self.kwargs, self._rlimit),
             name=f"brainjar-mind-{self.label}",
-            daemon=False,
-        )
-        proc.start()
-        send.close()
-        self._proc, self._conn = proc, recv
-        self._ps = psutil.Process(proc.pid)
-        self._hwm_ok = _read_hwm_mb(proc.pid) is not None
+        ).start()
+        self._child = child
+        child.process()  # opened now, while the child surely exists
         self.starts += 1
         msg, peak = self._wait(limit_mb, self.load_timeout_s, "loading the model")
         if not msg.get("ok"):
@@ -381,44 +335,35 @@ class ChildHost:
             raise EngineError(f"the mind could not load: {msg.get('error')}{hint}")
         self.load_seconds = time.perf_counter() - tic
         self.engine_load_seconds = float(msg.get("load_seconds", 0.0))
-        self.loaded_rss_mb = self.rss_mb = self._ps.memory_info().rss / MB
+        self.loaded_rss_mb = self.rss_mb = child.rss_mb()
         log.info(
             "%s: model loaded in %.2f s (%.2f s in the engine), child pid %d, RSS %.1f MB",
             self.label,
             self.load_seconds,
             self.engine_load_seconds,
-            proc.pid,
+            child.pid,
             self.loaded_rss_mb,
         )
         return self.load_seconds
 
     def request(self, data: dict[str, Any], limit_mb: float | None, doing: str) -> Reply:
         """Send one request to the live child and wait for its reply, watching its memory."""
-        if not self.alive():
+        child = self._child
+        if child is None or not child.alive():
             raise RuntimeError("the mind's process is not running; call start() first")
-        assert self._conn is not None
         if limit_mb is not None:
             self._set_rlimit(limit_mb)
-        if self._hwm_ok:
-            self._hwm_ok = _reset_hwm(self._proc.pid)
+        child.reset_peak()
         tic = time.perf_counter()
-        try:
-            self._conn.send(data)
-        except (BrokenPipeError, OSError):
-            pass  # the child died: _wait reports how
+        child.send(data)  # a child that died meanwhile: _wait reports how
         msg, peak = self._wait(limit_mb, self.request_timeout_s, doing)
         seconds = time.perf_counter() - tic
         # the memory at the end counts too (a short request may fall between two samples)
-        self.rss_mb = self._sample_mb()
+        self.rss_mb = child.memory_mb()
         peak = max(peak, self.rss_mb)
         if limit_mb is not None and peak > limit_mb:
             self.kill()
-            raise MindDied(
-                f"out of memory while {doing}: the mind's process reached "
-                f"{peak:.1f} MB RSS > limit {limit_mb:.1f} MB and was killed",
-                peak,
-                limit_mb,
-            )
+            raise _over_limit(doing, peak, limit_mb)
         if not msg.get("ok"):
             if msg.get("oom"):
                 self.kill()
@@ -430,31 +375,14 @@ class ChildHost:
             raise EngineError(f"the mind failed while {doing}: {msg.get('error')}")
         return Reply(msg, peak, seconds)
 
-    def _discard(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except OSError:
-                pass
-        self._proc = self._conn = self._ps = None
-
     def kill(self) -> None:
         """Kill the child at once (SIGKILL), as the out-of-memory killer would."""
-        if self._proc is None:
-            return
-        if self._proc.is_alive():
-            self._proc.kill()
-        self._proc.join(5)
-        self._discard()
+        child, self._child = self._child, None
+        if child is not None:
+            child.kill()
 
     def stop(self, grace_s: float = 2.0) -> None:
         """Ask the child to finish, then kill it if it does not."""
-        if self._proc is None:
-            return
-        if self._proc.is_alive() and self._conn is not None:
-            try:
-                self._conn.send(None)
-            except (BrokenPipeError, OSError):
-                pass
-            self._proc.join(grace_s)
-        self.kill()
+        child, self._child = self._child, None
+        if child is not None:
+            child.stop(grace_s, ask=lambda: child.send(None))

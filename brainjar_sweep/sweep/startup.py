@@ -44,9 +44,9 @@ def job_modules(job_cfg: Any = None) -> list[str]:
     out = list(_EVERY_JOB)
     if job_cfg is None:
         return out
-    if hasattr(job_cfg, "_get_node"):  # a DictConfig
-        from omegaconf import OmegaConf
+    from omegaconf import DictConfig, OmegaConf
 
+    if isinstance(job_cfg, DictConfig):
         kind = OmegaConf.select(job_cfg, "mind.kind", default=None)
         url = OmegaConf.select(job_cfg, "db.url", default=None)
     else:

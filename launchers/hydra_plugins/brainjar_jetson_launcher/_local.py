@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import cloudpickle
-from hydra.core.singleton import Singleton
+from hydra_plugins._brainjar_hydra_compat import hydra_state
 from hydra_plugins.brainjar_jetson_launcher._admission import Admission, CapacityPlan, Slot
 from hydra_plugins.brainjar_jetson_launcher._book import Outcome, SweepBook, needs_capped
 from hydra_plugins.brainjar_jetson_launcher._options import policy_of
@@ -55,7 +55,7 @@ class LocalBackend:
         )
         log.info("[jetson] admission: %s", self.admission.policy)
         self.timeout: float | None = p.get("timeout_s")
-        self.payload = cloudpickle.dumps((hydra_context, task, Singleton.get_state()))
+        self.payload = cloudpickle.dumps((hydra_context, task, hydra_state()))
         self.ctx = job_context(
             p.get("start_method", "forkserver"),
             task_module(task),

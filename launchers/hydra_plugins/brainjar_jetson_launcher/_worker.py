@@ -17,8 +17,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import cloudpickle
-from hydra.core.singleton import Singleton
 from hydra.core.utils import JobStatus, run_job, setup_globals
+from hydra_plugins._brainjar_hydra_compat import restore_hydra_state
 
 from brainjar_sweep._supervisor import die_with_parent
 from brainjar_sweep.sweep.errors import JobFailure, JobInterrupted
@@ -43,20 +43,6 @@ def task_module(task_function: Any) -> str | None:
     """The module of the task (preloaded by the job-process server), unless it is ``__main__``."""
     module = getattr(task_function, "__module__", None)
     return module if module and module != "__main__" else None
-
-
-def _restore_state(state: dict[str, Any]) -> None:
-    """Hydra's ``Singleton.set_state`` without re-scanning plugins when they are loaded already."""
-    from hydra.core.plugins import Plugins
-    from omegaconf.basecontainer import BaseContainer
-
-    plugins = Singleton._instances.get(Plugins)
-    Singleton._instances = state["instances"]
-    if plugins is not None:
-        Singleton._instances[Plugins] = plugins
-    else:
-        Plugins.instance()
-    BaseContainer._resolvers = state["omegaconf_resolvers"]
 
 
 def _tie_to_owner(owner_pid: int) -> None:
@@ -107,7 +93,7 @@ def run_job_in_process(
         hydra_context, task_function, state = cloudpickle.loads(payload)
         sweep_config = cloudpickle.loads(job)
         setup_globals()
-        _restore_state(state)
+        restore_hydra_state(state, keep_plugins=True)
         ret = run_job(
             hydra_context=hydra_context,
             task_function=task_function,

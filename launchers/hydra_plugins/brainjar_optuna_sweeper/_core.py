@@ -35,6 +35,7 @@ from hydra.core.override_parser.types import (
 )
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
+from hydra_plugins._brainjar_hydra_compat import override_value
 from omegaconf import OmegaConf
 
 from brainjar_sweep._hooks import load_dotted  # noqa: E402
@@ -126,7 +127,7 @@ class Dimension:
 
     def override(self, raw: Any) -> str:
         """The override ``key=value`` for a sampled value."""
-        return f"{self.key}={Override._get_value_element_as_str(self.value(raw))}"
+        return f"{self.key}={override_value(self.value(raw))}"
 
 
 def _decimals(*xs: float) -> int:

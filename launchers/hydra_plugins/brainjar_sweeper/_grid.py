@@ -9,6 +9,7 @@ from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
+from hydra_plugins._brainjar_hydra_compat import grid_batches
 from omegaconf import DictConfig
 
 from brainjar_sweep._hooks import load_dotted
@@ -31,7 +32,7 @@ def grid(sweeper: Any, arguments: list[str]) -> list[list[list[str]]]:
     parser = OverridesParser.create(config_loader=sweeper.hydra_context.config_loader)
     overrides = parser.parse_overrides(definition(sweeper, arguments))
     _check_grid_size(overrides)
-    return sweeper.split_arguments(overrides, sweeper.max_batch_size)
+    return grid_batches(overrides, sweeper.max_batch_size)
 
 
 MAX_JOBS = 100_000  # a grid this large is a typo (range(0,100000000)), not a plan

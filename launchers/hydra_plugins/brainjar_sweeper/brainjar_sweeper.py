@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra_plugins._brainjar_hydra_compat import BasicSweeper
 from hydra_plugins.brainjar_sweeper.config import BrainjarSweeperConf  # noqa: F401  (registers)
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import cloudpickle
-from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn
+from hydra_plugins._brainjar_hydra_compat import hydra_state
 from hydra_plugins.brainjar_jetson_launcher._admission import Slot
 from hydra_plugins.brainjar_jetson_launcher._book import STOPPED, Outcome, SweepBook
 from hydra_plugins.brainjar_jetson_launcher._ray._cluster import (
@@ -117,7 +117,7 @@ class RayBackend:
             self.cpus,
             self.budget_gb,
         )
-        self.payload = ray.put(cloudpickle.dumps((hydra_context, task, Singleton.get_state())))
+        self.payload = ray.put(cloudpickle.dumps((hydra_context, task, hydra_state())))
         self.node_opts = {key: p.get(key) for key in NODE_OPTIONS if key in p}
         self.node_opts.update(
             task_module=task_module(task),
