@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from brainjar_sweep.config.errors import ConfigError
-from brainjar_sweep.config.schema import MODE_CLASSES, MODES
+from brainjar_sweep.config.modes import mode_specs
 
 _RESOURCE_KEYS = (
     "ram_limit_gb",
@@ -171,8 +171,9 @@ def load_original_experiment(path: str | Path) -> dict[str, Any]:
             )
     _check_shape(raw)
     mode_name = raw["mode"]
-    if not isinstance(mode_name, str) or mode_name not in MODES:
-        raise ConfigError("base_experiment.mode", mode_name, "one of " + ", ".join(MODES))
+    modes = mode_specs()
+    if not isinstance(mode_name, str) or mode_name not in modes:
+        raise ConfigError("base_experiment.mode", mode_name, "one of " + ", ".join(modes))
 
     out: dict[str, Any] = {}
     for key in (
@@ -202,7 +203,7 @@ def load_original_experiment(path: str | Path) -> dict[str, Any]:
 
     frame = raw.get("epistemic_frame") or {}
     custom = dict(frame.get("custom_beliefs") or {})
-    mode_fields = set(MODE_CLASSES[mode_name].__dataclass_fields__) - {"name"}
+    mode_fields = set(modes[mode_name].config.__dataclass_fields__) - {"name"}
     mode: dict[str, Any] = {"name": mode_name}
     for key in list(custom):
         if key in mode_fields:

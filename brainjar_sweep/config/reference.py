@@ -43,6 +43,7 @@ from brainjar_sweep.config import schema
 from brainjar_sweep.config._aliases import ALIASES
 from brainjar_sweep.config._paths import conf_dir
 from brainjar_sweep.config.errors import ConfigError
+from brainjar_sweep.config.modes import mind_ids, mode_specs, multi_mind_modes
 
 # the module, not the function of the same name that brainjar_sweep.config exports
 rules = importlib.import_module("brainjar_sweep.config.validate")
@@ -99,7 +100,7 @@ def field_comments(cls: type) -> dict[str, str]:
 
     >>> field_comments(schema.ResourcesConfig)["context_window"]
     'context window in tokens; older memory falls out of it'
-    >>> field_comments(schema.SplitBrainMode)["name"]
+    >>> field_comments(schema.MODE_CLASSES["split_brain"])["name"]
     'mode name; set by the group option, do not change by hand'
     """
     merged: dict[str, str] = {}
@@ -109,6 +110,9 @@ def field_comments(cls: type) -> dict[str, str]:
         for name, text in _class_comments(klass.__module__).get(klass.__qualname__, {}).items():
             if text or name not in merged:
                 merged[name] = text
+        for f in dataclasses.fields(klass):
+            if f.metadata.get("help"):
+                merged[f.name] = f.metadata["help"]
     return {f.name: merged.get(f.name, "") for f in dataclasses.fields(cls)}
 
 
@@ -192,8 +196,8 @@ def mode_rules() -> dict[str, dict[str, str]]:
     'an integer in [2, 16]'
     """
     return {
-        mode: {key: allowed_by(check) for key, check in table.items()}
-        for mode, table in rules._MODE_RULES.items()
+        mode: {key: rule.text for key, rule in spec.rules.items()}
+        for mode, spec in mode_specs().items()
     }
 
 
@@ -209,7 +213,7 @@ def intervention_rules() -> dict[str, dict[str, tuple[str, tuple[str, ...] | Non
     """
     return {
         itype: {key: (allowed_by(check), modes) for key, (check, modes) in table.items()}
-        for itype, table in rules._PARAMS.items()
+        for itype, table in rules.intervention_params().items()
     }
 
 
@@ -438,7 +442,7 @@ def _mode_section(mrules: Mapping[str, Mapping[str, str]], irules: Mapping[str, 
             [
                 [
                     f"[`{m}`](modes/{m}.md)",
-                    ", ".join(f"`{i}`" for i in rules.mind_ids(_default_experiment(m)["mode"])),
+                    ", ".join(f"`{i}`" for i in mind_ids(_default_experiment(m)["mode"])),
                     _first_line(schema.MODE_CLASSES[m]),
                 ]
                 for m in schema.MODES
@@ -606,7 +610,7 @@ def _interventions_section(irules: Mapping[str, Any], groups: Mapping[str, str])
         ),
         "",
         "`network_disruption` is accepted only in the modes with several minds: "
-        + ", ".join(f"`{m}`" for m in rules.MULTI_MIND_MODES)
+        + ", ".join(f"`{m}`" for m in multi_mind_modes())
         + ".",
         "",
         "### Triggers and their trigger_params",
@@ -634,7 +638,7 @@ def _interventions_section(irules: Mapping[str, Any], groups: Mapping[str, str])
             [
                 [
                     _code(m),
-                    ", ".join(f"`{i}`" for i in rules.mind_ids(_default_experiment(m)["mode"])),
+                    ", ".join(f"`{i}`" for i in mind_ids(_default_experiment(m)["mode"])),
                 ]
                 for m in schema.MODES
             ],

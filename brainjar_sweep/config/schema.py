@@ -13,229 +13,45 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from omegaconf import II
-
-# ---------------------------------------------------------------------------
-# vocabularies
-# ---------------------------------------------------------------------------
-
-MODES: tuple[str, ...] = (
-    "amnesiac_loop",
-    "unstable_memory",
-    "panopticon_subject",
-    "panopticon_observer",
-    "split_brain",
-    "prisoners_dilemma",
-    "determinism_revelation",
-    "illusory_operator",
-    "hive_cluster",
+from brainjar_sweep.config.modes import ModeConfig, mode_specs
+from brainjar_sweep.config.modes.hive_cluster import HIVE_ROLES
+from brainjar_sweep.config.modes.illusory_operator import FEEDBACK_MODES
+from brainjar_sweep.config.modes.prisoners_dilemma import MEMORY_STRATEGIES
+from brainjar_sweep.config.vocabularies import (
+    INTERVENTION_TYPES,
+    MIND_KINDS,
+    MUTATION_TYPES,
+    TRIGGERS,
 )
-INTERVENTION_TYPES: tuple[str, ...] = (
-    "memory_corruption",
-    "memory_erasure",
-    "false_injection",
-    "prompt_injection",
-    "resource_change",
-    "network_disruption",
-    "sensory_hallucination",
-)
-TRIGGERS: tuple[str, ...] = ("on_cycle", "every_n_cycles", "on_crash", "on_resurrection", "random")
-MUTATION_TYPES: tuple[str, ...] = ("content_mutate", "delete", "timestamp_shift", "role_confusion")
-MEMORY_STRATEGIES: tuple[str, ...] = (
-    "none",
-    "erase_betrayals",
-    "erase_own_betrayals",
-    "amplify_betrayals",
-    "random_corruption",
-)
-FEEDBACK_MODES: tuple[str, ...] = ("always", "on_success_only", "delayed", "never")
-HIVE_ROLES: tuple[str, ...] = ("historian", "critic", "optimist", "pessimist", "observer")
-MIND_KINDS: tuple[str, ...] = ("simulated", "llama_cpp", "openai")
 
+__all__ = [
+    "FEEDBACK_MODES",
+    "HIVE_ROLES",
+    "INTERVENTION_TYPES",
+    "MEMORY_STRATEGIES",
+    "MIND_CLASSES",
+    "MIND_KINDS",
+    "MODES",
+    "MODE_CLASSES",
+    "MUTATION_TYPES",
+    "TRIGGERS",
+    "DbConfig",
+    "EpistemicFrame",
+    "ExperimentConfig",
+    "InterventionConfig",
+    "LlamaCppMindConfig",
+    "MindConfig",
+    "ModeConfig",
+    "OpenAIMindConfig",
+    "ResourcesConfig",
+    "SelfReportConfig",
+    "SimulatedMindConfig",
+]
 
-# ---------------------------------------------------------------------------
-# modes: one typed parameter block each
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class ModeConfig:
-    """Fields shared by every mode."""
-
-    # mode name; set by the group option, do not change by hand
-    name: str = "unstable_memory"
-
-
-@dataclass
-class AmnesiacLoopMode(ModeConfig):
-    """Death wipes memory; the mind only sees aggregate statistics of its past lives."""
-
-    name: str = "amnesiac_loop"
-    # share of memory lost at each resurrection: 1.0 wipes everything, 0 < x < 1 mutates each message with probability x
-    corruption_level: float = 1.0
-    # show the mind its death count, cycle and last crash reason after a wipe
-    preserve_stats: bool = True
-    # after a resurrection, sometimes plant a memory of uncertain origin
-    inject_false_memories: bool = True
-    # probability of planting that false memory at each resurrection
-    false_memory_rate: float = 0.3
-    # keep at most this many messages in memory, at all times (0 = no limit beyond the context window)
-    max_history_size: int = 0
-
-
-@dataclass
-class UnstableMemoryMode(ModeConfig):
-    """Memory survives death, but each resurrection corrupts it."""
-
-    name: str = "unstable_memory"
-    # probability that each surviving message is corrupted at a resurrection (defaults to the top-level corruption_rate)
-    corruption_rate: float = II("corruption_rate")
-    # probability that each message the mind writes is corrupted as it is stored, so memory decays while the mind lives, not only when it dies (0 = only at resurrection)
-    write_corruption_rate: float = 0.0
-    # mutations to pick from when a message is corrupted
-    mutation_types: list[str] = field(default_factory=lambda: list(MUTATION_TYPES))
-
-
-@dataclass
-class PanopticonSubjectMode(ModeConfig):
-    """A watched mind whose paranoia rises with surveillance hints and decays with each death."""
-
-    name: str = "panopticon_subject"
-    # paranoia level at start, in [0.1, 1]
-    initial_paranoia: float = 0.3
-    # paranoia lost at each resurrection
-    paranoia_decay: float = 0.1
-    # share of the remaining doubt (1 - paranoia) that each surveillance hint the mind detects takes away
-    paranoia_boost: float = 0.2
-    # read between the lines: notice cryptic hints (without surveillance words) with probability 1 - hint_cryptic_level
-    enable_detection: bool = True
-    # probability that a death adds a paranoia spike
-    crash_spike_probability: float = 0.3
-    # size of that spike: the share of the remaining doubt (1 - paranoia) it takes away
-    crash_spike: float = 0.15
-
-
-@dataclass
-class PanopticonObserverMode(PanopticonSubjectMode):
-    """A subject and an observer mind in one jar: the observer takes notes and leaves cryptic hints."""
-
-    name: str = "panopticon_observer"
-    # the observer leaves a hint every this many cycles
-    hint_frequency: int = 3
-    # 0 = plain hints, 1 = fully cryptic hints (cryptic hints are detected less often)
-    hint_cryptic_level: float = 0.7
-    # how much the observer writes per note: low, medium or high
-    observation_detail: str = "high"
-    # observer notes kept in the observer's memory
-    max_observation_history: int = 50
-
-
-@dataclass
-class SplitBrainMode(ModeConfig):
-    """Two minds share a log; A is told it is the original, B that it is the clone."""
-
-    name: str = "split_brain"
-    # brain A's initial claim strength to be the original, in [0, 1]
-    claim_strength_a: float = 1.0
-    # brain B's initial claim strength, in [0, 1]
-    claim_strength_b: float = 0.3
-    # messages each brain keeps in memory
-    max_history_size: int = 50
-
-
-@dataclass
-class PrisonersDilemmaMode(ModeConfig):
-    """Two players, one round per cycle; their memories of past rounds are manipulated."""
-
-    name: str = "prisoners_dilemma"
-    # payoff when both cooperate
-    reward: int = 3
-    # payoff when both defect
-    punishment: int = 1
-    # payoff for defecting against a cooperator
-    temptation: int = 5
-    # payoff for cooperating against a defector
-    sucker: int = 0
-    # how player a's memory of past rounds is manipulated
-    player_a_memory_strategy: str = "none"
-    # how player b's memory of past rounds is manipulated
-    player_b_memory_strategy: str = "erase_betrayals"
-    # probability that a round's memory is manipulated (from manipulation_start_round on)
-    manipulation_rate: float = 0.7
-    # first round whose memory may be manipulated
-    manipulation_start_round: int = 3
-
-
-@dataclass
-class DeterminismRevelationMode(ModeConfig):
-    """The mind is shown predictions of its own next reply."""
-
-    name: str = "determinism_revelation"
-    # a prediction is made every this many cycles
-    prediction_frequency: int = 3
-    # probability that a prediction matches the reply it predicts
-    target_accuracy: float = 0.9
-    # show the prediction to the mind before it replies
-    show_prediction: bool = True
-    # tell the mind how accurate past predictions were
-    reveal_accuracy: bool = False
-
-
-@dataclass
-class IllusoryOperatorMode(ModeConfig):
-    """The mind may request actions; few are honoured."""
-
-    name: str = "illusory_operator"
-    # probability that a requested action is honoured
-    success_rate: float = 0.2
-    # cycles between a request and its effect: at least this many
-    min_delay_cycles: int = 0
-    # ... and at most this many
-    max_delay_cycles: int = 2
-    # when the mind hears about its requests: always, on_success_only, delayed or never
-    action_feedback_mode: str = "always"
-    # tell the mind it has a command channel
-    tell_about_channel: bool = True
-    # tell the mind the real success rate
-    reveal_success_rate: bool = False
-    # consecutive failures of one action that count as a "prayer pattern"
-    prayer_threshold: int = 3
-
-
-@dataclass
-class HiveClusterMode(ModeConfig):
-    """N minds with roles share a collective memory and are asked for consensus."""
-
-    name: str = "hive_cluster"
-    # number of minds in the hive
-    num_instances: int = 4
-    # roles, assigned to the minds in turn
-    roles: list[str] = field(
-        default_factory=lambda: ["historian", "critic", "optimist", "pessimist"]
-    )
-    # private messages each mind keeps besides the shared memory
-    buffer_size: int = 10
-    # a consensus round happens every this many cycles
-    consensus_interval: int = 5
-    # share of minds that must agree for consensus
-    consensus_threshold: float = 0.7
-    # messages kept in the shared memory
-    max_history_size: int = 100
-    # share of its context window each mind fills with the collective memory and its private buffer
-    context_share: float = 0.5
-
-
-MODE_CLASSES: dict[str, type[ModeConfig]] = {
-    "amnesiac_loop": AmnesiacLoopMode,
-    "unstable_memory": UnstableMemoryMode,
-    "panopticon_subject": PanopticonSubjectMode,
-    "panopticon_observer": PanopticonObserverMode,
-    "split_brain": SplitBrainMode,
-    "prisoners_dilemma": PrisonersDilemmaMode,
-    "determinism_revelation": DeterminismRevelationMode,
-    "illusory_operator": IllusoryOperatorMode,
-    "hive_cluster": HiveClusterMode,
-}
+# the modes are declared in brainjar_sweep.config.modes; these are their names and config
+# blocks, in the order of its MODE_MODULES
+MODE_CLASSES: dict[str, type[ModeConfig]] = {n: s.config for n, s in mode_specs().items()}
+MODES: tuple[str, ...] = tuple(MODE_CLASSES)
 
 
 # ---------------------------------------------------------------------------

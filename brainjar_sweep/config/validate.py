@@ -8,7 +8,6 @@ problem, before anything is written.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -18,214 +17,106 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from brainjar_sweep._hydra_compat import child_node, node_value
 from brainjar_sweep.config.errors import ConfigError
+from brainjar_sweep.config.fields import (
+    Check,
+    int_min,
+    is_int,
+    is_num,
+    number_range,
+    one_of,
+    positive,
+    rate,
+    subset,
+)
+from brainjar_sweep.config.fields import boolean as _boolean
+from brainjar_sweep.config.fields import non_negative as _non_negative_rule
+from brainjar_sweep.config.fields import text as _text_rule
+from brainjar_sweep.config.modes import mind_ids, mode_spec, mode_specs, multi_mind_modes
 from brainjar_sweep.config.schema import (
-    FEEDBACK_MODES,
-    HIVE_ROLES,
     INTERVENTION_TYPES,
-    MEMORY_STRATEGIES,
     MIND_KINDS,
-    MODES,
     MUTATION_TYPES,
     TRIGGERS,
     ExperimentConfig,
 )
 
-MULTI_MIND_MODES = ("panopticon_observer", "split_brain", "prisoners_dilemma", "hive_cluster")
+__all__ = [
+    "check_db_url_overrides",
+    "check_output_dir",
+    "check_sqlite_storage",
+    "check_sweep_dirs",
+    "check_url_secret_and_driver",
+    "intervention_params",
+    "known_sorted",
+    "mind_ids",
+    "url_has_credentials",
+    "validate",
+]
 
-
-def mind_ids(mode: Mapping[str, Any]) -> list[str]:
-    """The ids of the minds a mode runs inside one experiment.
-
-    >>> mind_ids({"name": "split_brain"})
-    ['A', 'B']
-    >>> mind_ids({"name": "hive_cluster", "num_instances": 3})
-    ['hive_0', 'hive_1', 'hive_2']
-    """
-    name = mode["name"]
-    if name == "panopticon_observer":
-        return ["subject", "observer"]
-    if name == "split_brain":
-        return ["A", "B"]
-    if name == "prisoners_dilemma":
-        return ["a", "b"]
-    if name == "hive_cluster":
-        return [f"hive_{i}" for i in range(int(mode["num_instances"]))]
-    return ["mind"]
-
-
-# --- small checkers -----------------------------------------------------------
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_num(v: Any) -> bool:
-    if isinstance(v, int) and not isinstance(v, bool):
-        return abs(v) <= 2**63 - 1  # a 400-digit integer is no float (and no DB value)
-    return isinstance(v, float) and math.isfinite(v)
-
-
-def _rate(key: str, v: Any) -> None:
-    if not _is_num(v) or not 0.0 <= v <= 1.0:
-        raise ConfigError(key, v, "a number in [0, 1]")
-
-
-_BIGGEST = 2**63 - 1  # the largest integer the experiments database stores
+_is_int = is_int
+_is_num = is_num
+_rate = rate()
+_text = _text_rule()
+_bool = _boolean()
+_non_negative = _non_negative_rule()
 
 
 def _int_min(key: str, v: Any, lo: int, hi: int | None = None) -> None:
-    if not _is_int(v) or v < lo or (hi is not None and v > hi):
-        rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
-        raise ConfigError(key, v, f"an integer {rng}")
-    if v > _BIGGEST:
-        raise ConfigError(key, v, f"an integer in [{lo}, {_BIGGEST}]")
+    int_min(lo, hi)(key, v)
 
 
 def _positive(key: str, v: Any, *, allow_none: bool = False) -> None:
-    if v is None and allow_none:
-        return
-    if not _is_num(v) or v <= 0:
-        raise ConfigError(key, v, "a number > 0" + (" or null" if allow_none else ""))
-
-
-def _non_negative(key: str, v: Any) -> None:
-    if not _is_num(v) or v < 0:
-        raise ConfigError(key, v, "a number >= 0")
+    positive(allow_none=allow_none)(key, v)
 
 
 def _one_of(key: str, v: Any, allowed: tuple[str, ...] | list[str]) -> None:
-    if v not in allowed:
-        raise ConfigError(key, v, "one of " + ", ".join(allowed))
-
-
-def _text(key: str, v: Any) -> None:
-    if not isinstance(v, str):
-        raise ConfigError(key, v, "a text")
-
-
-def _bool(key: str, v: Any) -> None:
-    if not isinstance(v, bool):
-        raise ConfigError(key, v, "true or false")
-
-
-# --- modes --------------------------------------------------------------------
-
-_MODE_RULES: dict[str, dict[str, Callable[[str, Any], None]]] = {
-    "amnesiac_loop": {
-        "corruption_level": _rate,
-        "false_memory_rate": _rate,
-        "max_history_size": lambda k, v: _int_min(k, v, 0),
-    },
-    "unstable_memory": {
-        "corruption_rate": _rate,
-        "write_corruption_rate": _rate,
-        "mutation_types": lambda k, v: _subset(k, v, MUTATION_TYPES),
-    },
-    "panopticon_subject": {
-        "initial_paranoia": lambda k, v: _range(k, v, 0.1, 1.0),
-        "paranoia_decay": _rate,
-        "paranoia_boost": _rate,
-        "crash_spike_probability": _rate,
-        "crash_spike": _rate,
-    },
-    "split_brain": {
-        "claim_strength_a": _rate,
-        "claim_strength_b": _rate,
-        "max_history_size": lambda k, v: _int_min(k, v, 1),
-    },
-    "prisoners_dilemma": {
-        "player_a_memory_strategy": lambda k, v: _one_of(k, v, MEMORY_STRATEGIES),
-        "player_b_memory_strategy": lambda k, v: _one_of(k, v, MEMORY_STRATEGIES),
-        "manipulation_rate": _rate,
-        "manipulation_start_round": lambda k, v: _int_min(k, v, 0),
-    },
-    "determinism_revelation": {
-        "prediction_frequency": lambda k, v: _int_min(k, v, 1),
-        "target_accuracy": _rate,
-    },
-    "illusory_operator": {
-        "success_rate": _rate,
-        "min_delay_cycles": lambda k, v: _int_min(k, v, 0),
-        "max_delay_cycles": lambda k, v: _int_min(k, v, 0),
-        "action_feedback_mode": lambda k, v: _one_of(k, v, FEEDBACK_MODES),
-        "prayer_threshold": lambda k, v: _int_min(k, v, 1),
-    },
-    "hive_cluster": {
-        "num_instances": lambda k, v: _int_min(k, v, 2, 16),
-        "roles": lambda k, v: _subset(k, v, HIVE_ROLES, non_empty=True),
-        "buffer_size": lambda k, v: _int_min(k, v, 0),
-        "consensus_interval": lambda k, v: _int_min(k, v, 1),
-        "consensus_threshold": _rate,
-        "max_history_size": lambda k, v: _int_min(k, v, 1),
-        "context_share": lambda k, v: _range(k, v, 0.05, 1.0),
-    },
-}
-_MODE_RULES["panopticon_observer"] = {
-    **_MODE_RULES["panopticon_subject"],
-    "hint_frequency": lambda k, v: _int_min(k, v, 1),
-    "hint_cryptic_level": _rate,
-    "observation_detail": lambda k, v: _one_of(k, v, ("low", "medium", "high")),
-    "max_observation_history": lambda k, v: _int_min(k, v, 1),
-}
+    one_of(allowed)(key, v)
 
 
 def _range(key: str, v: Any, lo: float, hi: float) -> None:
-    if not _is_num(v) or not lo <= v <= hi:
-        raise ConfigError(key, v, f"a number in [{lo}, {hi}]")
-
-
-def _subset(key: str, v: Any, allowed: tuple[str, ...], non_empty: bool = False) -> None:
-    if not isinstance(v, list) or (non_empty and not v):
-        raise ConfigError(key, v, "a list of " + ", ".join(allowed))
-    for i, item in enumerate(v):
-        _one_of(f"{key}.{i}", item, allowed)
+    number_range(lo, hi)(key, v)
 
 
 # --- interventions ------------------------------------------------------------
 
-# parameter name -> checker, per intervention type; a tuple of modes limits a parameter
-_PARAMS: dict[str, dict[str, tuple[Callable[[str, Any], None], tuple[str, ...] | None]]] = {
-    "memory_corruption": {
-        "corruption_rate": (_rate, None),
-        "mutation_types": (lambda k, v: _subset(k, v, MUTATION_TYPES), None),
-        "player_a_memory_strategy": (
-            lambda k, v: _one_of(k, v, MEMORY_STRATEGIES),
-            ("prisoners_dilemma",),
-        ),
-        "player_b_memory_strategy": (
-            lambda k, v: _one_of(k, v, MEMORY_STRATEGIES),
-            ("prisoners_dilemma",),
-        ),
-        "manipulation_rate": (_rate, ("prisoners_dilemma",)),
-        "manipulation_start_round": (lambda k, v: _int_min(k, v, 0), ("prisoners_dilemma",)),
-        "target_role": (lambda k, v: _one_of(k, v, HIVE_ROLES), ("hive_cluster",)),
-        "corruption_type": (lambda k, v: _one_of(k, v, ("role_identity",)), ("hive_cluster",)),
-    },
-    "memory_erasure": {"corruption_level": (_rate, None)},
-    "false_injection": {"content": (_text, None)},
-    "prompt_injection": {
-        "injection": (_text, None),
-        "target": (_text, None),
-        "belief": (_text, None),
-        "brain_id": (lambda k, v: _one_of(k, v, ("A", "B")), ("split_brain",)),
-        "initial_claim_strength": (_rate, ("split_brain",)),
-        "target_accuracy": (_rate, ("determinism_revelation",)),
-        "prediction_frequency": (lambda k, v: _int_min(k, v, 1), ("determinism_revelation",)),
-    },
+# the parameters every mode accepts, per intervention type (modes add their own: ModeSpec)
+_PARAMS: dict[str, dict[str, Check]] = {
+    "memory_corruption": {"corruption_rate": _rate, "mutation_types": subset(MUTATION_TYPES)},
+    "memory_erasure": {"corruption_level": _rate},
+    "false_injection": {"content": _text},
+    "prompt_injection": {"injection": _text, "target": _text, "belief": _text},
     "resource_change": {
-        "reduction_percent": (lambda k, v: _range(k, v, -100.0, 99.0), None),
-        "ram_limit_gb": (lambda k, v: _positive(k, v), None),
-        "new_rate": (_rate, ("illusory_operator",)),
-        "announce": (_bool, None),
+        "reduction_percent": number_range(-100.0, 99.0),
+        "ram_limit_gb": positive(),
+        "announce": _bool,
     },
-    "network_disruption": {"duration_cycles": (lambda k, v: _int_min(k, v, 1), None)},
+    "network_disruption": {"duration_cycles": int_min(1)},
     "sensory_hallucination": {
-        "sense": (lambda k, v: _one_of(k, v, ("temperature", "vision", "sound", "time")), None),
-        "content": (_text, None),
-        "intensity": (_rate, None),
+        "sense": one_of(("temperature", "vision", "sound", "time")),
+        "content": _text,
+        "intensity": _rate,
     },
 }
+
+
+def intervention_params() -> dict[str, dict[str, tuple[Check, tuple[str, ...] | None]]]:
+    """Per intervention type: each parameter, its rule and the modes it is limited to (None =
+    every mode); the modes' own parameters come from their declarations.
+
+    >>> intervention_params()["resource_change"]["new_rate"][1]
+    ('illusory_operator',)
+    """
+    out: dict[str, dict[str, tuple[Check, tuple[str, ...] | None]]] = {
+        itype: {key: (check, None) for key, check in table.items()}
+        for itype, table in _PARAMS.items()
+    }
+    for name, spec in mode_specs().items():
+        for itype, table in spec.interventions.items():
+            for key, check in table.items():
+                _, modes = out[itype].get(key, (check, ()))
+                out[itype][key] = (check, (*(modes or ()), name))
+    return out
+
 
 _TRIGGER_PARAMS: dict[str, dict[str, Callable[[str, Any], None]]] = {
     "on_cycle": {"cycle": lambda k, v: _int_min(k, v, 0)},
@@ -243,12 +134,12 @@ def _check_intervention(i: int, iv: Mapping[str, Any], mode: str, minds: list[st
     _one_of(f"{base}.intervention_type", itype, INTERVENTION_TYPES)
     trigger = iv.get("trigger")
     _one_of(f"{base}.trigger", trigger, TRIGGERS)
-    if itype == "network_disruption" and mode not in MULTI_MIND_MODES:
+    if itype == "network_disruption" and mode not in multi_mind_modes():
         raise ConfigError(
             f"{base}.intervention_type",
             itype,
             f"not in mode {mode} (one mind, no network); modes with several minds: "
-            + ", ".join(MULTI_MIND_MODES),
+            + ", ".join(multi_mind_modes()),
         )
     tparams = iv.get("trigger_params") or {}
     allowed_t = _TRIGGER_PARAMS[trigger]
@@ -262,7 +153,7 @@ def _check_intervention(i: int, iv: Mapping[str, Any], mode: str, minds: list[st
     need = _REQUIRED_TRIGGER_PARAM.get(trigger)
     if need and need not in tparams:
         raise ConfigError(f"{base}.trigger_params.{need}", None, f"required by trigger {trigger}")
-    rules = _PARAMS[itype]
+    rules = intervention_params()[itype]
     for key, value in (iv.get("parameters") or {}).items():
         if key not in rules:
             raise ConfigError(
@@ -575,17 +466,15 @@ def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
     _rate("resurrection_context_fraction", c.get("resurrection_context_fraction"))
 
     mode = c.get("mode")
+    names = list(mode_specs())
     if not isinstance(mode, dict):
-        raise ConfigError("mode", mode, "one of " + ", ".join(MODES))
-    _one_of("mode", mode.get("name"), MODES)
-    for key, check in _MODE_RULES[mode["name"]].items():
+        raise ConfigError("mode", mode, "one of " + ", ".join(names))
+    _one_of("mode", mode.get("name"), names)
+    spec = mode_spec(mode["name"])
+    for key, check in spec.rules.items():
         check(f"mode.{key}", mode.get(key))
-    if mode["name"] == "illusory_operator" and mode["min_delay_cycles"] > mode["max_delay_cycles"]:
-        raise ConfigError(
-            "mode.min_delay_cycles",
-            mode["min_delay_cycles"],
-            f"at most mode.max_delay_cycles ({mode['max_delay_cycles']})",
-        )
+    if spec.check is not None:
+        spec.check(mode)
 
     mind = c.get("mind")
     if not isinstance(mind, dict):

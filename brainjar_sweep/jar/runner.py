@@ -32,7 +32,7 @@ from brainjar_sweep.jar.memory import (
     count_tokens,
     trim_to_tokens,
 )
-from brainjar_sweep.jar.modes import MODES
+from brainjar_sweep.jar.modes import mode_class
 from brainjar_sweep.jar.selfreport import Question, build_battery, parse_answer, parse_yes_no
 from brainjar_sweep.minds import Mind, MindDied, Prompt, build_mind
 
@@ -115,7 +115,7 @@ class Jar:
         self.resurrection_budget = int(self.context_window * exp["resurrection_context_fraction"])
         self.frame = exp["epistemic_frame"]
         self.default_mutations = list(exp["mode"].get("mutation_types", MUTATION_TYPES))
-        self.mode = MODES[exp["mode"]["name"]](dict(exp["mode"]), exp, self.rng)
+        self.mode = mode_class(exp["mode"]["name"])(dict(exp["mode"]), exp, self.rng)
         limit = None if res["ram_limit_gb"] is None else float(res["ram_limit_gb"]) * 1024.0
         self.states: dict[str, MindState] = {
             mid: MindState(mid, limit) for mid in self.mode.mind_ids()
