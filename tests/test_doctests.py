@@ -76,7 +76,7 @@ NO_EXAMPLES = {
 
 # docstrings (module.qualified_name) whose examples need an optional extra
 NEEDS: dict[str, tuple[str, ...]] = {
-    "brainjar_sweep.config.validate._db_url": ("postgres",),
+    "brainjar_sweep.config._external.db_url": ("postgres",),
     "brainjar_sweep.sweep.pruning.make_pruner": ("optuna",),
     "brainjar_sweep.sweep.pruning.open_storage": ("optuna",),
     "brainjar_sweep.watch.server.make_app": ("web",),

@@ -289,3 +289,47 @@ def optional(rule: Allowed) -> Allowed:
             rule(key, v)
 
     return Allowed(rule.text + ", or null", check)
+
+
+def non_empty_text() -> Allowed:
+    """A text with something in it.
+
+    >>> non_empty_text().text
+    'a non-empty text'
+    """
+
+    def check(key: str, v: Any) -> None:
+        if not isinstance(v, str) or not v.strip():
+            raise ConfigError(key, v, "a non-empty text")
+
+    return Allowed("a non-empty text", check)
+
+
+def optional_text() -> Allowed:
+    """A text or null.
+
+    >>> optional_text().text
+    'a text or null'
+    """
+
+    def check(key: str, v: Any) -> None:
+        if v is not None and not isinstance(v, str):
+            raise ConfigError(key, v, "a text or null")
+
+    return Allowed("a text or null", check)
+
+
+def each(rule: Allowed) -> Allowed:
+    """A list whose every item ``rule`` allows (the bad item is named by its index).
+
+    >>> each(int_min(0))("self_report.on_cycles", [2, -1])
+    Traceback (most recent call last):
+    ...
+    brainjar_sweep.config.errors.ConfigError: self_report.on_cycles.1=-1 is not allowed: an integer >= 0
+    """
+
+    def check(key: str, v: Any) -> None:
+        for i, item in enumerate(v or []):
+            rule(f"{key}.{i}", item)
+
+    return Allowed(f"each item: {rule.text}", check)
