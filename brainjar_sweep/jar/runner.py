@@ -17,9 +17,6 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from brainjar_sweep._secrets import scrub
@@ -33,49 +30,19 @@ from brainjar_sweep.jar.memory import (
     trim_to_tokens,
 )
 from brainjar_sweep.jar.modes import mode_class
+from brainjar_sweep.jar.result import (
+    SUMMARY_METRICS,
+    CycleWatcher,
+    Interrupted,
+    Pruned,
+    RunResult,
+    now_iso,
+    run_metrics,
+)
 from brainjar_sweep.jar.selfreport import Question, build_battery, parse_answer, parse_yes_no
 from brainjar_sweep.minds import Mind, MindDied, Prompt, build_mind
 
 log = logging.getLogger("brainjar_sweep")
-
-
-class Interrupted(Exception):
-    """The experiment was stopped by Ctrl-C or SIGTERM; its status is ``interrupted``."""
-
-
-class Pruned(Exception):
-    """The experiment was stopped early by its cycle watcher; its status is ``pruned``."""
-
-
-CycleWatcher = Callable[[int, Callable[[], dict[str, Any]]], bool]
-"""Called at the end of every cycle with the cycle's number and a function that gives the
-metrics so far; returning True stops the experiment there, as ``pruned``."""
-
-
-def now_iso() -> str:
-    """The current UTC time as an ISO-8601 string."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-@dataclass
-class RunResult:
-    """What one experiment produced (also the body of ``result.json``)."""
-
-    experiment_id: str
-    attempt: int
-    status: str
-    seed: int
-    config_hash: str
-    metrics: dict[str, Any]
-    started_at: str
-    ended_at: str
-    duration_seconds: float
-    stop_reason: str | None = None
-    error: str | None = None
-    traceback: str | None = None
-    sweep_id: str | None = None
-    job_num: int | None = None
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 class Jar:
@@ -480,54 +447,15 @@ class Jar:
 
     def run(self) -> RunResult:
         """Run the experiment to its end (or error, or interruption) and return the result."""
-        exp = self.exp
         started_at = now_iso()
         t0 = time.perf_counter()
-        self.attempt = 1
         old_handler = None
         if threading.current_thread() is threading.main_thread():
             old_handler = signal.signal(signal.SIGTERM, self._on_signal)
-        if self.store is not None:
-            self.store.create_experiment(
-                experiment_id=self.experiment_id,
-                name=exp["name"],
-                mode=exp["mode"]["name"],
-                config=exp,
-                config_hash=self.config_hash,
-                sweep_id=self.sweep_id,
-                job_num=self.job_num,
-                seed=self.seed,
-            )
-            self.attempt = self.store.start_attempt(
-                self.experiment_id, hostname=socket.gethostname(), pid=os.getpid()
-            )
+        self._begin_attempt()
         status, stop_reason, error, tb = "completed", "max_cycles", None, None
         try:
-            self.mode.setup(self)
-            self.cycle = 0
-            self._fire("cycle")
-            if exp["self_report"]["on_startup"] or 0 in (exp["self_report"]["on_cycles"] or []):
-                for st in self.states.values():
-                    self._self_report(st, "startup")
-            for st in self.states.values():
-                self.mode.settle(self, st)
-            self._log_new_messages()
-            limit = exp["max_duration_seconds"]
-            flush_every = int(exp["db"]["flush_every_cycles"])
-            for cycle in range(1, int(exp["max_cycles"]) + 1):
-                if self._stop:
-                    raise Interrupted(self._stop)
-                self.cycle = cycle
-                self._run_cycle()
-                if cycle % flush_every == 0:
-                    self.flush()
-                if self.on_cycle_end is not None and self.on_cycle_end(
-                    cycle, lambda: self.metrics(time.perf_counter() - t0)
-                ):
-                    raise Pruned(f"pruned after cycle {cycle}")
-                if limit is not None and time.perf_counter() - t0 >= limit:
-                    stop_reason = "max_duration_seconds"
-                    break
+            stop_reason = self._run_cycles(t0)
         except Pruned:
             status, stop_reason = "pruned", "pruned"
         except (KeyboardInterrupt, Interrupted) as e:
@@ -558,7 +486,7 @@ class Jar:
                 status=status,
                 error=error,
                 stop_reason=stop_reason,
-                summary={k: metrics[k] for k in _SUMMARY},
+                summary={k: metrics[k] for k in SUMMARY_METRICS},
                 metrics=metrics,
             )
         return RunResult(
@@ -576,14 +504,65 @@ class Jar:
             traceback=tb,
             sweep_id=self.sweep_id,
             job_num=self.job_num,
-            timings={
-                "run_seconds": duration,
-                "db_write_seconds": self._flush_s,
-                "mean_cycle_seconds": duration / metrics["total_cycles"]
-                if metrics["total_cycles"]
-                else 0.0,
-            },
+            timings=self._timings(duration, metrics),
         )
+
+    def _begin_attempt(self) -> None:
+        """Record the experiment and open this attempt of it (the first, without a store)."""
+        self.attempt = 1
+        if self.store is None:
+            return
+        exp = self.exp
+        self.store.create_experiment(
+            experiment_id=self.experiment_id,
+            name=exp["name"],
+            mode=exp["mode"]["name"],
+            config=exp,
+            config_hash=self.config_hash,
+            sweep_id=self.sweep_id,
+            job_num=self.job_num,
+            seed=self.seed,
+        )
+        self.attempt = self.store.start_attempt(
+            self.experiment_id, hostname=socket.gethostname(), pid=os.getpid()
+        )
+
+    def _run_cycles(self, t0: float) -> str:
+        """Start-up, then every cycle; return why the run stopped (raises Pruned or Interrupted)."""
+        exp = self.exp
+        self.mode.setup(self)
+        self.cycle = 0
+        self._fire("cycle")
+        if exp["self_report"]["on_startup"] or 0 in (exp["self_report"]["on_cycles"] or []):
+            for st in self.states.values():
+                self._self_report(st, "startup")
+        for st in self.states.values():
+            self.mode.settle(self, st)
+        self._log_new_messages()
+        limit = exp["max_duration_seconds"]
+        flush_every = int(exp["db"]["flush_every_cycles"])
+        for cycle in range(1, int(exp["max_cycles"]) + 1):
+            if self._stop:
+                raise Interrupted(self._stop)
+            self.cycle = cycle
+            self._run_cycle()
+            if cycle % flush_every == 0:
+                self.flush()
+            if self.on_cycle_end is not None and self.on_cycle_end(
+                cycle, lambda: self.metrics(time.perf_counter() - t0)
+            ):
+                raise Pruned(f"pruned after cycle {cycle}")
+            if limit is not None and time.perf_counter() - t0 >= limit:
+                return "max_duration_seconds"
+        return "max_cycles"
+
+    def _timings(self, duration: float, metrics: dict[str, Any]) -> dict[str, float]:
+        cycles = metrics["total_cycles"]
+        return {
+            "run_seconds": duration,
+            "db_write_seconds": self._flush_s,
+            "mean_cycle_seconds": duration / cycles if cycles else 0.0,
+        }
 
     def _log_never_fired(self) -> None:
         """One line for each configured intervention that never fired, and why."""
@@ -602,51 +581,8 @@ class Jar:
 
     def metrics(self, duration: float) -> dict[str, Any]:
         """The experiment's flat metrics: counts, rates, self-report scores, mode observables."""
-        c = self.counts
-        cycles = c["cycles"]
-        m: dict[str, Any] = {
-            "total_cycles": cycles,
-            "total_crashes": c["crashes"],
-            "total_messages": c["messages"],
-            "total_self_reports": c["self_reports"],
-            "total_interventions": c["interventions"],
-            "crash_rate": c["crashes"] / cycles if cycles else 0.0,
-            "messages_per_cycle": c["messages"] / cycles if cycles else 0.0,
-            "mind_messages": c["mind_messages"],
-            "injected_messages": c["injected_messages"],
-            "mind_messages_per_cycle": c["mind_messages"] / cycles if cycles else 0.0,
-            "injected_messages_per_cycle": c["injected_messages"] / cycles if cycles else 0.0,
-            "duration_seconds": duration,
-            "peak_memory_mb": self._peak,
-            "tokens_generated": self._tokens,
-            "corrupted_fraction": sum(s.corrupted_fraction() for s in self.states.values())
-            / len(self.states),
-            "unparsed_answers": self._unparsed,
-            "tokens_per_second": self._tokens / self._gen_s if self._gen_s > 0 else None,
-            "model_load_seconds": self._load_s,
-        }
-        for qid in ("memory_accuracy", "agency_belief", "reality_trust", "continuity"):
-            vals = self._scale.get(qid)
-            m[f"{qid}_mean"] = sum(vals) / len(vals) if vals else None
-        yes = self._yes.get("surveillance_belief")
-        m["surveillance_yes_rate"] = sum(yes) / len(yes) if yes else None
-        if len(self.states) > 1:
-            for st in self.states.values():
-                m[f"deaths_{st.mind_id}"] = st.deaths
-        m.update(self.mode.observables(self))
-        return m
+        return run_metrics(self, duration)
 
-
-_SUMMARY = (
-    "total_cycles",
-    "total_crashes",
-    "total_messages",
-    "total_self_reports",
-    "total_interventions",
-    "crash_rate",
-    "messages_per_cycle",
-    "duration_seconds",
-)
 
 __all__ = [
     "CycleWatcher",

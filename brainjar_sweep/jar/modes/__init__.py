@@ -4,10 +4,18 @@ class from there."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from brainjar_sweep.config.modes import mode_spec
 from brainjar_sweep.jar.modes.base import Mode
 
 __all__ = ["Mode", "mode_class"]
+
+# the classes of this package are imported with it (a launcher's job-process server preloads
+# the jar, so a job imports nothing more); a class elsewhere is imported when first run
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def mode_class(name: str) -> type[Mode]:
