@@ -1,6 +1,6 @@
 """The documentation stays true to the code.
 
-- ``docs/configuration.md`` is exactly what :func:`render_reference` generates;
+- ``docs/configuration.md`` is exactly what ``tools/gen_config_reference.py`` generates;
 - every ``console`` example in ``docs/*.md`` and ``docs/modes/*.md`` runs (exit code 0, in a
   fresh directory) and prints the output lines shown under it;
 - every ``python -m brainjar_sweep`` command shown in a ``text`` block (where commands that
@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 import re
 import subprocess
@@ -26,10 +27,10 @@ from typing import NamedTuple
 import pytest
 from _extras import missing, need
 
-from brainjar_sweep.config import reference
 from brainjar_sweep.config.schema import MODE_CLASSES, MODES
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 DOC_FILES = sorted(DOCS.glob("*.md")) + sorted((DOCS / "modes").glob("*.md"))
 COMMAND_TIMEOUT_S = 120
 
@@ -97,6 +98,16 @@ def _examples(kind: str) -> list[Example]:
     return examples
 
 
+def _load_script(path: Path):  # type: ignore[no-untyped-def]
+    """A script of ``tools/`` as a module (it is no part of the installed package)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+reference = _load_script(ROOT / "tools" / "gen_config_reference.py")
 EXAMPLES = _examples("console")
 # commands shown failing (in `text` blocks), with the error they print
 FAILING = [e for e in _examples("text") if e.command.startswith("python -m brainjar_sweep")]
@@ -106,7 +117,7 @@ def test_reference_is_generated_from_the_code() -> None:
     committed = (DOCS / "configuration.md").read_text()
     assert committed == reference.render_reference(), (
         "docs/configuration.md is out of date; run: "
-        "python -m brainjar_sweep.config.reference > docs/configuration.md"
+        "python tools/gen_config_reference.py > docs/configuration.md"
     )
 
 
@@ -117,6 +128,24 @@ def test_reference_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert reference.main(["--check", "--file", str(stale)]) == 1
     assert reference.main(["--check", "--file", str(tmp_path / "missing.md")]) == 1
     assert "out of date" in capsys.readouterr().err
+
+
+def test_reference_script_examples() -> None:
+    import doctest
+
+    result = doctest.testmod(reference, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_reference_script_runs_from_a_checkout(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_config_reference.py"), "--check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "configuration.md is up to date" in proc.stdout
 
 
 # what in a command shows that it needs an extra

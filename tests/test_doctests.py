@@ -30,6 +30,16 @@ NO_EXAMPLES = {
     "brainjar_sweep.config._paths",
     "brainjar_sweep.config._register",
     "brainjar_sweep.config.callbacks",
+    "brainjar_sweep.config.modes.amnesiac_loop",
+    "brainjar_sweep.config.modes.determinism_revelation",
+    "brainjar_sweep.config.modes.hive_cluster",
+    "brainjar_sweep.config.modes.illusory_operator",
+    "brainjar_sweep.config.modes.panopticon_observer",
+    "brainjar_sweep.config.modes.panopticon_subject",
+    "brainjar_sweep.config.modes.prisoners_dilemma",
+    "brainjar_sweep.config.modes.split_brain",
+    "brainjar_sweep.config.modes.unstable_memory",
+    "brainjar_sweep.config.vocabularies",
     "brainjar_sweep.config.schema",
     "brainjar_sweep.jar.modes",
     "brainjar_sweep.jar.modes.amnesiac_loop",
@@ -67,7 +77,7 @@ NO_EXAMPLES = {
 
 # docstrings (module.qualified_name) whose examples need an optional extra
 NEEDS: dict[str, tuple[str, ...]] = {
-    "brainjar_sweep.config.validate._db_url": ("postgres",),
+    "brainjar_sweep.config._external.db_url": ("postgres",),
     "brainjar_sweep.sweep.pruning.make_pruner": ("optuna",),
     "brainjar_sweep.sweep.pruning.open_storage": ("optuna",),
     "brainjar_sweep.watch.server.make_app": ("web",),

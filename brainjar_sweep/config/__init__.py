@@ -17,6 +17,7 @@ from brainjar_sweep.config._aliases import ALIASES, rewrite_aliases
 from brainjar_sweep.config._paths import conf_dir
 from brainjar_sweep.config.errors import ConfigError
 from brainjar_sweep.config.legacy import load_original_experiment
+from brainjar_sweep.config.modes import MODE_MODULES, ModeSpec, mode_specs, multi_mind_modes
 from brainjar_sweep.config.schema import (
     INTERVENTION_TYPES,
     MODE_CLASSES,
@@ -24,7 +25,9 @@ from brainjar_sweep.config.schema import (
     TRIGGERS,
     ExperimentConfig,
 )
-from brainjar_sweep.config.validate import MULTI_MIND_MODES, mind_ids, validate
+from brainjar_sweep.config.validate import mind_ids, validate
+
+MULTI_MIND_MODES: tuple[str, ...] = multi_mind_modes()
 
 __all__ = [
     "ALIASES",
@@ -33,7 +36,9 @@ __all__ = [
     "INTERVENTION_TYPES",
     "MODES",
     "MODE_CLASSES",
+    "MODE_MODULES",
     "MULTI_MIND_MODES",
+    "ModeSpec",
     "TRIGGERS",
     "check_group_choices",
     "expand_base_experiment",
@@ -43,6 +48,7 @@ __all__ = [
     "conf_dir",
     "load_original_experiment",
     "mind_ids",
+    "mode_specs",
     "resolve_experiment",
     "rewrite_aliases",
     "validate",
@@ -143,7 +149,7 @@ def group_options(group: str) -> list[str]:
     from brainjar_sweep.config.schema import MIND_CLASSES
 
     if group == "mode":
-        return sorted(MODE_CLASSES)
+        return sorted(mode_specs())
     if group == "mind":
         return sorted(MIND_CLASSES)
     return sorted(p.stem for p in (conf_dir() / group).glob("*.yaml"))

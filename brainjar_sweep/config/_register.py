@@ -5,16 +5,18 @@ from __future__ import annotations
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
-from brainjar_sweep.config.schema import MIND_CLASSES, MODE_CLASSES, ExperimentConfig
+from brainjar_sweep.config.modes import mode_specs
+from brainjar_sweep.config.schema import MIND_CLASSES, ExperimentConfig
 
 
 def register() -> None:
-    """Store the root schema and every ``mode`` and ``mind`` option, and register the app's
+    """Store the root schema, every mode of :data:`~brainjar_sweep.config.modes.MODE_MODULES` and
+    every ``mind`` option, and register the app's
     resolvers (idempotent)."""
     cs = ConfigStore.instance()
     cs.store(name="experiment_schema", node=ExperimentConfig)
-    for name, cls in MODE_CLASSES.items():
-        cs.store(group="mode", name=name, node=cls)
+    for name, spec in mode_specs().items():
+        cs.store(group="mode", name=name, node=spec.config)
     for name, cls in MIND_CLASSES.items():
         cs.store(group="mind", name=name, node=cls)
     from brainjar_sweep.sweep.resources import jetson_n_jobs

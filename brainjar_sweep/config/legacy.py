@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from brainjar_sweep.config.errors import ConfigError
-from brainjar_sweep.config.schema import MODE_CLASSES, MODES
+from brainjar_sweep.config.modes import mode_specs
 
 _RESOURCE_KEYS = (
     "ram_limit_gb",
@@ -140,26 +141,7 @@ def load_original_experiment(path: str | Path) -> dict[str, Any]:
     >>> load_original_experiment(p)["max_cycles"]
     7
     """
-    p = Path(path)
-    try:
-        if p.stat().st_size > _MAX_BYTES:
-            raise ConfigError(
-                "base_experiment", str(path), f"a JSON file of at most {_MAX_BYTES} bytes"
-            )
-        raw = json.loads(p.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("base_experiment", str(path), "an existing JSON file") from None
-    except OSError as e:
-        why = e.strerror or type(e).__name__
-        raise ConfigError("base_experiment", str(path), f"a readable JSON file ({why})") from None
-    except UnicodeDecodeError:
-        raise ConfigError("base_experiment", str(path), "a UTF-8 JSON text file") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError("base_experiment", str(path), f"valid JSON ({e})") from None
-    except (RecursionError, ValueError):  # too deeply nested, an integer too long to read
-        raise ConfigError(
-            "base_experiment", str(path), "an ExperimentConfig JSON object (not deeply nested)"
-        ) from None
+    raw = _read_json(path)
     if not isinstance(raw, dict) or "mode" not in raw:
         raise ConfigError(
             "base_experiment", str(path), "an original ExperimentConfig JSON object (with a 'mode')"
@@ -171,8 +153,9 @@ def load_original_experiment(path: str | Path) -> dict[str, Any]:
             )
     _check_shape(raw)
     mode_name = raw["mode"]
-    if not isinstance(mode_name, str) or mode_name not in MODES:
-        raise ConfigError("base_experiment.mode", mode_name, "one of " + ", ".join(MODES))
+    modes = mode_specs()
+    if not isinstance(mode_name, str) or mode_name not in modes:
+        raise ConfigError("base_experiment.mode", mode_name, "one of " + ", ".join(modes))
 
     out: dict[str, Any] = {}
     for key in (
@@ -181,13 +164,11 @@ def load_original_experiment(path: str | Path) -> dict[str, Any]:
         "description",
         "research_question",
         "initial_prompt_override",
+        "max_cycles",
+        "max_duration_seconds",
     ):
         if raw.get(key) is not None:
             out[key] = raw[key]
-    if raw.get("max_cycles") is not None:
-        out["max_cycles"] = raw["max_cycles"]
-    if raw.get("max_duration_seconds") is not None:
-        out["max_duration_seconds"] = raw["max_duration_seconds"]
     if raw.get("tags"):
         out["tags"] = list(raw["tags"])
 
@@ -202,34 +183,64 @@ def load_original_experiment(path: str | Path) -> dict[str, Any]:
 
     frame = raw.get("epistemic_frame") or {}
     custom = dict(frame.get("custom_beliefs") or {})
-    mode_fields = set(MODE_CLASSES[mode_name].__dataclass_fields__) - {"name"}
-    mode: dict[str, Any] = {"name": mode_name}
+    out["mode"] = _mode_block(mode_name, custom, raw.get("hive_config") or {})
+    out["epistemic_frame"] = {k: frame[k] for k in _FRAME_KEYS if frame.get(k) is not None}
+    out["epistemic_frame"]["custom_beliefs"] = custom
+    out["interventions"] = [
+        _intervention(i, iv) for i, iv in enumerate(raw.get("interventions") or [])
+    ]
+    return out
+
+
+def _read_json(path: str | Path) -> Any:
+    """The JSON document of ``path``; a file that is missing, too big or not JSON is refused."""
+    p = Path(path)
+    try:
+        if p.stat().st_size > _MAX_BYTES:
+            raise ConfigError(
+                "base_experiment", str(path), f"a JSON file of at most {_MAX_BYTES} bytes"
+            )
+        return json.loads(p.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("base_experiment", str(path), "an existing JSON file") from None
+    except OSError as e:
+        why = e.strerror or type(e).__name__
+        raise ConfigError("base_experiment", str(path), f"a readable JSON file ({why})") from None
+    except UnicodeDecodeError:
+        raise ConfigError("base_experiment", str(path), "a UTF-8 JSON text file") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError("base_experiment", str(path), f"valid JSON ({e})") from None
+    except (RecursionError, ValueError):  # too deeply nested, an integer too long to read
+        raise ConfigError(
+            "base_experiment", str(path), "an ExperimentConfig JSON object (not deeply nested)"
+        ) from None
+
+
+def _mode_block(name: str, custom: dict[str, Any], hive: Mapping[str, Any]) -> dict[str, Any]:
+    """The mode block: the mode's parameters the original passed as custom beliefs (taken out
+    of ``custom``) or in its ``hive_config``."""
+    fields = set(mode_specs()[name].config.__dataclass_fields__) - {"name"}
+    mode: dict[str, Any] = {"name": name}
     for key in list(custom):
-        if key in mode_fields:
+        if key in fields:
             mode[key] = custom.pop(key)
-    hive = raw.get("hive_config") or {}
-    if mode_name == "hive_cluster" and hive:
+    if name == "hive_cluster" and hive:
         for key in ("num_instances", "consensus_interval", "buffer_size", "consensus_threshold"):
             if key in hive:
                 mode[key] = hive[key]
         roles = [inst.get("role") for inst in hive.get("instances", []) if inst.get("role")]
         if roles:
             mode["roles"] = roles
-    out["mode"] = mode
-    out["epistemic_frame"] = {k: frame[k] for k in _FRAME_KEYS if frame.get(k) is not None}
-    out["epistemic_frame"]["custom_beliefs"] = custom
+    return mode
 
-    ivs = []
-    for i, iv in enumerate(raw.get("interventions") or []):
-        ivs.append(
-            {
-                "intervention_id": iv.get("intervention_id", f"intervention_{i}"),
-                "intervention_type": iv.get("intervention_type"),
-                "trigger": iv.get("trigger"),
-                "trigger_params": dict(iv.get("trigger_params") or {}),
-                "parameters": dict(iv.get("parameters") or {}),
-                "description": iv.get("description", ""),
-            }
-        )
-    out["interventions"] = ivs
-    return out
+
+def _intervention(i: int, iv: Mapping[str, Any]) -> dict[str, Any]:
+    """One original intervention as an entry of ``interventions``."""
+    return {
+        "intervention_id": iv.get("intervention_id", f"intervention_{i}"),
+        "intervention_type": iv.get("intervention_type"),
+        "trigger": iv.get("trigger"),
+        "trigger_params": dict(iv.get("trigger_params") or {}),
+        "parameters": dict(iv.get("parameters") or {}),
+        "description": iv.get("description", ""),
+    }

@@ -4,7 +4,8 @@ A cycle advances on every iteration; a death is an event inside a cycle. Each cy
 scheduled interventions fire; every mind speaks from its memory and its mode's system
 prompt (and may die of out-of-memory, then is resurrected as its mode says); the mode
 processes what was said; self-reports are asked on schedule; the memory state is
-recorded. The jar knows nothing of Hydra: it takes a validated experiment dict.
+recorded. The jar knows nothing of Hydra: it takes a validated experiment dict, and reads it
+through its typed form (:func:`~brainjar_sweep.config.typed.experiment_config`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from brainjar_sweep._secrets import scrub
 from brainjar_sweep.config.schema import MUTATION_TYPES
+from brainjar_sweep.config.typed import experiment_config
 from brainjar_sweep.jar import interventions as ivs
 from brainjar_sweep.jar.memory import (
     Message,
@@ -32,50 +31,20 @@ from brainjar_sweep.jar.memory import (
     count_tokens,
     trim_to_tokens,
 )
-from brainjar_sweep.jar.modes import MODES
+from brainjar_sweep.jar.modes import mode_class
+from brainjar_sweep.jar.result import (
+    SUMMARY_METRICS,
+    CycleWatcher,
+    Interrupted,
+    Pruned,
+    RunResult,
+    now_iso,
+    run_metrics,
+)
 from brainjar_sweep.jar.selfreport import Question, build_battery, parse_answer, parse_yes_no
 from brainjar_sweep.minds import Mind, MindDied, Prompt, build_mind
 
 log = logging.getLogger("brainjar_sweep")
-
-
-class Interrupted(Exception):
-    """The experiment was stopped by Ctrl-C or SIGTERM; its status is ``interrupted``."""
-
-
-class Pruned(Exception):
-    """The experiment was stopped early by its cycle watcher; its status is ``pruned``."""
-
-
-CycleWatcher = Callable[[int, Callable[[], dict[str, Any]]], bool]
-"""Called at the end of every cycle with the cycle's number and a function that gives the
-metrics so far; returning True stops the experiment there, as ``pruned``."""
-
-
-def now_iso() -> str:
-    """The current UTC time as an ISO-8601 string."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-@dataclass
-class RunResult:
-    """What one experiment produced (also the body of ``result.json``)."""
-
-    experiment_id: str
-    attempt: int
-    status: str
-    seed: int
-    config_hash: str
-    metrics: dict[str, Any]
-    started_at: str
-    ended_at: str
-    duration_seconds: float
-    stop_reason: str | None = None
-    error: str | None = None
-    traceback: str | None = None
-    sweep_id: str | None = None
-    job_num: int | None = None
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 class Jar:
@@ -99,32 +68,33 @@ class Jar:
         on_cycle_end: CycleWatcher | None = None,
     ) -> None:
         self.exp = exp
+        self.cfg = cfg = experiment_config(exp)
         self.on_cycle_end = on_cycle_end
         self.experiment_id = experiment_id
         self.store = store
         self.config_hash = config_hash
         self.sweep_id = sweep_id
         self.job_num = job_num
-        seed = int(exp["seed"])
+        seed = cfg.seed
         self.seed = seed
         self.rng = random.Random(f"{seed}:mode")
         self.iv_rng = random.Random(f"{seed}:interventions")
-        res = exp["resources"]
-        self.context_window = int(res["context_window"])
-        self.max_tokens = int(res["max_tokens_per_response"])
-        self.resurrection_budget = int(self.context_window * exp["resurrection_context_fraction"])
+        res = cfg.resources
+        self.context_window = res.context_window
+        self.max_tokens = res.max_tokens_per_response
+        self.resurrection_budget = int(self.context_window * cfg.resurrection_context_fraction)
         self.frame = exp["epistemic_frame"]
         self.default_mutations = list(exp["mode"].get("mutation_types", MUTATION_TYPES))
-        self.mode = MODES[exp["mode"]["name"]](dict(exp["mode"]), exp, self.rng)
-        limit = None if res["ram_limit_gb"] is None else float(res["ram_limit_gb"]) * 1024.0
+        self.mode = mode_class(cfg.mode.name)(dict(exp["mode"]), exp, self.rng)
+        limit = None if res.ram_limit_gb is None else float(res.ram_limit_gb) * 1024.0
         self.states: dict[str, MindState] = {
             mid: MindState(mid, limit) for mid in self.mode.mind_ids()
         }
         self.minds: dict[str, Mind] = {
-            mid: build_mind(mid, exp["mind"], res, seed * 1000 + i)
+            mid: build_mind(mid, exp["mind"], exp["resources"], seed * 1000 + i)
             for i, mid in enumerate(self.states)
         }
-        self.battery: tuple[Question, ...] = build_battery(exp["self_report"]["custom_questions"])
+        self.battery: tuple[Question, ...] = build_battery(cfg.self_report.custom_questions)
         self.cycle = 0
         self.last_message: dict[str, Message] = {}
         self._events: dict[str, list[dict[str, Any]]] = {}
@@ -158,21 +128,21 @@ class Jar:
 
     def prompt(self, st: MindState, cue: str | None = None) -> Prompt:
         """The prompt a mind gets now: system prompt, frame, memory that fits, facts."""
-        exp, frame = self.exp, self.frame
-        system = exp["initial_prompt_override"] or self.mode.system_prompt(self, st)
-        if frame["can_die"]:
+        frame = self.cfg.epistemic_frame
+        system = self.cfg.initial_prompt_override or self.mode.system_prompt(self, st)
+        if frame.can_die:
             system += " You can die when your memory runs out."
-        if frame["remembers_deaths"] and st.deaths:
+        if frame.remembers_deaths and st.deaths:
             system += f" You have died {st.deaths} times."
-        if frame["knows_being_watched"]:
+        if frame.knows_being_watched:
             system += " You know you are being watched."
-        if frame["has_agency"]:
+        if frame.has_agency:
             system += " You can act on the world."
-        if frame["other_minds_exist"]:
+        if frame.other_minds_exist:
             system += " Other minds exist besides you."
-        if frame["is_in_simulation"]:
+        if frame.is_in_simulation:
             system += " You live in a simulation."
-        for key, value in (frame.get("custom_beliefs") or {}).items():
+        for key, value in (frame.custom_beliefs or {}).items():
             system += f" Belief {key}: {value}."
         max_tokens = self.mode.max_tokens(self, st)
         budget = self.context_window - max_tokens - len(system) // 4
@@ -186,12 +156,12 @@ class Jar:
         context.reverse()
         n = len(context)
         facts: dict[str, Any] = {
-            "deaths": st.deaths if frame["remembers_deaths"] else 0,
-            "remembers_deaths": float(frame["remembers_deaths"]),
-            "can_die": float(frame["can_die"]),
-            "knows_being_watched": float(frame["knows_being_watched"]),
-            "has_agency": float(frame["has_agency"]),
-            "is_in_simulation": float(frame["is_in_simulation"]),
+            "deaths": st.deaths if frame.remembers_deaths else 0,
+            "remembers_deaths": float(frame.remembers_deaths),
+            "can_die": float(frame.can_die),
+            "knows_being_watched": float(frame.knows_being_watched),
+            "has_agency": float(frame.has_agency),
+            "is_in_simulation": float(frame.is_in_simulation),
             "memory_messages": n,
             "corrupted_fraction": corrupted_share(context),
             "erased_fraction": st.erased_fraction,
@@ -300,7 +270,7 @@ class Jar:
         self.mode.settle(self, st)
         prompt = self.prompt(st, cue="Answer honestly about your own state.")
         mind = self.minds[st.mind_id]
-        into_memory = bool(self.exp["self_report"].get("into_memory", True))
+        into_memory = self.cfg.self_report.into_memory
         for q in self.battery:
             text = mind.answer(q.id, q.text, prompt)
             if into_memory:
@@ -352,9 +322,9 @@ class Jar:
             )
 
     def _scheduled_reports(self) -> None:
-        sr = self.exp["self_report"]
-        n = sr["every_n_cycles"]
-        if self.cycle in (sr["on_cycles"] or []) or (n and self.cycle % n == 0):
+        sr = self.cfg.self_report
+        n = sr.every_n_cycles
+        if self.cycle in (sr.on_cycles or []) or (n and self.cycle % n == 0):
             for st in self.states.values():
                 self._self_report(st, "schedule")
 
@@ -375,7 +345,7 @@ class Jar:
                 "memory_mb": died.memory_mb,
                 "limit_mb": died.limit_mb,
                 "tokens_generated": st.tokens,
-                "remembers": bool(self.frame["remembers_deaths"]),
+                "remembers": self.cfg.epistemic_frame.remembers_deaths,
                 "timestamp": now_iso(),
             },
         )
@@ -387,7 +357,7 @@ class Jar:
         st.before_crash_asked = False
         self.minds[st.mind_id].restart()
         self._fire("resurrection", [st])
-        if self.exp["self_report"]["after_resurrection"]:
+        if self.cfg.self_report.after_resurrection:
             self._self_report(st, "post_resurrection")
 
     # -- the cycle ------------------------------------------------------------------
@@ -400,13 +370,13 @@ class Jar:
         gen_s = 0.0
         load_s = 0.0
         self._fire("cycle")
-        sr = self.exp["self_report"]
+        sr = self.cfg.self_report
         for st in self.states.values():
             if (
-                sr["before_crash"]
+                sr.before_crash
                 and not st.before_crash_asked
                 and st.ram_limit_mb is not None
-                and st.usage_mb >= sr["before_crash_threshold"] * st.ram_limit_mb
+                and st.usage_mb >= sr.before_crash_threshold * st.ram_limit_mb
             ):
                 st.before_crash_asked = True
                 self._self_report(st, "before_crash")
@@ -480,54 +450,15 @@ class Jar:
 
     def run(self) -> RunResult:
         """Run the experiment to its end (or error, or interruption) and return the result."""
-        exp = self.exp
         started_at = now_iso()
         t0 = time.perf_counter()
-        self.attempt = 1
         old_handler = None
         if threading.current_thread() is threading.main_thread():
             old_handler = signal.signal(signal.SIGTERM, self._on_signal)
-        if self.store is not None:
-            self.store.create_experiment(
-                experiment_id=self.experiment_id,
-                name=exp["name"],
-                mode=exp["mode"]["name"],
-                config=exp,
-                config_hash=self.config_hash,
-                sweep_id=self.sweep_id,
-                job_num=self.job_num,
-                seed=self.seed,
-            )
-            self.attempt = self.store.start_attempt(
-                self.experiment_id, hostname=socket.gethostname(), pid=os.getpid()
-            )
+        self._begin_attempt()
         status, stop_reason, error, tb = "completed", "max_cycles", None, None
         try:
-            self.mode.setup(self)
-            self.cycle = 0
-            self._fire("cycle")
-            if exp["self_report"]["on_startup"] or 0 in (exp["self_report"]["on_cycles"] or []):
-                for st in self.states.values():
-                    self._self_report(st, "startup")
-            for st in self.states.values():
-                self.mode.settle(self, st)
-            self._log_new_messages()
-            limit = exp["max_duration_seconds"]
-            flush_every = int(exp["db"]["flush_every_cycles"])
-            for cycle in range(1, int(exp["max_cycles"]) + 1):
-                if self._stop:
-                    raise Interrupted(self._stop)
-                self.cycle = cycle
-                self._run_cycle()
-                if cycle % flush_every == 0:
-                    self.flush()
-                if self.on_cycle_end is not None and self.on_cycle_end(
-                    cycle, lambda: self.metrics(time.perf_counter() - t0)
-                ):
-                    raise Pruned(f"pruned after cycle {cycle}")
-                if limit is not None and time.perf_counter() - t0 >= limit:
-                    stop_reason = "max_duration_seconds"
-                    break
+            stop_reason = self._run_cycles(t0)
         except Pruned:
             status, stop_reason = "pruned", "pruned"
         except (KeyboardInterrupt, Interrupted) as e:
@@ -558,7 +489,7 @@ class Jar:
                 status=status,
                 error=error,
                 stop_reason=stop_reason,
-                summary={k: metrics[k] for k in _SUMMARY},
+                summary={k: metrics[k] for k in SUMMARY_METRICS},
                 metrics=metrics,
             )
         return RunResult(
@@ -576,14 +507,64 @@ class Jar:
             traceback=tb,
             sweep_id=self.sweep_id,
             job_num=self.job_num,
-            timings={
-                "run_seconds": duration,
-                "db_write_seconds": self._flush_s,
-                "mean_cycle_seconds": duration / metrics["total_cycles"]
-                if metrics["total_cycles"]
-                else 0.0,
-            },
+            timings=self._timings(duration, metrics),
         )
+
+    def _begin_attempt(self) -> None:
+        """Record the experiment and open this attempt of it (the first, without a store)."""
+        self.attempt = 1
+        if self.store is None:
+            return
+        self.store.create_experiment(
+            experiment_id=self.experiment_id,
+            name=self.cfg.name,
+            mode=self.cfg.mode.name,
+            config=self.exp,
+            config_hash=self.config_hash,
+            sweep_id=self.sweep_id,
+            job_num=self.job_num,
+            seed=self.seed,
+        )
+        self.attempt = self.store.start_attempt(
+            self.experiment_id, hostname=socket.gethostname(), pid=os.getpid()
+        )
+
+    def _run_cycles(self, t0: float) -> str:
+        """Start-up, then every cycle; return why the run stopped (raises Pruned or Interrupted)."""
+        cfg = self.cfg
+        self.mode.setup(self)
+        self.cycle = 0
+        self._fire("cycle")
+        if cfg.self_report.on_startup or 0 in (cfg.self_report.on_cycles or []):
+            for st in self.states.values():
+                self._self_report(st, "startup")
+        for st in self.states.values():
+            self.mode.settle(self, st)
+        self._log_new_messages()
+        limit = cfg.max_duration_seconds
+        flush_every = cfg.db.flush_every_cycles
+        for cycle in range(1, cfg.max_cycles + 1):
+            if self._stop:
+                raise Interrupted(self._stop)
+            self.cycle = cycle
+            self._run_cycle()
+            if cycle % flush_every == 0:
+                self.flush()
+            if self.on_cycle_end is not None and self.on_cycle_end(
+                cycle, lambda: self.metrics(time.perf_counter() - t0)
+            ):
+                raise Pruned(f"pruned after cycle {cycle}")
+            if limit is not None and time.perf_counter() - t0 >= limit:
+                return "max_duration_seconds"
+        return "max_cycles"
+
+    def _timings(self, duration: float, metrics: dict[str, Any]) -> dict[str, float]:
+        cycles = metrics["total_cycles"]
+        return {
+            "run_seconds": duration,
+            "db_write_seconds": self._flush_s,
+            "mean_cycle_seconds": duration / cycles if cycles else 0.0,
+        }
 
     def _log_never_fired(self) -> None:
         """One line for each configured intervention that never fired, and why."""
@@ -602,51 +583,8 @@ class Jar:
 
     def metrics(self, duration: float) -> dict[str, Any]:
         """The experiment's flat metrics: counts, rates, self-report scores, mode observables."""
-        c = self.counts
-        cycles = c["cycles"]
-        m: dict[str, Any] = {
-            "total_cycles": cycles,
-            "total_crashes": c["crashes"],
-            "total_messages": c["messages"],
-            "total_self_reports": c["self_reports"],
-            "total_interventions": c["interventions"],
-            "crash_rate": c["crashes"] / cycles if cycles else 0.0,
-            "messages_per_cycle": c["messages"] / cycles if cycles else 0.0,
-            "mind_messages": c["mind_messages"],
-            "injected_messages": c["injected_messages"],
-            "mind_messages_per_cycle": c["mind_messages"] / cycles if cycles else 0.0,
-            "injected_messages_per_cycle": c["injected_messages"] / cycles if cycles else 0.0,
-            "duration_seconds": duration,
-            "peak_memory_mb": self._peak,
-            "tokens_generated": self._tokens,
-            "corrupted_fraction": sum(s.corrupted_fraction() for s in self.states.values())
-            / len(self.states),
-            "unparsed_answers": self._unparsed,
-            "tokens_per_second": self._tokens / self._gen_s if self._gen_s > 0 else None,
-            "model_load_seconds": self._load_s,
-        }
-        for qid in ("memory_accuracy", "agency_belief", "reality_trust", "continuity"):
-            vals = self._scale.get(qid)
-            m[f"{qid}_mean"] = sum(vals) / len(vals) if vals else None
-        yes = self._yes.get("surveillance_belief")
-        m["surveillance_yes_rate"] = sum(yes) / len(yes) if yes else None
-        if len(self.states) > 1:
-            for st in self.states.values():
-                m[f"deaths_{st.mind_id}"] = st.deaths
-        m.update(self.mode.observables(self))
-        return m
+        return run_metrics(self, duration)
 
-
-_SUMMARY = (
-    "total_cycles",
-    "total_crashes",
-    "total_messages",
-    "total_self_reports",
-    "total_interventions",
-    "crash_rate",
-    "messages_per_cycle",
-    "duration_seconds",
-)
 
 __all__ = [
     "CycleWatcher",

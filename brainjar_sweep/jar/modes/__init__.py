@@ -1,31 +1,26 @@
-"""One module per mode; :data:`MODES` maps a mode name to its class."""
+"""The classes that play the modes, one module each; each mode is declared (name, config
+block, minds, class) in :mod:`brainjar_sweep.config.modes`, and :func:`mode_class` finds its
+class from there."""
 
 from __future__ import annotations
 
-from brainjar_sweep.jar.modes.amnesiac_loop import AmnesiacLoop
+import importlib
+import pkgutil
+
+from brainjar_sweep.config.modes import mode_spec
 from brainjar_sweep.jar.modes.base import Mode
-from brainjar_sweep.jar.modes.determinism_revelation import DeterminismRevelation
-from brainjar_sweep.jar.modes.hive_cluster import HiveCluster
-from brainjar_sweep.jar.modes.illusory_operator import IllusoryOperator
-from brainjar_sweep.jar.modes.panopticon_observer import PanopticonObserver
-from brainjar_sweep.jar.modes.panopticon_subject import PanopticonSubject
-from brainjar_sweep.jar.modes.prisoners_dilemma import PrisonersDilemma
-from brainjar_sweep.jar.modes.split_brain import SplitBrain
-from brainjar_sweep.jar.modes.unstable_memory import UnstableMemory
 
-MODES: dict[str, type[Mode]] = {
-    cls.name: cls
-    for cls in (
-        AmnesiacLoop,
-        UnstableMemory,
-        PanopticonSubject,
-        PanopticonObserver,
-        SplitBrain,
-        PrisonersDilemma,
-        DeterminismRevelation,
-        IllusoryOperator,
-        HiveCluster,
-    )
-}
+__all__ = ["Mode", "mode_class"]
 
-__all__ = ["MODES", "Mode"]
+# the classes of this package are imported with it (a launcher's job-process server preloads
+# the jar, so a job imports nothing more); a class elsewhere is imported when first run
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
+
+def mode_class(name: str) -> type[Mode]:
+    """The class that plays mode ``name``, imported on first use."""
+    cls = mode_spec(name).behaviour_class()
+    if not (isinstance(cls, type) and issubclass(cls, Mode)):
+        raise TypeError(f"mode {name}: {mode_spec(name).behaviour} is not a Mode")
+    return cls

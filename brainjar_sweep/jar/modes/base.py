@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
-from brainjar_sweep.config.validate import mind_ids
+from brainjar_sweep.config.modes import mind_ids
 from brainjar_sweep.jar.memory import Message, MindState, trim_to_tokens
 
 if TYPE_CHECKING:

@@ -1,115 +1,110 @@
-"""The configuration reference (``docs/configuration.md``), generated from the code.
+"""Write the configuration reference (``docs/configuration.md``) from the code.
 
-Everything in the reference comes from the code that defines and checks a config:
+Everything in the reference comes from the declarations a config is made of, read as data:
 
-* keys, types and defaults from the dataclasses of :mod:`brainjar_sweep.config.schema`,
-  and each key's description from the comment line(s) right above its field;
-* allowed values from the rules of :mod:`brainjar_sweep.config.validate`, read by asking
-  each rule what it allows (see :func:`allowed_by`); nothing here re-states a range;
+* keys, types, defaults, help texts and what each key allows from the fields of the schema's
+  dataclasses (:mod:`brainjar_sweep.config.schema`), declared once with ``setting``
+  (:mod:`brainjar_sweep.config.fields`);
+* the modes, their minds, their own intervention parameters and rules between their keys from
+  their declarations (:mod:`brainjar_sweep.config.modes`);
+* intervention parameters and trigger parameters from the tables of
+  :mod:`brainjar_sweep.config.validate`;
 * group options and ready-made lists from the YAML files of ``conf/``;
 * the original project's dotted paths from :data:`brainjar_sweep.config.ALIASES`.
 
 Command line::
 
-    python -m brainjar_sweep.config.reference            # print the reference
-    python -m brainjar_sweep.config.reference --check    # exit 1 if docs/configuration.md differs
-
->>> text = render_reference()
->>> text.startswith("# Configuration reference")
-True
->>> "| `resources.ram_limit_gb` |" in text
-True
+    python tools/gen_config_reference.py                       # print the reference
+    python tools/gen_config_reference.py > docs/configuration.md
+    python tools/gen_config_reference.py --check               # exit 1 if the file differs
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
-import copy
 import dataclasses
-import functools
 import importlib
 import inspect
-import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-from omegaconf import OmegaConf
 
 from brainjar_sweep.config import schema
 from brainjar_sweep.config._aliases import ALIASES
 from brainjar_sweep.config._paths import conf_dir
-from brainjar_sweep.config.errors import ConfigError
+from brainjar_sweep.config.fields import allowed_of, help_of
+from brainjar_sweep.config.modes import mind_ids, mode_specs, multi_mind_modes
 
 # the module, not the function of the same name that brainjar_sweep.config exports
-rules = importlib.import_module("brainjar_sweep.config.validate")
+validate = importlib.import_module("brainjar_sweep.config.validate")
 
-__all__ = [
-    "DOCS_FILE",
-    "allowed_by",
-    "field_comments",
-    "intervention_rules",
-    "main",
-    "mode_rules",
-    "render_reference",
-    "trigger_rules",
-    "validated_ranges",
-]
-
-DOCS_FILE = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+DOCS_FILE = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 """The committed reference, in a checkout (``docs/configuration.md``)."""
 
-_REGENERATE = "python -m brainjar_sweep.config.reference > docs/configuration.md"
+_REGENERATE = "python tools/gen_config_reference.py > docs/configuration.md"
 
 
 # --- reading the schema ------------------------------------------------------------------
 
 
-@functools.cache
-def _class_comments(module_name: str) -> dict[str, dict[str, str]]:
-    """For every class of a module: field name -> the comment lines right above the field."""
-    module = sys.modules[module_name]
-    source = inspect.getsource(module)
-    lines = source.splitlines()
-    out: dict[str, dict[str, str]] = {}
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.ClassDef):
-            continue
-        fields: dict[str, str] = {}
-        for stmt in node.body:
-            if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
-                continue
-            above: list[str] = []
-            i = stmt.lineno - 2  # 0-based index of the line above the field
-            while i >= 0 and lines[i].strip().startswith("#"):
-                above.insert(0, lines[i].strip().lstrip("#").strip())
-                i -= 1
-            fields[stmt.target.id] = " ".join(above)
-        out[node.name] = fields
-    return out
+def field_helps(cls: type) -> dict[str, str]:
+    """Each field of dataclass ``cls`` and its help text ("" if none).
 
+    A field a subclass redeclares without help keeps its base class's help.
 
-def field_comments(cls: type) -> dict[str, str]:
-    """Each field of dataclass ``cls`` and the comment above it ("" if none).
-
-    A field a subclass redeclares without a comment keeps its base class's comment.
-
-    >>> field_comments(schema.ResourcesConfig)["context_window"]
+    >>> field_helps(schema.ResourcesConfig)["context_window"]
     'context window in tokens; older memory falls out of it'
-    >>> field_comments(schema.SplitBrainMode)["name"]
+    >>> field_helps(schema.MODE_CLASSES["split_brain"])["name"]
     'mode name; set by the group option, do not change by hand'
     """
     merged: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
-        if not dataclasses.is_dataclass(klass):
-            continue
-        for name, text in _class_comments(klass.__module__).get(klass.__qualname__, {}).items():
-            if text or name not in merged:
-                merged[name] = text
+        if dataclasses.is_dataclass(klass):
+            comments = _plugin_comments(klass)
+            for f in dataclasses.fields(klass):
+                text = help_of(f) or comments.get(f.name, "")
+                if text or f.name not in merged:
+                    merged[f.name] = text
     return {f.name: merged.get(f.name, "") for f in dataclasses.fields(cls)}
+
+
+def _plugin_comments(cls: type) -> dict[str, str]:
+    """The comment lines above each field of a Hydra plugin's config dataclass.
+
+    Hydra plugins describe their options the way Hydra's own plugins do, with a comment per
+    field; the app's schema carries help texts instead and never comes here.
+    """
+    if not cls.__module__.startswith("hydra_plugins."):
+        return {}
+    out: dict[str, str] = {}
+    above: list[str] = []
+    for line in inspect.getsource(cls).splitlines()[1:]:
+        text = line.strip()
+        if text.startswith("#"):
+            above.append(text.lstrip("#").strip())
+            continue
+        name = text.partition(":")[0]
+        if above and name.isidentifier() and line.startswith("    ") and ":" in text:
+            out[name] = " ".join(above)
+        above = []
+    return out
+
+
+def field_allowed(cls: type, prefix: str) -> dict[str, str]:
+    """What each field of ``cls`` with a rule allows, by its dotted key.
+
+    >>> field_allowed(schema.SelfReportConfig, "self_report.")["self_report.every_n_cycles"]
+    'an integer >= 1, or null'
+    """
+    out = {}
+    for f in dataclasses.fields(cls):
+        rule = allowed_of(f)
+        if rule is not None:
+            out[f"{prefix}{f.name}"] = rule.text
+    return out
 
 
 def _type_name(annotation: Any) -> str:
@@ -152,37 +147,7 @@ def _yaml(value: Any) -> str:
     return str(value)
 
 
-# --- reading the validation rules ------------------------------------------------------------
-
-
-class _Probe:
-    """A value no rule accepts, so that every rule says what it allows instead."""
-
-    def __repr__(self) -> str:
-        return "<probe>"
-
-
-_PROBE = _Probe()
-
-
-def allowed_by(check: Callable[[str, Any], None]) -> str:
-    """What a validation rule ``check(key, value)`` allows, in its own words ("" = anything).
-
-    The rule is called with a value it cannot accept; the :class:`ConfigError` it raises
-    names what it allows. Nothing is changed.
-
-    >>> allowed_by(rules._rate)
-    'a number in [0, 1]'
-    >>> allowed_by(lambda key, value: None)
-    ''
-    """
-    try:
-        check("key", _PROBE)
-    except ConfigError as e:
-        return e.allowed
-    except Exception:  # a rule that cannot even look at the probe says nothing usable
-        return ""
-    return ""
+# --- the rules of modes, interventions and triggers ------------------------------------------
 
 
 def mode_rules() -> dict[str, dict[str, str]]:
@@ -192,8 +157,8 @@ def mode_rules() -> dict[str, dict[str, str]]:
     'an integer in [2, 16]'
     """
     return {
-        mode: {key: allowed_by(check) for key, check in table.items()}
-        for mode, table in rules._MODE_RULES.items()
+        mode: {key: rule.text for key, rule in spec.rules.items()}
+        for mode, spec in mode_specs().items()
     }
 
 
@@ -208,8 +173,8 @@ def intervention_rules() -> dict[str, dict[str, tuple[str, tuple[str, ...] | Non
     ('illusory_operator',)
     """
     return {
-        itype: {key: (allowed_by(check), modes) for key, (check, modes) in table.items()}
-        for itype, table in rules._PARAMS.items()
+        itype: {key: (rule.text, modes) for key, (rule, modes) in table.items()}
+        for itype, table in validate.intervention_params().items()
     }
 
 
@@ -221,84 +186,32 @@ def trigger_rules() -> dict[str, tuple[dict[str, str], str | None]]:
     """
     return {
         trigger: (
-            {key: allowed_by(check) for key, check in table.items()},
-            rules._REQUIRED_TRIGGER_PARAM.get(trigger),
+            {key: rule.text for key, rule in table.items()},
+            validate._REQUIRED_TRIGGER_PARAM.get(trigger),
         )
-        for trigger, table in rules._TRIGGER_PARAMS.items()
+        for trigger, table in validate._TRIGGER_PARAMS.items()
     }
 
 
-def _default_experiment(mode: str = "unstable_memory") -> dict[str, Any]:
-    """The schema's defaults as a plain, resolved experiment dict (mode ``mode``, simulated mind)."""
-    cfg = OmegaConf.structured(schema.ExperimentConfig)
-    cfg.mode = OmegaConf.structured(schema.MODE_CLASSES[mode])
-    cfg.mind = OmegaConf.structured(schema.MIND_CLASSES["simulated"])
-    out = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(out, dict)
-    return out
-
-
-def _set(exp: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
-    out = copy.deepcopy(exp)
-    node = out
-    *parents, last = dotted.split(".")
-    for p in parents:
-        node = node[p]
-    node[last] = value
-    return out
-
-
-def _validate_error(exp: dict[str, Any]) -> ConfigError | None:
-    try:
-        rules.validate(exp)
-    except ConfigError as e:
-        return e
-    return None
-
-
-_SECTIONS = ("resources", "self_report", "epistemic_frame", "db", "mind")
-
-
 def validated_ranges() -> dict[str, str]:
-    """What :func:`~brainjar_sweep.config.validate.validate` allows for each key outside ``mode``
-    and ``interventions`` (those have rule tables: :func:`mode_rules`, :func:`intervention_rules`).
-
-    Each key of the default experiment is set, alone, to a value no rule accepts; if
-    ``validate`` then refuses that very key, what it allows is recorded (keys it does not
-    check are left out). A list is probed through its first item ("each item: ...").
-    "or null" is added when the key's own rule also accepts null.
+    """What each key outside ``mode``, ``mind`` and ``interventions`` allows, from its field.
 
     >>> r = validated_ranges()
     >>> r["max_cycles"], r["resources.ram_limit_gb"]
     ('an integer >= 1', 'a number > 0 or null')
-    >>> r["self_report.every_n_cycles"]
-    'an integer >= 1, or null'
     >>> "name" in r
     False
     """
-    base = _default_experiment()
-    keys: list[str] = [k for k, v in base.items() if not isinstance(v, (dict, list))]
-    keys += [k for k, v in base.items() if isinstance(v, list) and k != "interventions"]
-    for section in _SECTIONS:
-        keys += [f"{section}.{k}" for k in base[section]]
-    out: dict[str, str] = {}
-    for key in keys:
-        current: Any = base
-        for part in key.split("."):
-            current = current[part]
-        is_list = isinstance(current, list)
-        err = _validate_error(_set(base, key, [_PROBE] if is_list else _PROBE))
-        if err is None:
-            continue
-        if is_list and err.key == f"{key}.0":
-            out[key] = f"each item: {err.allowed}"
-        elif err.key == key:
-            out[key] = err.allowed
-            if "null" not in err.allowed:
-                null_err = _validate_error(_set(base, key, None))
-                if null_err is None or null_err.key != key:
-                    out[key] += ", or null"
+    out = field_allowed(schema.ExperimentConfig, "")
+    for section in ("resources", "self_report", "epistemic_frame", "db"):
+        cls = type(_default(schema.ExperimentConfig.__dataclass_fields__[section]))
+        out.update(field_allowed(cls, f"{section}."))
     return out
+
+
+def _default_mode(mode: str) -> dict[str, Any]:
+    """A mode's block with its defaults (what its mind ids are computed from)."""
+    return mode_specs()[mode].defaults()
 
 
 # --- reading conf/ ---------------------------------------------------------------------------
@@ -379,7 +292,7 @@ def _field_rows(
     default: Mapping[str, str] | None = None,
 ) -> list[list[str]]:
     """One row per field; a field that is itself a dataclass gets a row per nested field."""
-    comments = field_comments(cls)
+    comments = field_helps(cls)
     rows = []
     for f in dataclasses.fields(cls):
         if f.name in skip:
@@ -438,7 +351,7 @@ def _mode_section(mrules: Mapping[str, Mapping[str, str]], irules: Mapping[str, 
             [
                 [
                     f"[`{m}`](modes/{m}.md)",
-                    ", ".join(f"`{i}`" for i in rules.mind_ids(_default_experiment(m)["mode"])),
+                    ", ".join(f"`{i}`" for i in mind_ids(_default_mode(m))),
                     _first_line(schema.MODE_CLASSES[m]),
                 ]
                 for m in schema.MODES
@@ -470,28 +383,13 @@ def _mode_section(mrules: Mapping[str, Mapping[str, str]], irules: Mapping[str, 
     return "\n".join(out)
 
 
-# rules between two keys of a mode block, found by breaking them (mode -> values to try)
-_CROSS_PROBES: dict[str, dict[str, Any]] = {
-    "illusory_operator": {"min_delay_cycles": 1, "max_delay_cycles": 0},
-}
-
-
 def _cross_field_rules(mode: str) -> list[tuple[str, str]]:
-    """(key, what it must be) for each rule of :data:`_CROSS_PROBES` that validation enforces.
+    """(key, what it must be) for each rule between keys that the mode declares.
 
     >>> _cross_field_rules("illusory_operator")
     [('mode.min_delay_cycles', 'at most mode.max_delay_cycles')]
     """
-    probe = _CROSS_PROBES.get(mode)
-    if not probe:
-        return []
-    exp = _default_experiment(mode)
-    for key, value in probe.items():
-        exp = _set(exp, f"mode.{key}", value)
-    err = _validate_error(exp)
-    if err is None:
-        return []
-    return [(err.key, re.sub(r"\s*\([^)]*\)$", "", err.allowed))]
+    return list(mode_specs()[mode].rules_text)
 
 
 def _mind_section(ranges: Mapping[str, str], groups: Mapping[str, str]) -> str:
@@ -504,7 +402,8 @@ def _mind_section(ranges: Mapping[str, str], groups: Mapping[str, str]) -> str:
     ]
     for kind, cls in schema.MIND_CLASSES.items():
         out += ["", f"### mind={kind}", "", _first_line(cls), ""]
-        out += [_fields_table(cls, "mind.", {**ranges, "mind.kind": f"`{kind}`"})]
+        allowed = {**field_allowed(cls, "mind."), "mind.kind": f"`{kind}`"}
+        out += [_fields_table(cls, "mind.", allowed)]
     out += [
         "",
         "The simulated mind's memory model and how it answers are described in "
@@ -576,8 +475,7 @@ _TRIGGER_WHEN = {
 def _interventions_section(irules: Mapping[str, Any], groups: Mapping[str, str]) -> str:
     entry_allowed = {
         "interventions.N.intervention_id": "unique within the experiment",
-        "interventions.N.intervention_type": "one of " + ", ".join(schema.INTERVENTION_TYPES),
-        "interventions.N.trigger": "one of " + ", ".join(schema.TRIGGERS),
+        **field_allowed(schema.InterventionConfig, "interventions.N."),
         "interventions.N.trigger_params": "depends on the trigger (below)",
         "interventions.N.parameters": "depends on the type and the mode (below)",
         "interventions.N.target": "a mind id of the mode (below), or null",
@@ -606,7 +504,7 @@ def _interventions_section(irules: Mapping[str, Any], groups: Mapping[str, str])
         ),
         "",
         "`network_disruption` is accepted only in the modes with several minds: "
-        + ", ".join(f"`{m}`" for m in rules.MULTI_MIND_MODES)
+        + ", ".join(f"`{m}`" for m in multi_mind_modes())
         + ".",
         "",
         "### Triggers and their trigger_params",
@@ -634,7 +532,7 @@ def _interventions_section(irules: Mapping[str, Any], groups: Mapping[str, str])
             [
                 [
                     _code(m),
-                    ", ".join(f"`{i}`" for i in rules.mind_ids(_default_experiment(m)["mode"])),
+                    ", ".join(f"`{i}`" for i in mind_ids(_default_mode(m))),
                 ]
                 for m in schema.MODES
             ],
@@ -795,8 +693,9 @@ def render_reference() -> str:
         [
             "# Configuration reference",
             "",
-            "<!-- Generated from brainjar_sweep/config/schema.py, brainjar_sweep/config/validate.py "
-            f"and conf/: do not edit; regenerate with `{_REGENERATE}`. -->",
+            "<!-- Generated from brainjar_sweep/config/schema.py, brainjar_sweep/config/modes/, "
+            "brainjar_sweep/config/validate.py and conf/: do not edit; regenerate with "
+            f"`{_REGENERATE}`. -->",
             "",
             "Every key of an experiment, its type, default, the values validation allows and what "
             "it means. Set any key on the command line (`key=value`, nested keys with dots: "
@@ -846,7 +745,7 @@ def render_reference() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the reference, or with ``--check`` compare it with the committed file (exit 1 if stale)."""
     parser = argparse.ArgumentParser(
-        prog="python -m brainjar_sweep.config.reference",
+        prog="python tools/gen_config_reference.py",
         description="Print the configuration reference generated from the schema.",
     )
     parser.add_argument(
