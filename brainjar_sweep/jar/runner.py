@@ -19,9 +19,9 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
+from brainjar_sweep._clock import utc_now
 from brainjar_sweep._secrets import scrub
 from brainjar_sweep.config.schema import MUTATION_TYPES
 from brainjar_sweep.jar import interventions as ivs
@@ -54,7 +54,7 @@ metrics so far; returning True stops the experiment there, as ``pruned``."""
 
 def now_iso() -> str:
     """The current UTC time as an ISO-8601 string."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return utc_now("milliseconds")
 
 
 @dataclass

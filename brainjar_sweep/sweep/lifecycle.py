@@ -12,6 +12,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from brainjar_sweep._clock import utc_now
 from brainjar_sweep.sweep.durations import format_duration as format_duration  # the dry run's
 from brainjar_sweep.sweep.errors import JobFailure, SweepRefused
 
@@ -185,9 +186,7 @@ def record_job_end(
         return  # nothing was left running
     if not Path(job_dir).is_dir():
         return  # the job never started
-    from datetime import datetime, timezone
-
-    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    now = utc_now("milliseconds")
     out = dict(body or {})
     out.update(
         experiment_id=eid,
