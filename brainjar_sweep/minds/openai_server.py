@@ -150,14 +150,9 @@ class OpenAIMind:
         seed_offset: int = 0,
         answer_max_tokens: int = 128,
         send_seed: bool = True,
-        model_size_gb: float = 0.94,
-        kv_mb_per_token: float = 0.027,
-        runtime_overhead_mb: float = 200.0,
-        compute_buffer_mb: float = 300.0,
-        growth_mb_per_token: float = 0.15,
-        spike_sd_mb: float = 60.0,
-        **_ignored: Any,
+        **options: Any,
     ) -> None:
+        """``options``: the memory model's knobs (:meth:`MemoryModel.of`); others are ignored."""
         self.mind_id = mind_id
         self.seed = seed
         self.seed_offset = seed_offset
@@ -171,14 +166,7 @@ class OpenAIMind:
         self.top_p = top_p
         self.answer_max_tokens = answer_max_tokens
         self.send_seed = send_seed
-        self.memory = MemoryModel.of(
-            model_size_gb=model_size_gb,
-            kv_mb_per_token=kv_mb_per_token,
-            runtime_overhead_mb=runtime_overhead_mb,
-            compute_buffer_mb=compute_buffer_mb,
-            growth_mb_per_token=growth_mb_per_token,
-            spike_sd_mb=spike_sd_mb,
-        )
+        self.memory = MemoryModel.from_options(options)
         self.lives = 0
         self._calls = 0
         self.stats = {"requests": 0, "retries": 0, "tokens": 0, "seconds": 0.0}

@@ -77,26 +77,14 @@ class SimulatedMind:
         mind_id: str,
         *,
         seed: int,
-        model_size_gb: float,
-        kv_mb_per_token: float = 0.027,
         temperature: float = 0.7,
-        runtime_overhead_mb: float = 200.0,
-        compute_buffer_mb: float = 300.0,
-        growth_mb_per_token: float = 0.15,
-        spike_sd_mb: float = 60.0,
-        **_ignored: Any,
+        **options: Any,
     ) -> None:
+        """``options``: the memory model's knobs (:meth:`MemoryModel.of`); others are ignored."""
         self.mind_id = mind_id
         self.seed = seed
         self.temperature = temperature
-        self.memory = MemoryModel.of(
-            model_size_gb=model_size_gb,
-            kv_mb_per_token=kv_mb_per_token,
-            runtime_overhead_mb=runtime_overhead_mb,
-            compute_buffer_mb=compute_buffer_mb,
-            growth_mb_per_token=growth_mb_per_token,
-            spike_sd_mb=spike_sd_mb,
-        )
+        self.memory = MemoryModel.from_options(options)
         self.lives = 0
         self._calls = 0
 
