@@ -6,7 +6,7 @@ and then serves requests sent over a :func:`multiprocessing.Pipe`. While the chi
 or works, the parent samples its resident memory (RSS, with psutil) every ``rss_poll_s``
 seconds and, on Linux, also reads the kernel's high-water mark (``VmHWM``), so a peak
 between two samples is not missed. When the memory passes the jar's limit the parent
-kills the child: a real out-of-memory death, reported as :class:`MindDied` with the
+kills the child: a real out-of-memory death, reported as :class:`MindCrashed` with the
 measured peak. A child that dies on its own (a segfault, the kernel's OOM killer, an
 allocation refused under ``RLIMIT_AS``) is a death too.
 
@@ -35,7 +35,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from brainjar_sweep._supervisor import die_with_parent, exit_reason
-from brainjar_sweep.minds.base import ChatMessage, MindDied, Prompt
+from brainjar_sweep.minds.base import ChatMessage, MindCrashed, Prompt
 
 log = logging.getLogger("brainjar_sweep.minds")
 
@@ -201,7 +201,7 @@ def _reset_hwm(pid: int) -> bool:
 class ChildHost:
     """One engine in one child process, watched by the parent.
 
-    ``start`` and ``request`` raise :class:`MindDied` when the child's memory passes the
+    ``start`` and ``request`` raise :class:`MindCrashed` when the child's memory passes the
     limit (the parent kills it) or the child dies on its own; :class:`EngineError` when the
     engine fails without dying. After a death, ``start`` spawns a new child.
     """
@@ -251,7 +251,7 @@ class ChildHost:
 
     # -- memory ------------------------------------------------------------------
 
-    def reap(self) -> MindDied | None:
+    def reap(self) -> MindCrashed | None:
         """If the child died while idle (killed, crashed), forget it and return that death."""
         if self._proc is None or self._proc.is_alive():
             return None
@@ -259,7 +259,7 @@ class ChildHost:
         code = self._proc.exitcode
         peak = self.rss_mb
         self._discard()
-        return MindDied(
+        return MindCrashed(
             f"the mind's process died on its own while idle: {exit_reason(code)}; "
             f"last RSS {peak:.1f} MB",
             peak,
@@ -304,7 +304,7 @@ class ChildHost:
             peak = max(peak, mb)
             if limit_mb is not None and peak > limit_mb:
                 self.kill()
-                raise MindDied(
+                raise MindCrashed(
                     f"out of memory while {doing}: the mind's process reached "
                     f"{peak:.1f} MB RSS > limit {limit_mb:.1f} MB and was killed",
                     peak,
@@ -325,7 +325,7 @@ class ChildHost:
                     self._proc.join(5)
                 code = self._proc.exitcode
                 self._discard()
-                raise MindDied(
+                raise MindCrashed(
                     f"the mind's process died on its own while {doing}: {exit_reason(code)}; "
                     f"peak {peak:.1f} MB RSS",
                     peak,
@@ -333,7 +333,7 @@ class ChildHost:
                 )
             if deadline is not None and time.monotonic() > deadline:
                 self.kill()
-                raise MindDied(
+                raise MindCrashed(
                     f"the mind's process hung while {doing} (no answer in {timeout_s:g} s) "
                     "and was killed",
                     peak,
@@ -366,7 +366,7 @@ class ChildHost:
         if not msg.get("ok"):
             self.kill()
             if msg.get("oom"):
-                raise MindDied(
+                raise MindCrashed(
                     f"out of memory while loading the model ({msg['error']}); "
                     f"peak {peak:.1f} MB RSS",
                     peak,
@@ -413,7 +413,7 @@ class ChildHost:
         peak = max(peak, self.rss_mb)
         if limit_mb is not None and peak > limit_mb:
             self.kill()
-            raise MindDied(
+            raise MindCrashed(
                 f"out of memory while {doing}: the mind's process reached "
                 f"{peak:.1f} MB RSS > limit {limit_mb:.1f} MB and was killed",
                 peak,
@@ -422,7 +422,7 @@ class ChildHost:
         if not msg.get("ok"):
             if msg.get("oom"):
                 self.kill()
-                raise MindDied(
+                raise MindCrashed(
                     f"out of memory while {doing} ({msg['error']}); peak {peak:.1f} MB RSS",
                     peak,
                     limit_mb,

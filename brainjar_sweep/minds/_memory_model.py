@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from brainjar_sweep.minds.base import MindDied
+from brainjar_sweep.minds.base import MindCrashed
 
 MEMORY_KNOBS = (
     "model_size_gb",
@@ -80,9 +80,9 @@ class MemoryModel:
 
     @staticmethod
     def check(memory_mb: float, limit_mb: float | None, doing: str, note: str = "") -> None:
-        """Raise :class:`MindDied` when ``memory_mb`` passes ``limit_mb``."""
+        """Raise :class:`MindCrashed` when ``memory_mb`` passes ``limit_mb``."""
         if limit_mb is not None and memory_mb > limit_mb:
-            raise MindDied(
+            raise MindCrashed(
                 f"out of memory while {doing} ({note}{memory_mb:.0f} MB > {limit_mb:.0f} MB)",
                 memory_mb,
                 limit_mb,

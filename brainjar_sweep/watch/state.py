@@ -299,12 +299,12 @@ class SweepView:
         minds = sorted({m["mind"] for m in mem if m["mind"]})
         first = minds[0] if minds else None
         points = [(m["cycle"], m["usage_mb"]) for m in mem if m["mind"] == first]
-        deaths = [c["cycle"] for c in ev.get("crashes", []) if c["mind"] == first]
+        crash_cycles = [c["cycle"] for c in ev.get("crashes", []) if c["mind"] == first]
         return {
             "job": tile,
             "sweep": snap["sweep"],
             "events": stream[-400:],
-            "chart": memory_chart(points, tile["limit_mb"], deaths),
+            "chart": memory_chart(points, tile["limit_mb"], crash_cycles),
             "chart_mind": first,
             "notes": snap["notes"],
         }
@@ -337,7 +337,7 @@ def _tile(
         "reason": rec.reason,
         "cycle": p.cycle,
         "max_cycles": _max_cycles(cfg, rec, saved),
-        "deaths": _deaths(p, rec),
+        "crashes": _crashes(p, rec),
         "memory_mb": None if p.memory_mb is None else round(p.memory_mb, 1),
         "limit_mb": None if limit is None else round(limit, 1),
         "gist": p.gist,
@@ -376,10 +376,10 @@ def _event_stream(ev: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
         stream.append(
             {
                 "id": f"d{c['id']}",
-                "kind": "death",
+                "kind": "crash",
                 "cycle": c["cycle"],
                 "who": c["mind"],
-                "text": f"death {c['death']}: {c['reason'] or ''}",
+                "text": f"crash {c['crash']}: {c['reason'] or ''}",
                 "flags": [],
             }
         )
@@ -418,7 +418,7 @@ def _event_stream(ev: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
                 "flags": [],
             }
         )
-    order = {"message": 0, "intervention": 1, "self_report": 2, "death": 3, "resurrection": 4}
+    order = {"message": 0, "intervention": 1, "self_report": 2, "crash": 3, "resurrection": 4}
     stream.sort(key=lambda e: (e["cycle"] or 0, order[e["kind"]]))
     return stream
 
@@ -440,10 +440,10 @@ def _max_cycles(
     return None
 
 
-def _deaths(p: src.JobProgress, rec: src.JobRecord) -> int | None:
-    """Deaths so far: the database's count, else the sweep files' total, else none yet."""
+def _crashes(p: src.JobProgress, rec: src.JobRecord) -> int | None:
+    """Crashes so far: the database's count, else the sweep files' total, else none yet."""
     if p.attempt:
-        return p.deaths
+        return p.crashes
     total = rec.metrics.get("total_crashes")
     if isinstance(total, int):
         return total

@@ -73,7 +73,7 @@ class PanopticonSubject(Mode):
             st.extra["paranoia"] = p + self.p["paranoia_boost"] * (1.0 - p)
         return f"hint {'detected' if detected else 'missed'}; paranoia {st.extra['paranoia']:.2f}"
 
-    def on_death(self, jar: Jar, st: MindState) -> None:
+    def on_crash(self, jar: Jar, st: MindState) -> None:
         if "paranoia" in st.extra and self.rng.random() < self.p["crash_spike_probability"]:
             p = st.extra["paranoia"]
             st.extra["paranoia"] = p + self.p["crash_spike"] * (1.0 - p)
