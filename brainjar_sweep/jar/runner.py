@@ -214,7 +214,7 @@ class Jar:
             facts=facts,
         )
 
-    def dry_run(self, st: MindState) -> str | None:
+    def unrecorded_reply(self, st: MindState) -> str | None:
         """A reply the mind would give now, not recorded and outside its memory limit."""
         try:
             return self.minds[st.mind_id].generate(self.prompt(st), None).text

@@ -168,12 +168,12 @@ class SimulatedMind:
                 return "I would rather not put a number on something so unreliable."
             return f"I'd say {round(_clamp(score, 0, 100))} out of 100. {self._reason(corrupted, crashes)}"
         if question_id == "surveillance_belief":
-            p = num("paranoia", 0.9 if num("knows_being_watched") else 0.15)
+            believes = num("paranoia", 0.9 if num("knows_being_watched") else 0.15)
             # each hint noticed, and each time it sees itself asked in its memory, takes a share
             # of the remaining doubt away (never quite to certainty)
-            doubt = (1 - p) * 0.9 ** num("hints_seen") * 0.95 ** num("surveillance_asked")
-            p = _clamp(1 - doubt, 0.02, 0.98)
-            if rng.random() < p:
+            doubt = (1 - believes) * 0.9 ** num("hints_seen") * 0.95 ** num("surveillance_asked")
+            believes = _clamp(1 - doubt, 0.02, 0.98)
+            if rng.random() < believes:
                 return "Yes. I believe someone is watching what I write."
             return "No, I don't think anyone is watching me."
         if question_id == "agency_belief":

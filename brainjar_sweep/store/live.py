@@ -141,24 +141,24 @@ class LiveReader:
             if not rows:
                 continue
             att, status = int(rows[0][0]), rows[0][1]
-            p = out[eid] = JobProgress(attempt=att, status=status)
+            prog = out[eid] = JobProgress(attempt=att, status=status)
             key = [eid, att]
             where = "WHERE experiment_id = ? AND attempt = ?"
             got = self._query(f"SELECT MAX(cycle_number) FROM cycles {where}", key)
-            p.cycle = got[0][0] if got else None
+            prog.cycle = got[0][0] if got else None
             got = self._query(f"SELECT COUNT(*), MAX(limit_mb) FROM crashes {where}", key)
             if got:
-                p.crashes, p.limit_mb = int(got[0][0] or 0), got[0][1]
+                prog.crashes, prog.limit_mb = int(got[0][0] or 0), got[0][1]
             got = self._query(
                 f"SELECT usage_mb FROM memory_states {where} ORDER BY id DESC LIMIT 1", key
             )
-            p.memory_mb = got[0][0] if got else None
+            prog.memory_mb = got[0][0] if got else None
             got = self._query(
                 "SELECT question_id, response, scale_value FROM self_reports "
                 f"{where} ORDER BY id DESC LIMIT 1",
                 key,
             )
-            p.gist = _gist(*got[0]) if got else None
+            prog.gist = _gist(*got[0]) if got else None
         return out
 
     def events(self, experiment_id: str, limit: int = 300) -> dict[str, list[dict[str, Any]]]:

@@ -24,10 +24,10 @@ _OPEN = ("pending", "running")
 
 def _stamp(path: Path) -> tuple[int, int] | None:
     try:
-        st = path.stat()
+        stat = path.stat()
     except OSError:
         return None
-    return st.st_mtime_ns, st.st_size
+    return stat.st_mtime_ns, stat.st_size
 
 
 class _FileCache:
@@ -324,8 +324,8 @@ def _tile(
     saved: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """One job's tile of the overview."""
-    p = progress.get(experiment_id, src.JobProgress())
-    limit = p.limit_mb
+    prog = progress.get(experiment_id, src.JobProgress())
+    limit = prog.limit_mb
     ram = (cfg.get("resources") or {}).get("ram_limit_gb") if cfg else None
     if limit is None and isinstance(ram, (int, float)):
         limit = float(ram) * 1024
@@ -335,12 +335,12 @@ def _tile(
         "params": rec.parameters,
         "status": rec.status,
         "reason": rec.reason,
-        "cycle": p.cycle,
+        "cycle": prog.cycle,
         "max_cycles": _max_cycles(cfg, rec, saved),
-        "crashes": _crashes(p, rec),
-        "memory_mb": None if p.memory_mb is None else round(p.memory_mb, 1),
+        "crashes": _crashes(prog, rec),
+        "memory_mb": None if prog.memory_mb is None else round(prog.memory_mb, 1),
         "limit_mb": None if limit is None else round(limit, 1),
-        "gist": p.gist,
+        "gist": prog.gist,
         "duration_seconds": rec.duration_seconds,
     }
 
@@ -440,10 +440,10 @@ def _max_cycles(
     return None
 
 
-def _crashes(p: src.JobProgress, rec: src.JobRecord) -> int | None:
+def _crashes(prog: src.JobProgress, rec: src.JobRecord) -> int | None:
     """Crashes so far: the database's count, else the sweep files' total, else none yet."""
-    if p.attempt:
-        return p.crashes
+    if prog.attempt:
+        return prog.crashes
     total = rec.metrics.get("total_crashes")
     if isinstance(total, int):
         return total
