@@ -1,4 +1,4 @@
-"""The child-process host: a mind that lives in its own process, where it can truly die.
+"""The child-process host: a mind that lives in its own process, where it can truly crash.
 
 :class:`ChildHost` spawns a ``multiprocessing`` child (start method ``spawn``: no state
 copied from the jar, no forked threads) that builds an *engine* (e.g. a llama.cpp model)
@@ -6,9 +6,9 @@ and then serves requests sent over a :func:`multiprocessing.Pipe`. While the chi
 or works, the parent samples its resident memory (RSS, with psutil) every ``rss_poll_s``
 seconds and, on Linux, also reads the kernel's high-water mark (``VmHWM``), so a peak
 between two samples is not missed. When the memory passes the jar's limit the parent
-kills the child: a real out-of-memory death, reported as :class:`MindCrashed` with the
-measured peak. A child that dies on its own (a segfault, the kernel's OOM killer, an
-allocation refused under ``RLIMIT_AS``) is a death too.
+kills the child: a real out-of-memory crash, reported as :class:`MindCrashed` with the
+measured peak. A child that crashes on its own (a segfault, the kernel's OOM killer, an
+allocation refused under ``RLIMIT_AS``) is a crash too.
 
 On x86-64 the child also gets ``RLIMIT_AS`` = limit + headroom, so a runaway allocation
 fails inside the child instead of taking the machine down; on aarch64 (Jetson) it never
@@ -52,7 +52,7 @@ __all__ = [
 
 
 class EngineError(RuntimeError):
-    """The engine failed for a reason that is not a death (a bad model file, a bug).
+    """The engine failed for a reason that is not a crash (a bad model file, a bug).
 
     It ends the experiment as failed, with this message.
     """
@@ -202,8 +202,8 @@ class ChildHost:
     """One engine in one child process, watched by the parent.
 
     ``start`` and ``request`` raise :class:`MindCrashed` when the child's memory passes the
-    limit (the parent kills it) or the child dies on its own; :class:`EngineError` when the
-    engine fails without dying. After a death, ``start`` spawns a new child.
+    limit (the parent kills it) or the child crashes on its own; :class:`EngineError` when the
+    engine fails without crashing. After a crash, ``start`` spawns a new child.
     """
 
     def __init__(
@@ -252,7 +252,7 @@ class ChildHost:
     # -- memory ------------------------------------------------------------------
 
     def reap(self) -> MindCrashed | None:
-        """If the child died while idle (killed, crashed), forget it and return that death."""
+        """If the child crashed while idle (killed, or on its own), forget it and return that crash."""
         if self._proc is None or self._proc.is_alive():
             return None
         self._proc.join(1)

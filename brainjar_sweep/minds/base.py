@@ -1,9 +1,9 @@
 """The boundary between the jar and a mind.
 
 A mind turns a :class:`Prompt` into a :class:`Generation`, answers self-report
-questions, and dies by raising :class:`MindCrashed`. The simulated mind runs in the
+questions, and crashes by raising :class:`MindCrashed`. The simulated mind runs in the
 jar's process; real minds (llama.cpp) run in a child process that the jar's host
-can kill, and report a death the same way, so the jar never needs to know which
+can kill, and report a crash the same way, so the jar never needs to know which
 kind it holds.
 """
 
@@ -81,7 +81,7 @@ class Mind(Protocol):
         ...
 
     def restart(self) -> None:
-        """Come back after a death (reload the model)."""
+        """Come back after a crash (reload the model)."""
         ...
 
     def close(self) -> None:

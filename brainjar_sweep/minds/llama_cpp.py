@@ -1,11 +1,11 @@
 """``mind=llama_cpp``: a GGUF model run by llama-cpp-python in a child process (extra ``[llama]``).
 
 The model lives in a child process of the jar (:mod:`brainjar_sweep.minds._host`), so that
-its death is real: the parent samples the child's resident memory while it loads and
+its crash is real: the parent samples the child's resident memory while it loads and
 generates and kills it when it passes the jar's RAM limit; a child that crashes or is
-killed by the kernel dies the same way. Either is reported to the jar as
+killed by the kernel crashes the same way. Either is reported to the jar as
 :class:`~brainjar_sweep.minds.base.MindCrashed` with the measured peak; the jar records the
-death and resurrects the mind, which spawns a new child and loads the model again.
+crash and resurrects the mind, which spawns a new child and loads the model again.
 
 The resources map to llama.cpp: ``context_window`` -> ``n_ctx``, ``cpu_threads`` ->
 ``n_threads``, ``gpu_layers`` -> ``n_gpu_layers``, ``max_tokens_per_response`` ->
@@ -138,7 +138,7 @@ class LlamaEngine:
 
 
 class LlamaCppMind:
-    """A llama.cpp model in a child process that really dies (see the module docstring)."""
+    """A llama.cpp model in a child process that really crashes (see the module docstring)."""
 
     def __init__(
         self,
@@ -270,9 +270,9 @@ class LlamaCppMind:
     # -- the Mind protocol -------------------------------------------------------
 
     def generate(self, prompt: Prompt, limit_mb: float | None) -> Generation:
-        """Reply to ``prompt`` in the child; :class:`MindCrashed` if it passes ``limit_mb`` or dies.
+        """Reply to ``prompt`` in the child; :class:`MindCrashed` if it passes ``limit_mb`` or crashes.
 
-        Every death is reported here, so ``stats["crashes"]`` counts what the jar records (one
+        Every crash is reported here, so ``stats["crashes"]`` counts what the jar records (one
         while answering or reloading waits for the next call; see :meth:`close`).
         """
         if limit_mb is not None:
@@ -312,9 +312,9 @@ class LlamaCppMind:
         )
 
     def answer(self, question_id: str, question: str, prompt: Prompt) -> str:
-        """Answer a self-report question in free text (an empty answer if the mind dies now).
+        """Answer a self-report question in free text (an empty answer if the mind crashes now).
 
-        A death while answering is reported by the next :meth:`generate`, so the jar records it.
+        A crash while answering is reported by the next :meth:`generate`, so the jar records it.
         """
         if self._pending is not None:
             return ""
@@ -339,7 +339,7 @@ class LlamaCppMind:
         self.lives += 1
         self.host.kill()
         if self._pending is not None:
-            return  # the death is still to be reported; the next generate starts the child
+            return  # the crash is still to be reported; the next generate starts the child
         try:
             self._ensure_loaded(self._limit_mb)
         except MindCrashed as crash:  # it could not even load: the next generate reports it

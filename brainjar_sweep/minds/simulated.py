@@ -97,7 +97,7 @@ class SimulatedMind:
     # -- generation ---------------------------------------------------------------
 
     def generate(self, prompt: Prompt, limit_mb: float | None) -> Generation:
-        """Write a reply from the prompt's topics; die if memory passes ``limit_mb``."""
+        """Write a reply from the prompt's topics; crash if memory passes ``limit_mb``."""
         rng = _rng(self.seed, self.mind_id, prompt.cycle, self.lives, prompt.cue)
         ctx_tokens = sum(m.tokens for m in prompt.context)
         self.memory.check(self.memory.base_mb, limit_mb, "loading the model")
