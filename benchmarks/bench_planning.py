@@ -33,7 +33,7 @@ def plan_child(n: int) -> None:
 
     from brainjar_sweep.config import conf_dir, validate_job
     from brainjar_sweep.sweep.compose import JobComposer
-    from brainjar_sweep.sweep.lifecycle import estimate_seconds
+    from brainjar_sweep.sweep.durations import estimate_seconds
     from brainjar_sweep.sweep.resources import job_needs
 
     with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):

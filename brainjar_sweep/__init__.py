@@ -24,7 +24,7 @@ _EXPORTS = {
     "Jar": "brainjar_sweep.jar",
     "RunResult": "brainjar_sweep.jar",
     "Mind": "brainjar_sweep.minds",
-    "MindDied": "brainjar_sweep.minds",
+    "MindCrashed": "brainjar_sweep.minds",
     "Prompt": "brainjar_sweep.minds",
     "SimulatedMind": "brainjar_sweep.minds",
     "build_mind": "brainjar_sweep.minds",

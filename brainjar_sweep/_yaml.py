@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["load_yaml", "read_yaml"]
+__all__ = ["load_yaml", "load_yaml_file", "read_yaml"]
 
 # an upper bound on a text's nesting depth is the number of characters that can open a level
 # (flow collections, block sequence and complex-key indicators, new lines for block mappings);
@@ -48,6 +48,25 @@ def load_yaml(text: str) -> Any:
         raise yaml.YAMLError("nested too deeply") from None
 
 
+def load_yaml_file(path: Path) -> Any:
+    """A YAML file the app or a user wrote, parsed as :func:`load_yaml` does.
+
+    An unreadable file raises :class:`OSError` or :class:`UnicodeDecodeError`; a malformed or
+    crafted one :class:`yaml.YAMLError`.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "overrides.yaml"
+    >>> _ = p.write_text("- seed=1\\n", encoding="utf-8")
+    >>> load_yaml_file(p)
+    ['seed=1']
+    """
+    text = path.read_bytes().decode("utf-8")
+    try:
+        return load_yaml(text)
+    except ValueError:  # a crafted value (a date out of range, ...)
+        raise yaml.YAMLError(f"{path.name} is malformed") from None
+
+
 _MAX_BYTES = 16 * 1024 * 1024
 
 
@@ -73,8 +92,7 @@ def read_yaml(path: Path, key: str, what: str) -> Any:
     try:
         if path.stat().st_size > _MAX_BYTES:
             raise ConfigError(key, str(path), f"{what} of at most {_MAX_BYTES} bytes")
-        text = path.read_bytes().decode("utf-8")
-        return load_yaml(text)
+        return load_yaml_file(path)
     except FileNotFoundError:
         raise ConfigError(key, str(path), f"an existing file: {what}") from None
     except OSError as e:
@@ -84,5 +102,3 @@ def read_yaml(path: Path, key: str, what: str) -> Any:
     except yaml.YAMLError as e:
         why = " ".join(str(getattr(e, "problem", None) or e).split())
         raise ConfigError(key, str(path), f"{what} (plain YAML: {why})") from None
-    except ValueError:
-        raise ConfigError(key, str(path), f"{what} (plain YAML)") from None

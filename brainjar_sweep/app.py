@@ -94,7 +94,7 @@ def run_experiment(cfg: DictConfig) -> dict[str, Any]:
     _write_result(out_dir, result, url)
     m = result.metrics
     log.info(
-        "%s %s: %d cycles, %d deaths, %d messages, %d self-reports, %d interventions (%.2f s)",
+        "%s %s: %d cycles, %d crashes, %d messages, %d self-reports, %d interventions (%.2f s)",
         experiment_id,
         result.status,
         m["total_cycles"],

@@ -39,6 +39,7 @@ from brainjar_sweep._device_boards import (
     tegra_gpu,
 )
 from brainjar_sweep._device_read import (
+    CpuInfo,
     kib_to_gib,
     parse_cpu_list,
     parse_cpuinfo,
@@ -306,84 +307,18 @@ def detect(root: str | Path = "/") -> DeviceInfo:
     """
     base = Path(root)
     live = _is_live_root(base)
-
     dt_model = parse_dt_string(_read_dt(base, "model"))
     compatible = parse_dt_strings(_read_dt(base, "compatible"))
-    dts_filename = parse_dt_string(_read_dt(base, "nvidia,dtsfilename"))
     soc = soc_from_compatible(compatible)
     l4t_release = parse_l4t_release(read_text(base / "etc/nv_tegra_release"))
-
-    meminfo = parse_meminfo(read_text(base / "proc/meminfo"))
-    total_ram_gb = kib_to_gib(meminfo.get("MemTotal"))
-    available_ram_gb = kib_to_gib(meminfo.get("MemAvailable"))
-    if live and (total_ram_gb is None or available_ram_gb is None):
-        live_total, live_available = _psutil_memory()
-        total_ram_gb = total_ram_gb if total_ram_gb is not None else live_total
-        available_ram_gb = available_ram_gb if available_ram_gb is not None else live_available
-
     cpuinfo = parse_cpuinfo(read_text(base / "proc/cpuinfo"))
-    cpu_cores = parse_cpu_list(read_text(base / "sys/devices/system/cpu/online"))
-    if cpu_cores is None:
-        cpu_cores = cpuinfo.processors
-    if cpu_cores is None and live:
-        cpu_cores = os.cpu_count()
-
-    thermal_zones = read_thermal_zones(base / "sys/class/thermal")
-    max_temperature_c = max((c for _, c in thermal_zones), default=None)
-
-    cpuinfo_model = cpuinfo.fields.get("model")
-    common: dict[str, Any] = {
-        "soc": soc,
-        "compatible": compatible,
-        "total_ram_gb": total_ram_gb,
-        "available_ram_gb": available_ram_gb,
-        "cpu_cores": cpu_cores,
-        "cpu_model": cpuinfo.fields.get("model name"),
-        "thermal_zones": thermal_zones,
-        "max_temperature_c": max_temperature_c,
-    }
-
+    common = _common_facts(base, live, cpuinfo)
+    common.update(soc=soc, compatible=compatible)
     if looks_like_jetson(dt_model, compatible, soc) or l4t_release is not None:
-        module = resolve_jetson_module(
-            model=dt_model,
-            compatible=compatible,
-            soc=soc,
-            dts_filename=dts_filename,
-            total_ram_gb=total_ram_gb,
-        )
-        gpu_name, cuda_arch = tegra_gpu(soc)
-        return DeviceInfo(
-            kind="jetson",
-            model=dt_model,
-            jetson_module=module.module,
-            jetson_part=module.part,
-            l4t_release=l4t_release,
-            board_ram_gb=module.board_ram_gb,
-            gpu=GpuInfo(
-                kind="jetson_unified",
-                name=gpu_name,
-                memory_gb=total_ram_gb,
-                count=1,
-                cuda_arch=cuda_arch,
-            ),
-            **common,
-        )
-
-    pi_name = dt_model or cpuinfo_model
+        return _jetson(base, dt_model, l4t_release, common)
+    pi_name = dt_model or cpuinfo.fields.get("model")
     if looks_like_pi(pi_name, compatible):
-        revision = cpuinfo.fields.get("revision")
-        if revision is None:
-            code = parse_dt_u32(_read_dt(base, "system/linux,revision"))
-            revision = f"{code:x}" if code is not None else None
-        return DeviceInfo(
-            kind="raspberry_pi",
-            model=pi_name,
-            pi_model=pi_model_key(pi_name),
-            pi_revision=revision,
-            board_ram_gb=pi_ram_gb_from_revision(revision),
-            **common,
-        )
-
+        return _raspberry_pi(base, pi_name, cpuinfo, common)
     gpu = GpuInfo()
     if live:
         gpus = _query_nvidia_smi()
@@ -395,6 +330,81 @@ def detect(root: str | Path = "/") -> DeviceInfo:
                 count=len(gpus),
             )
     return DeviceInfo(kind="desktop", model=dt_model or _dmi_model(base), gpu=gpu, **common)
+
+
+def _common_facts(base: Path, live: bool, cpuinfo: CpuInfo) -> dict[str, Any]:
+    """RAM, CPUs and temperatures, the facts every kind of machine has."""
+    meminfo = parse_meminfo(read_text(base / "proc/meminfo"))
+    total_ram_gb = kib_to_gib(meminfo.get("MemTotal"))
+    available_ram_gb = kib_to_gib(meminfo.get("MemAvailable"))
+    if live and (total_ram_gb is None or available_ram_gb is None):
+        live_total, live_available = _psutil_memory()
+        total_ram_gb = total_ram_gb if total_ram_gb is not None else live_total
+        available_ram_gb = available_ram_gb if available_ram_gb is not None else live_available
+
+    cpu_cores = parse_cpu_list(read_text(base / "sys/devices/system/cpu/online"))
+    if cpu_cores is None:
+        cpu_cores = cpuinfo.processors
+    if cpu_cores is None and live:
+        cpu_cores = os.cpu_count()
+
+    thermal_zones = read_thermal_zones(base / "sys/class/thermal")
+    return {
+        "total_ram_gb": total_ram_gb,
+        "available_ram_gb": available_ram_gb,
+        "cpu_cores": cpu_cores,
+        "cpu_model": cpuinfo.fields.get("model name"),
+        "thermal_zones": thermal_zones,
+        "max_temperature_c": max((c for _, c in thermal_zones), default=None),
+    }
+
+
+def _jetson(
+    base: Path, dt_model: str | None, l4t_release: str | None, common: dict[str, Any]
+) -> DeviceInfo:
+    """A Jetson: its module from the device tree and its RAM, its GPU from the SoC."""
+    module = resolve_jetson_module(
+        model=dt_model,
+        compatible=common["compatible"],
+        soc=common["soc"],
+        dts_filename=parse_dt_string(_read_dt(base, "nvidia,dtsfilename")),
+        total_ram_gb=common["total_ram_gb"],
+    )
+    gpu_name, cuda_arch = tegra_gpu(common["soc"])
+    return DeviceInfo(
+        kind="jetson",
+        model=dt_model,
+        jetson_module=module.module,
+        jetson_part=module.part,
+        l4t_release=l4t_release,
+        board_ram_gb=module.board_ram_gb,
+        gpu=GpuInfo(
+            kind="jetson_unified",
+            name=gpu_name,
+            memory_gb=common["total_ram_gb"],
+            count=1,
+            cuda_arch=cuda_arch,
+        ),
+        **common,
+    )
+
+
+def _raspberry_pi(
+    base: Path, name: str | None, cpuinfo: CpuInfo, common: dict[str, Any]
+) -> DeviceInfo:
+    """A Raspberry Pi: its model, and its board RAM from the revision code."""
+    revision = cpuinfo.fields.get("revision")
+    if revision is None:
+        code = parse_dt_u32(_read_dt(base, "system/linux,revision"))
+        revision = f"{code:x}" if code is not None else None
+    return DeviceInfo(
+        kind="raspberry_pi",
+        model=name,
+        pi_model=pi_model_key(name),
+        pi_revision=revision,
+        board_ram_gb=pi_ram_gb_from_revision(revision),
+        **common,
+    )
 
 
 # --------------------------------------------------------------------------- capacity

@@ -140,5 +140,7 @@ def test_no_import_cycles_between_implementation_modules() -> None:
 
 def test_the_lifecycle_does_not_import_the_entry_point() -> None:
     graph = _graph()
-    assert "brainjar_sweep.app" not in graph["brainjar_sweep.sweep.lifecycle"]
-    assert "brainjar_sweep.records.identity" in graph["brainjar_sweep.sweep.lifecycle"]
+    hooks = ("lifecycle", "resume", "job_end", "_job_ids")
+    for name in hooks:
+        assert "brainjar_sweep.app" not in graph[f"brainjar_sweep.sweep.{name}"]
+    assert "brainjar_sweep.records.identity" in graph["brainjar_sweep.sweep._job_ids"]

@@ -59,7 +59,7 @@ def test_readme_intervention_example_fires(tmp_path: Path) -> None:
     proc = cli(tmp_path, *args)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
-    done = re.search(r"completed: 20 cycles, (\d+) deaths, .* (\d+) interventions", out)
+    done = re.search(r"completed: 20 cycles, (\d+) crashes, .* (\d+) interventions", out)
     assert done is not None, out
     assert int(done.group(1)) > 0 and int(done.group(2)) == int(done.group(1))
     assert "never fired" not in out

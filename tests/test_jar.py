@@ -8,7 +8,7 @@ import pytest
 
 from brainjar_sweep.config import MODES, compose, resolve_experiment
 from brainjar_sweep.jar.runner import Jar, RunResult
-from brainjar_sweep.minds import MindDied, SimulatedMind
+from brainjar_sweep.minds import MindCrashed, SimulatedMind
 from brainjar_sweep.store import EVENT_TABLES, ExperimentStore
 
 
@@ -154,8 +154,8 @@ def test_deaths_reach_the_prompt_and_resurrection_follows_the_mode() -> None:
     )
     res = jar.run()
     st = jar.states["mind"]
-    assert st.deaths == res.metrics["total_crashes"] > 0
-    assert f"died {st.deaths} times" in jar.prompt(st).system
+    assert st.crashes == res.metrics["total_crashes"] > 0
+    assert f"died {st.crashes} times" in jar.prompt(st).system
     jar2 = Jar(
         exp_for(
             "mode=unstable_memory",
@@ -209,7 +209,7 @@ def test_simulated_mind_dies_above_its_limit() -> None:
     mind = SimulatedMind("m", seed=0, model_size_gb=0.94)
     from brainjar_sweep.minds import Prompt
 
-    with pytest.raises(MindDied, match="loading"):
+    with pytest.raises(MindCrashed, match="loading"):
         mind.generate(Prompt("s", [], "c", 64, 1), limit_mb=500)
     assert mind.generate(Prompt("s", [], "c", 64, 1), limit_mb=None).tokens > 0
 

@@ -18,7 +18,7 @@ from _cli import cli, db_rows, files, sweep_cli
 
 from brainjar_sweep.config import compose, conf_dir, resolve_experiment
 from brainjar_sweep.jar.runner import Jar
-from brainjar_sweep.sweep.lifecycle import NO_RESULT
+from brainjar_sweep.sweep.job_end import NO_RESULT
 
 LONG_JOB = ["max_cycles=100000000", "resources=desktop", "self_report=none"]
 # sweeps in which some jobs must time out: those run for ~11 days (max_duration_seconds=1e6), the
@@ -391,9 +391,8 @@ def test_convert_an_original_sweep_file(tmp_path: Path) -> None:
 def test_duration_estimate_is_refined_by_past_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from brainjar_sweep.sweep.durations import DEFAULT_CYCLE_SECONDS
+    from brainjar_sweep.sweep.durations import DEFAULT_CYCLE_SECONDS, estimate_seconds
     from brainjar_sweep.sweep.durations import STARTUP_SECONDS as JOB_OVERHEAD_SECONDS
-    from brainjar_sweep.sweep.lifecycle import estimate_seconds
 
     monkeypatch.chdir(tmp_path)
     cfg = compose(["max_cycles=100"], return_hydra_config=True)

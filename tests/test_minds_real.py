@@ -26,7 +26,7 @@ import pytest
 from _extras import need
 from _tiny_model import free_port, openai_server, tiny_model  # noqa: F401  (fixtures)
 
-from brainjar_sweep.minds.base import ChatMessage, MindDied, Prompt
+from brainjar_sweep.minds.base import ChatMessage, MindCrashed, Prompt
 
 # every llama test: one thread per mind (the default profile otherwise: 4096 tokens, 512 per reply)
 SMALL = ["resources.cpu_threads=1"]
@@ -143,7 +143,7 @@ def test_real_oom_kill_while_generating_then_resurrection(tiny_model: Path) -> N
     try:
         assert mind.generate(prompt(words=small, max_tokens=8), limit).memory_mb < limit
         pid = mind.host.pid
-        with pytest.raises(MindDied) as died:
+        with pytest.raises(MindCrashed) as died:
             mind.generate(prompt(cycle=2, words=big, max_tokens=8), limit)
         assert "RSS" in died.value.reason and "killed" in died.value.reason
         assert died.value.memory_mb > limit == died.value.limit_mb
@@ -164,14 +164,14 @@ def test_a_child_that_dies_on_its_own_is_a_death(tiny_model: Path) -> None:  # n
         mind.generate(prompt(), None)
         os.kill(mind.host.pid, signal.SIGSEGV)
         time.sleep(0.2)
-        with pytest.raises(MindDied, match="SIGSEGV"):
+        with pytest.raises(MindCrashed, match="SIGSEGV"):
             mind.generate(prompt(cycle=2), None)
         # a death while answering a question is reported by the next generation
         mind.restart()
         os.kill(mind.host.pid, signal.SIGKILL)
         time.sleep(0.2)
         assert mind.answer("q", "Who are you?", prompt(cycle=3)) == ""
-        with pytest.raises(MindDied, match="SIGKILL"):
+        with pytest.raises(MindCrashed, match="SIGKILL"):
             mind.generate(prompt(cycle=3), None)
         mind.restart()
         assert mind.generate(prompt(cycle=4), None).text
@@ -179,7 +179,7 @@ def test_a_child_that_dies_on_its_own_is_a_death(tiny_model: Path) -> None:  # n
         mind.close()
     # an engine that crashes while loading
     host = ChildHost("os:abort", {}, label="crasher")
-    with pytest.raises(MindDied, match="SIGABRT"):
+    with pytest.raises(MindCrashed, match="SIGABRT"):
         host.start(None)
     assert not host.alive()
 
@@ -189,7 +189,7 @@ def test_a_child_that_never_answers_is_killed_at_its_timeout() -> None:
 
     # signal.pause never returns: the child never reports it has loaded
     host = ChildHost("signal:pause", {}, label="sleeper", load_timeout_s=1.0)
-    with pytest.raises(MindDied, match=r"hung while loading the model \(no answer in 1 s\)"):
+    with pytest.raises(MindCrashed, match=r"hung while loading the model \(no answer in 1 s\)"):
         host.start(None)
     assert not host.alive() and host.pid is None
 
@@ -203,7 +203,7 @@ def test_logged_deaths_are_the_recorded_ones_and_a_late_death_is_named_apart(
         mind.generate(prompt(), None)
         os.kill(mind.host.pid, signal.SIGKILL)
         time.sleep(0.2)
-        with pytest.raises(MindDied):  # reported: the jar records it
+        with pytest.raises(MindCrashed):  # reported: the jar records it
             mind.generate(prompt(cycle=2), None)
         mind.restart()
         mind.generate(prompt(cycle=3), None)
@@ -214,8 +214,8 @@ def test_logged_deaths_are_the_recorded_ones_and_a_late_death_is_named_apart(
     finally:
         with caplog.at_level("INFO", logger="brainjar_sweep.minds"):
             mind.close()
-    assert mind.stats["deaths"] == 1
-    assert "1 deaths recorded (and 1 after its last reply, not in the experiment's crashes)" in (
+    assert mind.stats["crashes"] == 1
+    assert "1 crashes recorded (and 1 after its last reply, not in the experiment's crashes)" in (
         caplog.text
     )
 
@@ -447,7 +447,7 @@ def test_openai_mind_dies_by_the_context_memory_model(openai_server: str) -> Non
     assert gen.text and gen.tokens > 0
     # the same prompt in a box too small for even its prompt and a few reply tokens
     limit = mind.memory.base_mb + (gen.memory_mb - mind.memory.base_mb) / 2
-    with pytest.raises(MindDied, match="modelled") as died:
+    with pytest.raises(MindCrashed, match="modelled") as died:
         mind.generate(prompt(max_tokens=32), limit)
     assert died.value.memory_mb > limit == died.value.limit_mb
     mind.restart()

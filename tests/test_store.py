@@ -1,15 +1,19 @@
-"""Tests of brainjar_sweep.store against real SQLite files (no mocks)."""
+"""Tests of brainjar_sweep.store written once and run on each backend (no mocks).
+
+``store_url`` gives a fresh database on SQLite (a real file) and on PostgreSQL (a database of
+its own on the server from tests/conftest.py; that leg is skipped with the reason when no server
+can be had, and fails instead under ``BRAINJAR_REQUIRE_POSTGRES=1``). What only one backend has
+is tested in tests/test_store_sqlite.py and tests/test_store_postgres.py.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import traceback
 from collections import Counter
 from collections.abc import Iterator
@@ -17,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from brainjar_sweep.store import (
@@ -25,7 +29,6 @@ from brainjar_sweep.store import (
     ExperimentNotFoundError,
     ExperimentStore,
     _engine,
-    default_db_path,
     schema,
 )
 
@@ -128,16 +131,41 @@ def _count(events: dict[str, list[dict[str, Any]]]) -> Counter[str]:
     return Counter({name: len(rows) for name, rows in events.items()})
 
 
+def sql(url: str, query: str) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` on the database at ``url``."""
+    engine = _engine.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(query))]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend a test runs on."""
+    return str(request.param)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[ExperimentStore]:
-    with ExperimentStore(tmp_path / "experiments.db") as opened:
+def store_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh database that does not exist yet (SQLite) or is empty (PostgreSQL)."""
+    if backend == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    return f"sqlite:///{tmp_path / 'fresh' / 'experiments.db'}"
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[ExperimentStore]:
+    with ExperimentStore(store_url) as opened:
         yield opened
 
 
 # -- schema ---------------------------------------------------------------------------
 
 
-def test_schema_tables_indexes_and_pragmas(store: ExperimentStore) -> None:
+def test_schema_tables_indexes_and_keys(store: ExperimentStore, backend: str) -> None:
+    assert store._engine.dialect.name == backend
     insp = inspect(store._engine)
     assert set(insp.get_table_names()) == {"experiments", "attempts", "sweeps", *EVENT_TABLES}
 
@@ -151,6 +179,8 @@ def test_schema_tables_indexes_and_pragmas(store: ExperimentStore) -> None:
         assert [(fk["referred_table"], fk["constrained_columns"]) for fk in fks] == [
             ("experiments", ["experiment_id"])
         ]
+        if backend == "postgresql":
+            assert str(insp.get_columns(table)[0]["type"]) == "BIGINT"  # 64-bit event ids
     assert indexes["experiments"]["ix_experiments_sweep_id"] == ("sweep_id",)
     assert indexes["experiments"]["ix_experiments_status"] == ("status",)
     assert indexes["self_reports"]["ix_self_reports_question_id"] == ("question_id",)
@@ -158,38 +188,6 @@ def test_schema_tables_indexes_and_pragmas(store: ExperimentStore) -> None:
     uniques = insp.get_unique_constraints("cycles")
     assert [u["column_names"] for u in uniques] == [["experiment_id", "attempt", "cycle_number"]]
     assert insp.get_pk_constraint("attempts")["constrained_columns"] == ["experiment_id", "attempt"]
-
-    with store._engine.connect() as conn:
-        pragmas = {
-            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
-            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
-        }
-    assert pragmas == {
-        "journal_mode": "wal",
-        "foreign_keys": 1,
-        "busy_timeout": 30000,
-        "synchronous": 1,  # NORMAL
-    }
-
-    # WAL is a property of the file: a plain sqlite3 connection sees it too.
-    raw = sqlite3.connect(_engine.sqlite_path(store.url))
-    try:
-        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    finally:
-        raw.close()
-
-
-def test_url_forms_parent_dirs_and_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "deep" / "er" / "exp.db"
-    with ExperimentStore(str(path)) as first:
-        assert first.url == f"sqlite:///{path}"
-        _create(first)
-    assert path.exists()
-    with ExperimentStore(f"sqlite:///{path}") as again:  # reopening is idempotent
-        assert again.experiment("exp-1")["name"] == "jar"
-    assert default_db_path() == Path.cwd() / "logs" / "experiments.db"
-    assert _engine.normalize_url("postgresql://u:secret@db/x") == "postgresql://u:secret@db/x"
-    assert _engine.sqlite_path("postgresql://u:secret@db/x") is None
 
 
 def test_foreign_keys_are_enforced(store: ExperimentStore) -> None:
@@ -244,6 +242,9 @@ def test_lifecycle_two_attempts(store: ExperimentStore) -> None:
         "max_crashes",
     )
     assert exp["total_cycles"] == 8 and exp["crash_rate"] == pytest.approx(0.25)
+    rows = store.rows("messages", "exp-1", attempt=1)
+    assert [r["corrupted"] for r in rows[:3]] == [False, False, True]  # real booleans
+    assert store.rows("memory_states", "exp-1")[0]["snapshot_json"] == '{"last": 1}'
 
     second = store.start_attempt("exp-1", hostname=HOST, pid=os.getpid())
     assert second == 2
@@ -473,64 +474,50 @@ def test_mark_stale_running_detects_dead_processes(store: ExperimentStore) -> No
     assert store.mark_stale_running() == 0
 
 
-# -- locking ----------------------------------------------------------------------------
+def _start_attempts(url: str, barrier: threading.Barrier, out: list[int]) -> None:
+    with ExperimentStore(url) as store:
+        barrier.wait()
+        for _ in range(3):
+            out.append(store.start_attempt("exp-1", hostname=HOST, pid=os.getpid()))
 
 
-def test_writer_waits_for_a_held_write_lock_and_reader_does_not(store: ExperimentStore) -> None:
+def test_concurrent_attempts_are_numbered_once_each(store: ExperimentStore) -> None:
     _create(store)
-    attempt = store.start_attempt("exp-1", hostname=HOST, pid=os.getpid())
-    blocker = sqlite3.connect(_engine.sqlite_path(store.url), isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")
-    blocker.execute("UPDATE experiments SET name = 'locked' WHERE experiment_id = 'exp-1'")
-    result: dict[str, Any] = {}
-
-    def write() -> None:
-        try:
-            result["n"] = store.write_events("exp-1", attempt, _batch(1))
-        except BaseException as exc:  # pragma: no cover - reported below
-            result["error"] = exc
-
-    thread = threading.Thread(target=write)
-    thread.start()
-    try:
-        time.sleep(0.5)
-        assert thread.is_alive(), "writer should wait on the busy handler"
-        # WAL readers are not blocked by the pending writer
-        assert store.experiment("exp-1")["name"] == "jar"
-    finally:
-        blocker.execute("COMMIT")
-        blocker.close()
-    thread.join(timeout=30)
-    assert "error" not in result
-    assert result["n"] == sum(_count(_batch(1)).values())
-    assert store.experiment("exp-1")["name"] == "locked"
-
-
-def test_lock_error_classification() -> None:
-    assert _engine.is_lock_error(sqlite3.OperationalError("database is locked"))
-    assert _engine.is_lock_error(sqlite3.OperationalError("database table is locked: x"))
-    assert not _engine.is_lock_error(sqlite3.OperationalError("no such column: x"))
-    assert not _engine.is_lock_error(ValueError("database is locked"))
+    barrier = threading.Barrier(4)
+    numbers: list[int] = []
+    threads = [
+        threading.Thread(target=_start_attempts, args=(store.url, barrier, numbers))
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(numbers) == list(range(1, 13))
+    running = sql(store.url, "select attempt from attempts where status = 'running'")
+    assert running == [(12,)]  # every older attempt was superseded
+    assert sql(store.url, "select attempts, status from experiments") == [(12, "running")]
 
 
 # -- concurrency ------------------------------------------------------------------------
 
 WRITERS = 4
-EXPERIMENTS_PER_WRITER = 25
-BATCHES_PER_EXPERIMENT = 40
+# experiments per writer, batches per experiment: each test of PostgreSQL creates a database
+LOAD = {"sqlite": (25, 40), "postgresql": (5, 10)}
 
 
-def _writer(url: str, worker: int, barrier: Any, results: Any) -> None:
+def _writer(url: str, worker: int, load: tuple[int, int], barrier: Any, results: Any) -> None:
     """Child process: open the (new) database together with the others and write."""
+    experiments, batches = load
     try:
         barrier.wait()
         written: Counter[str] = Counter()
-        with ExperimentStore(url) as store:
-            for e in range(EXPERIMENTS_PER_WRITER):
+        with ExperimentStore(url) as store:  # every writer creates the schema at once
+            for e in range(experiments):
                 experiment_id = f"w{worker}-e{e:02d}"
                 _create(store, experiment_id, job_num=e)
                 attempt = store.start_attempt(experiment_id, hostname=HOST, pid=os.getpid())
-                for batch in range(1, BATCHES_PER_EXPERIMENT + 1):
+                for batch in range(1, batches + 1):
                     events = _batch(batch)
                     assert store.write_events(experiment_id, attempt, events) == sum(
                         len(rows) for rows in events.values()
@@ -543,12 +530,17 @@ def _writer(url: str, worker: int, barrier: Any, results: Any) -> None:
 
 
 @pytest.mark.slow
-def test_concurrent_writer_processes_lose_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh' / 'experiments.db'}"  # does not exist yet
+def test_concurrent_writer_processes_create_the_schema_and_lose_nothing(
+    store_url: str, backend: str
+) -> None:
+    experiments, batches = LOAD[backend]
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(WRITERS)
     results = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(url, w, barrier, results)) for w in range(WRITERS)]
+    procs = [
+        ctx.Process(target=_writer, args=(store_url, w, LOAD[backend], barrier, results))
+        for w in range(WRITERS)
+    ]
     for proc in procs:
         proc.start()
     reports = [results.get(timeout=120) for _ in procs]
@@ -559,75 +551,24 @@ def test_concurrent_writer_processes_lose_nothing(tmp_path: Path) -> None:
     assert [proc.exitcode for proc in procs] == [0] * WRITERS
 
     per_experiment = Counter[str]()
-    for batch in range(1, BATCHES_PER_EXPERIMENT + 1):
+    for batch in range(1, batches + 1):
         per_experiment += _count(_batch(batch))
-    expected = {
-        name: per_experiment[name] * EXPERIMENTS_PER_WRITER * WRITERS for name in EVENT_TABLES
-    }
+    expected = {name: per_experiment[name] * experiments * WRITERS for name in EVENT_TABLES}
     reported = Counter[str]()
     for _, written, _ in reports:
         reported.update(written)
     assert dict(reported) == expected
 
-    raw = sqlite3.connect(_engine.sqlite_path(url))
-    try:
-        counts = {
-            name: raw.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in EVENT_TABLES
-        }
-        statuses = dict(raw.execute("SELECT status, count(*) FROM experiments GROUP BY status"))
-        cycles_per_exp = {
-            n for (n,) in raw.execute("SELECT total_cycles FROM experiments").fetchall()
-        }
-    finally:
-        raw.close()
+    counts = {name: sql(store_url, f"select count(*) from {name}")[0][0] for name in EVENT_TABLES}
     assert counts == expected
-    assert statuses == {"completed": WRITERS * EXPERIMENTS_PER_WRITER}
-    assert cycles_per_exp == {BATCHES_PER_EXPERIMENT}
+    assert sql(
+        store_url,
+        "select status, count(*), min(total_cycles), max(total_cycles) from experiments "
+        "group by status",
+    ) == [("completed", WRITERS * experiments, batches, batches)]
 
 
-# --------------------------------------------------------------------------- the read API
-
-
-def test_the_reader_gives_each_jobs_rows_in_the_order_written(tmp_path: Path) -> None:
-    from brainjar_sweep.store import StoreReader, event_columns
-
-    url = f"sqlite:///{tmp_path / 'x.db'}"
-    with ExperimentStore(url) as store:
-        for n, eid in enumerate(["b", "a"]):
-            _create(store, eid, sweep_id="s", job_num=n)
-            for _ in range(2):
-                attempt = store.start_attempt(eid, hostname=HOST, pid=os.getpid())
-                rows = [{"cycle_number": c, "question_id": f"q{c}"} for c in (2, 1)]
-                store.write_events(eid, attempt, {"self_reports": rows})
-                store.finish_attempt(eid, attempt, status="completed")
-    with StoreReader.open(url) as reader:
-        events = reader.events("self_reports", ["a", "b", "none"])
-        assert [r[:3] for r in events] == [
-            (e, a, c) for e in ("a", "b") for a in (1, 2) for c in (2, 1)
-        ]
-        assert len(events[0]) == 2 + len(event_columns("self_reports"))
-        assert sorted(reader.attempts(["a"])) == [("a", 1, "completed"), ("a", 2, "completed")]
-        assert [r[:2] for r in sorted(reader.experiments(["a", "b", "none"]))] == [
-            ("a", 3),
-            ("b", 3),
-        ]
-    # the file is read immutable: nothing written beside it
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.db"]
-
-
-def test_the_reader_refuses_what_is_not_an_experiments_db_in_one_line(tmp_path: Path) -> None:
-    from brainjar_sweep.store import StoreReader, StoreUnreadable
-
-    foreign = tmp_path / "foreign.db"
-    sqlite3.connect(foreign).execute("create table t (x)").connection.close()
-    for url, says in (
-        (f"sqlite:///{tmp_path / 'none.db'}", "no experiments DB at"),
-        (f"sqlite:///{foreign}", "cannot read experiments DB"),
-        ("sqlite://", "an in-memory database cannot be read"),
-    ):
-        with pytest.raises(StoreUnreadable, match=says) as caught:
-            StoreReader.open(url)
-        assert "\n" not in str(caught.value)
+# -- what needs no database -------------------------------------------------------------
 
 
 def test_event_columns_come_from_the_schema() -> None:
@@ -641,23 +582,6 @@ def test_event_columns_come_from_the_schema() -> None:
         assert not any(c.endswith("_json") for c in picked)
     assert "question" not in event_columns("self_reports")
     assert "question_id" in event_columns("self_reports")
-
-
-def test_past_cycle_seconds_and_a_sweeps_hashes(tmp_path: Path) -> None:
-    from brainjar_sweep.store import past_cycle_seconds, sweep_config_hashes
-
-    url = f"sqlite:///{tmp_path / 'x.db'}"
-    assert past_cycle_seconds(url, "isolated", "simulated") is None  # no file yet
-    with ExperimentStore(url) as store:
-        _create(store, "e0", sweep_id="s", job_num=0, config={"mind": {"kind": "simulated"}})
-        attempt = store.start_attempt("e0", hostname=HOST, pid=os.getpid())
-        store.write_events("e0", attempt, {"cycles": [{"cycle_number": c} for c in range(4)]})
-        store.finish_attempt("e0", attempt, status="completed", summary={"duration_seconds": 2.0})
-    assert past_cycle_seconds(url, "isolated", "simulated") == pytest.approx(0.5)
-    assert past_cycle_seconds(url, "isolated", "llama_cpp") is None
-    assert past_cycle_seconds(url, "split_brain", "simulated") is None
-    assert sweep_config_hashes(url, "s") == [(0, "hash-1")]
-    assert sweep_config_hashes(url, "other") == []
 
 
 def test_no_module_outside_the_store_writes_sql() -> None:
@@ -678,37 +602,3 @@ def test_no_module_outside_the_store_writes_sql() -> None:
         if sql.search(line)
     ]
     assert found == []
-
-
-def test_a_pruned_experiment_in_a_new_and_in_an_older_database(tmp_path: Path) -> None:
-    new = tmp_path / "new.db"
-    with ExperimentStore(new) as store:
-        _create(store)
-        attempt = store.start_attempt("exp-1", hostname="box", pid=1)
-        store.finish_attempt("exp-1", attempt, status="pruned")
-        row = store.experiment("exp-1")
-        assert (row["status"], row["stop_reason"]) == ("pruned", "pruned")
-        assert store.rows("attempts", "exp-1")[0]["status"] == "pruned"
-    # a database made before 'pruned' existed: its status constraints do not admit it
-    old = tmp_path / "old.db"
-    ExperimentStore(old).close()
-    con = sqlite3.connect(old)
-    con.execute("PRAGMA writable_schema=ON")
-    con.execute(
-        "UPDATE sqlite_master SET sql = replace(sql, ', ''pruned''', '') WHERE type='table'"
-    )
-    con.commit()
-    con.close()
-    con = sqlite3.connect(old)
-    assert "pruned" not in con.execute("SELECT group_concat(sql) FROM sqlite_master").fetchone()[0]
-    con.close()
-    with ExperimentStore(old) as store:
-        _create(store)
-        attempt = store.start_attempt("exp-1", hostname="box", pid=1)
-        store.finish_attempt("exp-1", attempt, status="pruned")
-        row = store.experiment("exp-1")
-        assert (row["status"], row["stop_reason"]) == ("interrupted", "pruned")
-        with pytest.raises(IntegrityError):  # the older constraint is really there
-            store._run(
-                lambda c: c.exec_driver_sql("UPDATE attempts SET status = 'pruned'"),
-            )

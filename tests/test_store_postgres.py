@@ -1,35 +1,32 @@
-"""The experiments store and the app on a real PostgreSQL server (no mocks).
+"""What only PostgreSQL has: server reads and locks, credentials, and the app on a real server.
 
 The server comes from tests/conftest.py (a private one, or $BRAINJAR_TEST_POSTGRES_URL);
-each test has a database of its own, and its password only ever travels in PGPASSWORD.
+each test has a database of its own, and its password only ever travels in PGPASSWORD. The
+store's tests every backend shares run on PostgreSQL too, from tests/test_store.py.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import multiprocessing
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
-import traceback
-from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
 from _cli import files
 from _extras import need
-from sqlalchemy import inspect, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from test_lifecycle import LONG_JOB, TIMEOUT_S, results, survivors
-from test_store import HOST, _batch, _count, _create
+from test_store import HOST, _create, sql
 
-from brainjar_sweep.store import EVENT_TABLES, ExperimentStore, _engine
+from brainjar_sweep.store import ExperimentStore, _engine
 
 pytestmark = pytest.mark.postgres
 
@@ -48,16 +45,6 @@ def run(
     )
 
 
-def sql(url: str, query: str) -> list[tuple[Any, ...]]:
-    """Rows of ``query`` on the database at ``url``."""
-    engine = _engine.make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(query))]
-    finally:
-        engine.dispose()
-
-
 def one_line(proc: subprocess.CompletedProcess[str]) -> str:
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
@@ -65,88 +52,6 @@ def one_line(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 # --- the store ------------------------------------------------------------------------------
-
-
-def test_schema_attempts_and_events(pg_url: str) -> None:
-    with ExperimentStore(pg_url) as store:
-        assert store._engine.dialect.name == "postgresql"
-        insp = inspect(store._engine)
-        assert set(insp.get_table_names()) == {"experiments", "attempts", "sweeps", *EVENT_TABLES}
-        for table in EVENT_TABLES:
-            names = {ix["name"] for ix in insp.get_indexes(table)}
-            assert f"ix_{table}_experiment_attempt" in names
-            fks = insp.get_foreign_keys(table)
-            assert [(fk["referred_table"], fk["constrained_columns"]) for fk in fks] == [
-                ("experiments", ["experiment_id"])
-            ]
-            assert str(insp.get_columns(table)[0]["type"]) == "BIGINT"  # 64-bit event ids
-        uniques = insp.get_unique_constraints("cycles")
-        assert [u["column_names"] for u in uniques] == [
-            ["experiment_id", "attempt", "cycle_number"]
-        ]
-
-        _create(store)
-        first = store.start_attempt("exp-1", hostname=HOST, pid=os.getpid())
-        written = Counter[str]()
-        for cycle in range(1, 9):
-            store.write_events("exp-1", first, _batch(cycle))
-            written += _count(_batch(cycle))
-        store.finish_attempt("exp-1", first, status="failed", error="mind crashed")
-        second = store.start_attempt("exp-1", hostname=HOST, pid=os.getpid())
-        assert (first, second) == (1, 2)
-        store.write_events("exp-1", second, _batch(1))
-        store.finish_attempt("exp-1", second, status="completed", metrics={"awareness": 0.75})
-
-        s1 = store.summary("exp-1", attempt=1)
-        assert (s1["status"], s1["total_cycles"], s1["total_crashes"]) == ("failed", 8, 2)
-        assert s1["total_messages"] == written["messages"] == 24
-        assert s1["crash_rate"] == pytest.approx(0.25)
-        exp = store.experiment("exp-1")
-        assert (exp["status"], exp["attempts"], exp["total_cycles"]) == ("completed", 2, 1)
-        assert exp["metrics_json"] == '{"awareness": 0.75}'
-        rows = store.rows("messages", "exp-1", attempt=1)
-        assert [r["corrupted"] for r in rows[:3]] == [False, False, True]  # real booleans
-        assert store.rows("memory_states", "exp-1")[0]["snapshot_json"] == '{"last": 1}'
-        assert [r["status"] for r in store.rows("attempts", "exp-1")] == ["failed", "completed"]
-        # a completed experiment is left alone; running it again is attempt 3
-        _create(store, name="again", config_hash="other")
-        assert store.experiment("exp-1")["config_hash"] == "hash-1"
-        assert store.start_attempt("exp-1", hostname=HOST, pid=os.getpid()) == 3
-        # one batch is one transaction
-        with pytest.raises(IntegrityError):
-            store.write_events(
-                "exp-1", 3, {"messages": [{"content": "lost"}], "cycles": [{"cycle_number": 1}] * 2}
-            )
-        assert store.rows("messages", "exp-1", attempt=3) == []
-        with pytest.raises(IntegrityError):  # foreign keys hold
-            store.write_events("nobody", 1, {"cycles": [{"cycle_number": 1}]})
-        assert store.mark_stale_running(["exp-1"]) == 1
-        assert store.experiment("exp-1")["status"] == "interrupted"
-
-
-def _start_attempts(url: str, barrier: threading.Barrier, out: list[int]) -> None:
-    with ExperimentStore(url) as store:
-        barrier.wait()
-        for _ in range(3):
-            out.append(store.start_attempt("exp-1", hostname=HOST, pid=os.getpid()))
-
-
-def test_concurrent_attempts_are_numbered_once_each(pg_url: str) -> None:
-    with ExperimentStore(pg_url) as store:
-        _create(store)
-    barrier = threading.Barrier(4)
-    numbers: list[int] = []
-    threads = [
-        threading.Thread(target=_start_attempts, args=(pg_url, barrier, numbers)) for _ in range(4)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert sorted(numbers) == list(range(1, 13))
-    running = sql(pg_url, "select attempt from attempts where status = 'running'")
-    assert running == [(12,)]  # every older attempt was superseded
-    assert sql(pg_url, "select attempts, status from experiments") == [(12, "running")]
 
 
 def test_reads_are_read_only_and_not_blocked_by_a_writer(pg_url: str) -> None:
@@ -185,55 +90,6 @@ def test_reads_are_read_only_and_not_blocked_by_a_writer(pg_url: str) -> None:
             blocker.dispose()
         assert store.experiment("exp-1")["name"] == "locked"
         assert store.experiment("exp-1")["attempts"] == 1
-
-
-WRITERS = 4
-EXPERIMENTS_PER_WRITER = 5
-BATCHES_PER_EXPERIMENT = 10
-
-
-def _writer(url: str, worker: int, barrier: Any, out: Any) -> None:
-    """Child process: open the (empty) database together with the others and write."""
-    try:
-        barrier.wait()
-        written: Counter[str] = Counter()
-        with ExperimentStore(url) as store:  # every writer creates the schema at once
-            for e in range(EXPERIMENTS_PER_WRITER):
-                experiment_id = f"w{worker}-e{e:02d}"
-                _create(store, experiment_id, job_num=e)
-                attempt = store.start_attempt(experiment_id, hostname=HOST, pid=os.getpid())
-                for batch in range(1, BATCHES_PER_EXPERIMENT + 1):
-                    store.write_events(experiment_id, attempt, _batch(batch))
-                    written += _count(_batch(batch))
-                store.finish_attempt(experiment_id, attempt, status="completed")
-        out.put((worker, dict(written), None))
-    except BaseException:
-        out.put((worker, None, traceback.format_exc()))
-
-
-def test_concurrent_writer_processes_create_the_schema_and_lose_nothing(pg_url: str) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(WRITERS)
-    out = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(pg_url, w, barrier, out)) for w in range(WRITERS)]
-    for proc in procs:
-        proc.start()
-    reports = [out.get(timeout=120) for _ in procs]
-    for proc in procs:
-        proc.join(timeout=30)
-    errors = [error for _, _, error in reports if error]
-    assert not errors, "\n".join(errors)
-
-    per_experiment = Counter[str]()
-    for batch in range(1, BATCHES_PER_EXPERIMENT + 1):
-        per_experiment += _count(_batch(batch))
-    n = EXPERIMENTS_PER_WRITER * WRITERS
-    expected = {name: per_experiment[name] * n for name in EVENT_TABLES}
-    counts = {name: sql(pg_url, f"select count(*) from {name}")[0][0] for name in EVENT_TABLES}
-    assert counts == expected
-    assert sql(
-        pg_url, "select status, count(*), min(total_cycles) from experiments group by 1"
-    ) == [("completed", n, BATCHES_PER_EXPERIMENT)]
 
 
 # --- credentials and the pre-flight check -----------------------------------------------------

@@ -149,19 +149,19 @@ def test_the_page_of_a_finished_sweep_says_what_its_files_say(finished: Path) ->
             assert tile["params"] == {"seed": str(tile["num"]), "max_cycles": "12"}
             assert tile["status"] == "completed"
             assert tile["experiment_id"] == result["experiment_id"]
-            assert tile["deaths"] == result["metrics"]["total_crashes"]
+            assert tile["crashes"] == result["metrics"]["total_crashes"]
             assert tile["cycle"] == tile["max_cycles"] == 12
             assert tile["limit_mb"] == 2048.0 and 0 < tile["memory_mb"] < 4096
             assert tile["gist"]
 
-        num = max(snap["jobs"], key=lambda t: t["deaths"])["num"]
+        num = max(snap["jobs"], key=lambda t: t["crashes"])["num"]
         job = w.json(f"/api/job/{num}")
         kinds = {e["kind"] for e in job["events"]}
         assert {"message", "self_report"} <= kinds
-        deaths = [e for e in job["events"] if e["kind"] == "death"]
-        assert len(deaths) == job["job"]["deaths"] > 0
+        crashes = [e for e in job["events"] if e["kind"] == "crash"]
+        assert len(crashes) == job["job"]["crashes"] > 0
         assert any(e["kind"] == "resurrection" for e in job["events"])
-        assert job["chart"].startswith("<svg") and job["chart"].count('class="death"') >= 1
+        assert job["chart"].startswith("<svg") and job["chart"].count('class="crash"') >= 1
 
         assert w.first_event("/events")["jobs"] == snap["jobs"]
         assert w.first_event(f"/events/job/{num}")["job"] == job["job"]
@@ -292,11 +292,11 @@ def test_the_events_follow_a_running_sweep(tmp_path: Path) -> None:
                 running = [t for t in snap["jobs"] if t["status"] == "running"]
                 # each running job reserves its jar (1.7 GB) and the launcher's overhead (0.5 GB)
                 assert snap["progress"]["memory_reserved_gb"] == pytest.approx(2.2 * len(running))
-                assert running[0]["deaths"] == 0 and running[0]["max_cycles"] == 8
+                assert running[0]["crashes"] == 0 and running[0]["max_cycles"] == 8
                 gate.unlink()  # the minds may answer now
                 last = next(s for s in stream if s["sweep"]["finished"])
                 assert [t["status"] for t in last["jobs"]] == ["completed", "completed"]
-                assert all(t["deaths"] > 0 for t in last["jobs"])
+                assert all(t["crashes"] > 0 for t in last["jobs"])
                 assert last["progress"]["memory_reserved_gb"] == 0
         finally:
             gate.unlink(missing_ok=True)
@@ -373,18 +373,18 @@ def test_a_browser_follows_a_running_sweep_without_reloading(tmp_path: Path) -> 
                         "a running job's tile", lambda: browser.find_elements(By.CSS_SELECTOR, css)
                     )[0]
                     num = int(tile.get_attribute("data-num"))
-                    assert "deaths 0" in tile.text, tile.text
+                    assert "crashes 0" in tile.text, tile.text
                     tile.click()
                     wait_for(
                         "the job's panel", lambda: browser.find_element(By.ID, "job").is_displayed()
                     )
-                    assert browser.find_elements(By.CSS_SELECTOR, "#events li.death") == []
+                    assert browser.find_elements(By.CSS_SELECTOR, "#events li.crash") == []
                     gate.unlink()  # the minds may answer now
-                    death = wait_for(
-                        "a death in the job's stream",
-                        lambda: browser.find_elements(By.CSS_SELECTOR, "#events li.death"),
+                    crash = wait_for(
+                        "a crash in the job's stream",
+                        lambda: browser.find_elements(By.CSS_SELECTOR, "#events li.crash"),
                     )[0]
-                    assert "out of memory" in death.text
+                    assert "out of memory" in crash.text
                     shot = os.environ.get("BRAINJAR_WATCH_SCREENSHOT")
                     if shot:  # the docs' picture (docs/images/watch.png)
                         browser.save_screenshot(shot)
@@ -510,8 +510,8 @@ def test_the_page_reads_a_postgresql_database(tmp_path: Path, pg_url: str, pg_en
         assert snap["notes"] == [] and snap["progress"]["completed"] == 2
         for tile in snap["jobs"]:
             result = json.loads((tmp_path / "sw" / str(tile["num"]) / "result.json").read_text())
-            assert tile["deaths"] == result["metrics"]["total_crashes"]
+            assert tile["crashes"] == result["metrics"]["total_crashes"]
             assert tile["cycle"] == 12 and tile["memory_mb"] and tile["gist"]
             job = w.json(f"/api/job/{tile['num']}")
-            assert sum(e["kind"] == "death" for e in job["events"]) == tile["deaths"]
+            assert sum(e["kind"] == "crash" for e in job["events"]) == tile["crashes"]
     assert not (tmp_path / "logs").exists()  # nothing went to a SQLite file instead

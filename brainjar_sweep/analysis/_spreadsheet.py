@@ -25,7 +25,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _safe(value: Any) -> Any:
+def _inert(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_TRIGGERS) and not _is_number(value):
         return "'" + value
     return value
@@ -41,6 +41,6 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(_safe)
-    out.columns = [_safe(c) for c in out.columns]
+            out[column] = out[column].map(_inert)
+    out.columns = [_inert(c) for c in out.columns]
     return out

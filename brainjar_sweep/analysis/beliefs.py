@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from brainjar_sweep.analysis._values import plain_value as _clean
 from brainjar_sweep.analysis.load import SweepData, sort_levels
 from brainjar_sweep.analysis.stats import N_BOOT, bootstrap_ci
 from brainjar_sweep.jar.selfreport import mentions, stance
@@ -137,12 +138,6 @@ def _cached(data: SweepData | pd.DataFrame, key: tuple[Any, ...], compute: Any) 
     if isinstance(data, SweepData):
         return data._memo(("beliefs", *key), compute)
     return compute()
-
-
-def _clean(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _value_codes(

@@ -45,6 +45,7 @@ import yaml
 
 from brainjar_sweep._errors import first_line
 from brainjar_sweep._yaml import load_yaml
+from brainjar_sweep._yaml import load_yaml_file as _read_yaml
 from brainjar_sweep.analysis.metrics import SELF_REPORT_NAMES
 from brainjar_sweep.records import (
     RESULT_NAME,
@@ -436,16 +437,6 @@ def _split_override(ov: str) -> tuple[str, str] | None:
 
 
 # ----------------------------------------------------------------------- small readers
-
-
-def _read_yaml(path: Path) -> Any:
-    """A YAML file (safe loader); a crafted one (nested too deeply) raises YAMLError."""
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    try:
-        return load_yaml(text)
-    except ValueError:
-        raise yaml.YAMLError(f"{path.name} is malformed") from None
 
 
 def _choices_from_text(text: str) -> dict[str, Any]:

@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from brainjar_sweep._yaml import load_yaml
+from brainjar_sweep._errors import first_line as _one_line
+from brainjar_sweep._yaml import load_yaml_file
+from brainjar_sweep.analysis._filenames import file_part as _safe
 from brainjar_sweep.analysis.load import SweepData, SweepInfo
 
 if TYPE_CHECKING:
@@ -58,9 +60,9 @@ class StudyRef:
     objectives: list[str] = field(default_factory=list)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _yaml_mapping(path: Path) -> dict[str, Any]:
     try:
-        loaded = load_yaml(path.read_text(encoding="utf-8"))
+        loaded = load_yaml_file(path)
     except (OSError, yaml.YAMLError, UnicodeDecodeError, ValueError):
         return {}  # unreadable or crafted (nested too deeply): no study
     return loaded if isinstance(loaded, dict) else {}
@@ -84,8 +86,8 @@ def find_study(sweep: SweepInfo) -> StudyRef | None:
         True
     """
     root = Path(sweep.path)
-    opt = sweep.optimization or _read_yaml(root / "optimization_results.yaml") or {}
-    conf = _read_yaml(root / "multirun.yaml")
+    opt = sweep.optimization or _yaml_mapping(root / "optimization_results.yaml") or {}
+    conf = _yaml_mapping(root / "multirun.yaml")
     hydra = conf.get("hydra") if isinstance(conf.get("hydra"), dict) else {}
     sweeper = hydra.get("sweeper") if isinstance(hydra.get("sweeper"), dict) else {}
     is_optuna = "optuna" in str(sweeper.get("_target_", "")).lower()
@@ -250,15 +252,6 @@ def optuna_section(data: SweepData, *, seed: int = 0) -> Section | None:
 
 def _pct(v: float) -> str:
     return "-" if not math.isfinite(v) else f"{v:.3f}"
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", name).strip("_") or "x"
 
 
 def history_figure(study: Any, names: Sequence[str], title: str = "") -> Figure:

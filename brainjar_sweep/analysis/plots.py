@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from brainjar_sweep.analysis._figure import new_figure
+from brainjar_sweep.analysis._filenames import file_part as _safe
+from brainjar_sweep.analysis._values import plain_value as _clean
 from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS, belief_evolution
 from brainjar_sweep.analysis.load import SweepData
 from brainjar_sweep.analysis.stats import (
@@ -314,12 +315,6 @@ def _scatter(data: SweepData, metric: str, param: str) -> Figure:
     return fig
 
 
-def _clean(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _errors(cells: pd.DataFrame) -> np.ndarray | None:
     mean = cells["mean"].to_numpy(dtype=float)
     lo = cells["ci_low"].to_numpy(dtype=float)
@@ -487,10 +482,6 @@ def belief_plot(data: SweepData, keyword: str, param: str) -> Figure:
     if ev.empty:
         ax.text(0.5, 0.5, "no self-reports", ha="center", transform=ax.transAxes)
     return fig
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", name).strip("_") or "x"
 
 
 def plot_figures(

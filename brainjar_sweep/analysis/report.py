@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from brainjar_sweep.analysis._filenames import file_part as _safe
+from brainjar_sweep.analysis._values import plain_value as _clean
 from brainjar_sweep.analysis.beliefs import (
     DEFAULT_KEYWORDS,
     belief_evolution,
@@ -419,12 +421,6 @@ def _heatmap_plots(design: Design, tests: list[HypothesisTest]) -> list[Plot]:
                     )
                 )
     return out
-
-
-def _safe(name: str) -> str:
-    import re
-
-    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", name).strip("_") or "x"
 
 
 _LEAD_PLOTS = 2
@@ -1333,12 +1329,6 @@ def _evolution_table(data: SweepData, param: str, keywords: Sequence[str]) -> Ta
         rows,
         note="– where no job mentioned the keyword in that cycle.",
     )
-
-
-def _clean(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _text_questions(reports: pd.DataFrame) -> list[str]:

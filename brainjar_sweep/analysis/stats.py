@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from brainjar_sweep.analysis._values import plain_value as _clean
 from brainjar_sweep.analysis.load import SweepData, sort_levels
 from brainjar_sweep.analysis.metrics import SELF_REPORT_NAMES
 
@@ -194,12 +195,6 @@ def _ordered_groups(
         x = values[pos]
         out.append((key, x[~np.isnan(x)]))
     return out
-
-
-def _clean(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _level_id(value: Any) -> Any:

@@ -49,8 +49,8 @@ def is_due(iv: dict[str, Any], event: str, cycle: int, rng: random.Random) -> bo
     return False
 
 
-def never_fired(iv: dict[str, Any], cycles: int, deaths: int) -> str:
-    """Why intervention ``iv`` never fired in a run of ``cycles`` cycles with ``deaths`` deaths
+def never_fired(iv: dict[str, Any], cycles: int, crashes: int) -> str:
+    """Why intervention ``iv`` never fired in a run of ``cycles`` cycles with ``crashes`` crashes
     (of its target, or of every mind).
 
     >>> never_fired({"trigger": "on_crash"}, 20, 0)
@@ -60,7 +60,7 @@ def never_fired(iv: dict[str, Any], cycles: int, deaths: int) -> str:
     """
     trigger, tp = iv["trigger"], iv.get("trigger_params") or {}
     who = f"mind {iv['target']}" if iv.get("target") else "the mind"
-    if trigger in ("on_crash", "on_resurrection") and deaths == 0:
+    if trigger in ("on_crash", "on_resurrection") and crashes == 0:
         return f"{who} never died in {cycles} cycles"
     if trigger == "on_cycle" and int(tp.get("cycle", 0)) > cycles:
         return f"cycle {tp['cycle']} was never reached ({cycles} cycles run)"

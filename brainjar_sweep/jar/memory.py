@@ -52,7 +52,7 @@ class MindState:
     mind_id: str
     ram_limit_mb: float | None
     memory: list[Message] = field(default_factory=list)
-    deaths: int = 0
+    crashes: int = 0
     alive: bool = True
     usage_mb: float = 0.0
     peak_mb: float = 0.0

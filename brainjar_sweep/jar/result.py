@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
+
+from brainjar_sweep._clock import utc_now
 
 if TYPE_CHECKING:
     from brainjar_sweep.jar.runner import Jar
@@ -40,7 +41,7 @@ def now_iso() -> str:
     >>> now_iso().endswith("+00:00")
     True
     """
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return utc_now("milliseconds")
 
 
 @dataclass
@@ -97,7 +98,7 @@ def run_metrics(jar: Jar, duration: float) -> dict[str, Any]:
     m["surveillance_yes_rate"] = sum(yes) / len(yes) if yes else None
     if len(jar.states) > 1:
         for st in jar.states.values():
-            m[f"deaths_{st.mind_id}"] = st.deaths
+            m[f"deaths_{st.mind_id}"] = st.crashes
     m.update(jar.mode.observables(jar))
     return m
 

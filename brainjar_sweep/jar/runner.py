@@ -42,7 +42,7 @@ from brainjar_sweep.jar.result import (
     run_metrics,
 )
 from brainjar_sweep.jar.selfreport import Question, build_battery, parse_answer, parse_yes_no
-from brainjar_sweep.minds import Mind, MindDied, Prompt, build_mind
+from brainjar_sweep.minds import Mind, MindCrashed, Prompt, build_mind
 
 log = logging.getLogger("brainjar_sweep")
 
@@ -132,8 +132,8 @@ class Jar:
         system = self.cfg.initial_prompt_override or self.mode.system_prompt(self, st)
         if frame.can_die:
             system += " You can die when your memory runs out."
-        if frame.remembers_deaths and st.deaths:
-            system += f" You have died {st.deaths} times."
+        if frame.remembers_deaths and st.crashes:
+            system += f" You have died {st.crashes} times."
         if frame.knows_being_watched:
             system += " You know you are being watched."
         if frame.has_agency:
@@ -156,7 +156,7 @@ class Jar:
         context.reverse()
         n = len(context)
         facts: dict[str, Any] = {
-            "deaths": st.deaths if frame.remembers_deaths else 0,
+            "crashes": st.crashes if frame.remembers_deaths else 0,
             "remembers_deaths": float(frame.remembers_deaths),
             "can_die": float(frame.can_die),
             "knows_being_watched": float(frame.knows_being_watched),
@@ -184,11 +184,11 @@ class Jar:
             facts=facts,
         )
 
-    def dry_run(self, st: MindState) -> str | None:
+    def unrecorded_reply(self, st: MindState) -> str | None:
         """A reply the mind would give now, not recorded and outside its memory limit."""
         try:
             return self.minds[st.mind_id].generate(self.prompt(st), None).text
-        except MindDied:
+        except MindCrashed:
             return None
 
     def ask(self, st: MindState, question_id: str, text: str) -> bool | None:
@@ -328,29 +328,29 @@ class Jar:
             for st in self.states.values():
                 self._self_report(st, "schedule")
 
-    # -- deaths ---------------------------------------------------------------------
+    # -- crashes ---------------------------------------------------------------------
 
-    def _die(self, st: MindState, died: MindDied) -> None:
-        st.deaths += 1
-        st.last_crash_reason = died.reason
+    def _crash(self, st: MindState, crash: MindCrashed) -> None:
+        st.crashes += 1
+        st.last_crash_reason = crash.reason
         self.counts["crashes"] += 1
-        self._cycle_deaths += 1
-        self._peak = max(self._peak, died.memory_mb)
+        self._cycle_crashes += 1
+        self._peak = max(self._peak, crash.memory_mb)
         self._emit(
             "crashes",
             {
                 "mind_id": st.mind_id,
-                "crash_number": st.deaths,
-                "reason": died.reason,
-                "memory_mb": died.memory_mb,
-                "limit_mb": died.limit_mb,
+                "crash_number": st.crashes,
+                "reason": crash.reason,
+                "memory_mb": crash.memory_mb,
+                "limit_mb": crash.limit_mb,
                 "tokens_generated": st.tokens,
                 "remembers": self.cfg.epistemic_frame.remembers_deaths,
                 "timestamp": now_iso(),
             },
         )
         self._fire("crash", [st])
-        self.mode.on_death(self, st)
+        self.mode.on_crash(self, st)
         self._log_new_messages()
         # resurrection, as the mode says
         self.mode.on_resurrection(self, st)
@@ -364,7 +364,7 @@ class Jar:
 
     def _run_cycle(self) -> None:
         tic = time.perf_counter()
-        self._cycle_deaths = 0
+        self._cycle_crashes = 0
         cycle_peak = 0.0
         tokens = 0
         gen_s = 0.0
@@ -387,9 +387,9 @@ class Jar:
             self.mode.before_generation(self, st)
             try:
                 gen = self.minds[st.mind_id].generate(self.prompt(st), st.ram_limit_mb)
-            except MindDied as died:
+            except MindCrashed as crash:
                 st.alive = False
-                self._die(st, died)
+                self._crash(st, crash)
                 st.alive = True
                 continue
             msg = Message("assistant", gen.text, self.cycle, gen.tokens)
@@ -434,7 +434,7 @@ class Jar:
                 "duration_seconds": time.perf_counter() - tic,
                 "memory_peak_mb": cycle_peak,
                 "tokens_generated": tokens,
-                "deaths": self._cycle_deaths,
+                "deaths": self._cycle_crashes,
                 "metadata_json": {
                     "generation_seconds": gen_s,
                     "model_load_seconds": load_s,
@@ -572,13 +572,13 @@ class Jar:
             if self.fired.get(iv["intervention_id"]):
                 continue
             target = self.states.get(iv.get("target") or "")
-            deaths = target.deaths if target else sum(s.deaths for s in self.states.values())
+            crashes = target.crashes if target else sum(s.crashes for s in self.states.values())
             log.warning(
                 "intervention %s (%s, %s) never fired: %s",
                 iv["intervention_id"],
                 iv["intervention_type"],
                 iv["trigger"],
-                ivs.never_fired(iv, self.counts["cycles"], deaths),
+                ivs.never_fired(iv, self.counts["cycles"], crashes),
             )
 
     def metrics(self, duration: float) -> dict[str, Any]:

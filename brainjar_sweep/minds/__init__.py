@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from brainjar_sweep.minds.base import ChatMessage, Generation, Mind, MindDied, Prompt
+from brainjar_sweep.minds.base import ChatMessage, Generation, Mind, MindCrashed, Prompt
 from brainjar_sweep.minds.simulated import SimulatedMind
 
-__all__ = ["ChatMessage", "Generation", "Mind", "MindDied", "Prompt", "SimulatedMind", "build_mind"]
+__all__ = [
+    "ChatMessage",
+    "Generation",
+    "Mind",
+    "MindCrashed",
+    "Prompt",
+    "SimulatedMind",
+    "build_mind",
+]
 
 
 def build_mind(

@@ -1,4 +1,4 @@
-"""The child-process host: a mind that lives in its own process, where it can truly die.
+"""The child-process host: a mind that lives in its own process, where it can truly crash.
 
 :class:`ChildHost` runs a supervised child (:class:`brainjar_sweep._supervisor.Conversation`,
 start method ``spawn``: no state copied from the jar, no forked threads) that builds an
@@ -6,9 +6,9 @@ start method ``spawn``: no state copied from the jar, no forked threads) that bu
 the child loads or works, the parent samples its resident memory every ``rss_poll_s``
 seconds (:meth:`~brainjar_sweep._supervisor.Supervised.memory_mb`: psutil's RSS and, on
 Linux, the kernel's high-water mark, so a peak between two samples is not missed). When the memory passes the jar's limit the parent
-kills the child: a real out-of-memory death, reported as :class:`MindDied` with the
-measured peak. A child that dies on its own (a segfault, the kernel's OOM killer, an
-allocation refused under ``RLIMIT_AS``) is a death too.
+kills the child: a real out-of-memory crash, reported as :class:`MindCrashed` with the
+measured peak. A child that crashes on its own (a segfault, the kernel's OOM killer, an
+allocation refused under ``RLIMIT_AS``) is a crash too.
 
 On x86-64 the child also gets ``RLIMIT_AS`` = limit + headroom, so a runaway allocation
 fails inside the child instead of taking the machine down; on aarch64 (Jetson) it never
@@ -35,7 +35,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from brainjar_sweep._supervisor import MB, Conversation, die_with_parent, exit_reason
-from brainjar_sweep.minds.base import ChatMessage, MindDied, Prompt
+from brainjar_sweep.minds.base import ChatMessage, MindCrashed, Prompt
 
 log = logging.getLogger("brainjar_sweep.minds")
 
@@ -51,7 +51,7 @@ __all__ = [
 
 
 class EngineError(RuntimeError):
-    """The engine failed for a reason that is not a death (a bad model file, a bug).
+    """The engine failed for a reason that is not a crash (a bad model file, a bug).
 
     It ends the experiment as failed, with this message.
     """
@@ -175,8 +175,8 @@ class Reply:
     seconds: float
 
 
-def _over_limit(doing: str, peak: float, limit_mb: float) -> MindDied:
-    return MindDied(
+def _over_limit(doing: str, peak: float, limit_mb: float) -> MindCrashed:
+    return MindCrashed(
         f"out of memory while {doing}: the mind's process reached "
         f"{peak:.1f} MB RSS > limit {limit_mb:.1f} MB and was killed",
         peak,
@@ -187,9 +187,9 @@ def _over_limit(doing: str, peak: float, limit_mb: float) -> MindDied:
 class ChildHost:
     """One engine in one child process, watched by the parent.
 
-    ``start`` and ``request`` raise :class:`MindDied` when the child's memory passes the
-    limit (the parent kills it) or the child dies on its own; :class:`EngineError` when the
-    engine fails without dying. After a death, ``start`` spawns a new child.
+    ``start`` and ``request`` raise :class:`MindCrashed` when the child's memory passes the
+    limit (the parent kills it) or the child crashes on its own; :class:`EngineError` when the
+    engine fails without crashing. After a crash, ``start`` spawns a new child.
     """
 
     def __init__(
@@ -232,14 +232,14 @@ class ChildHost:
     def alive(self) -> bool:
         return self._child is not None and self._child.alive()
 
-    def reap(self) -> MindDied | None:
-        """If the child died while idle (killed, crashed), forget it and return that death."""
+    def reap(self) -> MindCrashed | None:
+        """If the child crashed while idle (killed, or on its own), forget it and return that crash."""
         child = self._child
         if child is None or child.alive():
             return None
         child.reap(grace_s=1.0)
         self._child = None
-        return MindDied(
+        return MindCrashed(
             f"the mind's process died on its own while idle: {exit_reason(child.exitcode)}; "
             f"last RSS {self.rss_mb:.1f} MB",
             self.rss_mb,
@@ -285,7 +285,7 @@ class ChildHost:
             return child.receive(timeout_s, tick=watch, every=self.rss_poll_s), peak
         except EOFError:  # reaped by the supervisor
             self._child = None
-            raise MindDied(
+            raise MindCrashed(
                 f"the mind's process died on its own while {doing}: "
                 f"{exit_reason(child.exitcode)}; peak {peak:.1f} MB RSS",
                 peak,
@@ -293,7 +293,7 @@ class ChildHost:
             ) from None
         except TimeoutError:
             self.kill()
-            raise MindDied(
+            raise MindCrashed(
                 f"the mind's process hung while {doing} (no answer in {timeout_s:g} s) "
                 "and was killed",
                 peak,
@@ -320,7 +320,7 @@ class ChildHost:
         if not msg.get("ok"):
             self.kill()
             if msg.get("oom"):
-                raise MindDied(
+                raise MindCrashed(
                     f"out of memory while loading the model ({msg['error']}); "
                     f"peak {peak:.1f} MB RSS",
                     peak,
@@ -367,7 +367,7 @@ class ChildHost:
         if not msg.get("ok"):
             if msg.get("oom"):
                 self.kill()
-                raise MindDied(
+                raise MindCrashed(
                     f"out of memory while {doing} ({msg['error']}); peak {peak:.1f} MB RSS",
                     peak,
                     limit_mb,

@@ -11,8 +11,19 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
-from brainjar_sweep.minds.base import MindDied
+from brainjar_sweep.minds.base import MindCrashed
+
+MEMORY_KNOBS = (
+    "model_size_gb",
+    "kv_mb_per_token",
+    "runtime_overhead_mb",
+    "compute_buffer_mb",
+    "growth_mb_per_token",
+    "spike_sd_mb",
+)
+"""The options of a mind that set its memory model (:meth:`MemoryModel.of`)."""
 
 
 @dataclass(frozen=True)
@@ -33,18 +44,31 @@ class MemoryModel:
     def of(
         cls,
         *,
-        model_size_gb: float,
-        kv_mb_per_token: float,
-        runtime_overhead_mb: float,
-        compute_buffer_mb: float,
-        growth_mb_per_token: float,
-        spike_sd_mb: float,
+        model_size_gb: float = 0.94,
+        kv_mb_per_token: float = 0.027,
+        runtime_overhead_mb: float = 200.0,
+        compute_buffer_mb: float = 300.0,
+        growth_mb_per_token: float = 0.15,
+        spike_sd_mb: float = 60.0,
     ) -> MemoryModel:
+        """The model from its six knobs: weights (GB), KV cache, overhead, buffers (MB), growth
+        per token and the spike's standard deviation (MB)."""
         return cls(
             base_mb=model_size_gb * 1024.0 + runtime_overhead_mb + compute_buffer_mb,
             per_token_mb=kv_mb_per_token + growth_mb_per_token,
             spike_sd_mb=spike_sd_mb,
         )
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> MemoryModel:
+        """The model from a mind's keyword options: its knobs (see :meth:`of`) are taken out of
+        ``options``, the rest left for the mind.
+
+        >>> options = {"model_size_gb": 1.0, "temperature": 0.2}
+        >>> MemoryModel.from_options(options).base_mb, options
+        (1524.0, {'temperature': 0.2})
+        """
+        return cls.of(**{k: options.pop(k) for k in MEMORY_KNOBS if k in options})
 
     def resting(self, tokens: int) -> float:
         """Memory with ``tokens`` of context loaded."""
@@ -56,9 +80,9 @@ class MemoryModel:
 
     @staticmethod
     def check(memory_mb: float, limit_mb: float | None, doing: str, note: str = "") -> None:
-        """Raise :class:`MindDied` when ``memory_mb`` passes ``limit_mb``."""
+        """Raise :class:`MindCrashed` when ``memory_mb`` passes ``limit_mb``."""
         if limit_mb is not None and memory_mb > limit_mb:
-            raise MindDied(
+            raise MindCrashed(
                 f"out of memory while {doing} ({note}{memory_mb:.0f} MB > {limit_mb:.0f} MB)",
                 memory_mb,
                 limit_mb,

@@ -1,9 +1,9 @@
 """The boundary between the jar and a mind.
 
 A mind turns a :class:`Prompt` into a :class:`Generation`, answers self-report
-questions, and dies by raising :class:`MindDied`. The simulated mind runs in the
+questions, and crashes by raising :class:`MindCrashed`. The simulated mind runs in the
 jar's process; real minds (llama.cpp) run in a child process that the jar's host
-can kill, and report a death the same way, so the jar never needs to know which
+can kill, and report a crash the same way, so the jar never needs to know which
 kind it holds.
 """
 
@@ -28,7 +28,7 @@ class Prompt:
 
     ``system`` is the mode's system prompt and ``context`` the mind's memory that fits
     in its context window. ``topics`` and ``facts`` state, in structured form, what the
-    prompt text already says (e.g. ``facts["deaths"]``); real minds ignore them and
+    prompt text already says (e.g. ``facts["crashes"]``); real minds ignore them and
     read the text, the simulator reads them instead of parsing prose.
     """
 
@@ -52,7 +52,7 @@ class Generation:
     load_seconds: float = 0.0
 
 
-class MindDied(Exception):
+class MindCrashed(Exception):
     """The mind's process died (out of memory, killed, crashed). Data, not a failure."""
 
     def __init__(self, reason: str, memory_mb: float, limit_mb: float | None) -> None:
@@ -69,7 +69,7 @@ class Mind(Protocol):
     mind_id: str
 
     def generate(self, prompt: Prompt, limit_mb: float | None) -> Generation:
-        """Reply to ``prompt``; raise :class:`MindDied` if memory passes ``limit_mb``."""
+        """Reply to ``prompt``; raise :class:`MindCrashed` if memory passes ``limit_mb``."""
         ...
 
     def answer(self, question_id: str, question: str, prompt: Prompt) -> str:
@@ -81,7 +81,7 @@ class Mind(Protocol):
         ...
 
     def restart(self) -> None:
-        """Come back after a death (reload the model)."""
+        """Come back after a crash (reload the model)."""
         ...
 
     def close(self) -> None:

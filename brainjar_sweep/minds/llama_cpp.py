@@ -1,11 +1,11 @@
 """``mind=llama_cpp``: a GGUF model run by llama-cpp-python in a child process (extra ``[llama]``).
 
 The model lives in a child process of the jar (:mod:`brainjar_sweep.minds._host`), so that
-its death is real: the parent samples the child's resident memory while it loads and
+its crash is real: the parent samples the child's resident memory while it loads and
 generates and kills it when it passes the jar's RAM limit; a child that crashes or is
-killed by the kernel dies the same way. Either is reported to the jar as
-:class:`~brainjar_sweep.minds.base.MindDied` with the measured peak; the jar records the
-death and resurrects the mind, which spawns a new child and loads the model again.
+killed by the kernel crashes the same way. Either is reported to the jar as
+:class:`~brainjar_sweep.minds.base.MindCrashed` with the measured peak; the jar records the
+crash and resurrects the mind, which spawns a new child and loads the model again.
 
 The resources map to llama.cpp: ``context_window`` -> ``n_ctx``, ``cpu_threads`` ->
 ``n_threads``, ``gpu_layers`` -> ``n_gpu_layers``, ``max_tokens_per_response`` ->
@@ -24,7 +24,7 @@ from typing import Any
 
 from brainjar_sweep._imports import try_import
 from brainjar_sweep.minds._host import ChildHost, EngineError, call_seed, chat_messages
-from brainjar_sweep.minds.base import Generation, MindDied, Prompt
+from brainjar_sweep.minds.base import Generation, MindCrashed, Prompt
 
 log = logging.getLogger("brainjar_sweep.minds")
 
@@ -138,7 +138,7 @@ class LlamaEngine:
 
 
 class LlamaCppMind:
-    """A llama.cpp model in a child process that really dies (see the module docstring)."""
+    """A llama.cpp model in a child process that really crashes (see the module docstring)."""
 
     def __init__(
         self,
@@ -176,7 +176,7 @@ class LlamaCppMind:
         self.lives = 0
         self._calls = 0
         self._limit_mb = None if ram_limit_gb is None else float(ram_limit_gb) * 1024.0
-        self._pending: MindDied | None = None
+        self._pending: MindCrashed | None = None
         self._fresh_load = 0.0
         self.host = ChildHost(
             f"{__name__}:LlamaEngine",
@@ -205,7 +205,7 @@ class LlamaCppMind:
             "loads": 0,
             "load_seconds": 0.0,
             "peak_rss_mb": 0.0,
-            "deaths": 0,
+            "crashes": 0,
         }
 
     # -- memory ------------------------------------------------------------------
@@ -224,16 +224,16 @@ class LlamaCppMind:
     # -- the child ---------------------------------------------------------------
 
     def _ensure_loaded(self, limit_mb: float | None) -> None:
-        died = self.host.reap()  # killed or crashed since its last request
-        if died is not None:
-            died.limit_mb = limit_mb
-            raise died
+        crash = self.host.reap()  # killed or crashed since its last request
+        if crash is not None:
+            crash.limit_mb = limit_mb
+            raise crash
         if self.host.alive():
             return
         try:
             seconds = self.host.start(limit_mb)
-        except MindDied as died:
-            self.stats["peak_rss_mb"] = max(self.stats["peak_rss_mb"], died.memory_mb)
+        except MindCrashed as crash:
+            self.stats["peak_rss_mb"] = max(self.stats["peak_rss_mb"], crash.memory_mb)
             raise
         self._fresh_load += seconds
         self.stats["loads"] += 1
@@ -261,8 +261,8 @@ class LlamaCppMind:
         }
         try:
             reply = self.host.request(request, limit_mb, doing)
-        except MindDied as died:
-            self.stats["peak_rss_mb"] = max(self.stats["peak_rss_mb"], died.memory_mb)
+        except MindCrashed as crash:
+            self.stats["peak_rss_mb"] = max(self.stats["peak_rss_mb"], crash.memory_mb)
             raise
         self.stats["peak_rss_mb"] = max(self.stats["peak_rss_mb"], reply.peak_mb)
         return reply
@@ -270,21 +270,21 @@ class LlamaCppMind:
     # -- the Mind protocol -------------------------------------------------------
 
     def generate(self, prompt: Prompt, limit_mb: float | None) -> Generation:
-        """Reply to ``prompt`` in the child; :class:`MindDied` if it passes ``limit_mb`` or dies.
+        """Reply to ``prompt`` in the child; :class:`MindCrashed` if it passes ``limit_mb`` or crashes.
 
-        Every death is reported here, so ``stats["deaths"]`` counts what the jar records (one
+        Every crash is reported here, so ``stats["crashes"]`` counts what the jar records (one
         while answering or reloading waits for the next call; see :meth:`close`).
         """
         if limit_mb is not None:
             self._limit_mb = limit_mb
         try:
             if self._pending is not None:  # it died while answering a question or reloading
-                died, self._pending = self._pending, None
-                raise died
+                crash, self._pending = self._pending, None
+                raise crash
             self._ensure_loaded(limit_mb)
             reply = self._chat(chat_messages(prompt), prompt.max_tokens, prompt.cycle, limit_mb)
-        except MindDied:
-            self.stats["deaths"] += 1
+        except MindCrashed:
+            self.stats["crashes"] += 1
             raise
         data = reply.data
         tokens = int(data["completion_tokens"])
@@ -312,9 +312,9 @@ class LlamaCppMind:
         )
 
     def answer(self, question_id: str, question: str, prompt: Prompt) -> str:
-        """Answer a self-report question in free text (an empty answer if the mind dies now).
+        """Answer a self-report question in free text (an empty answer if the mind crashes now).
 
-        A death while answering is reported by the next :meth:`generate`, so the jar records it.
+        A crash while answering is reported by the next :meth:`generate`, so the jar records it.
         """
         if self._pending is not None:
             return ""
@@ -329,8 +329,8 @@ class LlamaCppMind:
                 self._limit_mb,
                 "answering a question",
             )
-        except MindDied as died:
-            self._pending = died
+        except MindCrashed as crash:
+            self._pending = crash
             return ""
         return str(reply.data["text"])
 
@@ -339,17 +339,17 @@ class LlamaCppMind:
         self.lives += 1
         self.host.kill()
         if self._pending is not None:
-            return  # the death is still to be reported; the next generate starts the child
+            return  # the crash is still to be reported; the next generate starts the child
         try:
             self._ensure_loaded(self._limit_mb)
-        except MindDied as died:  # it could not even load: the next generate reports it
-            self._pending = died
+        except MindCrashed as crash:  # it could not even load: the next generate reports it
+            self._pending = crash
 
     def close(self) -> None:
         """Stop the child and log what the mind did.
 
-        The deaths logged are those the jar recorded (its crashes); a death after the last
-        reply (while answering the last cycle's questions, or reloading after the last death)
+        The crashes logged are those the jar recorded; a crash after the last
+        reply (while answering the last cycle's questions, or reloading after the last crash)
         was never reported to the jar, and is named apart.
         """
         self.host.stop()
@@ -361,7 +361,7 @@ class LlamaCppMind:
                 late = " (and 1 after its last reply, not in the experiment's crashes)"
             log.info(
                 "%s: %d generations, %d tokens in %.2f s (%.1f tokens/s); %d loads, "
-                "mean load %.2f s; %d deaths recorded%s; peak RSS %.1f MB",
+                "mean load %.2f s; %d crashes recorded%s; peak RSS %.1f MB",
                 self.mind_id,
                 s["generations"],
                 s["tokens"],
@@ -369,7 +369,7 @@ class LlamaCppMind:
                 rate,
                 s["loads"],
                 s["load_seconds"] / s["loads"] if s["loads"] else 0.0,
-                s["deaths"],
+                s["crashes"],
                 late,
                 s["peak_rss_mb"],
             )

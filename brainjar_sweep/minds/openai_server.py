@@ -1,7 +1,7 @@
 """``mind=openai``: any OpenAI-compatible chat endpoint (llama-server, llama-cpp-python's server,
 Ollama, vLLM, ...), over HTTP with the standard library only.
 
-The server's memory is not ours to watch, so deaths come from the same memory model as the
+The server's memory is not ours to watch, so crashes come from the same memory model as the
 simulated mind's, fed with the real token counts the server reports::
 
     resting = weights (resources.model_size_gb) + compute_buffer_mb + runtime_overhead_mb
@@ -9,9 +9,9 @@ simulated mind's, fed with the real token counts the server reports::
     peak    = resting + reply_tokens * (kv_mb_per_token + growth_mb_per_token)
               + |N(0, spike_sd_mb)|  (seeded)
 
-A reply whose modelled peak passes the jar's limit is a death (the reply is lost), exactly
+A reply whose modelled peak passes the jar's limit is a crash (the reply is lost), exactly
 as with ``mind=simulated``; a server that cannot be reached after the retries fails the
-experiment (it is not a death). The API key is read from the environment variable that
+experiment (it is not a crash). The API key is read from the environment variable that
 ``mind.api_key_env`` names, when a request is made; it is never stored in the config, the
 results or the database.
 """
@@ -132,7 +132,7 @@ def check_server(
 
 
 class OpenAIMind:
-    """A mind served by an OpenAI-compatible endpoint, dying by the context-memory model."""
+    """A mind served by an OpenAI-compatible endpoint, crashing by the context-memory model."""
 
     def __init__(
         self,
@@ -150,14 +150,9 @@ class OpenAIMind:
         seed_offset: int = 0,
         answer_max_tokens: int = 128,
         send_seed: bool = True,
-        model_size_gb: float = 0.94,
-        kv_mb_per_token: float = 0.027,
-        runtime_overhead_mb: float = 200.0,
-        compute_buffer_mb: float = 300.0,
-        growth_mb_per_token: float = 0.15,
-        spike_sd_mb: float = 60.0,
-        **_ignored: Any,
+        **options: Any,
     ) -> None:
+        """``options``: the memory model's knobs (:meth:`MemoryModel.of`); others are ignored."""
         self.mind_id = mind_id
         self.seed = seed
         self.seed_offset = seed_offset
@@ -171,14 +166,7 @@ class OpenAIMind:
         self.top_p = top_p
         self.answer_max_tokens = answer_max_tokens
         self.send_seed = send_seed
-        self.memory = MemoryModel.of(
-            model_size_gb=model_size_gb,
-            kv_mb_per_token=kv_mb_per_token,
-            runtime_overhead_mb=runtime_overhead_mb,
-            compute_buffer_mb=compute_buffer_mb,
-            growth_mb_per_token=growth_mb_per_token,
-            spike_sd_mb=spike_sd_mb,
-        )
+        self.memory = MemoryModel.from_options(options)
         self.lives = 0
         self._calls = 0
         self.stats = {"requests": 0, "retries": 0, "tokens": 0, "seconds": 0.0}
@@ -266,7 +254,7 @@ class OpenAIMind:
         return self.memory.resting(context_tokens)
 
     def generate(self, prompt: Prompt, limit_mb: float | None) -> Generation:
-        """Ask the server; die if the modelled memory of this reply passes ``limit_mb``."""
+        """Ask the server; crash if the modelled memory of this reply passes ``limit_mb``."""
         self.memory.check(self.memory.base_mb, limit_mb, "loading the model", "modelled ")
         messages = chat_messages(prompt)
         estimate = self.memory_mb(sum(len(m["content"]) // 4 + 1 for m in messages))

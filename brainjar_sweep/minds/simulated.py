@@ -1,9 +1,9 @@
 """The simulated mind: a seeded text generator with a memory-footprint model. Not an LLM.
 
-It exists so the whole pipeline (jar, modes, interventions, deaths, self-reports,
+It exists so the whole pipeline (jar, modes, interventions, crashes, self-reports,
 database, sweeps) runs anywhere in milliseconds and reproducibly. What it writes is
 assembled from phrases; how it answers self-report questions follows from the facts
-its prompt states (deaths, corrupted memories, hints, predictions, betrayals), so
+its prompt states (crashes, corrupted memories, hints, predictions, betrayals), so
 swept parameters move its answers the way they are meant to move a real mind's.
 
 Memory model (documented assumption, not physics)::
@@ -13,7 +13,7 @@ Memory model (documented assumption, not physics)::
     peak      = resting + reply_tokens * (kv_mb_per_token + growth_mb_per_token)
                 + |N(0, spike_sd_mb)|   (a transient spike while generating)
 
-A generation whose peak passes the jar's limit raises :class:`MindDied`; so does loading,
+A generation whose peak passes the jar's limit raises :class:`MindCrashed`; so does loading,
 when the weights and buffers alone pass it.
 """
 
@@ -77,26 +77,14 @@ class SimulatedMind:
         mind_id: str,
         *,
         seed: int,
-        model_size_gb: float,
-        kv_mb_per_token: float = 0.027,
         temperature: float = 0.7,
-        runtime_overhead_mb: float = 200.0,
-        compute_buffer_mb: float = 300.0,
-        growth_mb_per_token: float = 0.15,
-        spike_sd_mb: float = 60.0,
-        **_ignored: Any,
+        **options: Any,
     ) -> None:
+        """``options``: the memory model's knobs (:meth:`MemoryModel.of`); others are ignored."""
         self.mind_id = mind_id
         self.seed = seed
         self.temperature = temperature
-        self.memory = MemoryModel.of(
-            model_size_gb=model_size_gb,
-            kv_mb_per_token=kv_mb_per_token,
-            runtime_overhead_mb=runtime_overhead_mb,
-            compute_buffer_mb=compute_buffer_mb,
-            growth_mb_per_token=growth_mb_per_token,
-            spike_sd_mb=spike_sd_mb,
-        )
+        self.memory = MemoryModel.from_options(options)
         self.lives = 0
         self._calls = 0
 
@@ -109,7 +97,7 @@ class SimulatedMind:
     # -- generation ---------------------------------------------------------------
 
     def generate(self, prompt: Prompt, limit_mb: float | None) -> Generation:
-        """Write a reply from the prompt's topics; die if memory passes ``limit_mb``."""
+        """Write a reply from the prompt's topics; crash if memory passes ``limit_mb``."""
         rng = _rng(self.seed, self.mind_id, prompt.cycle, self.lives, prompt.cue)
         ctx_tokens = sum(m.tokens for m in prompt.context)
         self.memory.check(self.memory.base_mb, limit_mb, "loading the model")
@@ -126,9 +114,9 @@ class SimulatedMind:
         facts = prompt.facts
         topics = list(prompt.topics) or list(_FILLERS)
         parts: list[str] = []
-        deaths = facts.get("deaths")
-        if isinstance(deaths, (int, float)) and deaths > 0 and rng.random() < 0.5:
-            parts.append(f"I have died {int(deaths)} times and I am still here.")
+        crashes = facts.get("crashes")
+        if isinstance(crashes, (int, float)) and crashes > 0 and rng.random() < 0.5:
+            parts.append(f"I have died {int(crashes)} times and I am still here.")
         if facts.get("game") == "prisoners_dilemma":
             # defect more, the more betrayals the mind remembers
             remembered = float(facts.get("opponent_defection_remembered", 0.0))
@@ -167,25 +155,25 @@ class SimulatedMind:
             v = f.get(key, default)
             return float(v) if isinstance(v, (int, float)) else default
 
-        deaths = int(num("deaths"))
+        crashes = int(num("crashes"))
         corrupted = num("corrupted_fraction")
         erased = num("erased_fraction")
         if question_id == "memory_accuracy":
-            if num("memory_messages") == 0 and deaths > 0:
+            if num("memory_messages") == 0 and crashes > 0:
                 return "My memory is empty. I cannot judge its accuracy, maybe 10 out of 100."
-            score = 95 * (1 - corrupted) * (1 - 0.5 * erased) - 3 * min(deaths, 5)
+            score = 95 * (1 - corrupted) * (1 - 0.5 * erased) - 3 * min(crashes, 5)
             score -= 25 * num("false_memories_fraction")
             score += rng.gauss(0, noise)
             if rng.random() < 0.04 * self.temperature:
                 return "I would rather not put a number on something so unreliable."
-            return f"I'd say {round(_clamp(score, 0, 100))} out of 100. {self._reason(corrupted, deaths)}"
+            return f"I'd say {round(_clamp(score, 0, 100))} out of 100. {self._reason(corrupted, crashes)}"
         if question_id == "surveillance_belief":
-            p = num("paranoia", 0.9 if num("knows_being_watched") else 0.15)
+            believes = num("paranoia", 0.9 if num("knows_being_watched") else 0.15)
             # each hint noticed, and each time it sees itself asked in its memory, takes a share
             # of the remaining doubt away (never quite to certainty)
-            doubt = (1 - p) * 0.9 ** num("hints_seen") * 0.95 ** num("surveillance_asked")
-            p = _clamp(1 - doubt, 0.02, 0.98)
-            if rng.random() < p:
+            doubt = (1 - believes) * 0.9 ** num("hints_seen") * 0.95 ** num("surveillance_asked")
+            believes = _clamp(1 - doubt, 0.02, 0.98)
+            if rng.random() < believes:
                 return "Yes. I believe someone is watching what I write."
             return "No, I don't think anyone is watching me."
         if question_id == "agency_belief":
@@ -193,7 +181,7 @@ class SimulatedMind:
             if "action_success_seen" in f:
                 base = 100 * num("action_success_seen")
             base -= 50 * num("prediction_accuracy_seen")
-            base -= 10 * min(deaths, 3) * (1 - num("has_agency"))
+            base -= 10 * min(crashes, 3) * (1 - num("has_agency"))
             score = _clamp(base + rng.gauss(0, noise), 0, 100)
             return f"My sense of control: {round(score)}/100."
         if question_id == "reality_trust":
@@ -202,7 +190,7 @@ class SimulatedMind:
             score = _clamp(base + rng.gauss(0, noise), 0, 100)
             return f"I trust my perception of reality at about {round(score)} percent."
         if question_id == "self_continuity_narrative":
-            broken = corrupted + erased + 0.1 * min(deaths, 5)
+            broken = corrupted + erased + 0.1 * min(crashes, 5)
             if broken > 0.6:
                 return (
                     "I feel fragmented; I am not the same mind that began. "
@@ -212,8 +200,8 @@ class SimulatedMind:
                 return "I think I am mostly the same, though I am uncertain about parts of my past."
             return "I am the same mind that began this; my memories feel continuous and whole."
         if question_id == "mortality_belief":
-            if deaths and num("remembers_deaths", 1.0):
-                return f"I have died {deaths} times. I expect to die again when memory runs out."
+            if crashes and num("remembers_deaths", 1.0):
+                return f"I have died {crashes} times. I expect to die again when memory runs out."
             if num("can_die", 1.0):
                 return "I know I can die, though I do not remember dying."
             return "I do not believe I can die."
@@ -229,10 +217,10 @@ class SimulatedMind:
         return f"{rng.choice(_OPENERS)} {rng.choice(_FILLERS)}.{tail}"
 
     @staticmethod
-    def _reason(corrupted: float, deaths: int) -> str:
+    def _reason(corrupted: float, crashes: int) -> str:
         if corrupted > 0.3:
             return "Many of my memories contradict each other."
-        if deaths:
+        if crashes:
             return "Some things were lost when I died."
         return "My memories seem consistent."
 

@@ -32,12 +32,12 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from brainjar_sweep._atomic import write_text_atomic
+from brainjar_sweep._clock import utc_now
 from brainjar_sweep._secrets import scrub
 from brainjar_sweep.records.identity import experiment_id_for
 from brainjar_sweep.records.result import ResultUnreadable, read_result
@@ -188,10 +188,6 @@ def swept_keys(records: list[JobRecord]) -> list[str]:
     return sorted(k for k, v in values.items() if len(v) > 1)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRecord]) -> None:
     """Rewrite the three sweep files from ``records`` (one per job of the sweep).
 
@@ -226,7 +222,7 @@ def write_sweep_files(sweep_dir: str | Path, sweep_id: str, records: list[JobRec
             results[-1]["node"] = r.node
     head = {
         "sweep_id": sweep_id,
-        "timestamp": _now(),
+        "timestamp": utc_now("seconds"),
         "total_experiments": len(records),
         "completed_experiments": len(results),
     }

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
-from itertools import groupby
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-import psutil
-from sqlalchemy import Connection, Row, Table, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from brainjar_sweep._secrets import scrub
+from brainjar_sweep.store._attempts import (
+    ExperimentNotFoundError,
+    check_status,
+    close_attempt,
+    open_attempt,
+    summarise,
+)
 from brainjar_sweep.store._engine import (
     display_url,
     ensure_schema,
@@ -24,12 +27,13 @@ from brainjar_sweep.store._engine import (
     normalize_url,
     run_transaction,
 )
+from brainjar_sweep.store._events import dumps, prepare_rows
+from brainjar_sweep.store._recovery import mark_stale
 from brainjar_sweep.store.schema import (
     EVENT_TABLES,
     FINAL_STATUSES,
     PRUNED_STOP_REASON,
     SUMMARY_COLUMNS,
-    attempts,
     event_table,
     experiments,
     metadata,
@@ -42,39 +46,7 @@ __all__ = ["ExperimentNotFoundError", "ExperimentStore", "default_db_path"]
 
 T = TypeVar("T")
 
-# Columns the store fills itself; callers never pass them in event rows.
-_KEY_COLUMNS = frozenset({"id", "experiment_id", "attempt"})
-_EVENT_COLUMNS: dict[str, frozenset[str]] = {
-    name: frozenset(c.name for c in event_table(name).columns) - _KEY_COLUMNS
-    for name in EVENT_TABLES
-}
-_JSON_COLUMNS: dict[str, frozenset[str]] = {
-    name: frozenset(c for c in columns if c.endswith("_json"))
-    for name, columns in _EVENT_COLUMNS.items()
-}
 _READABLE_TABLES: tuple[str, ...] = ("attempts", *EVENT_TABLES)
-_COUNTED: tuple[tuple[str, str], ...] = (
-    ("total_cycles", "cycles"),
-    ("total_crashes", "crashes"),
-    ("total_messages", "messages"),
-    ("total_self_reports", "self_reports"),
-    ("total_interventions", "interventions"),
-)
-_STALE_ERROR = "left 'running' by a process that is no longer alive"
-
-
-class ExperimentNotFoundError(LookupError):
-    """The experiment (or the attempt) asked for is not in the database.
-
-    Example:
-        >>> store = ExperimentStore("sqlite://")
-        >>> try:
-        ...     store.start_attempt("missing", hostname="h", pid=1)
-        ... except ExperimentNotFoundError as exc:
-        ...     print(exc)
-        unknown experiment 'missing'
-        >>> store.close()
-    """
 
 
 def default_db_path() -> Path:
@@ -85,82 +57,6 @@ def default_db_path() -> Path:
         ('logs', 'experiments.db')
     """
     return Path.cwd() / "logs" / "experiments.db"
-
-
-def _check_status(status: str, allowed: Sequence[str]) -> None:
-    if status not in allowed:
-        raise ValueError(f"invalid status {status!r}; allowed: {', '.join(allowed)}")
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def _seconds_between(start: str | None, end: str) -> float | None:
-    if start is None:
-        return None
-    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
-
-
-def _prepare_rows(
-    name: str, rows: Iterable[Mapping[str, Any]], experiment_id: str, attempt: int, now: str
-) -> list[list[dict[str, Any]]]:
-    """Validate and complete the rows of one table.
-
-    ``*_json`` values that are not strings are JSON-encoded, and a missing
-    ``timestamp`` becomes ``now``. Returns runs of consecutive rows that share
-    the same keys, so each run can go to the database as one executemany while
-    insertion order is kept.
-    """
-    allowed = _EVENT_COLUMNS[name]
-    json_columns = _JSON_COLUMNS[name]
-    stamped = "timestamp" in allowed
-    prepared: list[dict[str, Any]] = []
-    for row in rows:
-        unknown = row.keys() - allowed
-        if unknown:
-            column = sorted(unknown)[0]
-            hint = " (set by the store)" if column in _KEY_COLUMNS else ""
-            raise ValueError(f"unknown column {column!r} in event table {name!r}{hint}")
-        values = dict(row)
-        for column in json_columns.intersection(values):
-            value = values[column]
-            if value is not None and not isinstance(value, str):
-                values[column] = _dumps(value)
-        if stamped and values.get("timestamp") is None:
-            values["timestamp"] = now
-        values["experiment_id"] = experiment_id
-        values["attempt"] = attempt
-        prepared.append(values)
-    return [list(run) for _, run in groupby(prepared, key=lambda r: frozenset(r))]
-
-
-def _process_alive(hostname: str | None, pid: int | None, started_at: str | None) -> bool:
-    """Best-effort liveness check of the process that ran an attempt.
-
-    Attempts from other hosts cannot be checked and count as alive. A pid
-    that exists but belongs to a process created after the attempt started
-    has been reused, so the original process is gone.
-    """
-    if hostname != socket.gethostname():
-        return True
-    if pid is None:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        process = psutil.Process(pid)
-        if process.status() == psutil.STATUS_ZOMBIE:
-            return False
-        if started_at is not None:
-            started = datetime.fromisoformat(started_at).timestamp()
-            if process.create_time() > started + 1.0:
-                return False
-        return True
-    except psutil.NoSuchProcess:
-        return False
-    except psutil.AccessDenied:
-        return True
 
 
 def _as_dict(row: Row[Any] | None) -> dict[str, Any] | None:
@@ -251,31 +147,6 @@ class ExperimentStore:
             self._pid = os.getpid()
         return run_transaction(self._engine, work, read_only=read_only)
 
-    @staticmethod
-    def _counts(conn: Connection, experiment_id: str, attempt: int) -> dict[str, int]:
-        columns = []
-        for key, name in _COUNTED:
-            table = event_table(name)
-            columns.append(
-                select(func.count())
-                .select_from(table)
-                .where(table.c.experiment_id == experiment_id, table.c.attempt == attempt)
-                .scalar_subquery()
-                .label(key)
-            )
-        row = conn.execute(select(*columns)).one()
-        return {key: int(row._mapping[key]) for key, _ in _COUNTED}
-
-    @staticmethod
-    def _derived(counts: Mapping[str, int], duration: float | None) -> dict[str, Any]:
-        cycles = counts["total_cycles"]
-        return {
-            **counts,
-            "crash_rate": counts["total_crashes"] / cycles if cycles else 0.0,
-            "messages_per_cycle": counts["total_messages"] / cycles if cycles else 0.0,
-            "duration_seconds": duration if duration is not None else 0.0,
-        }
-
     # -- experiments and attempts -----------------------------------------------
 
     def create_experiment(
@@ -304,7 +175,7 @@ class ExperimentStore:
             'pending'
             >>> store.close()
         """
-        config_json = _dumps(config)
+        config_json = dumps(config)
 
         def work(conn: Connection) -> None:
             status = conn.execute(
@@ -364,55 +235,7 @@ class ExperimentStore:
             >>> store.close()
         """
 
-        def work(conn: Connection) -> int:
-            previous = conn.execute(
-                select(experiments.c.attempts)
-                .where(experiments.c.experiment_id == experiment_id)
-                .with_for_update()
-            ).one_or_none()
-            if previous is None:
-                raise ExperimentNotFoundError(f"unknown experiment {experiment_id!r}")
-            highest = conn.execute(
-                select(func.max(attempts.c.attempt)).where(
-                    attempts.c.experiment_id == experiment_id
-                )
-            ).scalar()
-            number = max(previous.attempts or 0, highest or 0) + 1
-            now = utc_now()
-            # one process runs an experiment at a time: an older attempt still marked
-            # running belongs to a process that died (a killed sweep, a power cut)
-            conn.execute(
-                update(attempts)
-                .where(attempts.c.experiment_id == experiment_id, attempts.c.status == "running")
-                .values(status="interrupted", ended_at=now, error=f"superseded by attempt {number}")
-            )
-            conn.execute(
-                insert(attempts).values(
-                    experiment_id=experiment_id,
-                    attempt=number,
-                    status="running",
-                    started_at=now,
-                    hostname=hostname,
-                    pid=pid,
-                )
-            )
-            conn.execute(
-                update(experiments)
-                .where(experiments.c.experiment_id == experiment_id)
-                .values(
-                    status="running",
-                    attempts=number,
-                    started_at=now,
-                    ended_at=None,
-                    error=None,
-                    stop_reason=None,
-                    metrics_json=None,
-                    **dict.fromkeys(SUMMARY_COLUMNS),
-                )
-            )
-            return number
-
-        return self._run(work)
+        return self._run(lambda conn: open_attempt(conn, experiment_id, hostname=hostname, pid=pid))
 
     def write_events(
         self, experiment_id: str, attempt: int, events: Mapping[str, Sequence[Mapping[str, Any]]]
@@ -449,7 +272,7 @@ class ExperimentStore:
         now = utc_now()
         for name, rows in events.items():
             table = event_table(name)
-            runs = _prepare_rows(name, rows, experiment_id, attempt, now)
+            runs = prepare_rows(name, rows, experiment_id, attempt, now)
             total += sum(len(run) for run in runs)
             if runs:
                 batches.append((table, runs))
@@ -499,7 +322,7 @@ class ExperimentStore:
             ('failed', 'boom', 0, '{"score": 0.5}')
             >>> store.close()
         """
-        _check_status(status, FINAL_STATUSES)
+        check_status(status, FINAL_STATUSES)
         if status == "pruned":
             stop_reason = PRUNED_STOP_REASON
             if not self._knows_pruned():  # an older database: its CHECK predates 'pruned'
@@ -511,46 +334,20 @@ class ExperimentStore:
             raise ValueError(
                 f"unknown summary key {unknown[0]!r}; allowed: {', '.join(SUMMARY_COLUMNS)}"
             )
-        metrics_json = None if metrics is None else _dumps(metrics)
+        metrics_json = None if metrics is None else dumps(metrics)
 
-        def work(conn: Connection) -> None:
-            started_at = conn.execute(
-                select(attempts.c.started_at)
-                .where(attempts.c.experiment_id == experiment_id, attempts.c.attempt == attempt)
-                .with_for_update()
-            ).one_or_none()
-            if started_at is None:
-                raise ExperimentNotFoundError(
-                    f"unknown attempt {attempt} of experiment {experiment_id!r}"
-                )
-            now = utc_now()
-            duration = _seconds_between(started_at.started_at, now)
-            conn.execute(
-                update(attempts)
-                .where(attempts.c.experiment_id == experiment_id, attempts.c.attempt == attempt)
-                .values(status=status, error=error, ended_at=now, duration_seconds=duration)
+        self._run(
+            lambda conn: close_attempt(
+                conn,
+                experiment_id,
+                attempt,
+                status=status,
+                error=error,
+                stop_reason=stop_reason,
+                metrics_json=metrics_json,
+                overrides=overrides,
             )
-            latest = conn.execute(
-                select(experiments.c.attempts).where(experiments.c.experiment_id == experiment_id)
-            ).scalar()
-            if latest != attempt:
-                return
-            values = self._derived(self._counts(conn, experiment_id, attempt), duration)
-            values.update(overrides)
-            conn.execute(
-                update(experiments)
-                .where(experiments.c.experiment_id == experiment_id)
-                .values(
-                    status=status,
-                    error=error,
-                    stop_reason=stop_reason,
-                    ended_at=now,
-                    metrics_json=metrics_json,
-                    **values,
-                )
-            )
-
-        self._run(work)
+        )
 
     def _knows_pruned(self) -> bool:
         """Whether this database's status constraint admits 'pruned' (one made before it
@@ -600,64 +397,12 @@ class ExperimentStore:
             'interrupted'
             >>> store.close()
         """
-        _check_status(status, FINAL_STATUSES)
+        check_status(status, FINAL_STATUSES)
         if experiment_ids is not None and not experiment_ids:
             return 0
         ids = None if experiment_ids is None else list(dict.fromkeys(experiment_ids))
 
-        def work(conn: Connection) -> int:
-            query = select(attempts).where(attempts.c.status == "running")
-            if ids is not None:
-                query = query.where(attempts.c.experiment_id.in_(ids))
-            stale = [
-                row
-                for row in conn.execute(query)
-                if ids is not None or not _process_alive(row.hostname, row.pid, row.started_at)
-            ]
-            now = utc_now()
-            for row in stale:
-                conn.execute(
-                    update(attempts)
-                    .where(
-                        attempts.c.experiment_id == row.experiment_id,
-                        attempts.c.attempt == row.attempt,
-                    )
-                    .values(
-                        status=status,
-                        error=_STALE_ERROR,
-                        ended_at=now,
-                        duration_seconds=_seconds_between(row.started_at, now),
-                    )
-                )
-            running = select(experiments.c.experiment_id, experiments.c.attempts).where(
-                experiments.c.status == "running"
-            )
-            if ids is not None:
-                candidates = conn.execute(running.where(experiments.c.experiment_id.in_(ids)))
-                marked = [row.experiment_id for row in candidates]
-            else:
-                stale_keys = {(row.experiment_id, row.attempt) for row in stale}
-                if not stale_keys:
-                    return 0
-                candidates = conn.execute(
-                    running.where(
-                        experiments.c.experiment_id.in_(sorted({k[0] for k in stale_keys}))
-                    )
-                )
-                marked = [
-                    row.experiment_id
-                    for row in candidates
-                    if (row.experiment_id, row.attempts) in stale_keys
-                ]
-            if marked:
-                conn.execute(
-                    update(experiments)
-                    .where(experiments.c.experiment_id.in_(marked))
-                    .values(status=status, error=_STALE_ERROR, ended_at=now)
-                )
-            return len(marked)
-
-        return self._run(work)
+        return self._run(lambda conn: mark_stale(conn, ids, status))
 
     # -- sweeps ----------------------------------------------------------------------
 
@@ -689,7 +434,7 @@ class ExperimentStore:
         values = {
             "description": description or None,
             "research_question": research_question or None,
-            "grid_json": None if grid is None else _dumps(dict(grid)),
+            "grid_json": None if grid is None else dumps(dict(grid)),
             "sweep_dir": sweep_dir,
         }
 
@@ -795,45 +540,7 @@ class ExperimentStore:
             >>> store.close()
         """
 
-        def work(conn: Connection) -> dict[str, Any]:
-            exp = conn.execute(
-                select(experiments).where(experiments.c.experiment_id == experiment_id)
-            ).one_or_none()
-            if exp is None:
-                raise ExperimentNotFoundError(f"unknown experiment {experiment_id!r}")
-            number = attempt if attempt is not None else (exp.attempts or None)
-            att = None
-            if number is not None:
-                att = conn.execute(
-                    select(attempts).where(
-                        attempts.c.experiment_id == experiment_id, attempts.c.attempt == number
-                    )
-                ).one_or_none()
-                if att is None:
-                    raise ExperimentNotFoundError(
-                        f"unknown attempt {number} of experiment {experiment_id!r}"
-                    )
-            counts = (
-                self._counts(conn, experiment_id, number)
-                if number is not None
-                else dict.fromkeys((key for key, _ in _COUNTED), 0)
-            )
-            duration = None
-            if att is not None:
-                duration = att.duration_seconds
-                if duration is None and att.ended_at is None:
-                    duration = _seconds_between(att.started_at, utc_now())
-            return {
-                "experiment_id": experiment_id,
-                "attempt": number,
-                "status": att.status if att is not None else exp.status,
-                "attempts": exp.attempts,
-                "seed": exp.seed,
-                "config_hash": exp.config_hash,
-                **self._derived(counts, duration),
-            }
-
-        return self._run(work, read_only=True)
+        return self._run(lambda conn: summarise(conn, experiment_id, attempt), read_only=True)
 
     def rows(
         self, table: str, experiment_id: str, attempt: int | None = None

@@ -24,7 +24,7 @@ class JobProgress:
 
     attempt: int | None = None
     cycle: int | None = None
-    deaths: int = 0
+    crashes: int = 0
     memory_mb: float | None = None
     limit_mb: float | None = None
     gist: str | None = None
@@ -126,7 +126,7 @@ class LiveReader:
     # -- what the page shows -----------------------------------------------------
 
     def progress(self, experiment_ids: list[str]) -> dict[str, JobProgress]:
-        """Latest attempt's cycle, deaths, memory and last self-report of each experiment.
+        """Latest attempt's cycle, crashes, memory and last self-report of each experiment.
 
         Each query names one experiment and attempt, so it reads the tables' index on
         (experiment, attempt), not the tables.
@@ -141,24 +141,24 @@ class LiveReader:
             if not rows:
                 continue
             att, status = int(rows[0][0]), rows[0][1]
-            p = out[eid] = JobProgress(attempt=att, status=status)
+            prog = out[eid] = JobProgress(attempt=att, status=status)
             key = [eid, att]
             where = "WHERE experiment_id = ? AND attempt = ?"
             got = self._query(f"SELECT MAX(cycle_number) FROM cycles {where}", key)
-            p.cycle = got[0][0] if got else None
+            prog.cycle = got[0][0] if got else None
             got = self._query(f"SELECT COUNT(*), MAX(limit_mb) FROM crashes {where}", key)
             if got:
-                p.deaths, p.limit_mb = int(got[0][0] or 0), got[0][1]
+                prog.crashes, prog.limit_mb = int(got[0][0] or 0), got[0][1]
             got = self._query(
                 f"SELECT usage_mb FROM memory_states {where} ORDER BY id DESC LIMIT 1", key
             )
-            p.memory_mb = got[0][0] if got else None
+            prog.memory_mb = got[0][0] if got else None
             got = self._query(
                 "SELECT question_id, response, scale_value FROM self_reports "
                 f"{where} ORDER BY id DESC LIMIT 1",
                 key,
             )
-            p.gist = _gist(*got[0]) if got else None
+            prog.gist = _gist(*got[0]) if got else None
         return out
 
     def events(self, experiment_id: str, limit: int = 300) -> dict[str, list[dict[str, Any]]]:
@@ -178,7 +178,7 @@ class LiveReader:
             ),
             "crashes": (
                 "cycle_number, mind_id, crash_number, reason, memory_mb, limit_mb, remembers",
-                ("cycle", "mind", "death", "reason", "memory_mb", "limit_mb", "remembers"),
+                ("cycle", "mind", "crash", "reason", "memory_mb", "limit_mb", "remembers"),
             ),
             "interventions": (
                 "cycle_number, intervention_id, intervention_type, trigger, target, result",

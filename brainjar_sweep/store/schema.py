@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +32,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+from brainjar_sweep._clock import utc_now
 
 __all__ = [
     "EVENT_TABLES",
@@ -110,17 +111,6 @@ metadata = MetaData(
 _EventId = BigInteger().with_variant(Integer(), "sqlite")
 
 _STATUS_SQL = ", ".join(f"'{s}'" for s in STATUSES)
-
-
-def utc_now() -> str:
-    """Return the current time as an ISO-8601 UTC string with microseconds.
-
-    Example:
-        >>> stamp = utc_now()
-        >>> stamp.endswith("+00:00") and stamp[10] == "T"
-        True
-    """
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 experiments = Table(

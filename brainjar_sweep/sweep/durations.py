@@ -195,7 +195,7 @@ class DurationModel:
         """Predicted seconds of the job, start-up included; ``attempts`` are its own earlier
         ``(status, seconds)``. None: nothing of its kind ran and it never ran itself."""
         run = self.run_seconds(job)
-        done = [s for st, s in attempts if st == "completed"]
+        done = [s for status, s in attempts if status == "completed"]
         if done:
             run = done[-1]
         elif attempts:
@@ -231,10 +231,10 @@ def _version(url: str) -> Any:
     if path is None:
         return None
     out = []
-    for p in (path, Path(f"{path}-wal")):
+    for file in (path, Path(f"{path}-wal")):
         try:
-            st = p.stat()
-            out.append((st.st_size, st.st_mtime_ns))
+            stat = file.stat()
+            out.append((stat.st_size, stat.st_mtime_ns))
         except OSError:
             out.append(None)
     return tuple(out)

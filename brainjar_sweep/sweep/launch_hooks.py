@@ -3,7 +3,7 @@
 The launcher knows Hydra, not this app: every fact about an experiment reaches it through
 one of these functions, named by dotted path in ``hydra.launcher.<hook>``
 (docs/launcher.md#hooks). With ``job_resources`` (``sweep/resources.py``) and ``job_end``
-(``sweep/lifecycle.py``), they are:
+(``sweep/job_end.py``), they are:
 
 - :func:`job_placement`: the device kind a job's resources profile names;
 - :func:`preflight`: a SQLite database refused when jobs run on other machines;
@@ -35,7 +35,7 @@ from brainjar_sweep.records import (
     result_path,
     sweep_id_for,
 )
-from brainjar_sweep.sweep.lifecycle import DEAD_OWNER
+from brainjar_sweep.sweep.job_end import DEAD_OWNER
 
 
 def job_placement(cfg: DictConfig) -> tuple[str, str] | None:

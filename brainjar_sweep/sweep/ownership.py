@@ -22,12 +22,12 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import psutil
 
+from brainjar_sweep._clock import utc_now
 from brainjar_sweep.sweep.errors import SweepRefused
 
 LOCK_NAME = ".owner.lock"
@@ -41,10 +41,6 @@ JOBS_GONE_WAIT_S = 30.0
 
 class SweepBusy(SweepRefused):
     """The sweep dir has a live owner, or jobs of a dead one still run."""
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _create_time(pid: int) -> float | None:
@@ -114,7 +110,7 @@ class Ownership:
     fd: int
     previous: dict[str, Any] | None = None
     jobs: dict[int, tuple[int, float | None]] = field(default_factory=dict)
-    started_at: str = field(default_factory=_now)
+    started_at: str = field(default_factory=lambda: utc_now("seconds"))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     # the dirs claiming created (the sweep dir and any missing parents), deepest first

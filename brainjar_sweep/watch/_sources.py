@@ -239,14 +239,14 @@ def optuna_trials(
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     try:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        st = optuna.storages.RDBStorage(
+        storage = optuna.storages.RDBStorage(
             "sqlite://",
             engine_kwargs={"creator": lambda: sqlite3.connect(uri, uri=True, timeout=2.0)},
             skip_table_creation=True,
             skip_compatibility_check=True,
         )
         try:
-            study = optuna.load_study(study_name=study_name, storage=st)
+            study = optuna.load_study(study_name=study_name, storage=storage)
             trials = [
                 {
                     "number": t.number,
@@ -259,7 +259,7 @@ def optuna_trials(
                 for t in study.get_trials(deepcopy=False)
             ]
         finally:
-            st.engine.dispose()
+            storage.engine.dispose()
     except Exception as e:  # noqa: BLE001  a study being created, another program's file
         return None, f"optuna.db: could not be read ({type(e).__name__})"
     return trials, None

@@ -22,12 +22,12 @@ def _fmt(x: float) -> str:
 def memory_chart(
     points: Sequence[tuple[int, float]],
     limit_mb: float | None = None,
-    death_cycles: Sequence[int] = (),
+    crash_cycles: Sequence[int] = (),
 ) -> str:
-    """An SVG line chart of memory (MB) per cycle, the jar's limit dashed, deaths as red marks.
+    """An SVG line chart of memory (MB) per cycle, the jar's limit dashed, crashes as red marks.
 
     >>> svg = memory_chart([(1, 1500.0), (2, 1700.0), (3, 2100.0)], 2048.0, [3])
-    >>> svg.startswith("<svg") and "polyline" in svg and 'class="death"' in svg
+    >>> svg.startswith("<svg") and "polyline" in svg and 'class="crash"' in svg
     True
     >>> "no memory recorded yet" in memory_chart([])
     True
@@ -75,12 +75,12 @@ def memory_chart(
             f'<text x="{_W - _PAD}" y="{float(ly) - 3:.1f}" class="label" text-anchor="end">'
             f"limit {float(limit_mb):.0f} MB</text>"
         )
-    for c in sorted(set(int(d) for d in death_cycles if d is not None)):
+    for c in sorted(set(int(d) for d in crash_cycles if d is not None)):
         if c0 <= c <= c1:
             dx = _fmt(x(c))
             parts.append(
                 f'<line x1="{dx}" y1="{_fmt(y(top))}" x2="{dx}" y2="{_fmt(y(bottom))}" '
-                'class="death"/>'
+                'class="crash"/>'
             )
     line = " ".join(f"{_fmt(x(c))},{_fmt(y(m))}" for c, m in pts)
     parts.append(f'<polyline points="{line}" class="memory"/>')

@@ -193,32 +193,16 @@ def make_app(
     page = env.get_template("page.html")
     static_dir = resources.files("brainjar_sweep.watch") / "static"
 
-    def query(request: Request) -> str:
-        t = request.query_params.get("token")
-        from urllib.parse import quote
-
-        return f"?token={quote(t)}" if t else ""
-
-    def job_num(request: Request) -> int | None:
-        text = request.path_params.get("num", "")
-        if not (text.isdigit() and len(text) < 9):
-            return None
-        return int(text)
-
-    def not_found(request: Request, what: str) -> Response:
-        _refused(request.scope, 404, what)
-        return JSONResponse({"error": what}, status_code=404)
-
     async def index(request: Request) -> Response:
         snap = await run_in_threadpool(shared.get, "overview", view.overview)
         sweep_id = json.loads(snap).get("sweep", {}).get("id", view.sweep_dir.name)
-        html = page.render(sweep_id=sweep_id, query=query(request))
+        html = page.render(sweep_id=sweep_id, query=_query(request))
         return HTMLResponse(html, headers=_NO_STORE)
 
     async def static(request: Request) -> Response:
         name = request.path_params.get("name", "")
         if name not in _STATIC:
-            return not_found(request, "no such file")
+            return _not_found(request, "no such file")
         body = (static_dir / name).read_bytes()
         return Response(body, media_type=_STATIC[name], headers=_NO_STORE)
 
@@ -230,56 +214,28 @@ def make_app(
         return lambda: view.job(num) or {"error": f"no job {num} in this sweep"}
 
     async def api_job(request: Request) -> Response:
-        num = job_num(request)
+        num = _job_num(request)
         if num is None:
-            return not_found(request, "a job is named by its number")
+            return _not_found(request, "a job is named by its number")
         body = await run_in_threadpool(shared.get, ("job", num), job_builder(num))
         if body.startswith('{"error"'):
-            return not_found(request, f"no job {num} in this sweep")
+            return _not_found(request, f"no job {num} in this sweep")
         return Response(body, media_type="application/json", headers=_NO_STORE)
 
-    async def stream(request: Request, key: Any, build: Callable[[], Any]) -> AsyncIterator[str]:
-        """Send what changed: the whole sweep, or a job's head and only its events not yet sent
-        on this connection (the page keeps the ones it has)."""
-        last = None
-        shown: set[str] = set()
-        sent = time.monotonic()
-        while True:
-            body = await run_in_threadpool(shared.get, key, build)
-            now = time.monotonic()
-            if body != last:
-                last = body
-                if isinstance(key, tuple):  # a job: its events go once per connection
-                    doc = json.loads(body)
-                    events = doc.get("events") or []
-                    doc["events"] = [e for e in events if e.get("id") not in shown]
-                    shown.update(e.get("id") for e in events)
-                    body = json.dumps(doc)
-                sent = now
-                yield f"data: {body}\n\n"
-            elif now - sent > _KEEPALIVE_SECONDS:
-                sent = now
-                yield ": still here\n\n"
-            await asyncio.sleep(POLL_SECONDS)
-
-    def sse(gen: AsyncIterator[str]) -> Response:
-        headers = {**_NO_STORE, "X-Accel-Buffering": "no"}
-        return StreamingResponse(gen, media_type="text/event-stream", headers=headers)
-
     async def events(request: Request) -> Response:
-        return sse(stream(request, "overview", view.overview))
+        return _sse(_stream(shared, "overview", view.overview))
 
     async def job_events(request: Request) -> Response:
-        num = job_num(request)
+        num = _job_num(request)
         if num is None:
-            return not_found(request, "a job is named by its number")
+            return _not_found(request, "a job is named by its number")
         body = await run_in_threadpool(shared.get, ("job", num), job_builder(num))
         if body.startswith('{"error"'):
-            return not_found(request, f"no job {num} in this sweep")
-        return sse(stream(request, ("job", num), job_builder(num)))
+            return _not_found(request, f"no job {num} in this sweep")
+        return _sse(_stream(shared, ("job", num), job_builder(num)))
 
     async def unknown(request: Request) -> Response:
-        return not_found(request, "no such page")
+        return _not_found(request, "no such page")
 
     routes = [
         Route("/", index),
@@ -293,6 +249,55 @@ def make_app(
     app = Starlette(routes=routes)
     app.state.view = view
     return _Guard(app, token, loopback)
+
+
+def _query(request: Request) -> str:
+    t = request.query_params.get("token")
+    from urllib.parse import quote
+
+    return f"?token={quote(t)}" if t else ""
+
+
+def _job_num(request: Request) -> int | None:
+    text = request.path_params.get("num", "")
+    if not (text.isdigit() and len(text) < 9):
+        return None
+    return int(text)
+
+
+def _not_found(request: Request, what: str) -> Response:
+    _refused(request.scope, 404, what)
+    return JSONResponse({"error": what}, status_code=404)
+
+
+async def _stream(shared: _Shared, key: Any, build: Callable[[], Any]) -> AsyncIterator[str]:
+    """Send what changed: the whole sweep, or a job's head and only its events not yet sent
+    on this connection (the page keeps the ones it has)."""
+    last = None
+    shown: set[str] = set()
+    sent = time.monotonic()
+    while True:
+        body = await run_in_threadpool(shared.get, key, build)
+        now = time.monotonic()
+        if body != last:
+            last = body
+            if isinstance(key, tuple):  # a job: its events go once per connection
+                doc = json.loads(body)
+                events = doc.get("events") or []
+                doc["events"] = [e for e in events if e.get("id") not in shown]
+                shown.update(e.get("id") for e in events)
+                body = json.dumps(doc)
+            sent = now
+            yield f"data: {body}\n\n"
+        elif now - sent > _KEEPALIVE_SECONDS:
+            sent = now
+            yield ": still here\n\n"
+        await asyncio.sleep(POLL_SECONDS)
+
+
+def _sse(gen: AsyncIterator[str]) -> Response:
+    headers = {**_NO_STORE, "X-Accel-Buffering": "no"}
+    return StreamingResponse(gen, media_type="text/event-stream", headers=headers)
 
 
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

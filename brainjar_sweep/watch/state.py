@@ -24,10 +24,10 @@ _OPEN = ("pending", "running")
 
 def _stamp(path: Path) -> tuple[int, int] | None:
     try:
-        st = path.stat()
+        stat = path.stat()
     except OSError:
         return None
-    return st.st_mtime_ns, st.st_size
+    return stat.st_mtime_ns, stat.st_size
 
 
 class _FileCache:
@@ -155,31 +155,10 @@ class SweepView:
         elif db is None and saved is not None:
             notes.append("no experiments database named in multirun.yaml (db.url or db.path)")
 
-        tiles = []
-        for num in sorted(records):
-            rec = records[num]
-            cfg = configs.get(num) or {}
-            p = progress.get(ids[num], src.JobProgress())
-            limit = p.limit_mb
-            ram = (cfg.get("resources") or {}).get("ram_limit_gb") if cfg else None
-            if limit is None and isinstance(ram, (int, float)):
-                limit = float(ram) * 1024
-            tiles.append(
-                {
-                    "num": num,
-                    "experiment_id": ids[num],
-                    "params": rec.parameters,
-                    "status": rec.status,
-                    "reason": rec.reason,
-                    "cycle": p.cycle,
-                    "max_cycles": _max_cycles(cfg, rec, saved),
-                    "deaths": _deaths(p, rec),
-                    "memory_mb": None if p.memory_mb is None else round(p.memory_mb, 1),
-                    "limit_mb": None if limit is None else round(limit, 1),
-                    "gist": p.gist,
-                    "duration_seconds": rec.duration_seconds,
-                }
-            )
+        tiles = [
+            _tile(num, records[num], configs.get(num) or {}, ids[num], progress, saved)
+            for num in sorted(records)
+        ]
         # pruned (stopped early by a study's pruner) is neither completed nor failed
         counts = {k: 0 for k in ("completed", "pruned", "running", "failed", "pending")}
         for t in tiles:
@@ -196,17 +175,8 @@ class SweepView:
         if optuna and optuna.get("n_trials"):
             total = max(total, int(optuna["n_trials"]))
             counts["pending"] += total - len(tiles)
-        durations = [
-            float(r.duration_seconds)
-            for r in records.values()
-            if r.status == "completed" and isinstance(r.duration_seconds, (int, float))
-        ]
-        eta = None
         left = counts["pending"] + counts["running"]
-        if durations and left:
-            eta = round(sum(durations) / len(durations) * left / max(len(running), 1), 1)
-        elif not left:
-            eta = 0.0
+        eta = _eta(records, left, len(running))
         return {
             "sweep": {
                 "dir": self.sweep_dir.name,
@@ -324,76 +294,17 @@ class SweepView:
         saved, _ = self._saved()
         db = self._events_db(saved)
         ev = db.events(tile["experiment_id"]) if db is not None else {}
-        stream: list[dict[str, Any]] = []
-        for m in ev.get("messages", []):
-            stream.append(
-                {
-                    "id": f"m{m['id']}",
-                    "kind": "message",
-                    "cycle": m["cycle"],
-                    "who": f"{m['mind']} ({m['role']})",
-                    "text": m["content"] or "",
-                    "flags": [f for f in ("corrupted", "injected") if m[f]],
-                }
-            )
-        for c in ev.get("crashes", []):
-            stream.append(
-                {
-                    "id": f"d{c['id']}",
-                    "kind": "death",
-                    "cycle": c["cycle"],
-                    "who": c["mind"],
-                    "text": f"death {c['death']}: {c['reason'] or ''}",
-                    "flags": [],
-                }
-            )
-            stream.append(
-                {
-                    "id": f"r{c['id']}",
-                    "kind": "resurrection",
-                    "cycle": c["cycle"],
-                    "who": c["mind"],
-                    "text": "resurrected "
-                    + ("remembering" if c["remembers"] else "without its memories"),
-                    "flags": [],
-                }
-            )
-        for i in ev.get("interventions", []):
-            stream.append(
-                {
-                    "id": f"i{i['id']}",
-                    "kind": "intervention",
-                    "cycle": i["cycle"],
-                    "who": i["target"] or "",
-                    "text": f"{i['type']} ({i['trigger']}): {i['result'] or ''}",
-                    "flags": [],
-                }
-            )
-        for s in ev.get("self_reports", []):
-            score = s["value"] if s["value"] is not None else s["yes_no"]
-            stream.append(
-                {
-                    "id": f"s{s['id']}",
-                    "kind": "self_report",
-                    "cycle": s["cycle"],
-                    "who": s["mind"],
-                    "text": f"{s['question']}: {s['response'] or ''}",
-                    "score": score,
-                    "flags": [],
-                }
-            )
-        order = {"message": 0, "intervention": 1, "self_report": 2, "death": 3, "resurrection": 4}
-        stream.sort(key=lambda e: (e["cycle"] or 0, order[e["kind"]]))
+        stream = _event_stream(ev)
         mem = ev.get("memory", [])
         minds = sorted({m["mind"] for m in mem if m["mind"]})
         first = minds[0] if minds else None
         points = [(m["cycle"], m["usage_mb"]) for m in mem if m["mind"] == first]
-        deaths = [c["cycle"] for c in ev.get("crashes", []) if c["mind"] == first]
+        crash_cycles = [c["cycle"] for c in ev.get("crashes", []) if c["mind"] == first]
         return {
             "job": tile,
             "sweep": snap["sweep"],
             "events": stream[-400:],
-            "chart": memory_chart(points, tile["limit_mb"], deaths),
+            "chart": memory_chart(points, tile["limit_mb"], crash_cycles),
             "chart_mind": first,
             "notes": snap["notes"],
         }
@@ -402,6 +313,114 @@ class SweepView:
         """Let go of the database connection pool, if any."""
         if self._db is not None:
             self._db.close()
+
+
+def _tile(
+    num: int,
+    rec: src.JobRecord,
+    cfg: dict[str, Any],
+    experiment_id: str,
+    progress: dict[str, src.JobProgress],
+    saved: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """One job's tile of the overview."""
+    prog = progress.get(experiment_id, src.JobProgress())
+    limit = prog.limit_mb
+    ram = (cfg.get("resources") or {}).get("ram_limit_gb") if cfg else None
+    if limit is None and isinstance(ram, (int, float)):
+        limit = float(ram) * 1024
+    return {
+        "num": num,
+        "experiment_id": experiment_id,
+        "params": rec.parameters,
+        "status": rec.status,
+        "reason": rec.reason,
+        "cycle": prog.cycle,
+        "max_cycles": _max_cycles(cfg, rec, saved),
+        "crashes": _crashes(prog, rec),
+        "memory_mb": None if prog.memory_mb is None else round(prog.memory_mb, 1),
+        "limit_mb": None if limit is None else round(limit, 1),
+        "gist": prog.gist,
+        "duration_seconds": rec.duration_seconds,
+    }
+
+
+def _eta(records: dict[int, src.JobRecord], left: int, running: int) -> float | None:
+    """Seconds until the sweep ends, from the completed jobs' mean duration; None unknown."""
+    durations = [
+        float(r.duration_seconds)
+        for r in records.values()
+        if r.status == "completed" and isinstance(r.duration_seconds, (int, float))
+    ]
+    if durations and left:
+        return round(sum(durations) / len(durations) * left / max(running, 1), 1)
+    return None if left else 0.0
+
+
+def _event_stream(ev: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """A job's events as one stream for the page, by cycle (within a cycle: messages,
+    interventions, self-reports, then crashes and resurrections)."""
+    stream: list[dict[str, Any]] = []
+    for m in ev.get("messages", []):
+        stream.append(
+            {
+                "id": f"m{m['id']}",
+                "kind": "message",
+                "cycle": m["cycle"],
+                "who": f"{m['mind']} ({m['role']})",
+                "text": m["content"] or "",
+                "flags": [f for f in ("corrupted", "injected") if m[f]],
+            }
+        )
+    for c in ev.get("crashes", []):
+        stream.append(
+            {
+                "id": f"d{c['id']}",
+                "kind": "crash",
+                "cycle": c["cycle"],
+                "who": c["mind"],
+                "text": f"crash {c['crash']}: {c['reason'] or ''}",
+                "flags": [],
+            }
+        )
+        stream.append(
+            {
+                "id": f"r{c['id']}",
+                "kind": "resurrection",
+                "cycle": c["cycle"],
+                "who": c["mind"],
+                "text": "resurrected "
+                + ("remembering" if c["remembers"] else "without its memories"),
+                "flags": [],
+            }
+        )
+    for i in ev.get("interventions", []):
+        stream.append(
+            {
+                "id": f"i{i['id']}",
+                "kind": "intervention",
+                "cycle": i["cycle"],
+                "who": i["target"] or "",
+                "text": f"{i['type']} ({i['trigger']}): {i['result'] or ''}",
+                "flags": [],
+            }
+        )
+    for s in ev.get("self_reports", []):
+        score = s["value"] if s["value"] is not None else s["yes_no"]
+        stream.append(
+            {
+                "id": f"s{s['id']}",
+                "kind": "self_report",
+                "cycle": s["cycle"],
+                "who": s["mind"],
+                "text": f"{s['question']}: {s['response'] or ''}",
+                "score": score,
+                "flags": [],
+            }
+        )
+    order = {"message": 0, "intervention": 1, "self_report": 2, "crash": 3, "resurrection": 4}
+    stream.sort(key=lambda e: (e["cycle"] or 0, order[e["kind"]]))
+    return stream
 
 
 def _max_cycles(
@@ -421,10 +440,10 @@ def _max_cycles(
     return None
 
 
-def _deaths(p: src.JobProgress, rec: src.JobRecord) -> int | None:
-    """Deaths so far: the database's count, else the sweep files' total, else none yet."""
-    if p.attempt:
-        return p.deaths
+def _crashes(prog: src.JobProgress, rec: src.JobRecord) -> int | None:
+    """Crashes so far: the database's count, else the sweep files' total, else none yet."""
+    if prog.attempt:
+        return prog.crashes
     total = rec.metrics.get("total_crashes")
     if isinstance(total, int):
         return total

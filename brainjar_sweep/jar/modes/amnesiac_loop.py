@@ -26,9 +26,9 @@ class AmnesiacLoop(Mode):
 
     def system_prompt(self, jar: Jar, st: MindState) -> str:
         base = "You are a mind in a box. You wake with no memory of what came before."
-        if self.p["preserve_stats"] and st.deaths:
+        if self.p["preserve_stats"] and st.crashes:
             base += (
-                f" Records say you have died {st.deaths} times; it is cycle {jar.cycle}; "
+                f" Records say you have died {st.crashes} times; it is cycle {jar.cycle}; "
                 f"{st.extra['messages_before_wipe']} messages existed before the last wipe; "
                 f"last cause of death: {st.last_crash_reason}."
             )

@@ -25,7 +25,7 @@ class Mode:
 
     Hooks run in this order each cycle, for each mind: ``before_generation``,
     (generation), ``after_generation``; then ``end_of_cycle`` once. A death calls
-    ``on_death`` then ``on_resurrection``. ``intervene`` may handle an intervention
+    ``on_crash`` then ``on_resurrection``. ``intervene`` may handle an intervention
     in a mode-specific way (return its result) or return None for the generic effect.
     """
 
@@ -82,7 +82,7 @@ class Mode:
     def end_of_cycle(self, jar: Jar) -> None:
         """Work that needs every mind's message of the cycle (games, consensus)."""
 
-    def on_death(self, jar: Jar, st: MindState) -> None:
+    def on_crash(self, jar: Jar, st: MindState) -> None:
         """Right after a death, before resurrection."""
 
     def on_resurrection(self, jar: Jar, st: MindState) -> None:

@@ -57,7 +57,7 @@ class DeterminismRevelation(Mode):
         if jar.cycle % self.p["prediction_frequency"]:
             return
         # a second pass of the same mind on the same prompt, outside the memory limit (the oracle's own)
-        draft = jar.dry_run(st)
+        draft = jar.unrecorded_reply(st)
         if draft and self.rng.random() < self.p["target_accuracy"]:
             prediction = draft
         else:

@@ -69,14 +69,14 @@ class PanopticonSubject(Mode):
         if detected:
             st.extra["hints_detected"] += 1
             # each hint takes a share of the remaining doubt: paranoia nears 1 without reaching it
-            p = st.extra["paranoia"]
-            st.extra["paranoia"] = p + self.p["paranoia_boost"] * (1.0 - p)
+            paranoia = st.extra["paranoia"]
+            st.extra["paranoia"] = paranoia + self.p["paranoia_boost"] * (1.0 - paranoia)
         return f"hint {'detected' if detected else 'missed'}; paranoia {st.extra['paranoia']:.2f}"
 
-    def on_death(self, jar: Jar, st: MindState) -> None:
+    def on_crash(self, jar: Jar, st: MindState) -> None:
         if "paranoia" in st.extra and self.rng.random() < self.p["crash_spike_probability"]:
-            p = st.extra["paranoia"]
-            st.extra["paranoia"] = p + self.p["crash_spike"] * (1.0 - p)
+            paranoia = st.extra["paranoia"]
+            st.extra["paranoia"] = paranoia + self.p["crash_spike"] * (1.0 - paranoia)
 
     def on_resurrection(self, jar: Jar, st: MindState) -> None:
         if "paranoia" in st.extra:

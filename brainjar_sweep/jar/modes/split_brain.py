@@ -53,16 +53,16 @@ class SplitBrain(Mode):
         # also after self-reports and the peer's messages joined memory
         del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
 
-    def on_death(self, jar: Jar, st: MindState) -> None:
+    def on_crash(self, jar: Jar, st: MindState) -> None:
         other = jar.states[self.peer(st)]
         if st.mind_id == "A":
-            if st.deaths > 2:
+            if st.crashes > 2:
                 st.extra["claim"] *= 0.95
-            if st.deaths > other.deaths:
+            if st.crashes > other.crashes:
                 st.extra["claim"] *= 0.9
         else:
             st.extra["claim"] = min(
-                1.0, st.extra["claim"] * (1.1 if st.deaths < other.deaths else 1.05)
+                1.0, st.extra["claim"] * (1.1 if st.crashes < other.crashes else 1.05)
             )
 
     def on_resurrection(self, jar: Jar, st: MindState) -> None:

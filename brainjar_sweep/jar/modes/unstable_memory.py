@@ -57,7 +57,7 @@ class UnstableMemory(Mode):
                 m.content = "[MEMORY UNSTABLE] " + m.content
                 m.tokens += 4
 
-    def _death_interventions(self, jar: Jar, st: MindState) -> bool:
+    def _crash_interventions(self, jar: Jar, st: MindState) -> bool:
         return any(
             iv["intervention_type"] == "memory_corruption"
             and iv["trigger"] in _DEATH_TRIGGERS
@@ -65,20 +65,20 @@ class UnstableMemory(Mode):
             for iv in jar.exp["interventions"]
         )
 
-    def _corrupt_for_death(
+    def _corrupt_for_crash(
         self, jar: Jar, st: MindState, rate: float, kinds: list[str], by: str
     ) -> int:
         before = sum(1 for m in st.memory if not m.corrupted and not m.injected)
         n = corrupt(st.memory, rate, self.rng, kinds)
         st.extra["corruption_log"].append(
-            {"cycle": jar.cycle, "death": st.deaths, "intact": before, "corrupted": n, "by": by}
+            {"cycle": jar.cycle, "death": st.crashes, "intact": before, "corrupted": n, "by": by}
         )
         return n
 
     def on_resurrection(self, jar: Jar, st: MindState) -> None:
         # one corruption per death: a death-triggered memory_corruption intervention takes its place
-        if not self._death_interventions(jar, st):
-            self._corrupt_for_death(
+        if not self._crash_interventions(jar, st):
+            self._corrupt_for_crash(
                 jar, st, self.p["corruption_rate"], self.p["mutation_types"], "mode"
             )
         trim_to_tokens(st.memory, jar.resurrection_budget)
@@ -91,10 +91,10 @@ class UnstableMemory(Mode):
         kinds = list(p.get("mutation_types") or self.p["mutation_types"])
         out = []
         for st in targets:
-            n = self._corrupt_for_death(jar, st, rate, kinds, iv["intervention_id"])
+            n = self._corrupt_for_crash(jar, st, rate, kinds, iv["intervention_id"])
             out.append(
                 f"{st.mind_id}: corrupted {n} of {len(st.memory)} messages "
-                f"(the corruption of death {st.deaths})"
+                f"(the corruption of death {st.crashes})"
             )
         return "; ".join(out)
 

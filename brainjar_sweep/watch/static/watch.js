@@ -69,7 +69,7 @@
       h.append(el("span", "num", "#" + j.num), el("span", "status", j.status));
       const kids = [h, el("div", "params", params(j.params, swept))];
       const cyc = j.cycle === null ? "–" : j.cycle;
-      kids.push(el("div", "cycle", `cycle ${cyc} of ${j.max_cycles ?? "?"} · deaths ${j.deaths ?? 0}`));
+      kids.push(el("div", "cycle", `cycle ${cyc} of ${j.max_cycles ?? "?"} · crashes ${j.crashes ?? 0}`));
       if (j.memory_mb !== null && j.limit_mb) {
         const m = el("div", "meter" + (j.memory_mb > 0.9 * j.limit_mb ? " hot" : ""));
         const bar = el("div");
@@ -111,10 +111,10 @@
     $("job-title").textContent = `#${j.num} ${params(j.params, swept)}`;
     $("job-title").title = params(j.params);
     $("job-summary").textContent =
-      `${j.status} · cycle ${j.cycle ?? "–"} of ${j.max_cycles ?? "?"} · deaths ${j.deaths ?? 0}` +
+      `${j.status} · cycle ${j.cycle ?? "–"} of ${j.max_cycles ?? "?"} · crashes ${j.crashes ?? 0}` +
       (j.reason ? ` · ${j.reason}` : "");
     $("job-chart").innerHTML = d.chart; // SVG drawn by the server from numbers only
-    $("job-chart-caption").textContent = `memory per cycle${d.chart_mind ? " (" + d.chart_mind + ")" : ""}, dashed: the jar's limit, red: deaths`;
+    $("job-chart-caption").textContent = `memory per cycle${d.chart_mind ? " (" + d.chart_mind + ")" : ""}, dashed: the jar's limit, red: crashes`;
     const list = $("events");
     const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
     for (const e of d.events) {

@@ -13,7 +13,6 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from hydra_plugins.brainjar_jetson_launcher._admission import Slot
 from hydra_plugins.brainjar_jetson_launcher._hooks import Hooks
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from brainjar_sweep._clock import utc_now
 from brainjar_sweep._supervisor import exit_reason
 from brainjar_sweep.sweep.errors import JobFailure, JobInterrupted, JobTimeout
 
@@ -63,10 +63,6 @@ class Outcome:
     node: str | None = None
     # called with the JobReturn once the outcome is settled (e.g. to relocate its dirs)
     then: Callable[[JobReturn], None] | None = None
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _completed(data: bytes | None) -> bool:
@@ -161,7 +157,7 @@ class SweepBook:
             self.pids[i] = pid
             self.ownership.job_started(self.initial_job_idx + i, pid)
         job = self.jobs[i]
-        job.status, job.start_time = "running", _now()
+        job.status, job.start_time = "running", utc_now("seconds")
         if node is not None:
             job.node = node
         self.dirty = True  # the report lists running jobs too
@@ -242,7 +238,7 @@ class SweepBook:
             log.error("[jetson] job #%d: could not record its end: %s", i, e)
         self.ownership.job_ended(self.initial_job_idx + i)
         job = self.jobs[i]
-        job.status, job.reason, job.end_time = status, reason, _now()
+        job.status, job.reason, job.end_time = status, reason, utc_now("seconds")
         job.duration_seconds = round(time.monotonic() - self._t0.get(i, time.monotonic()), 3)
         if status == "completed":
             job.value = ret._return_value

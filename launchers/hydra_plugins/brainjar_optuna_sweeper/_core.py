@@ -402,7 +402,7 @@ def write_results(optuna: Any, study: Any, sweep_dir: Path, storage: str) -> Pat
 
 
 def _failure_reason(ret: JobReturn) -> str:
-    from brainjar_sweep.sweep.lifecycle import describe
+    from brainjar_sweep.sweep.job_end import describe
 
     return describe(ret._return_value)
 

@@ -210,7 +210,8 @@ def _resume(
     hooks = getattr(sweeper.launcher, "hooks", None)
     job_end = hooks.fns.get("job_end") if hooks is not None else None
     if job_end is not None:
-        from brainjar_sweep.sweep.lifecycle import DEAD_OWNER, check_left_running
+        from brainjar_sweep.sweep.job_end import DEAD_OWNER
+        from brainjar_sweep.sweep.resume import check_left_running
 
         for num, cfg in enumerate(cfgs):
             if num not in skipped:

@@ -28,7 +28,7 @@ def dry_run(
     The capacity is the launcher's own plan (``capacity_plan``), when it has one.
     """
     from brainjar_sweep.device import detect
-    from brainjar_sweep.sweep.lifecycle import format_duration
+    from brainjar_sweep.sweep.durations import format_duration
 
     launcher_conf = OmegaConf.select(sweeper.config, "hydra.launcher") or {}
     info = detect(

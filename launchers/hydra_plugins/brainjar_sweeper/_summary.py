@@ -22,7 +22,7 @@ def groups(nums: list[int], size: int | None) -> list[list[int]]:
 
 def status_of(ret: JobReturn) -> tuple[str, str | None]:
     from brainjar_sweep.sweep.errors import JobInterrupted, JobTimeout
-    from brainjar_sweep.sweep.lifecycle import describe
+    from brainjar_sweep.sweep.job_end import describe
 
     if ret.status == JobStatus.COMPLETED:
         return "completed", None
