@@ -1,7 +1,7 @@
 """Beliefs in self-report answers: keyword mentions and stance, per cycle and per parameter.
 
-Matching is whole-word and negation-aware (:func:`brainjar_sweep.jar.selfreport.mentions`
-and :func:`~brainjar_sweep.jar.selfreport.stance`): "trust" does not match "distrust",
+Matching is whole-word and negation-aware (:func:`brainjar_sweep.selfreport.mentions`
+and :func:`~brainjar_sweep.selfreport.stance`): "trust" does not match "distrust",
 and "I do not trust them" counts against trust. Each response gets ``mentioned``
 (0/1) and a stance of +1 (affirmed), -1 (negated) or 0 (absent or tied). Rates are
 computed per job first and then averaged over jobs, so a job that answered more
@@ -28,7 +28,7 @@ import pandas as pd
 
 from brainjar_sweep.analysis.load import SweepData, sort_levels
 from brainjar_sweep.analysis.stats import N_BOOT, bootstrap_ci
-from brainjar_sweep.jar.selfreport import mentions, stance
+from brainjar_sweep.selfreport import mentions, stance
 
 __all__ = [
     "DEFAULT_KEYWORDS",

@@ -33,8 +33,8 @@ from brainjar_sweep.jar.memory import (
     trim_to_tokens,
 )
 from brainjar_sweep.jar.modes import MODES
-from brainjar_sweep.jar.selfreport import Question, build_battery, parse_answer, parse_yes_no
 from brainjar_sweep.minds import Mind, MindDied, Prompt, build_mind
+from brainjar_sweep.selfreport import Question, build_battery, parse_answer, parse_yes_no
 
 log = logging.getLogger("brainjar_sweep")
 
