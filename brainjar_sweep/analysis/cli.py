@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     # pandas, scipy and matplotlib only once there is something to analyse (--help is quick)
     from brainjar_sweep.analysis.load import LoadError, load, load_each, pool_problem
-    from brainjar_sweep.analysis.report import MissingExtraError, _require
+    from brainjar_sweep.analysis.report.exports import MissingExtraError, parquet_extra
 
     if not 0 <= args.bootstrap <= 1_000_000:
         return _error(f"--bootstrap={args.bootstrap} is not allowed: an integer in [0, 1000000]")
@@ -182,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(f"--seed={args.seed} is not allowed: an integer in [0, 4294967295]")
     if args.export == "parquet":
         try:
-            _require("pyarrow", "parquet", "parquet export")
+            parquet_extra().check()
         except MissingExtraError as exc:
             return _error(str(exc))
     if args.export_path and not args.export:

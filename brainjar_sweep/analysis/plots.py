@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,8 +36,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from brainjar_sweep.analysis._figure import new_figure
+from brainjar_sweep.analysis._names import safe_name
 from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS, belief_evolution
 from brainjar_sweep.analysis.load import SweepData
+from brainjar_sweep.analysis.providers import provider_for, report_providers
 from brainjar_sweep.analysis.stats import (
     MAX_LEVELS,
     N_BOOT,
@@ -489,10 +490,6 @@ def belief_plot(data: SweepData, keyword: str, param: str) -> Figure:
     return fig
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", name).strip("_") or "x"
-
-
 def plot_figures(
     data: SweepData,
     metrics: Sequence[str],
@@ -512,7 +509,7 @@ def plot_figures(
     for metric in metrics:
         for param in swept:
             yield (
-                f"{_safe(metric)}__vs__{_safe(param)}.png",
+                f"{safe_name(metric)}__vs__{safe_name(param)}.png",
                 f"{metric} vs {param}",
                 metric_vs_param(data, metric, param, n_boot=n_boot, seed=seed),
             )
@@ -520,7 +517,7 @@ def plot_figures(
         for b in swept[i + 1 :]:
             for metric in metrics:
                 yield (
-                    f"heatmap__{_safe(metric)}__{_safe(a)}__x__{_safe(b)}.png",
+                    f"heatmap__{safe_name(metric)}__{safe_name(a)}__x__{safe_name(b)}.png",
                     f"{metric}: {a} x {b}",
                     interaction_heatmap(data, metric, a, b),
                 )
@@ -528,13 +525,12 @@ def plot_figures(
         for keyword in keywords:
             for param in swept:
                 yield (
-                    f"belief__{_safe(keyword)}__by__{_safe(param)}.png",
+                    f"belief__{safe_name(keyword)}__by__{safe_name(param)}.png",
                     f'"{keyword}" per cycle by {param}',
                     belief_plot(data, keyword, param),
                 )
-    from brainjar_sweep.analysis.optuna_study import history_figures
-
-    yield from history_figures(data)
+    for provider in report_providers():
+        yield from provider.figures(data)
 
 
 def draw(data: SweepData, plot: Any, *, n_boot: int = N_BOOT, seed: int = 0) -> Figure | None:
@@ -555,15 +551,9 @@ def draw(data: SweepData, plot: Any, *, n_boot: int = N_BOOT, seed: int = 0) -> 
         return interaction_heatmap(data, plot.metric, plot.param, plot.other)
     if plot.kind == "belief":
         return belief_plot(data, plot.metric, plot.param)
-    if plot.kind == "history":
-        from brainjar_sweep.analysis.optuna_study import history_figures
-
-        return next((fig for _, _, fig in history_figures(data)), None)
-    if plot.kind == "curves":
-        from brainjar_sweep.analysis.optuna_study import history_figures
-
-        curves = (f for n, _, f in history_figures(data) if n.startswith("optuna_curves"))
-        return next(curves, None)
+    provider = provider_for(plot.kind)
+    if provider is not None:
+        return provider.draw(data, plot)
     return None
 
 
