@@ -37,14 +37,14 @@ import numpy as np
 import pandas as pd
 
 from brainjar_sweep.analysis.load import REPLICATE_KEYS, SweepData, sort_levels
-from brainjar_sweep.analysis.stats import MAX_LEVELS, _group_labels
+from brainjar_sweep.analysis.stats.groups import MAX_LEVELS, group_labels
 
 __all__ = ["NESTING_KEYS", "Design", "detect_design"]
 
 NESTING_KEYS: tuple[str, ...] = ("max_cycles",)
 """Run-length keys: with the same seed, a shorter run is a prefix of a longer one."""
 
-_UNIT = "_unit"
+UNIT = "_unit"
 _TIMING = ("_seconds", "per_second", "_time")
 
 
@@ -130,7 +130,7 @@ def _short(v: Any) -> str:
     return str(v)
 
 
-def _key(frame: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
+def cell_key(frame: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
     """A hashable label per row for the combination of ``cols`` (one value when empty)."""
     if not cols:
         return pd.Series(0, index=frame.index)
@@ -191,20 +191,20 @@ def detect_design(
     notes: list[str] = []
     for p in swept:
         if done[p].nunique() > MAX_LEVELS and pd.api.types.is_numeric_dtype(done[p]):
-            done[p] = _group_labels(done[p]).to_numpy()
+            done[p] = group_labels(done[p]).to_numpy()
             notes.append(
                 f"{p} takes more than {MAX_LEVELS} values (a search, not a grid): grouped into"
                 " quantile bins; jobs in a bin are different configurations, not replicates."
             )
     if rep is not None:
-        done[_UNIT] = done[rep].astype(str)
+        done[UNIT] = done[rep].astype(str)
     else:
-        done[_UNIT] = [f"job{i}" for i in range(len(done))]
+        done[UNIT] = [f"job{i}" for i in range(len(done))]
     compare = _outcome_columns(data, done)
     vals = _values(done, compare)
 
     # re-runs: same cell and unit, identical outcomes
-    cell_unit = _key(done, [*swept, _UNIT])
+    cell_unit = cell_key(done, [*swept, UNIT])
     dup = np.zeros(len(done), dtype=bool)
     for _, pos in done.groupby(cell_unit.to_numpy(), sort=False).indices.items():
         if len(pos) > 1 and _same_rows(vals[pos]):
@@ -221,7 +221,7 @@ def detect_design(
     inert: list[str] = []
     for p in list(swept):
         rest = [q for q in swept if q != p and q not in inert]
-        groups = done.groupby(_key(done, [*rest, _UNIT]).to_numpy(), sort=False).indices
+        groups = done.groupby(cell_key(done, [*rest, UNIT]).to_numpy(), sort=False).indices
         if len(done) and all(
             done[p].iloc[pos].nunique(dropna=False) == done[p].nunique(dropna=False)
             and _same_rows(vals[pos])
@@ -239,18 +239,18 @@ def detect_design(
             inert.append(p)
     params = [p for p in swept if p not in inert]
 
-    cells = _key(done, params)
+    cells = cell_key(done, params)
     per = done.groupby(cells.to_numpy(), sort=False).size()
     per_cell = (int(per.min()), int(per.max())) if len(per) else (0, 0)
-    cells_per_unit = pd.Series(cells.to_numpy()).groupby(done[_UNIT].to_numpy()).nunique()
+    cells_per_unit = pd.Series(cells.to_numpy()).groupby(done[UNIT].to_numpy()).nunique()
     blocked = rep is not None and bool(len(cells_per_unit) and cells_per_unit.max() > 1)
-    units = int(done[_UNIT].nunique())
+    units = int(done[UNIT].nunique())
 
     nested = None
     for key in NESTING_KEYS:
         if key in params and blocked:
             rest = [q for q in params if q != key]
-            spread = done.groupby(_key(done, [*rest, _UNIT]).to_numpy())[key].nunique()
+            spread = done.groupby(cell_key(done, [*rest, UNIT]).to_numpy())[key].nunique()
             if (spread > 1).any():
                 nested = key
                 notes.append(
