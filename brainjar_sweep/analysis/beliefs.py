@@ -332,32 +332,14 @@ def belief_evolution(
         >>> ev["mention_rate"].tolist()
         [1.0, 1.0]
     """
-    columns = [
-        param,
-        "cycle_number",
-        "jobs",
-        "responses",
-        "mentions",
-        "mention_rate",
-        "net_stance",
-    ]
+    columns = [param, "cycle_number", "jobs", "responses", "mentions", "mention_rate", "net_stance"]
     base = _base(data)
     if base.n_jobs == 0 or param not in base.reports:
         return pd.DataFrame(columns=columns)
     qkey = None if question_ids is None else tuple(question_ids)
-
-    def per_cycle() -> tuple[np.ndarray, int, Any, dict[str, np.ndarray]]:
-        m, s = _keyword(data, base, keyword)
-        sel = _select(base, question_ids)
-        job, cycle = base.job, base.cycle
-        if sel is not None:
-            job, cycle, m, s = job[sel], cycle[sel], m[sel], s[sel]
-        ccodes, cycles = pd.factorize(cycle, sort=True)
-        n_c = max(1, len(cycles))
-        keys, inverse = np.unique(job * n_c + ccodes, return_inverse=True)
-        return keys, n_c, cycles, _job_counts(inverse, len(keys), m, s)
-
-    keys, n_c, cycles, counts = _cached(data, ("cycles", keyword, qkey), per_cycle)
+    keys, n_c, cycles, counts = _cached(
+        data, ("cycles", keyword, qkey), lambda: _per_cycle(data, base, keyword, question_ids)
+    )
     vcodes, values = _value_codes(data, base, param)
     frame = pd.DataFrame(
         {
@@ -395,6 +377,24 @@ def belief_evolution(
     if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         out[param] = pd.to_numeric(out[param])
     return out[columns]
+
+
+def _per_cycle(
+    data: SweepData | pd.DataFrame,
+    base: Any,
+    keyword: str,
+    question_ids: Sequence[str] | None,
+) -> tuple[np.ndarray, int, Any, dict[str, np.ndarray]]:
+    """(job x cycle keys, number of cycles, the cycles, counts per key) of ``keyword``."""
+    m, s = _keyword(data, base, keyword)
+    sel = _select(base, question_ids)
+    job, cycle = base.job, base.cycle
+    if sel is not None:
+        job, cycle, m, s = job[sel], cycle[sel], m[sel], s[sel]
+    ccodes, cycles = pd.factorize(cycle, sort=True)
+    n_c = max(1, len(cycles))
+    keys, inverse = np.unique(job * n_c + ccodes, return_inverse=True)
+    return keys, n_c, cycles, _job_counts(inverse, len(keys), m, s)
 
 
 def _whole(values: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -112,32 +112,70 @@ def _tests_one(
         ]
 
     if design.blocked:
-        if k < 2 or n < 2:
-            why = f"no replication (one {rep})" if n < 2 else "fewer than 2 values"
-            return both((nan, nan), (nan, nan), (why, why))
-        diff = m[:, -1] - m[:, 0]
-        lo, hi = t_interval(diff, confidence)
-        effect.update(effect=float(np.mean(diff)), effect_low=lo, effect_high=hi)
-        small = "; few units: rough CI" if n < 5 else ""
-        if np.all(np.ptp(m, axis=1) == 0):
-            why = f"identical within each {rep}"
-            return both((0.0, nan), (nan, nan), (why, why))
-        q, p, kind = perm_blocked(m, seed)
-        min_omni = math.exp(-(n - 1) * math.lgamma(k + 1))
-        if not trend:
-            return both((q, nan), (p, nan), (kind + small, ""), (min_omni, 0.0))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            up = sps.page_trend_test(m, method="auto")
-            down = sps.page_trend_test(m[:, ::-1], method="auto")
-        pt = min(1.0, 2.0 * min(float(up.pvalue), float(down.pvalue)))
-        min_trend = min(1.0, 2.0 * math.exp(-n * math.lgamma(k + 1)))
-        return both(
-            (q, float(up.statistic)),
-            (p, pt),
-            (kind + small, f"{up.method} p" + small),
-            (min_omni, min_trend),
-        )
+        return _blocked_tests(levels, m, rep, trend, confidence, seed, effect, both)
+    return _independent_tests(levels, lab, y, strat, trend, confidence, seed, effect, both)
+
+
+Both = Callable[..., list[HypothesisTest]]
+
+
+def _blocked_tests(
+    levels: list[Any],
+    m: np.ndarray,
+    rep: str,
+    trend: bool,
+    confidence: float,
+    seed: int,
+    effect: dict[str, float],
+    both: Both,
+) -> list[HypothesisTest]:
+    """Friedman's test (and Page's L for a trend) within the replicates of ``m`` (units x
+    values); the effect is the mean within-unit change from the first value to the last."""
+    nan = math.nan
+    k, n = len(levels), m.shape[0]
+    if k < 2 or n < 2:
+        why = f"no replication (one {rep})" if n < 2 else "fewer than 2 values"
+        return both((nan, nan), (nan, nan), (why, why))
+    diff = m[:, -1] - m[:, 0]
+    lo, hi = t_interval(diff, confidence)
+    effect.update(effect=float(np.mean(diff)), effect_low=lo, effect_high=hi)
+    small = "; few units: rough CI" if n < 5 else ""
+    if np.all(np.ptp(m, axis=1) == 0):
+        why = f"identical within each {rep}"
+        return both((0.0, nan), (nan, nan), (why, why))
+    q, p, kind = perm_blocked(m, seed)
+    min_omni = math.exp(-(n - 1) * math.lgamma(k + 1))
+    if not trend:
+        return both((q, nan), (p, nan), (kind + small, ""), (min_omni, 0.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        up = sps.page_trend_test(m, method="auto")
+        down = sps.page_trend_test(m[:, ::-1], method="auto")
+    pt = min(1.0, 2.0 * min(float(up.pvalue), float(down.pvalue)))
+    min_trend = min(1.0, 2.0 * math.exp(-n * math.lgamma(k + 1)))
+    return both(
+        (q, float(up.statistic)),
+        (p, pt),
+        (kind + small, f"{up.method} p" + small),
+        (min_omni, min_trend),
+    )
+
+
+def _independent_tests(
+    levels: list[Any],
+    lab: np.ndarray,
+    y: np.ndarray,
+    strat: np.ndarray,
+    trend: bool,
+    confidence: float,
+    seed: int,
+    effect: dict[str, float],
+    both: Both,
+) -> list[HypothesisTest]:
+    """Kruskal-Wallis (and Spearman's rho for a trend) over independent jobs, permuted within
+    the cells of the other parameters; the effect is last minus first value (Welch CI)."""
+    nan = math.nan
+    k, n = len(levels), len(y)
     cell = pd.Series(lab).groupby([lab, strat]).size()
     if k < 2 or len(cell) == 0 or cell.max() < 2:
         why = "no replication (one job per cell)" if k >= 2 else "fewer than 2 values"

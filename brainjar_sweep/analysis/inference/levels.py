@@ -141,47 +141,23 @@ def level_crossings(
         for _, combo in combos.iterrows():
             where = {k: combo[k] for k in rest}
             label = ", ".join(f"{k}={level_text(v)}" for k, v in where.items())
-            if design.blocked:
-                lv, m = blocked_data(design, metric, param, where)
-                samples = None
-            else:
-                lv, lab, y, _ = independent_data(design, metric, param, where)
-                samples = [y[lab == i] for i in range(len(lv))]
-                m = None
-            if len(lv) < 2:
+            got = _curve(design, metric, param, where)
+            if got is None:
                 continue
+            lv, m, samples, curve, n = got
             xs = np.asarray(lv, dtype=float)
-            if m is not None:
-                if m.shape[0] == 0:
-                    continue
-                curve = m.mean(axis=0)
-                n = m.shape[0]
-            else:
-                curve = np.array([np.mean(s) for s in samples])
-                n = min(len(s) for s in samples)
             i, point = _first_cross(xs, curve, level)
             if i < 0:
                 direction = "stays above" if curve[0] > level else "stays below"
+            elif curve[0] > level or curve[i + 1] < level:
+                direction = "falls below"
             else:
-                direction = (
-                    "falls below" if curve[0] > level or curve[i + 1] < level else "rises above"
-                )
-            lo = hi = math.nan
-            share = math.nan
+                direction = "rises above"
+            lo = hi = share = math.nan
             if n >= 2 and n_boot > 0 and i >= 0:
-                rng = np.random.default_rng(rng_seed)
-                pts = np.empty(n_boot)
-                for b in range(n_boot):
-                    if m is not None:
-                        c = m[rng.integers(0, n, n)].mean(axis=0)
-                    else:
-                        c = np.array([s[rng.integers(0, len(s), len(s))].mean() for s in samples])
-                    pts[b] = _first_cross(xs, c, level)[1]
-                ok = ~np.isnan(pts)
-                share = float(1 - ok.mean())
-                if ok.sum() >= 2:
-                    alpha = (1 - confidence) / 2
-                    lo, hi = (float(v) for v in np.quantile(pts[ok], [alpha, 1 - alpha]))
+                lo, hi, share = _bootstrap_point(
+                    xs, m, samples, level, n_boot, rng_seed, confidence
+                )
             out.append(
                 Crossing(
                     metric,
@@ -200,3 +176,50 @@ def level_crossings(
                 )
             )
     return out
+
+
+def _bootstrap_point(
+    xs: np.ndarray,
+    m: np.ndarray | None,
+    samples: list[np.ndarray] | None,
+    level: float,
+    n_boot: int,
+    seed: int,
+    confidence: float,
+) -> tuple[float, float, float]:
+    """(CI low, CI high, share of resamples that never cross) of the crossing point: the
+    units of ``m`` resampled jointly (blocked), else the jobs of each value in ``samples``."""
+    n = m.shape[0] if m is not None else 0
+    lo = hi = math.nan
+    rng = np.random.default_rng(seed)
+    pts = np.empty(n_boot)
+    for b in range(n_boot):
+        if m is not None:
+            c = m[rng.integers(0, n, n)].mean(axis=0)
+        else:
+            assert samples is not None
+            c = np.array([s[rng.integers(0, len(s), len(s))].mean() for s in samples])
+        pts[b] = _first_cross(xs, c, level)[1]
+    ok = ~np.isnan(pts)
+    share = float(1 - ok.mean())
+    if ok.sum() >= 2:
+        alpha = (1 - confidence) / 2
+        lo, hi = (float(v) for v in np.quantile(pts[ok], [alpha, 1 - alpha]))
+    return lo, hi, share
+
+
+def _curve(
+    design: Design, metric: str, param: str, where: dict[str, Any]
+) -> tuple[list[Any], np.ndarray | None, list[np.ndarray] | None, np.ndarray, int] | None:
+    """(values, units x values or None, jobs per value or None, mean per value, units) of
+    ``metric`` along ``param`` at ``where``; None with fewer than two values or no unit."""
+    if design.blocked:
+        lv, m = blocked_data(design, metric, param, where)
+        if len(lv) < 2 or m.shape[0] == 0:
+            return None
+        return lv, m, None, m.mean(axis=0), m.shape[0]
+    lv, lab, y, _ = independent_data(design, metric, param, where)
+    if len(lv) < 2:
+        return None
+    samples = [y[lab == i] for i in range(len(lv))]
+    return lv, None, samples, np.array([np.mean(s) for s in samples]), min(len(s) for s in samples)

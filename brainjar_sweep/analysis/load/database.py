@@ -151,22 +151,7 @@ def recorded_db_allowed(url: str, roots: Sequence[Path], sweep_dir: str | None =
 
 def join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | None) -> None:
     """Fill ids, seeds and attempts from the DB; attach self-reports; defer other events."""
-    if db is not None:
-        jobs["_db_url"] = _db_for(os.fspath(db))
-    else:  # a URL a result file names is used only if the analyst could have named it
-        roots = ANALYSED.get()
-        for url in jobs["_db_url"].dropna().unique().tolist():
-            mask = (jobs["_db_url"] == url).to_numpy()
-            sweep = jobs.loc[mask, "sweep_dir"].iloc[0]
-            if not recorded_db_allowed(str(url), roots, None if pd.isna(sweep) else str(sweep)):
-                near = None if pd.isna(sweep) else _nearby_db(str(sweep))
-                data.warnings.append(
-                    f"not reading the experiments DB {_shown(str(url))} that result files name "
-                    "(not given with --db, not a SQLite file in the analysed tree); "
-                    "pass --db to read it"
-                )
-                # a new column, not an assignment into the old one (read-only without pyarrow)
-                jobs["_db_url"] = jobs["_db_url"].astype(object).where(~mask, near)
+    _trusted_urls(data, jobs, db)
     carry = ["sweep_id", "job_num", "status", *data.params]
     urls = jobs["_db_url"].dropna().unique().tolist()
     if not urls:
@@ -217,17 +202,7 @@ def join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | No
         return
     exp = pd.concat(exps, ignore_index=True).drop_duplicates("experiment_id")
     att = pd.concat(atts, ignore_index=True)
-    pos = pd.Index(exp["experiment_id"]).get_indexer(jobs["experiment_id"])
-    found = pos >= 0
-    for src, dst in (
-        ("db_seed", "seed_result"),
-        ("db_config_hash", "config_hash"),
-        ("db_stop_reason", "stop_reason"),
-        ("db_duration", "duration_seconds"),
-    ):
-        values = np.full(len(jobs), None, dtype=object)
-        values[found] = exp[src].to_numpy(dtype=object)[pos[found]]
-        jobs[dst] = jobs[dst].where(jobs[dst].notna(), pd.Series(values, index=jobs.index))
+    _fill_from_experiments(jobs, exp)
     jobs["attempt"] = _pick_attempts(jobs, att).to_numpy()
     named = jobs[jobs["experiment_id"].notna()]
     keys = named[["experiment_id", "attempt", *carry]]
@@ -242,6 +217,42 @@ def join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | No
             data.metrics.append(c)
     for table in LAZY_TABLES:
         data._pending[table] = _event_loader(table, sources, keys.copy(), carry)
+
+
+def _trusted_urls(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | None) -> None:
+    """Set each job's database URL: ``db`` when given, else the one its result file names if
+    the analyst could have named it (else the sweep's own ``logs/experiments.db``, or none)."""
+    if db is not None:
+        jobs["_db_url"] = _db_for(os.fspath(db))
+    else:  # a URL a result file names is used only if the analyst could have named it
+        roots = ANALYSED.get()
+        for url in jobs["_db_url"].dropna().unique().tolist():
+            mask = (jobs["_db_url"] == url).to_numpy()
+            sweep = jobs.loc[mask, "sweep_dir"].iloc[0]
+            if not recorded_db_allowed(str(url), roots, None if pd.isna(sweep) else str(sweep)):
+                near = None if pd.isna(sweep) else _nearby_db(str(sweep))
+                data.warnings.append(
+                    f"not reading the experiments DB {_shown(str(url))} that result files name "
+                    "(not given with --db, not a SQLite file in the analysed tree); "
+                    "pass --db to read it"
+                )
+                # a new column, not an assignment into the old one (read-only without pyarrow)
+                jobs["_db_url"] = jobs["_db_url"].astype(object).where(~mask, near)
+
+
+def _fill_from_experiments(jobs: pd.DataFrame, exp: pd.DataFrame) -> None:
+    """Seeds, config hashes, stop reasons and durations the job table lacks, from the DB."""
+    pos = pd.Index(exp["experiment_id"]).get_indexer(jobs["experiment_id"])
+    found = pos >= 0
+    for src, dst in (
+        ("db_seed", "seed_result"),
+        ("db_config_hash", "config_hash"),
+        ("db_stop_reason", "stop_reason"),
+        ("db_duration", "duration_seconds"),
+    ):
+        values = np.full(len(jobs), None, dtype=object)
+        values[found] = exp[src].to_numpy(dtype=object)[pos[found]]
+        jobs[dst] = jobs[dst].where(jobs[dst].notna(), pd.Series(values, index=jobs.index))
 
 
 def _event_loader(

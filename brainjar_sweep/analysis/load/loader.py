@@ -229,18 +229,8 @@ def _dedupe(jobs: pd.DataFrame, skipped: list[tuple[str, str]]) -> pd.DataFrame:
     return jobs.drop(index=drop).reset_index(drop=True)
 
 
-def _assemble(
-    reads: list[SweepRead],
-    *,
-    db: str | os.PathLike[str] | None,
-    with_config: bool,
-    use_db: bool,
-) -> SweepData:
-    warnings: list[str] = []
-    skipped: list[tuple[str, str]] = []
-    for r in reads:
-        warnings += r.warnings
-        skipped += r.skipped
+def _raw_table(reads: list[SweepRead], skipped: list[tuple[str, str]]) -> pd.DataFrame:
+    """Every sweep's rows in one table (its columns as read), or LoadError when none is usable."""
     frames = [r.frame for r in reads if len(r.frame)]
     if len(frames) == 1:
         raw = frames[0].reset_index(drop=True)
@@ -253,6 +243,44 @@ def _assemble(
             f"no usable jobs in {', '.join(str(r.info.path) for r in reads)}"
             + (f" ({summary})" if summary else "")
         )
+    return raw
+
+
+def _param_column(raw: pd.DataFrame, p: str, base_of: dict[str, Any]) -> pd.Series:
+    """Parameter ``p`` typed, a job without an override taking its sweep's config value (a
+    config group's choice by name)."""
+    column = raw[f"p:{p}"].astype(object)
+    missing = column.isna().to_numpy()
+    if missing.any():
+        column = column.copy()
+        for sweep_dir in raw.loc[missing, "sweep_dir"].unique().tolist():
+            where = missing & (raw["sweep_dir"] == sweep_dir).to_numpy()
+            if f"c:{p}" in raw and raw.loc[where, f"c:{p}"].notna().all():
+                # a config group is its choice by name, never its composed content
+                column[where] = raw.loc[where, f"c:{p}"]
+                continue
+            found, value = lookup(base_of.get(sweep_dir, {}), p)
+            if not found and f"c:{p}" in raw:
+                column[where] = raw.loc[where, f"c:{p}"]
+                continue
+            if found:
+                column[where] = value if value is not None else np.nan
+    return typed_column(column)
+
+
+def _assemble(
+    reads: list[SweepRead],
+    *,
+    db: str | os.PathLike[str] | None,
+    with_config: bool,
+    use_db: bool,
+) -> SweepData:
+    warnings: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for r in reads:
+        warnings += r.warnings
+        skipped += r.skipped
+    raw = _raw_table(reads, skipped)
     for c in RAW_COLUMNS:
         if c not in raw:
             raw[c] = None
@@ -268,25 +296,7 @@ def _assemble(
     mkeys = [c[2:] for c in raw.columns if c.startswith("m:")]
     params = [p for p in pkeys if p not in ID_COLUMNS and p != "seed"]
     choices = [c for c in ckeys if c not in pkeys and c not in ID_COLUMNS]
-    typed: dict[str, pd.Series] = {}
-    for p in params:
-        column = raw[f"p:{p}"].astype(object)
-        missing = column.isna().to_numpy()
-        if missing.any():
-            column = column.copy()
-            for sweep_dir in raw.loc[missing, "sweep_dir"].unique().tolist():
-                where = missing & (raw["sweep_dir"] == sweep_dir).to_numpy()
-                if f"c:{p}" in raw and raw.loc[where, f"c:{p}"].notna().all():
-                    # a config group is its choice by name, never its composed content
-                    column[where] = raw.loc[where, f"c:{p}"]
-                    continue
-                found, value = lookup(base_of.get(sweep_dir, {}), p)
-                if not found and f"c:{p}" in raw:
-                    column[where] = raw.loc[where, f"c:{p}"]
-                    continue
-                if found:
-                    column[where] = value if value is not None else np.nan
-        typed[p] = typed_column(column)
+    typed = {p: _param_column(raw, p, base_of) for p in params}
     for c in choices:
         typed[c] = typed_column(raw[f"c:{c}"].astype(object))
     seeds = raw["seed_result"].astype(object)

@@ -12,6 +12,7 @@ import json
 import math
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,15 +130,61 @@ def read_sweep(sweep_dir: Path, with_config: bool) -> SweepRead:
         return results or None
 
     sweep_id = str(head.get("sweep_id") or sweep_id_for(sweep_dir))
-    param_keys: list[str] = []
-    for ov in task_overrides:
-        kv = split_override(ov)
-        if kv is not None and kv[0] not in param_keys:
-            param_keys.append(kv[0])
+    param_keys = list(dict.fromkeys(kv[0] for kv in map(split_override, task_overrides) if kv))
     if table.is_file() and not param_keys and full_results():
         for entry in (full_results() or {}).get("results") or []:
             if isinstance(entry, dict) and isinstance(entry.get("parameters"), dict):
                 param_keys += [str(k) for k in entry["parameters"] if str(k) not in param_keys]
+    frame, jobs, source, found = _read_jobs(
+        sweep_dir, param_keys, sweep_id, base_choices, with_config, skipped, warnings, full_results
+    )
+    if frame is None or not head.get("sweep_id"):
+        ids = Counter(j.sweep_id for j in jobs if j.sweep_id)
+        if not head.get("sweep_id") and ids:
+            sweep_id = ids.most_common(1)[0][0]
+    kept = _own_jobs(jobs, sweep_id, source, base_choices, skipped)
+    parts = [f for f in (frame, jobs_frame(kept, sweep_dir)) if f is not None and len(f)]
+    merged = pd.concat(parts, ignore_index=True, sort=False) if parts else pd.DataFrame()
+    db_url = next((j.db_url for j in kept if j.db_url), None)
+    if db_url is None and len(merged):
+        db_url = _first_db_url(merged["job_dir"].dropna().tolist()[:5]) or db_from_cfg
+    if len(merged):
+        merged["sweep_dir"] = str(sweep_dir)
+        merged["_db_url"] = merged["_db_url"].where(merged["_db_url"].notna(), db_url)
+    grid = head.get("total_experiments")
+    grid = grid if isinstance(grid, int) else _grid_size(task_overrides) if task_overrides else None
+    optimization = _optimization(sweep_dir, warnings)
+    info = SweepInfo(
+        path=sweep_dir,
+        sweep_id=sweep_id,
+        source=source,
+        jobs_found=found,
+        jobs_used=len(merged),
+        grid_size=grid,
+        task_overrides=task_overrides,
+        choices=base_choices,
+        db_url=db_url,
+        optimization=optimization,
+        question=str(task.get("research_question") or "").strip(),
+        cross=_declared_cross(task),
+        grid_keys=[c[2:] for c in merged.columns if c.startswith("p:")],
+    )
+    return SweepRead(info, merged, task, skipped, warnings)
+
+
+def _read_jobs(
+    sweep_dir: Path,
+    param_keys: list[str],
+    sweep_id: str,
+    base_choices: dict[str, Any],
+    with_config: bool,
+    skipped: list[tuple[str, str]],
+    warnings: list[str],
+    full_results: Callable[[], dict[str, Any] | None],
+) -> tuple[pd.DataFrame | None, list[Job], str, int]:
+    """(table frame, jobs read one by one, source, jobs found): through ``sweep_table.csv``
+    when it can be read, else job dir by job dir, else from ``sweep_results.json``."""
+    table = sweep_dir / TABLE_NAME
     frame: pd.DataFrame | None = None
     jobs: list[Job] = []
     source = "job dirs"
@@ -159,10 +206,17 @@ def read_sweep(sweep_dir: Path, with_config: bool) -> SweepRead:
             jobs = _jobs_from_results(full_results() or {})
             found = len(jobs)
             source = RESULTS_NAME
-    if frame is None or not head.get("sweep_id"):
-        ids = Counter(j.sweep_id for j in jobs if j.sweep_id)
-        if not head.get("sweep_id") and ids:
-            sweep_id = ids.most_common(1)[0][0]
+    return frame, jobs, source, found
+
+
+def _own_jobs(
+    jobs: list[Job],
+    sweep_id: str,
+    source: str,
+    base_choices: dict[str, Any],
+    skipped: list[tuple[str, str]],
+) -> list[Job]:
+    """The jobs of the sweep (a job of another sweep is skipped), with its id and choices."""
     kept: list[Job] = []
     for job in jobs:
         if job.sweep_id and job.sweep_id != sweep_id and source != RESULTS_NAME:
@@ -172,41 +226,20 @@ def read_sweep(sweep_dir: Path, with_config: bool) -> SweepRead:
         if not job.choices:
             job.choices = dict(base_choices)
         kept.append(job)
-    parts = [f for f in (frame, jobs_frame(kept, sweep_dir)) if f is not None and len(f)]
-    merged = pd.concat(parts, ignore_index=True, sort=False) if parts else pd.DataFrame()
-    db_url = next((j.db_url for j in kept if j.db_url), None)
-    if db_url is None and len(merged):
-        db_url = _first_db_url(merged["job_dir"].dropna().tolist()[:5]) or db_from_cfg
-    if len(merged):
-        merged["sweep_dir"] = str(sweep_dir)
-        merged["_db_url"] = merged["_db_url"].where(merged["_db_url"].notna(), db_url)
-    grid = head.get("total_experiments")
-    if not isinstance(grid, int):
-        grid = _grid_size(task_overrides) if task_overrides else None
-    optimization = None
+    return kept
+
+
+def _optimization(sweep_dir: Path, warnings: list[str]) -> dict[str, Any] | None:
+    """``optimization_results.yaml`` of an Optuna sweep, or None."""
     opt_path = sweep_dir / "optimization_results.yaml"
-    if opt_path.is_file():
-        try:
-            loaded = read_yaml(opt_path)
-            optimization = loaded if isinstance(loaded, dict) else None
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
-            warnings.append(f"{opt_path}: unreadable; ignored")
-    info = SweepInfo(
-        path=sweep_dir,
-        sweep_id=sweep_id,
-        source=source,
-        jobs_found=found,
-        jobs_used=len(merged),
-        grid_size=grid,
-        task_overrides=task_overrides,
-        choices=base_choices,
-        db_url=db_url,
-        optimization=optimization,
-        question=str(task.get("research_question") or "").strip(),
-        cross=_declared_cross(task),
-        grid_keys=[c[2:] for c in merged.columns if c.startswith("p:")],
-    )
-    return SweepRead(info, merged, task, skipped, warnings)
+    if not opt_path.is_file():
+        return None
+    try:
+        loaded = read_yaml(opt_path)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        warnings.append(f"{opt_path}: unreadable; ignored")
+        return None
+    return loaded if isinstance(loaded, dict) else None
 
 
 def _declared_cross(task: dict[str, Any]) -> dict[str, float]:
@@ -314,6 +347,31 @@ def _table_frame(
     nums = nums_f.astype(np.int64).to_numpy()
     status = csv["status"].fillna("pending").to_numpy(dtype=object)
     note_foreign(foreign, skipped)
+    ok, reread = _rows_to_take(sweep_dir, nums, status, numbered, table_mtime, skipped)
+    jobs = _reread(sweep_dir, numbered, reread, set(nums.tolist()), with_config, skipped)
+    listed = set(nums.tolist())
+    found = len(listed | set(numbered)) if numbered else len(listed)
+    columns = _table_columns(
+        csv, ok, nums, status, numbered, base, sweep_id, param_keys, sample, base_choices
+    )
+    if with_config:
+        columns["_config"] = [
+            job_config(Path(p)) if p is not None else None for p in columns["job_dir"]
+        ]
+    return pd.DataFrame(columns), jobs, found
+
+
+def _rows_to_take(
+    sweep_dir: Path,
+    nums: np.ndarray,
+    status: np.ndarray,
+    numbered: dict[int, str],
+    table_mtime: float,
+    skipped: list[tuple[str, str]],
+) -> tuple[np.ndarray, list[int]]:
+    """Which rows of the table to take as they are, and which rows' jobs to read from their
+    own files (unfinished, or a ``result.json`` changed since the table was written)."""
+    base = str(sweep_dir)
     finished = np.isin(status, FINISHED)
     no_dirs = not numbered
     present = np.isin(nums, np.fromiter(numbered, dtype=np.int64, count=len(numbered)))
@@ -334,23 +392,43 @@ def _table_frame(
     ok[changed] = False
     reread += changed.tolist()
     reread.sort()
+    return ok, [int(nums[i]) for i in reread]
+
+
+def _reread(
+    sweep_dir: Path,
+    numbered: dict[int, str],
+    reread: list[int],
+    listed: set[int],
+    with_config: bool,
+    skipped: list[tuple[str, str]],
+) -> list[Job]:
+    """The jobs read from their own files: the rows to reread, then the numbered dirs the
+    table does not list."""
     jobs: list[Job] = []
-    for i in reread:
-        path = sweep_dir / numbered[int(nums[i])]
-        job, why = read_job(path, with_config)
-        if job is None:
-            skipped.append((str(path), str(why)))
-        else:
-            jobs.append(job)
-    listed = set(nums.tolist())
-    for num in sorted(set(numbered) - listed):
+    for num in [*reread, *sorted(set(numbered) - listed)]:
         path = sweep_dir / numbered[num]
         job, why = read_job(path, with_config)
         if job is None:
             skipped.append((str(path), str(why)))
         else:
             jobs.append(job)
-    found = len(listed | set(numbered)) if numbered else len(listed)
+    return jobs
+
+
+def _table_columns(
+    csv: pd.DataFrame,
+    ok: np.ndarray,
+    nums: np.ndarray,
+    status: np.ndarray,
+    numbered: dict[int, str],
+    base: str,
+    sweep_id: str,
+    param_keys: list[str],
+    sample: dict[str, str],
+    base_choices: dict[str, Any],
+) -> dict[str, Any]:
+    """The job table's columns from the rows of ``sweep_table.csv`` taken as they are."""
     sel = csv if ok.all() else csv[ok]
     n_ok = int(ok.sum())
     keep_nums = nums[ok]
@@ -403,11 +481,7 @@ def _table_frame(
             columns[f"p:{k}"] = np.full(n_ok, sample[k], dtype=object)
     for k, v in base_choices.items():
         columns[f"c:{k}"] = np.full(n_ok, v, dtype=object)
-    if with_config:
-        columns["_config"] = [
-            job_config(Path(p)) if p is not None else None for p in columns["job_dir"]
-        ]
-    return pd.DataFrame(columns), jobs, found
+    return columns
 
 
 def _sample_overrides(base: str, numbered: dict[int, str], tries: int = 3) -> dict[str, str]:

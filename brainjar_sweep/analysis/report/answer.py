@@ -117,63 +117,8 @@ def answer_blocks(
         )
         answer += _descriptive_lines(tests, design)
     else:
-        family = [t for t in tests if not math.isnan(t.p_adj)]
-        hits = [t for t in family if t.p_adj < ALPHA]
-        main: dict[tuple[str, str], list[HypothesisTest]] = {}
-        for t in tests:
-            if t.kind != "interaction":
-                main.setdefault((t.metric, t.param), []).append(t)
-        for (metric, param), group in main.items():
-            sig = [t for t in group if not math.isnan(t.p_adj) and t.p_adj < ALPHA]
-            if not sig:
-                continue
-            best = min(sig, key=lambda t: t.p_adj)
-            where = sorted({t.stratum for t in sig if t.stratum})
-            strata_all = sorted({t.stratum for t in group if t.stratum})
-            at = ""
-            if where:
-                only = " only" if len(where) < len(strata_all) else ""
-                at = f" at {', '.join(where)}{only}"
-            shift = (
-                f"; {num_text(best.means[0])} -> {num_text(best.means[-1])} from first to last value"
-                if best.means
-                else ""
-            )
-            answer.append(f"{metric} changes with {param}{at} ({_fmt_p(best)}{shift}).")
-        for t in tests:
-            if t.kind == "interaction" and not math.isnan(t.p_adj) and t.p_adj < ALPHA:
-                a, b = t.param.split(" x ")
-                answer.append(
-                    f"The effect of {a} on {t.metric} depends on {b} (interaction; {_fmt_p(t)})"
-                    + _simple_effects(tests, t.metric, a, b, design)
-                    + "."
-                )
-        if not hits:
-            answer.append(
-                f"Nothing changes detectably: no outcome differs across any swept parameter"
-                f" after {method} correction over {len(family)} tests (alpha {ALPHA})."
-            )
-        else:
-            answer.append(
-                f"'Changes' means a {method}-adjusted p below {ALPHA} over the"
-                f" {len(family)} tests of this report."
-            )
-        blind = [t for t in tests if t.tested and math.isnan(t.p_adj)]
-        if blind:
-            answer.append(
-                f"{len(blind)} tests cannot reach p < {ALPHA} with {design.units}"
-                f" {design.replicate or 'unit'}s whatever the data: add replicates to test them."
-            )
-    crossed = []
-    for c in crossings:
-        if c.lower is None:
-            continue
-        ci = f", {ci_text(c.ci_low, c.ci_high)} over {c.n} {design.replicate or 'job'}s"
-        at = f" at {c.where}" if c.where else ""
-        crossed.append(
-            f"{c.metric} {c.direction} {num_text(c.level)} between {c.param}={value_text(c.lower)} and"
-            f" {value_text(c.upper)}{at} (crossing at {num_text(c.point)}{ci if c.n >= 2 else ''})."
-        )
+        answer += _tested_lines(design, tests, method)
+    crossed = _crossed_lines(design, crossings)
     # the levels the question is about answer it directly: they come first
     answer[:0] = crossed
     if design.design_quantities:
@@ -184,3 +129,72 @@ def answer_blocks(
         )
     out += ["Answer:", answer]
     return out
+
+
+def _tested_lines(design: Design, tests: list[HypothesisTest], method: str) -> list[str]:
+    """The answer of a replicated sweep: what changes with what, the interactions, and what
+    "changes" means (or that nothing does)."""
+    answer: list[str] = []
+    family = [t for t in tests if not math.isnan(t.p_adj)]
+    hits = [t for t in family if t.p_adj < ALPHA]
+    main: dict[tuple[str, str], list[HypothesisTest]] = {}
+    for t in tests:
+        if t.kind != "interaction":
+            main.setdefault((t.metric, t.param), []).append(t)
+    for (metric, param), group in main.items():
+        sig = [t for t in group if not math.isnan(t.p_adj) and t.p_adj < ALPHA]
+        if not sig:
+            continue
+        best = min(sig, key=lambda t: t.p_adj)
+        where = sorted({t.stratum for t in sig if t.stratum})
+        strata_all = sorted({t.stratum for t in group if t.stratum})
+        at = ""
+        if where:
+            only = " only" if len(where) < len(strata_all) else ""
+            at = f" at {', '.join(where)}{only}"
+        shift = (
+            f"; {num_text(best.means[0])} -> {num_text(best.means[-1])} from first to last value"
+            if best.means
+            else ""
+        )
+        answer.append(f"{metric} changes with {param}{at} ({_fmt_p(best)}{shift}).")
+    for t in tests:
+        if t.kind == "interaction" and not math.isnan(t.p_adj) and t.p_adj < ALPHA:
+            a, b = t.param.split(" x ")
+            answer.append(
+                f"The effect of {a} on {t.metric} depends on {b} (interaction; {_fmt_p(t)})"
+                + _simple_effects(tests, t.metric, a, b, design)
+                + "."
+            )
+    if not hits:
+        answer.append(
+            f"Nothing changes detectably: no outcome differs across any swept parameter"
+            f" after {method} correction over {len(family)} tests (alpha {ALPHA})."
+        )
+    else:
+        answer.append(
+            f"'Changes' means a {method}-adjusted p below {ALPHA} over the"
+            f" {len(family)} tests of this report."
+        )
+    blind = [t for t in tests if t.tested and math.isnan(t.p_adj)]
+    if blind:
+        answer.append(
+            f"{len(blind)} tests cannot reach p < {ALPHA} with {design.units}"
+            f" {design.replicate or 'unit'}s whatever the data: add replicates to test them."
+        )
+    return answer
+
+
+def _crossed_lines(design: Design, crossings: list[Crossing]) -> list[str]:
+    """One line per level a metric crosses between two values of a parameter."""
+    crossed = []
+    for c in crossings:
+        if c.lower is None:
+            continue
+        ci = f", {ci_text(c.ci_low, c.ci_high)} over {c.n} {design.replicate or 'job'}s"
+        at = f" at {c.where}" if c.where else ""
+        crossed.append(
+            f"{c.metric} {c.direction} {num_text(c.level)} between {c.param}={value_text(c.lower)} and"
+            f" {value_text(c.upper)}{at} (crossing at {num_text(c.point)}{ci if c.n >= 2 else ''})."
+        )
+    return crossed

@@ -52,82 +52,101 @@ def belief_section(
     )
     params = swept or []
     for param in params:
-        rows = []
-        for keyword in keywords:
-            s = belief_summary(data, param, keyword, n_boot=n_boot, seed=seed)
-            for _, r in s.iterrows():
-                rows.append(
-                    [
-                        keyword,
-                        value_text(r[param]),
-                        num_text(r["jobs"]),
-                        num_text(r["mentions"]),
-                        num_text(r["mention_rate"], 3),
-                        num_text(r["net_stance"], 3),
-                        ci_text(r["ci_low"], r["ci_high"]),
-                        f"{num_text(r['early'], 3)} -> {num_text(r['late'], 3)}",
-                    ]
-                )
-        sec.blocks.append(
-            Table(
-                f"Beliefs by {param}",
-                [
-                    "keyword",
-                    param,
-                    "jobs",
-                    "mentions",
-                    "mention rate",
-                    "net stance",
-                    "CI",
-                    "early -> late",
-                ],
-                rows,
-            )
-        )
-        evolution = _evolution_table(data, param, keywords)
-        sec.blocks.append(Fold(f"Net stance per cycle by {param}", [evolution]))
-        for keyword in keywords:
-            stance = [float(r[5]) for r in rows if r[0] == keyword and r[5] not in ("–", "")]
-            mentioned = any(r[0] == keyword and r[3] not in ("0", "–") for r in rows)
-            if not mentioned:
-                continue
-            spread = (max(stance) - min(stance)) / 2 if stance else 0.0
-            if spread < 0.05:  # the stance hardly moves with the parameter: no plot
-                continue
-            sec.plots.append(
-                Plot(
-                    f"belief__{safe_name(keyword)}__by__{safe_name(param)}.png",
-                    f'"{keyword}" in self-reports per cycle by {param}',
-                    "belief",
-                    keyword,
-                    param,
-                    score=spread,
-                )
-            )
-    qids = _text_questions(reports)
-    if qids and params:
-        param = params[0]
-        rows = []
-        for q in qids:
-            top = top_responses(data, q, param)
-            for _, r in top.iterrows():
-                text = str(r["response"])
-                rows.append(
-                    [
-                        q,
-                        value_text(r[param]),
-                        text if len(text) <= 90 else text[:87] + "...",
-                        f"{r['share']:.0%} of {r['responses']}",
-                    ]
-                )
-        sec.blocks.append(
-            Table(
-                f"Most frequent answer to the free-text questions by {param}",
-                ["question", param, "answer", "share"],
-                rows,
-            )
-        )
+        _param_beliefs(sec, data, param, keywords, n_boot, seed)
+    answers = _top_answers(data, reports, params)
+    if answers is not None:
+        sec.blocks.append(answers)
     return sec
+
+
+def _param_beliefs(
+    sec: Section,
+    data: SweepData,
+    param: str,
+    keywords: Sequence[str],
+    n_boot: int,
+    seed: int,
+) -> None:
+    """Add the beliefs by ``param`` to ``sec``: a table, the evolution per cycle (folded) and
+    a plot of each keyword whose stance moves with the parameter."""
+    rows = []
+    for keyword in keywords:
+        s = belief_summary(data, param, keyword, n_boot=n_boot, seed=seed)
+        for _, r in s.iterrows():
+            rows.append(
+                [
+                    keyword,
+                    value_text(r[param]),
+                    num_text(r["jobs"]),
+                    num_text(r["mentions"]),
+                    num_text(r["mention_rate"], 3),
+                    num_text(r["net_stance"], 3),
+                    ci_text(r["ci_low"], r["ci_high"]),
+                    f"{num_text(r['early'], 3)} -> {num_text(r['late'], 3)}",
+                ]
+            )
+    sec.blocks.append(
+        Table(
+            f"Beliefs by {param}",
+            [
+                "keyword",
+                param,
+                "jobs",
+                "mentions",
+                "mention rate",
+                "net stance",
+                "CI",
+                "early -> late",
+            ],
+            rows,
+        )
+    )
+    evolution = _evolution_table(data, param, keywords)
+    sec.blocks.append(Fold(f"Net stance per cycle by {param}", [evolution]))
+    for keyword in keywords:
+        stance = [float(r[5]) for r in rows if r[0] == keyword and r[5] not in ("–", "")]
+        mentioned = any(r[0] == keyword and r[3] not in ("0", "–") for r in rows)
+        if not mentioned:
+            continue
+        spread = (max(stance) - min(stance)) / 2 if stance else 0.0
+        if spread < 0.05:  # the stance hardly moves with the parameter: no plot
+            continue
+        sec.plots.append(
+            Plot(
+                f"belief__{safe_name(keyword)}__by__{safe_name(param)}.png",
+                f'"{keyword}" in self-reports per cycle by {param}',
+                "belief",
+                keyword,
+                param,
+                score=spread,
+            )
+        )
+
+
+def _top_answers(data: SweepData, reports: pd.DataFrame, params: list[str]) -> Table | None:
+    """The most frequent answer to each free-text question by the first parameter."""
+    qids = _text_questions(reports)
+    if not (qids and params):
+        return None
+    param = params[0]
+    rows = []
+    for q in qids:
+        top = top_responses(data, q, param)
+        for _, r in top.iterrows():
+            text = str(r["response"])
+            rows.append(
+                [
+                    q,
+                    value_text(r[param]),
+                    text if len(text) <= 90 else text[:87] + "...",
+                    f"{r['share']:.0%} of {r['responses']}",
+                ]
+            )
+    return Table(
+        f"Most frequent answer to the free-text questions by {param}",
+        ["question", param, "answer", "share"],
+        rows,
+    )
 
 
 def _evolution_table(data: SweepData, param: str, keywords: Sequence[str]) -> Table:

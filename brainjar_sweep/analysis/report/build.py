@@ -5,13 +5,16 @@ several sweeps' reports combined into one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from brainjar_sweep.analysis._names import safe_name
 from brainjar_sweep.analysis.beliefs import (
     DEFAULT_KEYWORDS,
 )
-from brainjar_sweep.analysis.design import detect_design
+from brainjar_sweep.analysis.design import Design, detect_design
 from brainjar_sweep.analysis.inference import (
+    Crossing,
+    HypothesisTest,
     adjust,
     effect_tests,
     interaction_tests,
@@ -79,31 +82,10 @@ def build_report(
         ['Question and answer', 'Results', 'Optimal parameters', 'Design', 'Overview', 'Job status']
     """
     done = data.completed
-    notes: list[str] = []
-    folded: list[str] = []
-    if metrics is None:
-        chosen = default_metrics(data) or list(data.metrics)
-        constant = [m for m in chosen if m in done and done[m].nunique(dropna=True) <= 1]
-        metrics = [m for m in chosen if m not in constant]
-        if constant:
-            notes.append("Constant over all completed jobs: " + ", ".join(constant) + ".")
-            folded.append(
-                "constant in every job: "
-                + ", ".join(
-                    f"{m} = {num_text(done[m].dropna().iloc[0])}"
-                    for m in constant
-                    if len(done[m].dropna())
-                )
-            )
-        if not metrics:
-            metrics = chosen
-    metrics = list(metrics)
+    metrics, notes, folded = _metrics_shown(data, metrics)
     constant_all = {m for m in metrics if m in done and done[m].nunique(dropna=True) <= 1}
     asked = question if question is not None else research_question(data)
-    levels_to_cross: dict[str, float] = {}
-    for s in data.sweeps:
-        levels_to_cross.update(s.cross)
-    levels_to_cross.update(cross or {})
+    levels_to_cross = {k: v for sw in data.sweeps for k, v in sw.cross.items()} | (cross or {})
     qa = Section("Question and answer")
     overview = overview_section(data, data.swept, notes)
     status = status_section(data)
@@ -118,43 +100,27 @@ def build_report(
     if len(design.params) >= 2:
         tests += interaction_tests(design)
     tests = adjust(tests, correction, ALPHA)
-    crossings = []
-    for metric, level in levels_to_cross.items():
-        if metric in design.frame:
-            crossings += level_crossings(
-                design, metric, level, confidence=confidence, n_boot=n_boot, seed=seed
-            )
-        else:
-            notes.append(f"Level crossing of {metric}: no such metric in these jobs.")
+    crossings = _crossings(design, levels_to_cross, notes, kw)
     qa.blocks += question_blocks(asked) + answer_blocks(design, tests, crossings, correction)
     flat_sweep = bool(metrics) and all(m in constant_all for m in metrics)
     if flat_sweep:
         answer = next(b for b in qa.blocks if isinstance(b, list))
         answer.insert(0, "Every metric is the same in every job: nothing changed with anything.")
     shown = design.outcomes + design.design_quantities
-    findings: list[Section] = []
-    details: list[Section] = []
-    if design.params and not flat_sweep:
-        for param in design.params:
-            sec = param_section(design, param, shown, threshold, kw, tests)
-            sec.plots = metric_plots(design, tests, param)
-            findings.append(sec)
-        if len(design.params) >= 2:
-            sec = interaction_section(design, tests, shown)
-            sec.plots = heatmap_plots(design, tests)
-            findings.append(sec)
-        if crossings or levels_to_cross:
-            findings.append(crossing_section(crossings, confidence))
-        details.append(tests_section(design, tests, correction))
-    elif not design.params:
-        findings.append(single_cell_section(data, metrics, kw))
-    for provider in report_providers():
-        extra = provider.section(data, seed=seed)
-        if extra is not None:
-            findings.append(extra)
-    belief = belief_section(data, design.params, keywords, n_boot, seed)
-    if belief is not None:
-        findings.append(belief)
+    findings, details = _findings(
+        data,
+        design,
+        tests,
+        crossings,
+        levels_to_cross,
+        shown,
+        metrics,
+        flat_sweep,
+        threshold=threshold,
+        kw=kw,
+        correction=correction,
+        keywords=keywords,
+    )
     details.append(optimum_section(design, shown, confidence))
     details.append(design_section(design))
     sections = [qa, *findings, *details, overview] + ([status] if status else [])
@@ -208,3 +174,87 @@ def _first_line(report: Report) -> str:
     asked = question.removeprefix("Question: ")
     asked = "" if asked.startswith("none recorded") else asked + " "
     return f"{name}: {asked}{found[0]}".strip()
+
+
+def _metrics_shown(
+    data: SweepData, metrics: Sequence[str] | None
+) -> tuple[list[str], list[str], list[str]]:
+    """The metrics to report (the default ones minus the constant ones when none are asked
+    for), with the notes for the overview and the lines folded away under the answer."""
+    done = data.completed
+    notes: list[str] = []
+    folded: list[str] = []
+    if metrics is None:
+        chosen = default_metrics(data) or list(data.metrics)
+        constant = [m for m in chosen if m in done and done[m].nunique(dropna=True) <= 1]
+        metrics = [m for m in chosen if m not in constant]
+        if constant:
+            notes.append("Constant over all completed jobs: " + ", ".join(constant) + ".")
+            folded.append(
+                "constant in every job: "
+                + ", ".join(
+                    f"{m} = {num_text(done[m].dropna().iloc[0])}"
+                    for m in constant
+                    if len(done[m].dropna())
+                )
+            )
+        if not metrics:
+            metrics = chosen
+    return list(metrics), notes, folded
+
+
+def _crossings(
+    design: Design, levels_to_cross: dict[str, float], notes: list[str], kw: dict[str, Any]
+) -> list[Crossing]:
+    """Where each metric crosses the level asked for (a note for a metric not in the jobs)."""
+    crossings = []
+    for metric, level in levels_to_cross.items():
+        if metric in design.frame:
+            crossings += level_crossings(design, metric, level, **kw)
+        else:
+            notes.append(f"Level crossing of {metric}: no such metric in these jobs.")
+    return crossings
+
+
+def _findings(
+    data: SweepData,
+    design: Design,
+    tests: list[HypothesisTest],
+    crossings: list[Crossing],
+    levels_to_cross: dict[str, float],
+    shown: list[str],
+    metrics: list[str],
+    flat_sweep: bool,
+    *,
+    threshold: float,
+    kw: dict[str, Any],
+    correction: str,
+    keywords: Sequence[str],
+) -> tuple[list[Section], list[Section]]:
+    """The sections of findings (each parameter, interactions, crossings, the providers'
+    and the beliefs') and the first of details (the tests)."""
+    confidence, n_boot, seed = kw["confidence"], kw["n_boot"], kw["seed"]
+    findings: list[Section] = []
+    details: list[Section] = []
+    if design.params and not flat_sweep:
+        for param in design.params:
+            sec = param_section(design, param, shown, threshold, kw, tests)
+            sec.plots = metric_plots(design, tests, param)
+            findings.append(sec)
+        if len(design.params) >= 2:
+            sec = interaction_section(design, tests, shown)
+            sec.plots = heatmap_plots(design, tests)
+            findings.append(sec)
+        if crossings or levels_to_cross:
+            findings.append(crossing_section(crossings, confidence))
+        details.append(tests_section(design, tests, correction))
+    elif not design.params:
+        findings.append(single_cell_section(data, metrics, kw))
+    for provider in report_providers():
+        extra = provider.section(data, seed=seed)
+        if extra is not None:
+            findings.append(extra)
+    belief = belief_section(data, design.params, keywords, n_boot, seed)
+    if belief is not None:
+        findings.append(belief)
+    return findings, details

@@ -190,8 +190,44 @@ def param_section(
     conf = f"{kw['confidence']:.0%}"
     rep = design.replicate or "job"
     unit = f"{rep}s" if design.blocked else "jobs"
-    rows = []
-    quiet: list[list[str]] = []  # metrics no test finds changing (when there are tests)
+    rows, quiet, flat, flat_metrics = _per_value_rows(design, param, metrics, kw, tests)
+    avg = (
+        f"each {rep}'s value averages the other parameters' cells"
+        if design.blocked
+        else "jobs pooled over the other parameters"
+    )
+    if flat:
+        sec.blocks.append(f"The same at every value of {param}: {', '.join(flat)}.")
+    if rows:
+        sec.blocks.append(_per_value_table(param, rows, avg, unit, conf))
+    if quiet:
+        names = list(dict.fromkeys(r[0] for r in quiet))
+        sec.blocks.append(
+            Fold(
+                f"Per-value statistics of the metrics no test finds changing with {param}:"
+                f" {', '.join(names)}",
+                [_per_value_table(param, quiet, avg, unit, conf)],
+            )
+        )
+    others = [p for p in design.params if p != param]
+    metrics = [m for m in metrics if m not in flat_metrics]  # one line above says it all
+    if others:
+        sec.blocks.append(_conditional_fold(design.frame, param, metrics, others))
+    sec.blocks.append(_threshold_block(design.frame, param, metrics, threshold))
+    return sec
+
+
+def _per_value_rows(
+    design: Design,
+    param: str,
+    metrics: list[str],
+    kw: dict[str, Any],
+    tests: Sequence[HypothesisTest],
+) -> tuple[list[list[str]], list[list[str]], list[str], list[str]]:
+    """Rows of the per-value table, rows of the metrics no test finds changing (when there
+    are tests), and the metrics that are the same at every value (a line each, and names)."""
+    rows: list[list[str]] = []
+    quiet: list[list[str]] = []
     flat: list[str] = []
     flat_metrics: list[str] = []
     for metric in metrics:
@@ -229,64 +265,51 @@ def param_section(
                         num_text(r["std"]),
                     ]
                 )
-    avg = (
-        f"each {rep}'s value averages the other parameters' cells"
-        if design.blocked
-        else "jobs pooled over the other parameters"
-    )
-    if flat:
-        sec.blocks.append(f"The same at every value of {param}: {', '.join(flat)}.")
-    if rows:
-        sec.blocks.append(_per_value_table(param, rows, avg, unit, conf))
-    if quiet:
-        names = list(dict.fromkeys(r[0] for r in quiet))
-        sec.blocks.append(
-            Fold(
-                f"Per-value statistics of the metrics no test finds changing with {param}:"
-                f" {', '.join(names)}",
-                [_per_value_table(param, quiet, avg, unit, conf)],
-            )
-        )
-    others = [p for p in design.params if p != param]
-    metrics = [m for m in metrics if m not in flat_metrics]  # one line above says it all
-    frame = design.frame
-    if others:
-        values: list[Any] = []
-        rows = []
-        for metric in metrics:
-            table = conditional_table(frame, param, metric, others=others, test=False)
-            cols = [c for c in table.columns if c not in ("n", "kruskal_p")]
-            values = values or cols
-            for key, r in table.iterrows():
-                key_t = key if isinstance(key, tuple) else (key,)
-                if len(others) == 1:
-                    label = value_text(key_t[0])
-                else:
-                    label = ", ".join(
-                        f"{o}={value_text(k)}" for o, k in zip(others, key_t, strict=True)
-                    )
-                cells = {repr(c): num_text(r[c]) for c in cols}
-                rows.append(
-                    [metric, label] + [cells.get(repr(v), "–") for v in values] + [num_text(r["n"])]
+    return rows, quiet, flat, flat_metrics
+
+
+def _conditional_fold(
+    frame: pd.DataFrame, param: str, metrics: list[str], others: list[str]
+) -> Fold:
+    """The cell means of ``param`` for each combination of the other parameters, folded."""
+    values: list[Any] = []
+    rows = []
+    for metric in metrics:
+        table = conditional_table(frame, param, metric, others=others, test=False)
+        cols = [c for c in table.columns if c not in ("n", "kruskal_p")]
+        values = values or cols
+        for key, r in table.iterrows():
+            key_t = key if isinstance(key, tuple) else (key,)
+            if len(others) == 1:
+                label = value_text(key_t[0])
+            else:
+                label = ", ".join(
+                    f"{o}={value_text(k)}" for o, k in zip(others, key_t, strict=True)
                 )
-        truncated = len(rows) > MAX_ROWS
-        shown = rows[:MAX_ROWS] if truncated else rows
-        detail = Fold(f"Cell means of {param} for each combination of {', '.join(others)}")
-        sec.blocks.append(detail)
-        detail.blocks.append(
-            Table(
-                f"{param} (columns), conditioned on {', '.join(others)} (rows): cell means",
-                ["metric", ", ".join(others)] + [value_text(v) for v in values] + ["n"],
-                shown,
-                note="Each cell is the mean over its replicates (descriptive; the tests are in"
-                " 'What changed with what')."
-                + (
-                    f" Showing {len(shown)} of {len(rows)} rows (see --export)."
-                    if truncated
-                    else ""
-                ),
+            cells = {repr(c): num_text(r[c]) for c in cols}
+            rows.append(
+                [metric, label] + [cells.get(repr(v), "–") for v in values] + [num_text(r["n"])]
             )
+    truncated = len(rows) > MAX_ROWS
+    shown = rows[:MAX_ROWS] if truncated else rows
+    detail = Fold(f"Cell means of {param} for each combination of {', '.join(others)}")
+    detail.blocks.append(
+        Table(
+            f"{param} (columns), conditioned on {', '.join(others)} (rows): cell means",
+            ["metric", ", ".join(others)] + [value_text(v) for v in values] + ["n"],
+            shown,
+            note="Each cell is the mean over its replicates (descriptive; the tests are in"
+            " 'What changed with what')."
+            + (f" Showing {len(shown)} of {len(rows)} rows (see --export)." if truncated else ""),
         )
+    )
+    return detail
+
+
+def _threshold_block(
+    frame: pd.DataFrame, param: str, metrics: list[str], threshold: float
+) -> Fold | str:
+    """The threshold effects of ``param`` (folded), or the line saying there are none."""
     rows = []
     for metric in metrics:
         t = threshold_effects(frame, param, metric, threshold=threshold)
@@ -302,32 +325,20 @@ def param_section(
                     "yes" if r["from_zero"] else "",
                 ]
             )
-    if rows:
-        sec.blocks.append(
-            Fold(
-                f"Threshold effects of {param}: {len(rows)} steps of {threshold:.0%} or more",
-                [
-                    Table(
-                        f"{param}: threshold effects (relative change >= {threshold:.0%})",
-                        [
-                            "metric",
-                            "step",
-                            "mean before",
-                            "mean after",
-                            "change",
-                            "relative",
-                            "from zero",
-                        ],
-                        rows,
-                        note="relative = |change| / max(|mean before|, 10% of the largest"
-                        " |mean|); descriptive (no test): see the tests and --cross METRIC=LEVEL.",
-                    )
-                ],
+    if not rows:
+        return f"Threshold effects of {param}: none at {threshold:.0%}."
+    return Fold(
+        f"Threshold effects of {param}: {len(rows)} steps of {threshold:.0%} or more",
+        [
+            Table(
+                f"{param}: threshold effects (relative change >= {threshold:.0%})",
+                ["metric", "step", "mean before", "mean after", "change", "relative", "from zero"],
+                rows,
+                note="relative = |change| / max(|mean before|, 10% of the largest"
+                " |mean|); descriptive (no test): see the tests and --cross METRIC=LEVEL.",
             )
-        )
-    else:
-        sec.blocks.append(f"Threshold effects of {param}: none at {threshold:.0%}.")
-    return sec
+        ],
+    )
 
 
 def _per_value_table(param: str, rows: list[list[str]], avg: str, unit: str, conf: str) -> Table:
