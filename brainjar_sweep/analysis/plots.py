@@ -19,7 +19,7 @@ Example:
     ...                      "seed": [0, 1, 0, 1], "m": [0.1, 0.2, 0.6, 0.8]})
     >>> data = SweepData(jobs=jobs, params=["p"], metrics=["m"])
     >>> png = figure_png(metric_vs_param(data, "m", "p"))
-    >>> png[:8] == b"\x89PNG\r\n\x1a\n"
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
     True
 """
 

@@ -216,7 +216,7 @@ def join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | No
         if c not in data.metrics:
             data.metrics.append(c)
     for table in LAZY_TABLES:
-        data._pending[table] = _event_loader(table, sources, keys.copy(), carry)
+        data.defer(table, _event_loader(table, sources, keys.copy(), carry))
 
 
 def _trusted_urls(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | None) -> None:

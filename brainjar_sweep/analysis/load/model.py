@@ -161,6 +161,17 @@ class SweepData:
             f"{len(self.metrics)} metrics, {len(self.sweeps)} sweeps)"
         )
 
+    def defer(self, name: str, loader: Callable[[], pd.DataFrame]) -> None:
+        """Read the long table ``name`` with ``loader`` when it is first used.
+
+        Example:
+            >>> data = SweepData(jobs=pd.DataFrame())
+            >>> data.defer("cycles", lambda: pd.DataFrame({"cycle_number": [0, 1]}))
+            >>> len(data.cycles)
+            2
+        """
+        self._pending[name] = loader
+
     def _table(self, name: str) -> pd.DataFrame:
         frame = self._tables.get(name)
         if frame is None:
