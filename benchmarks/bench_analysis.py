@@ -327,9 +327,9 @@ def baseline(sweep: Path) -> pd.DataFrame:
 
 
 def _clear_caches() -> None:
-    from brainjar_sweep.analysis import stats
+    from brainjar_sweep.analysis.stats import bootstrap
 
-    stats._resample_weights.cache_clear()
+    bootstrap.resample_weights.cache_clear()
 
 
 def timed(step: Callable[[], Any], repeat: int) -> tuple[float, Any]:

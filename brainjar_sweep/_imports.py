@@ -71,9 +71,11 @@ def extra_available(extra: str) -> bool:
 class try_import:
     """A context manager that keeps an ImportError for later (used like a function, see above)."""
 
-    def __init__(self, extra: str, package: str | None = None) -> None:
+    def __init__(self, extra: str, package: str | None = None, *, what: str = "") -> None:
         self.extra = extra
         self.package = package or EXTRAS.get(extra, (extra, extra))[0]
+        self.what = what
+        """What needs the extra ("parquet export"), named in the message when given."""
         self._error: ImportError | None = None
 
     def __enter__(self) -> try_import:
@@ -95,7 +97,15 @@ class try_import:
         return self._error is None
 
     def message(self) -> str:
-        """The one line a user sees when the extra is missing."""
+        """The one line a user sees when the extra is missing.
+
+        >>> try_import("parquet").message()
+        'pyarrow is not installed: pip install "brainjar-sweep[parquet]"'
+        >>> try_import("parquet", what="parquet export").message()
+        'parquet export needs pyarrow: pip install brainjar-sweep[parquet]'
+        """
+        if self.what:
+            return f"{self.what} needs {self.package}: pip install brainjar-sweep[{self.extra}]"
         return f"{self.package} is not installed: {install_hint(self.extra)}"
 
     def check(self) -> None:

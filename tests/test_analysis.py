@@ -412,7 +412,7 @@ def test_db_reads_through_sqlalchemy_too(fixture_dir: Fixture) -> None:
 
     from brainjar_sweep.store import StoreReader
 
-    load_module = sys.modules["brainjar_sweep.analysis.load"]
+    load_module = sys.modules["brainjar_sweep.analysis.load.database"]
     ids = [j["experiment_id"] for j in fixture_dir.jobs]
     with StoreReader(create_engine(f"sqlite:///{fixture_dir.db}")) as reader:
         frame = load_module._read_events(reader, "self_reports", ids)

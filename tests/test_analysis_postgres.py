@@ -17,7 +17,7 @@ from test_store_postgres import run, sql
 
 from brainjar_sweep.analysis import load
 from brainjar_sweep.analysis.cli import main as analyze
-from brainjar_sweep.analysis.load import _connect
+from brainjar_sweep.analysis.load.database import _connect
 from brainjar_sweep.store import ExperimentStore, _engine
 from brainjar_sweep.store.schema import metadata
 

@@ -9,6 +9,9 @@ re-exports.
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import brainjar_sweep
@@ -144,3 +147,30 @@ def test_the_lifecycle_does_not_import_the_entry_point() -> None:
     for name in hooks:
         assert "brainjar_sweep.app" not in graph[f"brainjar_sweep.sweep.{name}"]
     assert "brainjar_sweep.records.identity" in graph["brainjar_sweep.sweep._job_ids"]
+
+
+def test_the_analysis_loads_neither_the_jars_modes_nor_the_minds() -> None:
+    """Reading self-reports needs their parser (``selfreport``), not the jar that asks them."""
+    modules = [
+        "brainjar_sweep.analysis",
+        "brainjar_sweep.analysis.beliefs",
+        "brainjar_sweep.analysis.cli",
+        "brainjar_sweep.analysis.plots",
+        "brainjar_sweep.analysis.report",
+    ]
+    code = (
+        f"import sys\nfor m in {modules!r}: __import__(m)\n"
+        "print('\\n'.join(m for m in sys.modules if m.startswith('brainjar_sweep.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = set(out.stdout.split())
+    assert "brainjar_sweep.selfreport" in loaded  # the modules were imported
+    assert not {m for m in loaded if m.startswith(("brainjar_sweep.jar", "brainjar_sweep.minds"))}
+    timed = re.findall(r"\|\s*(brainjar_sweep\.\S+)", out.stderr)
+    assert "brainjar_sweep.analysis.report" in timed
+    assert not [m for m in timed if re.match(r"brainjar_sweep\.(jar\.modes|minds)", m)]

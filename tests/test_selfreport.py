@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from brainjar_sweep.jar.selfreport import (
+from brainjar_sweep.selfreport import (
     CATEGORIES,
     CORE_BATTERY,
     ParsedAnswer,
@@ -86,7 +86,7 @@ def test_custom_question_ids_are_stable() -> None:
     assert q.id != custom_question(text + " ").id
     assert (q.category, q.kind, q.text, q.scale_min) == ("existential_state", "text", text, None)
     # the same id in a fresh interpreter (no dependence on hash randomisation)
-    code = f"from brainjar_sweep.jar.selfreport import custom_question; print(custom_question({text!r}).id)"
+    code = f"from brainjar_sweep.selfreport import custom_question; print(custom_question({text!r}).id)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == q.id
 

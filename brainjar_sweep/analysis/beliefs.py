@@ -1,7 +1,7 @@
 """Beliefs in self-report answers: keyword mentions and stance, per cycle and per parameter.
 
-Matching is whole-word and negation-aware (:func:`brainjar_sweep.jar.selfreport.mentions`
-and :func:`~brainjar_sweep.jar.selfreport.stance`): "trust" does not match "distrust",
+Matching is whole-word and negation-aware (:func:`brainjar_sweep.selfreport.mentions`
+and :func:`~brainjar_sweep.selfreport.stance`): "trust" does not match "distrust",
 and "I do not trust them" counts against trust. Each response gets ``mentioned``
 (0/1) and a stance of +1 (affirmed), -1 (negated) or 0 (absent or tied). Rates are
 computed per job first and then averaged over jobs, so a job that answered more
@@ -29,7 +29,7 @@ import pandas as pd
 from brainjar_sweep.analysis._values import plain_value as _clean
 from brainjar_sweep.analysis.load import SweepData, sort_levels
 from brainjar_sweep.analysis.stats import N_BOOT, bootstrap_ci
-from brainjar_sweep.jar.selfreport import mentions, stance
+from brainjar_sweep.selfreport import mentions, stance
 
 __all__ = [
     "DEFAULT_KEYWORDS",
@@ -327,32 +327,14 @@ def belief_evolution(
         >>> ev["mention_rate"].tolist()
         [1.0, 1.0]
     """
-    columns = [
-        param,
-        "cycle_number",
-        "jobs",
-        "responses",
-        "mentions",
-        "mention_rate",
-        "net_stance",
-    ]
+    columns = [param, "cycle_number", "jobs", "responses", "mentions", "mention_rate", "net_stance"]
     base = _base(data)
     if base.n_jobs == 0 or param not in base.reports:
         return pd.DataFrame(columns=columns)
     qkey = None if question_ids is None else tuple(question_ids)
-
-    def per_cycle() -> tuple[np.ndarray, int, Any, dict[str, np.ndarray]]:
-        m, s = _keyword(data, base, keyword)
-        sel = _select(base, question_ids)
-        job, cycle = base.job, base.cycle
-        if sel is not None:
-            job, cycle, m, s = job[sel], cycle[sel], m[sel], s[sel]
-        ccodes, cycles = pd.factorize(cycle, sort=True)
-        n_c = max(1, len(cycles))
-        keys, inverse = np.unique(job * n_c + ccodes, return_inverse=True)
-        return keys, n_c, cycles, _job_counts(inverse, len(keys), m, s)
-
-    keys, n_c, cycles, counts = _cached(data, ("cycles", keyword, qkey), per_cycle)
+    keys, n_c, cycles, counts = _cached(
+        data, ("cycles", keyword, qkey), lambda: _per_cycle(data, base, keyword, question_ids)
+    )
     vcodes, values = _value_codes(data, base, param)
     frame = pd.DataFrame(
         {
@@ -390,6 +372,24 @@ def belief_evolution(
     if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         out[param] = pd.to_numeric(out[param])
     return out[columns]
+
+
+def _per_cycle(
+    data: SweepData | pd.DataFrame,
+    base: Any,
+    keyword: str,
+    question_ids: Sequence[str] | None,
+) -> tuple[np.ndarray, int, Any, dict[str, np.ndarray]]:
+    """(job x cycle keys, number of cycles, the cycles, counts per key) of ``keyword``."""
+    m, s = _keyword(data, base, keyword)
+    sel = _select(base, question_ids)
+    job, cycle = base.job, base.cycle
+    if sel is not None:
+        job, cycle, m, s = job[sel], cycle[sel], m[sel], s[sel]
+    ccodes, cycles = pd.factorize(cycle, sort=True)
+    n_c = max(1, len(cycles))
+    keys, inverse = np.unique(job * n_c + ccodes, return_inverse=True)
+    return keys, n_c, cycles, _job_counts(inverse, len(keys), m, s)
 
 
 def _whole(values: np.ndarray) -> np.ndarray:

@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--export-path", metavar="P", help="where to export (default: sweep_analysis.<format>)"
     )
+    _add_analysis_options(p)
+    return p
+
+
+def _add_analysis_options(p: argparse.ArgumentParser) -> None:
+    """The options of the analyses themselves (thresholds, bootstrap, levels, design)."""
     p.add_argument(
         "--threshold", type=float, default=0.5, help="relative change for threshold effects (0.5)"
     )
@@ -113,7 +119,6 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also read every job's resolved config and add the values that differ as cfg.* columns",
     )
-    return p
 
 
 def _error(message: str, code: int = 2) -> int:
@@ -172,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     # pandas, scipy and matplotlib only once there is something to analyse (--help is quick)
     from brainjar_sweep.analysis.load import LoadError, load, load_each, pool_problem
-    from brainjar_sweep.analysis.report import MissingExtraError, _require
+    from brainjar_sweep.analysis.report.exports import MissingExtraError, parquet_extra
 
     if not 0 <= args.bootstrap <= 1_000_000:
         return _error(f"--bootstrap={args.bootstrap} is not allowed: an integer in [0, 1000000]")
@@ -182,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(f"--seed={args.seed} is not allowed: an integer in [0, 4294967295]")
     if args.export == "parquet":
         try:
-            _require("pyarrow", "parquet", "parquet export")
+            parquet_extra().check()
         except MissingExtraError as exc:
             return _error(str(exc))
     if args.export_path and not args.export:
@@ -237,9 +242,38 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, sweeps: list[Any], metrics: list[str] | None) -> int:
     from rich.console import Console
 
-    from brainjar_sweep._secrets import scrub
+    reports = _build(args, sweeps, metrics)
+    if len(reports) == 1:
+        report = reports[0]
+    else:
+        from brainjar_sweep.analysis.report import combine
+
+        where = ", ".join(str(p) for p in args.paths)
+        report = combine(reports, f"Sweep analysis: {len(reports)} sweeps in {where}")
+    wants_files = bool(args.output or args.html or args.plots or args.export)
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    if not wants_files:
+        from brainjar_sweep.analysis.report import print_report
+
+        print_report(report, console)
+    else:
+        _summary(sweeps, console, Console(stderr=True, width=None if sys.stderr.isatty() else 160))
+    images: dict[str, bytes] = {}
+    if args.plots or args.html:
+        images = _draw(sweeps, reports, args.bootstrap, args.seed)
+        for sec in report.sections:  # a plot that could not be drawn is not linked
+            sec.plots = [p for p in sec.plots if p.name in images]
+    try:
+        _write(args, sweeps, reports, report, images, console)
+    except OSError as exc:
+        return _error(f"cannot write {exc.filename or ''}: {exc.strerror or exc}".strip())
+    return 0
+
+
+def _build(args: argparse.Namespace, sweeps: list[Any], metrics: list[str] | None) -> list[Any]:
+    """One report per data set, as the options ask."""
     from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS
-    from brainjar_sweep.analysis.report import build_report, combine, print_report
+    from brainjar_sweep.analysis.report import build_report
     from brainjar_sweep.analysis.stats import default_metrics
 
     keywords = tuple(args.keyword) if args.keyword else DEFAULT_KEYWORDS
@@ -262,90 +296,85 @@ def _run(args: argparse.Namespace, sweeps: list[Any], metrics: list[str] | None)
         if not report.metrics:
             report.metrics = chosen or default_metrics(data)
         reports.append(report)
-    if len(reports) == 1:
-        report = reports[0]
-    else:
-        where = ", ".join(str(p) for p in args.paths)
-        report = combine(reports, f"Sweep analysis: {len(reports)} sweeps in {where}")
-    wants_files = bool(args.output or args.html or args.plots or args.export)
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+    return reports
+
+
+def _summary(sweeps: list[Any], console: Any, err: Any) -> None:
+    """The warnings (on stderr) and one line on the jobs used, when the report goes to files."""
+    from brainjar_sweep._secrets import scrub
+
     warnings = [w for d in sweeps for w in d.warnings]
-    if not wants_files:
-        print_report(report, console)
-    else:
-        for w in warnings[:25]:
-            # one line per warning (a long path is not wrapped), secrets masked
-            err.print(f"warning: {scrub(w)}", markup=False, highlight=False, soft_wrap=True)
-        if len(warnings) > 25:
-            err.print(f"warning: ... and {len(warnings) - 25} more", markup=False)
-        used = sum(len(d.jobs) for d in sweeps)
-        done = sum(int((d.jobs["status"] == "completed").sum()) for d in sweeps)
-        skipped = [s for d in sweeps for s in d.skipped]
-        foreign = sum(1 for _, why in skipped if why.startswith("foreign entry"))
-        console.print(
-            (f"{len(sweeps)} sweeps, each analysed on its own: " if len(sweeps) > 1 else "")
-            + f"{used} jobs used ({done} completed), {len(skipped) - foreign} skipped"
-            + (f", {foreign} other entries ignored" if foreign else ""),
-            markup=False,
-            highlight=False,
+    for w in warnings[:25]:
+        # one line per warning (a long path is not wrapped), secrets masked
+        err.print(f"warning: {scrub(w)}", markup=False, highlight=False, soft_wrap=True)
+    if len(warnings) > 25:
+        err.print(f"warning: ... and {len(warnings) - 25} more", markup=False)
+    used = sum(len(d.jobs) for d in sweeps)
+    done = sum(int((d.jobs["status"] == "completed").sum()) for d in sweeps)
+    skipped = [s for d in sweeps for s in d.skipped]
+    foreign = sum(1 for _, why in skipped if why.startswith("foreign entry"))
+    console.print(
+        (f"{len(sweeps)} sweeps, each analysed on its own: " if len(sweeps) > 1 else "")
+        + f"{used} jobs used ({done} completed), {len(skipped) - foreign} skipped"
+        + (f", {foreign} other entries ignored" if foreign else ""),
+        markup=False,
+        highlight=False,
+    )
+
+
+def _write(
+    args: argparse.Namespace,
+    sweeps: list[Any],
+    reports: list[Any],
+    report: Any,
+    images: dict[str, bytes],
+    console: Any,
+) -> None:
+    """The files the options ask for: plots, Markdown, HTML, exports."""
+    if args.plots:
+        out = Path(args.plots)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, png in images.items():
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            (out / name).write_bytes(png)
+        console.print(f"wrote {len(images)} plots to {out}", markup=False, highlight=False)
+    if args.output:
+        from brainjar_sweep.analysis.report import render_markdown
+
+        target = Path(args.output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(
+            render_markdown(report, plots_dir=args.plots, base=target.parent.resolve())
+            if args.plots
+            else render_markdown(report),
+            encoding="utf-8",
         )
-    images: dict[str, bytes] = {}
-    if args.plots or args.html:
-        images = _draw(sweeps, reports, args.bootstrap, args.seed)
-        for sec in report.sections:  # a plot that could not be drawn is not linked
-            sec.plots = [p for p in sec.plots if p.name in images]
-    try:
-        if args.plots:
-            out = Path(args.plots)
-            out.mkdir(parents=True, exist_ok=True)
-            for name, png in images.items():
-                (out / name).parent.mkdir(parents=True, exist_ok=True)
-                (out / name).write_bytes(png)
-            console.print(f"wrote {len(images)} plots to {out}", markup=False, highlight=False)
-        if args.output:
-            from brainjar_sweep.analysis.report import render_markdown
+        console.print(f"wrote {target}", markup=False, highlight=False)
+    if args.html:
+        from brainjar_sweep.analysis.report import render_html
 
-            target = Path(args.output)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(
-                render_markdown(report, plots_dir=args.plots, base=target.parent.resolve())
-                if args.plots
-                else render_markdown(report),
-                encoding="utf-8",
-            )
-            console.print(f"wrote {target}", markup=False, highlight=False)
-        if args.html:
-            from brainjar_sweep.analysis.report import render_html
+        target = Path(args.html)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render_html(report, images=images), encoding="utf-8")
+        console.print(f"wrote {target}", markup=False, highlight=False)
+    if args.export:
+        _export(args, sweeps, reports, console)
 
-            target = Path(args.html)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render_html(report, images=images), encoding="utf-8")
-            console.print(f"wrote {target}", markup=False, highlight=False)
-        if args.export:
-            from brainjar_sweep.analysis.report import export
 
-            base = Path(args.export_path or f"sweep_analysis.{args.export}")
-            for data, one in zip(sweeps, reports, strict=True):
-                target = base
-                if len(sweeps) > 1:  # one set of files per sweep, named after it
-                    stem = base.name[: -len(base.suffix)] if base.suffix else base.name
-                    name = data.sweeps[0].name
-                    target = base.with_name(f"{stem}.{name}{base.suffix or '.' + args.export}")
-                written = export(
-                    data,
-                    args.export,
-                    target,
-                    metrics=one.metrics,
-                    n_boot=args.bootstrap,
-                    seed=args.seed,
-                )
-                console.print(
-                    "wrote " + ", ".join(str(p) for p in written), markup=False, highlight=False
-                )
-    except OSError as exc:
-        return _error(f"cannot write {exc.filename or ''}: {exc.strerror or exc}".strip())
-    return 0
+def _export(args: argparse.Namespace, sweeps: list[Any], reports: list[Any], console: Any) -> None:
+    from brainjar_sweep.analysis.report import export
+
+    base = Path(args.export_path or f"sweep_analysis.{args.export}")
+    for data, one in zip(sweeps, reports, strict=True):
+        target = base
+        if len(sweeps) > 1:  # one set of files per sweep, named after it
+            stem = base.name[: -len(base.suffix)] if base.suffix else base.name
+            name = data.sweeps[0].name
+            target = base.with_name(f"{stem}.{name}{base.suffix or '.' + args.export}")
+        written = export(
+            data, args.export, target, metrics=one.metrics, n_boot=args.bootstrap, seed=args.seed
+        )
+        console.print("wrote " + ", ".join(str(p) for p in written), markup=False, highlight=False)
 
 
 def _draw(sweeps: list[Any], reports: list[Any], n_boot: int, seed: int) -> dict[str, bytes]:

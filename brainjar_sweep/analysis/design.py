@@ -37,14 +37,14 @@ import numpy as np
 import pandas as pd
 
 from brainjar_sweep.analysis.load import REPLICATE_KEYS, SweepData, sort_levels
-from brainjar_sweep.analysis.stats import MAX_LEVELS, _group_labels
+from brainjar_sweep.analysis.stats.groups import MAX_LEVELS, group_labels
 
 __all__ = ["NESTING_KEYS", "Design", "detect_design"]
 
 NESTING_KEYS: tuple[str, ...] = ("max_cycles",)
 """Run-length keys: with the same seed, a shorter run is a prefix of a longer one."""
 
-_UNIT = "_unit"
+UNIT = "_unit"
 _TIMING = ("_seconds", "per_second", "_time")
 
 
@@ -130,7 +130,7 @@ def _short(v: Any) -> str:
     return str(v)
 
 
-def _key(frame: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
+def cell_key(frame: pd.DataFrame, cols: Sequence[str]) -> pd.Series:
     """A hashable label per row for the combination of ``cols`` (one value when empty)."""
     if not cols:
         return pd.Series(0, index=frame.index)
@@ -191,113 +191,37 @@ def detect_design(
     notes: list[str] = []
     for p in swept:
         if done[p].nunique() > MAX_LEVELS and pd.api.types.is_numeric_dtype(done[p]):
-            done[p] = _group_labels(done[p]).to_numpy()
+            done[p] = group_labels(done[p]).to_numpy()
             notes.append(
                 f"{p} takes more than {MAX_LEVELS} values (a search, not a grid): grouped into"
                 " quantile bins; jobs in a bin are different configurations, not replicates."
             )
     if rep is not None:
-        done[_UNIT] = done[rep].astype(str)
+        done[UNIT] = done[rep].astype(str)
     else:
-        done[_UNIT] = [f"job{i}" for i in range(len(done))]
+        done[UNIT] = [f"job{i}" for i in range(len(done))]
     compare = _outcome_columns(data, done)
     vals = _values(done, compare)
 
-    # re-runs: same cell and unit, identical outcomes
-    cell_unit = _key(done, [*swept, _UNIT])
-    dup = np.zeros(len(done), dtype=bool)
-    for _, pos in done.groupby(cell_unit.to_numpy(), sort=False).indices.items():
-        if len(pos) > 1 and _same_rows(vals[pos]):
-            dup[pos[1:]] = True
-    collapsed = int(dup.sum())
-    if collapsed:
-        notes.append(
-            f"{collapsed} jobs repeat another job's cell and {rep or 'configuration'} with"
-            " identical outcomes: counted once."
-        )
-        done, vals = done[~dup], vals[~dup]
+    done, vals, collapsed = _collapse_reruns(done, vals, swept, rep, notes)
 
-    # inert parameters: exact copies across their values, other parameters and unit fixed
-    inert: list[str] = []
-    for p in list(swept):
-        rest = [q for q in swept if q != p and q not in inert]
-        groups = done.groupby(_key(done, [*rest, _UNIT]).to_numpy(), sort=False).indices
-        if len(done) and all(
-            done[p].iloc[pos].nunique(dropna=False) == done[p].nunique(dropna=False)
-            and _same_rows(vals[pos])
-            for pos in groups.values()
-        ):
-            first = sort_levels(done[p].dropna().unique().tolist())[:1]
-            keep = done[p].isin(first).to_numpy() if first else np.ones(len(done), bool)
-            notes.append(
-                f"{p} changes nothing measured: every job is an exact copy of the job with the"
-                f" same {rep or 'configuration'} and other parameters at another value of {p}"
-                f" ({int((~keep).sum())} copies collapsed; {p} is not tested)."
-            )
-            collapsed += int((~keep).sum())
-            done, vals = done[keep], vals[keep]
-            inert.append(p)
+    done, vals, inert, copies = _collapse_inert(done, vals, swept, rep, notes)
+    collapsed += copies
     params = [p for p in swept if p not in inert]
 
-    cells = _key(done, params)
+    cells = cell_key(done, params)
     per = done.groupby(cells.to_numpy(), sort=False).size()
     per_cell = (int(per.min()), int(per.max())) if len(per) else (0, 0)
-    cells_per_unit = pd.Series(cells.to_numpy()).groupby(done[_UNIT].to_numpy()).nunique()
+    cells_per_unit = pd.Series(cells.to_numpy()).groupby(done[UNIT].to_numpy()).nunique()
     blocked = rep is not None and bool(len(cells_per_unit) and cells_per_unit.max() > 1)
-    units = int(done[_UNIT].nunique())
+    units = int(done[UNIT].nunique())
 
-    nested = None
-    for key in NESTING_KEYS:
-        if key in params and blocked:
-            rest = [q for q in params if q != key]
-            spread = done.groupby(_key(done, [*rest, _UNIT]).to_numpy())[key].nunique()
-            if (spread > 1).any():
-                nested = key
-                notes.append(
-                    f"{key} is nested: with the same {rep}, a shorter run is the start of a longer"
-                    f" one. Runs of different {key} are never pooled as replicates; the other"
-                    f" parameters are tested at each {key} separately, and {key} itself within"
-                    f" {rep} (repeated measures)."
-                )
-                break
+    nested = _nested_key(done, params, blocked, rep, notes)
 
     chosen = list(dict.fromkeys(m for m in metrics if m in done.columns))
-    design_q: list[str] = []
-    if per_cell[1] >= 2:
-        for m in chosen:
-            x = pd.to_numeric(done[m], errors="coerce")
-            grouped = x.groupby(cells.to_numpy())
-            within = grouped.max() - grouped.min()
-            if x.notna().any() and (within.fillna(0) == 0).all() and x.nunique() > 1:
-                design_q.append(m)
-    if design_q:
-        notes.append(
-            "Design quantities (the same in every replicate of a cell, so fixed by the swept"
-            " values; shown, never tested): " + ", ".join(design_q) + "."
-        )
-    determined = _determined(done, [m for m in chosen if m not in design_q], params, per_cell)
-    for m, p in determined.items():
-        design_q.append(m)
-        notes.append(
-            f"{m} is fixed by {p} alone (one value per value of {p}, whatever the other"
-            " parameters and seeds): a design quantity, shown, never tested."
-        )
-    same: dict[str, list[str]] = {}
+    design_q = _design_quantities(done, chosen, cells, per_cell, params, notes)
     tested = [m for m in chosen if m not in design_q]
-    for group, fixed in ((tested, False), (design_q, True)):
-        taken: set[str] = set()
-        for i, a in enumerate(group):
-            if a in taken:
-                continue
-            for b in group[i + 1 :]:
-                if b not in taken and _one_to_one(done, a, b, fixed):
-                    same.setdefault(a, []).append(b)
-                    taken.add(b)
-    for a, bs in same.items():
-        notes.append(
-            f"{', '.join(bs)} carr{'y' if len(bs) > 1 else 'ies'} the same information as {a}"
-            f" (a monotone one-to-one function of it over these jobs): shown and tested once, as {a}."
-        )
+    same = _same_information(done, tested, design_q, notes)
     dropped = {b for bs in same.values() for b in bs}
     outcomes = [m for m in tested if m not in dropped]
     design_q = [m for m in design_q if m not in dropped]
@@ -318,6 +242,128 @@ def detect_design(
         frame=done.reset_index(drop=True),
         notes=notes,
     )
+
+
+def _collapse_reruns(
+    done: pd.DataFrame, vals: np.ndarray, swept: list[str], rep: str | None, notes: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """Re-runs (same cell and unit, identical outcomes) counted once."""
+    cell_unit = cell_key(done, [*swept, UNIT])
+    dup = np.zeros(len(done), dtype=bool)
+    for _, pos in done.groupby(cell_unit.to_numpy(), sort=False).indices.items():
+        if len(pos) > 1 and _same_rows(vals[pos]):
+            dup[pos[1:]] = True
+    collapsed = int(dup.sum())
+    if collapsed:
+        notes.append(
+            f"{collapsed} jobs repeat another job's cell and {rep or 'configuration'} with"
+            " identical outcomes: counted once."
+        )
+        done, vals = done[~dup], vals[~dup]
+    return done, vals, collapsed
+
+
+def _collapse_inert(
+    done: pd.DataFrame, vals: np.ndarray, swept: list[str], rep: str | None, notes: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, list[str], int]:
+    """Inert parameters (every job an exact copy across their values, the other parameters
+    and unit fixed) taken out, their copies collapsed: (jobs, values, inert, copies)."""
+    # inert parameters: exact copies across their values, other parameters and unit fixed
+    inert: list[str] = []
+    copies = 0
+    for p in list(swept):
+        rest = [q for q in swept if q != p and q not in inert]
+        groups = done.groupby(cell_key(done, [*rest, UNIT]).to_numpy(), sort=False).indices
+        if len(done) and all(
+            done[p].iloc[pos].nunique(dropna=False) == done[p].nunique(dropna=False)
+            and _same_rows(vals[pos])
+            for pos in groups.values()
+        ):
+            first = sort_levels(done[p].dropna().unique().tolist())[:1]
+            keep = done[p].isin(first).to_numpy() if first else np.ones(len(done), bool)
+            notes.append(
+                f"{p} changes nothing measured: every job is an exact copy of the job with the"
+                f" same {rep or 'configuration'} and other parameters at another value of {p}"
+                f" ({int((~keep).sum())} copies collapsed; {p} is not tested)."
+            )
+            copies += int((~keep).sum())
+            done, vals = done[keep], vals[keep]
+            inert.append(p)
+    return done, vals, inert, copies
+
+
+def _nested_key(
+    done: pd.DataFrame, params: list[str], blocked: bool, rep: str | None, notes: list[str]
+) -> str | None:
+    """The run-length key whose shorter runs are the start of longer ones (same seed), if any."""
+    for key in NESTING_KEYS:
+        if key in params and blocked:
+            rest = [q for q in params if q != key]
+            spread = done.groupby(cell_key(done, [*rest, UNIT]).to_numpy())[key].nunique()
+            if (spread > 1).any():
+                notes.append(
+                    f"{key} is nested: with the same {rep}, a shorter run is the start of a longer"
+                    f" one. Runs of different {key} are never pooled as replicates; the other"
+                    f" parameters are tested at each {key} separately, and {key} itself within"
+                    f" {rep} (repeated measures)."
+                )
+                return key
+    return None
+
+
+def _design_quantities(
+    done: pd.DataFrame,
+    chosen: list[str],
+    cells: pd.Series,
+    per_cell: tuple[int, int],
+    params: list[str],
+    notes: list[str],
+) -> list[str]:
+    """Metrics fixed by the design: the same in every replicate of a cell, or fixed by one
+    parameter alone (shown, never tested)."""
+    design_q: list[str] = []
+    if per_cell[1] >= 2:
+        for m in chosen:
+            x = pd.to_numeric(done[m], errors="coerce")
+            grouped = x.groupby(cells.to_numpy())
+            within = grouped.max() - grouped.min()
+            if x.notna().any() and (within.fillna(0) == 0).all() and x.nunique() > 1:
+                design_q.append(m)
+    if design_q:
+        notes.append(
+            "Design quantities (the same in every replicate of a cell, so fixed by the swept"
+            " values; shown, never tested): " + ", ".join(design_q) + "."
+        )
+    determined = _determined(done, [m for m in chosen if m not in design_q], params, per_cell)
+    for m, p in determined.items():
+        design_q.append(m)
+        notes.append(
+            f"{m} is fixed by {p} alone (one value per value of {p}, whatever the other"
+            " parameters and seeds): a design quantity, shown, never tested."
+        )
+    return design_q
+
+
+def _same_information(
+    done: pd.DataFrame, tested: list[str], design_q: list[str], notes: list[str]
+) -> dict[str, list[str]]:
+    """Metrics that are a monotone one-to-one function of an earlier one: shown once."""
+    same: dict[str, list[str]] = {}
+    for group, fixed in ((tested, False), (design_q, True)):
+        taken: set[str] = set()
+        for i, a in enumerate(group):
+            if a in taken:
+                continue
+            for b in group[i + 1 :]:
+                if b not in taken and _one_to_one(done, a, b, fixed):
+                    same.setdefault(a, []).append(b)
+                    taken.add(b)
+    for a, bs in same.items():
+        notes.append(
+            f"{', '.join(bs)} carr{'y' if len(bs) > 1 else 'ies'} the same information as {a}"
+            f" (a monotone one-to-one function of it over these jobs): shown and tested once, as {a}."
+        )
+    return same
 
 
 def _determined(

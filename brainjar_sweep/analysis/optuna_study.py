@@ -28,26 +28,30 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from brainjar_sweep._errors import first_line as _one_line
+from brainjar_sweep._imports import try_import
 from brainjar_sweep._yaml import load_yaml_file
-from brainjar_sweep.analysis._filenames import file_part as _safe
+from brainjar_sweep.analysis._names import safe_name
 from brainjar_sweep.analysis.load import SweepData, SweepInfo
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from brainjar_sweep.analysis.sections import Section
+    from brainjar_sweep.analysis.report.document import Plot, Section
 
 __all__ = [
     "StudyRef",
     "curves_figure",
+    "draw",
     "find_study",
     "has_curves",
     "history_figures",
     "optuna_section",
+    "report_section",
     "param_importances",
 ]
 
-NO_OPTUNA = 'optuna is not installed: pip install "brainjar-sweep[optuna]"'
+NO_OPTUNA = try_import("optuna").message()
+"""The line the report shows without the [optuna] extra."""
 
 
 @dataclass
@@ -136,11 +140,10 @@ def _load(optuna: Any, ref: StudyRef) -> Any:
 
 
 def _optuna() -> Any | None:
-    if importlib.util.find_spec("optuna") is None:
-        return None
-    try:
+    """Optuna, quiet, or None without the [optuna] extra."""
+    with try_import("optuna") as extra:
         import optuna
-    except ImportError:
+    if not extra.is_successful():
         return None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna
@@ -187,7 +190,7 @@ def _refs(data: SweepData) -> list[StudyRef]:
 
 def optuna_section(data: SweepData, *, seed: int = 0) -> Section | None:
     """The report section on the Optuna studies of the sweeps, or None for grid sweeps."""
-    from brainjar_sweep.analysis.sections import Section, Table
+    from brainjar_sweep.analysis.report.document import Section, Table
 
     refs = _refs(data)
     if not refs:
@@ -359,7 +362,7 @@ def history_figures(data: SweepData) -> Iterator[tuple[str, str, Figure]]:
         except Exception:  # noqa: BLE001 - the report section says why
             continue
         names = _objective_names(study, ref)
-        suffix = "" if len(refs) == 1 else "__" + _safe(ref.sweep.sweep_id)
+        suffix = "" if len(refs) == 1 else "__" + safe_name(ref.sweep.sweep_id)
         yield (
             f"optuna_history{suffix}.png",
             f"optimisation history ({ref.sweep.sweep_id})",
@@ -371,3 +374,35 @@ def history_figures(data: SweepData) -> Iterator[tuple[str, str, Figure]]:
                 f"objective per cycle of each trial, pruned ones marked ({ref.sweep.sweep_id})",
                 curves_figure(study, names[0], ref.sweep.sweep_id),
             )
+
+
+def report_section(data: SweepData, *, seed: int = 0) -> Section | None:
+    """:func:`optuna_section` with the plots it shows: the optimisation history, and the
+    learning curves when the trials reported per cycle."""
+    from brainjar_sweep.analysis.report.document import Plot
+
+    study = optuna_section(data, seed=seed)
+    if study is None:
+        return None
+    ids = ", ".join(s.sweep_id for s in data.sweeps)
+    study.plots = [
+        Plot("optuna_history.png", f"optimisation history ({ids})", "history", score=2.0)
+    ]
+    if has_curves(data):
+        study.plots.append(
+            Plot(
+                "optuna_curves.png",
+                f"objective per cycle of each trial, pruned ones marked ({ids})",
+                "curves",
+                score=2.0,
+            )
+        )
+    return study
+
+
+def draw(data: SweepData, plot: Plot) -> Figure | None:
+    """The figure of a ``history`` or ``curves`` plot of the report (None when there is none)."""
+    if plot.kind == "history":
+        return next((fig for _, _, fig in history_figures(data)), None)
+    curves = (f for n, _, f in history_figures(data) if n.startswith("optuna_curves"))
+    return next(curves, None)

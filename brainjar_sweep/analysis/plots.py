@@ -35,11 +35,21 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from brainjar_sweep.analysis._axes import (
+    error_bars,
+    in_words,
+    legend_outside,
+    param_axis,
+    positions,
+    tick_text,
+    value_axis,
+)
 from brainjar_sweep.analysis._figure import new_figure
-from brainjar_sweep.analysis._filenames import file_part as _safe
-from brainjar_sweep.analysis._values import plain_value as _clean
+from brainjar_sweep.analysis._names import safe_name
+from brainjar_sweep.analysis._values import plain_value
 from brainjar_sweep.analysis.beliefs import DEFAULT_KEYWORDS, belief_evolution
 from brainjar_sweep.analysis.load import SweepData
+from brainjar_sweep.analysis.providers import provider_for, report_providers
 from brainjar_sweep.analysis.stats import (
     MAX_LEVELS,
     N_BOOT,
@@ -60,8 +70,10 @@ __all__ = [
     "write_plots",
 ]
 
+
 MAX_LINES = 10
 """With more combinations of the other parameters, lines are drawn thin and unlabelled."""
+
 
 _DPI = 110
 
@@ -76,87 +88,6 @@ def figure_png(fig: Figure, *, dpi: int = _DPI) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def _is_numeric_axis(values: Sequence[Any]) -> bool:
-    present = [v for v in values if v is not None]
-    return bool(present) and all(
-        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-        for v in present
-    )
-
-
-def _positions(values: Sequence[Any]) -> tuple[list[float], bool]:
-    if _is_numeric_axis(values) and None not in values:
-        return [float(v) for v in values], True
-    return [float(i) for i in range(len(values))], False
-
-
-def _words(text: str) -> str:
-    """A label without its parenthesised unit, for titles."""
-    return text.split(" (")[0]
-
-
-def _legend_outside(ax: Any, **kw: Any) -> None:
-    """The legend right of the axes, never over the data."""
-    ax.legend(
-        loc="upper left",
-        bbox_to_anchor=(1.02, 1.0),
-        borderaxespad=0.0,
-        fontsize="small",
-        title_fontsize="small",
-        frameon=False,
-        **kw,
-    )
-
-
-def _integer_like(values: Sequence[Any]) -> bool:
-    present = [v for v in values if v is not None]
-    return bool(present) and all(
-        isinstance(v, (int, float, np.integer, np.floating))
-        and not isinstance(v, bool)
-        and math.isfinite(float(v))
-        and float(v) == int(float(v))
-        for v in present
-    )
-
-
-def _value_axis(ax: Any, metric: str, values: np.ndarray) -> None:
-    """Label the metric axis in words with unit and range; fix its scale to the metric's
-    range (0-100 for a self-report) and give counts integer ticks."""
-    from matplotlib.ticker import MaxNLocator
-
-    from brainjar_sweep.analysis.metrics import bounds, is_count, label
-
-    ax.set_ylabel(label(metric))
-    low, high = bounds(metric)
-    finite = values[np.isfinite(values)] if len(values) else values
-    if low is not None and high is not None:
-        pad = 0.03 * (high - low)
-        ax.set_ylim(low - pad, high + pad)
-    elif low is not None and len(finite) and finite.min() >= low:
-        ax.set_ylim(bottom=low)
-    if is_count(metric) or _integer_like(finite.tolist()):
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-
-
-def _param_axis(ax: Any, param: str, values: Sequence[Any], numeric: bool) -> None:
-    from matplotlib.ticker import MaxNLocator
-
-    from brainjar_sweep.analysis.metrics import param_label
-
-    ax.set_xlabel(param_label(param))
-    if numeric and _integer_like(values):
-        if len(values) <= 12:
-            ax.set_xticks([float(v) for v in values], [str(int(float(v))) for v in values])
-        else:
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def metric_vs_param(
@@ -197,10 +128,10 @@ def metric_vs_param(
     )
     cells = cells[cells["n"] > 0]
     xs_all = levels(cells[param].tolist()) if not cells.empty else []
-    pos, numeric = _positions(xs_all)
+    pos, numeric = positions(xs_all)
     bottom = 0.7
     if not numeric and xs_all:
-        longest = max(len(_fmt(v)) for v in xs_all)
+        longest = max(len(tick_text(v)) for v in xs_all)
         bottom = min(1.8, 0.7 + (0.035 * longest if len(xs_all) > 6 else 0.1))
     groups = list(cells.groupby(others, dropna=False, sort=False)) if others else []
     many = len(groups) > MAX_LINES
@@ -208,63 +139,113 @@ def metric_vs_param(
     fig = new_figure(8.0, 4.6, bottom=bottom, right=2.0 if legend else 0.3, left=0.85)
     ax = fig.add_subplot()
     where = {repr(v): p for v, p in zip(xs_all, pos, strict=True)}
-    reps = data.replicate
     if level is not None:
-        ax.axhline(level, color="0.35", ls="--", lw=1.0, label=f"level {_fmt(level)}", zorder=1)
+        ax.axhline(
+            level, color="0.35", ls="--", lw=1.0, label=f"level {tick_text(level)}", zorder=1
+        )
     if cells.empty:
         ax.text(0.5, 0.5, "no completed jobs with this metric", ha="center", transform=ax.transAxes)
     elif others and not many:
-        for key, group in groups:
-            key_t = key if isinstance(key, tuple) else (key,)
-            if len(others) == 1:
-                text = _fmt(_clean(key_t[0]))
-            else:
-                text = ", ".join(
-                    f"{o}={_fmt(_clean(k))}" for o, k in zip(others, key_t, strict=True)
-                )
-            x = [where[repr(_clean(v))] for v in group[param].tolist()]
-            y = group["mean"].to_numpy(dtype=float)
-            ax.errorbar(x, y, yerr=_errors(group), marker="o", capsize=3, label=text, lw=1.5)
-        title = _words(param_label(others[0])) if len(others) == 1 else None
-        _legend_outside(ax, title=title)
+        _lines(ax, groups, others, param, where)
     elif others:
-        spans = cells.groupby(param, sort=False)["mean"].agg(["min", "max"])
-        span = {repr(_clean(v)): (lo, hi) for v, lo, hi in spans.itertuples()}
-        order = [v for v in xs_all if repr(v) in span]
-        lo = [span[repr(v)][0] for v in order]
-        hi = [span[repr(v)][1] for v in order]
-        ax.fill_between(
-            [where[repr(v)] for v in order],
-            lo,
-            hi,
-            color="tab:blue",
-            alpha=0.18,
-            label=f"range of the {len(groups)} combinations of "
-            + ", ".join(_words(param_label(o)) for o in others),
-        )
+        _band(ax, cells, param, others, xs_all, where, len(groups))
         _pooled(ax, data, metric, param, where, confidence, n_boot, seed, "mean over all jobs")
-        _legend_outside(ax)
+        legend_outside(ax)
     else:
-        x = [where[repr(_clean(v))] for v in cells[param].tolist()]
-        y = cells["mean"].to_numpy(dtype=float)
-        ax.errorbar(x, y, yerr=_errors(cells), marker="o", capsize=3, lw=1.8, label="mean")
-        jobs = data.completed
-        if reps is not None and len(jobs) <= 2000:
-            jx = [where.get(repr(_clean(v))) for v in jobs[param].tolist()]
-            jy = pd.to_numeric(jobs[metric], errors="coerce").to_numpy(dtype=float)
-            keep = [i for i, v in enumerate(jx) if v is not None]
-            ax.plot(
-                [jx[i] for i in keep],
-                jy[keep],
-                ".",
-                color="0.45",
-                alpha=0.5,
-                label=f"one job per {reps}",
-            )
-        if legend:
-            _legend_outside(ax)
+        _one_line(ax, data, cells, metric, param, where, legend)
     if not numeric and xs_all:
-        ax.set_xticks(pos, [_fmt(v) for v in xs_all], rotation=30 if len(pos) > 6 else 0)
+        ax.set_xticks(pos, [tick_text(v) for v in xs_all], rotation=30 if len(pos) > 6 else 0)
+    note = _note(cells, confidence, many, data.replicate)
+    fig.suptitle(f"{in_words(label(metric))} by {in_words(param_label(param))}")
+    ax.set_title(note, fontsize="small", color="0.3")
+    values = pd.to_numeric(cells["mean"], errors="coerce").to_numpy(dtype=float)
+    value_axis(ax, metric, values)
+    param_axis(ax, param, xs_all, numeric)
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def _lines(
+    ax: Any, groups: list[Any], others: list[str], param: str, where: dict[str, float]
+) -> None:
+    """A labelled line per combination of the other parameters, with its error bars."""
+    from brainjar_sweep.analysis.metrics import param_label
+
+    for key, group in groups:
+        key_t = key if isinstance(key, tuple) else (key,)
+        if len(others) == 1:
+            text = tick_text(plain_value(key_t[0]))
+        else:
+            text = ", ".join(
+                f"{o}={tick_text(plain_value(k))}" for o, k in zip(others, key_t, strict=True)
+            )
+        x = [where[repr(plain_value(v))] for v in group[param].tolist()]
+        y = group["mean"].to_numpy(dtype=float)
+        ax.errorbar(x, y, yerr=error_bars(group), marker="o", capsize=3, label=text, lw=1.5)
+    title = in_words(param_label(others[0])) if len(others) == 1 else None
+    legend_outside(ax, title=title)
+
+
+def _band(
+    ax: Any,
+    cells: pd.DataFrame,
+    param: str,
+    others: list[str],
+    xs_all: list[Any],
+    where: dict[str, float],
+    n_groups: int,
+) -> None:
+    """The band the combinations' means span (too many combinations for a line each)."""
+    from brainjar_sweep.analysis.metrics import param_label
+
+    spans = cells.groupby(param, sort=False)["mean"].agg(["min", "max"])
+    span = {repr(plain_value(v)): (lo, hi) for v, lo, hi in spans.itertuples()}
+    order = [v for v in xs_all if repr(v) in span]
+    lo = [span[repr(v)][0] for v in order]
+    hi = [span[repr(v)][1] for v in order]
+    ax.fill_between(
+        [where[repr(v)] for v in order],
+        lo,
+        hi,
+        color="tab:blue",
+        alpha=0.18,
+        label=f"range of the {n_groups} combinations of "
+        + ", ".join(in_words(param_label(o)) for o in others),
+    )
+
+
+def _one_line(
+    ax: Any,
+    data: SweepData,
+    cells: pd.DataFrame,
+    metric: str,
+    param: str,
+    where: dict[str, float],
+    legend: bool,
+) -> None:
+    """The mean with its error bars, and each job when there are replicates (one parameter)."""
+    x = [where[repr(plain_value(v))] for v in cells[param].tolist()]
+    y = cells["mean"].to_numpy(dtype=float)
+    ax.errorbar(x, y, yerr=error_bars(cells), marker="o", capsize=3, lw=1.8, label="mean")
+    jobs = data.completed
+    if data.replicate is not None and len(jobs) <= 2000:
+        jx = [where.get(repr(plain_value(v))) for v in jobs[param].tolist()]
+        jy = pd.to_numeric(jobs[metric], errors="coerce").to_numpy(dtype=float)
+        keep = [i for i, v in enumerate(jx) if v is not None]
+        ax.plot(
+            [jx[i] for i in keep],
+            jy[keep],
+            ".",
+            color="0.45",
+            alpha=0.5,
+            label=f"one job per {data.replicate}",
+        )
+    if legend:
+        legend_outside(ax)
+
+
+def _note(cells: pd.DataFrame, confidence: float, many: bool, reps: str | None) -> str:
+    """The plot's subtitle: what its points, bars and band are, over how many jobs."""
     n_min = int(cells["n"].min()) if not cells.empty else 0
     n_max = int(cells["n"].max()) if not cells.empty else 0
     n_text = f"n={n_min}" if n_min == n_max else f"n={n_min}-{n_max}"
@@ -275,13 +256,7 @@ def metric_vs_param(
         note = "one job per cell: no error bars"
     else:
         note = f"points: mean over {reps or 'replicate'}s per cell ({n_text}); bars: {ci}"
-    fig.suptitle(f"{_words(label(metric))} by {_words(param_label(param))}")
-    ax.set_title(note, fontsize="small", color="0.3")
-    values = pd.to_numeric(cells["mean"], errors="coerce").to_numpy(dtype=float)
-    _value_axis(ax, metric, values)
-    _param_axis(ax, param, xs_all, numeric)
-    ax.grid(True, alpha=0.3)
-    return fig
+    return note
 
 
 def _scatter(data: SweepData, metric: str, param: str) -> Figure:
@@ -297,33 +272,22 @@ def _scatter(data: SweepData, metric: str, param: str) -> Figure:
     ax = fig.add_subplot()
     if hue is None:
         ax.scatter(x, y, s=22, alpha=0.8, label=f"one job ({len(done)})")
-        _legend_outside(ax)
+        legend_outside(ax)
     else:
         for i, value in enumerate(levels(done[hue].tolist())):
-            sel = (done[hue].map(_clean).map(repr) == repr(value)).to_numpy()
-            ax.scatter(x[sel], y[sel], s=22, alpha=0.8, color=f"C{i}", label=_fmt(value))
-        _legend_outside(ax, title=_words(param_label(hue)))
-    fig.suptitle(f"{_words(label(metric))} by {_words(param_label(param))}")
+            sel = (done[hue].map(plain_value).map(repr) == repr(value)).to_numpy()
+            ax.scatter(x[sel], y[sel], s=22, alpha=0.8, color=f"C{i}", label=tick_text(value))
+        legend_outside(ax, title=in_words(param_label(hue)))
+    fig.suptitle(f"{in_words(label(metric))} by {in_words(param_label(param))}")
     ax.set_title(
-        f"each point one job; {_words(param_label(param))} sampled continuously (not binned)",
+        f"each point one job; {in_words(param_label(param))} sampled continuously (not binned)",
         fontsize="small",
         color="0.3",
     )
-    _value_axis(ax, metric, y)
+    value_axis(ax, metric, y)
     ax.set_xlabel(param_label(param))
     ax.grid(True, alpha=0.3)
     return fig
-
-
-def _errors(cells: pd.DataFrame) -> np.ndarray | None:
-    mean = cells["mean"].to_numpy(dtype=float)
-    lo = cells["ci_low"].to_numpy(dtype=float)
-    hi = cells["ci_high"].to_numpy(dtype=float)
-    if np.all(np.isnan(lo)):
-        return None
-    below = np.where(np.isnan(lo), 0.0, np.clip(mean - lo, 0.0, None))
-    above = np.where(np.isnan(hi), 0.0, np.clip(hi - mean, 0.0, None))
-    return np.vstack([below, above])
 
 
 def _pooled(
@@ -339,11 +303,11 @@ def _pooled(
 ) -> None:
     st = parameter_statistics(data, param, metric, confidence=confidence, n_boot=n_boot, seed=seed)
     st = st[st["n"] > 0]
-    x = [where[repr(_clean(v))] for v in st.index.tolist()]
+    x = [where[repr(plain_value(v))] for v in st.index.tolist()]
     ax.errorbar(
         x,
         st["mean"].to_numpy(dtype=float),
-        yerr=_errors(st),
+        yerr=error_bars(st),
         marker="o",
         color="black",
         capsize=3,
@@ -366,8 +330,8 @@ def interaction_heatmap(data: SweepData, metric: str, row_param: str, col_param:
 
     table = interaction_table(data, row_param, col_param, metric)
     rows, cols = table.shape
-    row_text = max((len(_fmt(r)) for r in table.index), default=1)
-    col_text = max((len(_fmt(c)) for c in table.columns), default=1)
+    row_text = max((len(tick_text(r)) for r in table.index), default=1)
+    col_text = max((len(tick_text(c)) for c in table.columns), default=1)
     left = 0.75 + 0.075 * row_text
     bottom = 0.7 + (0.035 * col_text if cols > 6 else 0.0)
     fig = new_figure(
@@ -390,13 +354,15 @@ def interaction_heatmap(data: SweepData, metric: str, row_param: str, col_param:
         vmax=high if low is not None and high is not None else None,
     )
     fig.colorbar(image, ax=ax, label=label(metric))
-    ax.set_xticks(range(cols), [_fmt(c) for c in table.columns], rotation=30 if cols > 6 else 0)
-    ax.set_yticks(range(rows), [_fmt(r) for r in table.index])
+    ax.set_xticks(
+        range(cols), [tick_text(c) for c in table.columns], rotation=30 if cols > 6 else 0
+    )
+    ax.set_yticks(range(rows), [tick_text(r) for r in table.index])
     ax.set_xlabel(param_label(col_param))
     ax.set_ylabel(param_label(row_param))
     ax.set_title(
-        f"{_words(label(metric))} by {_words(param_label(row_param))}"
-        f" and {_words(param_label(col_param))}"
+        f"{in_words(label(metric))} by {in_words(param_label(row_param))}"
+        f" and {in_words(param_label(col_param))}"
     )
     if rows * cols <= 200 and np.isfinite(values).any():
         finite = values[np.isfinite(values)]
@@ -444,11 +410,11 @@ def belief_plot(data: SweepData, keyword: str, param: str) -> Figure:
     grid = np.full((max(1, len(values)), max(1, len(cycles))), np.nan)
     col = {c: i for i, c in enumerate(cycles)}
     for i, v in enumerate(values):
-        sel = ev[ev[param].map(_clean).map(repr) == repr(v)]
+        sel = ev[ev[param].map(plain_value).map(repr) == repr(v)]
         for c, stance in zip(sel["cycle_number"], sel["net_stance"], strict=True):
             if c in col and stance == stance:
                 grid[i, col[c]] = stance
-    left = 0.75 + 0.075 * max((len(_fmt(v)) for v in values), default=1)
+    left = 0.75 + 0.075 * max((len(tick_text(v)) for v in values), default=1)
     fig = new_figure(8.0, max(3.2, 1.6 + 0.3 * len(values)), left=left, right=0.3, top=0.55)
     ax = fig.add_subplot()
     ax.set_facecolor("0.85")
@@ -463,19 +429,19 @@ def belief_plot(data: SweepData, keyword: str, param: str) -> Figure:
     )
     bar = fig.colorbar(image, ax=ax, ticks=[-1, 0, 1], pad=0.02)
     bar.set_label("net stance (-1 negated, +1 affirmed)")
-    ax.set_yticks(range(len(values)), [_fmt(v) for v in values])
+    ax.set_yticks(range(len(values)), [tick_text(v) for v in values])
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
     ax.xaxis.set_major_formatter(
         FuncFormatter(
             lambda x, _: (
-                _fmt(int(cycles[int(x)])) if 0 <= int(x) < len(cycles) and x == int(x) else ""
+                tick_text(int(cycles[int(x)])) if 0 <= int(x) < len(cycles) and x == int(x) else ""
             )
         )
     )
     ax.set_xlabel("reporting cycle")
     ax.set_ylabel(param_label(param))
     ax.set_title(
-        f'"{keyword}" in self-reports: net stance per cycle by {_words(param_label(param))}\n'
+        f'"{keyword}" in self-reports: net stance per cycle by {in_words(param_label(param))}\n'
         "(whole word, negation-aware; grey: not mentioned in that cycle)",
         fontsize="medium",
     )
@@ -503,7 +469,7 @@ def plot_figures(
     for metric in metrics:
         for param in swept:
             yield (
-                f"{_safe(metric)}__vs__{_safe(param)}.png",
+                f"{safe_name(metric)}__vs__{safe_name(param)}.png",
                 f"{metric} vs {param}",
                 metric_vs_param(data, metric, param, n_boot=n_boot, seed=seed),
             )
@@ -511,7 +477,7 @@ def plot_figures(
         for b in swept[i + 1 :]:
             for metric in metrics:
                 yield (
-                    f"heatmap__{_safe(metric)}__{_safe(a)}__x__{_safe(b)}.png",
+                    f"heatmap__{safe_name(metric)}__{safe_name(a)}__x__{safe_name(b)}.png",
                     f"{metric}: {a} x {b}",
                     interaction_heatmap(data, metric, a, b),
                 )
@@ -519,13 +485,12 @@ def plot_figures(
         for keyword in keywords:
             for param in swept:
                 yield (
-                    f"belief__{_safe(keyword)}__by__{_safe(param)}.png",
+                    f"belief__{safe_name(keyword)}__by__{safe_name(param)}.png",
                     f'"{keyword}" per cycle by {param}',
                     belief_plot(data, keyword, param),
                 )
-    from brainjar_sweep.analysis.optuna_study import history_figures
-
-    yield from history_figures(data)
+    for provider in report_providers():
+        yield from provider.figures(data)
 
 
 def draw(data: SweepData, plot: Any, *, n_boot: int = N_BOOT, seed: int = 0) -> Figure | None:
@@ -546,15 +511,9 @@ def draw(data: SweepData, plot: Any, *, n_boot: int = N_BOOT, seed: int = 0) -> 
         return interaction_heatmap(data, plot.metric, plot.param, plot.other)
     if plot.kind == "belief":
         return belief_plot(data, plot.metric, plot.param)
-    if plot.kind == "history":
-        from brainjar_sweep.analysis.optuna_study import history_figures
-
-        return next((fig for _, _, fig in history_figures(data)), None)
-    if plot.kind == "curves":
-        from brainjar_sweep.analysis.optuna_study import history_figures
-
-        curves = (f for n, _, f in history_figures(data) if n.startswith("optuna_curves"))
-        return next(curves, None)
+    provider = provider_for(plot.kind)
+    if provider is not None:
+        return provider.draw(data, plot)
     return None
 
 

@@ -41,8 +41,8 @@ from brainjar_sweep.jar.result import (
     now_iso,
     run_metrics,
 )
-from brainjar_sweep.jar.selfreport import Question, build_battery, parse_answer, parse_yes_no
 from brainjar_sweep.minds import Mind, MindCrashed, Prompt, build_mind
+from brainjar_sweep.selfreport import Question, build_battery, parse_answer, parse_yes_no
 
 log = logging.getLogger("brainjar_sweep")
 

@@ -1,5 +1,6 @@
-"""The blocks a report is made of: sections of paragraphs, bullet lists, tables of
-formatted text, folds and plots (what :mod:`.report` renders, and what other analyses contribute to it).
+"""The report as a document, apart from any output format: sections of paragraphs, bullet
+lists, tables of formatted text, folds and plots, in a :class:`Report` (what the builders make,
+what the renderers format, and what other analyses contribute to it).
 
 Example:
     >>> Section("Results", ["No job completed."]).blocks
@@ -74,3 +75,25 @@ class Section:
     blocks: list[str | list[str] | Table | Fold] = field(default_factory=list)
     plots: list[Plot] = field(default_factory=list)
     level: int = 2
+
+
+@dataclass
+class Report:
+    """The whole report, independent of its output format."""
+
+    title: str
+    sections: list[Section]
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    """(file name, caption) of further plots to link at the end."""
+    metrics: list[str] = field(default_factory=list)
+    """The metrics the report covers."""
+
+    @property
+    def plots(self) -> list[Plot]:
+        """Every plot of the report, in the order it shows them.
+
+        Example:
+            >>> Report("T", [Section("S", plots=[Plot("a.png", "a", "metric")])]).plots[0].name
+            'a.png'
+        """
+        return [plot for sec in self.sections for plot in sec.plots]
