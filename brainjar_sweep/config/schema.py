@@ -266,6 +266,8 @@ class SimulatedMindConfig(MindConfig):
     growth_mb_per_token: float = 0.15
     # standard deviation of the transient memory spike while generating, MB
     spike_sd_mb: float = 60.0
+    # seconds each generation waits, sleeping (as a real mind waits on its model or server)
+    generate_delay_s: float = 0.0
 
 
 @dataclass

@@ -598,6 +598,7 @@ def validate(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
             "compute_buffer_mb",
             "growth_mb_per_token",
             "spike_sd_mb",
+            "generate_delay_s",
         ):
             _non_negative(f"mind.{key}", mind.get(key))
     for key, check in _MIND_RULES.get(mind["kind"], {}).items():
