@@ -146,12 +146,13 @@ def test_after_ctrl_c_the_display_shows_no_job_running(
     assert "0 run" in last and "1 interrupted" in last, "\n".join(lines)
 
 
+@pytest.mark.parametrize("mode", ["batch", "async"])
 def test_a_study_keeps_one_display_across_its_batches(
-    tmp_path: Path, pane: Callable[..., Pane]
+    tmp_path: Path, pane: Callable[..., Pane], mode: str
 ) -> None:
-    """An Optuna study in batches of 2: one display counts all 6 trials (it does not start
-    again at each batch), the launcher's banner is said once, and the study's line under the
-    bar shows the best trial so far with its values rounded."""
+    """An Optuna study in batches of 2 (or asked slot by slot): one display counts all 6
+    trials (it does not start again at each batch), the launcher's banner is said once, and
+    the study's line under the bar shows the best trial so far with its values rounded."""
     pytest.importorskip(
         "optuna", reason='needs the [optuna] extra: pip install "brainjar-sweep[optuna]"'
     )
@@ -162,6 +163,7 @@ def test_a_study_keeps_one_display_across_its_batches(
         "hydra.sweeper.objective=[square / 3]",
         "hydra.sweeper.n_trials=6",
         "hydra.sweeper.n_jobs=2",
+        f"hydra.sweeper.mode={mode}",
         "hydra.sweeper.seed=0",
         "hydra.launcher.max_parallel=2",
         "x=range(1,10)",
