@@ -480,3 +480,28 @@ def test_resume_numbers_a_trial_the_dead_sweep_asked_but_did_not_number(
     assert {k: now[k] for k in old} == old
     assert sorted(now) == ["0", "1", "4", "5"]
     assert "Study '" in p.stdout and ": 6 trials, 4 complete, 0 pruned, 2 failed" in p.stdout
+
+
+@pytest.mark.slow
+def test_without_a_terminal_the_study_logs_one_count_and_its_line(tmp_path: Path) -> None:
+    """With plain progress (a log file, CI), a study in batches logs the launcher's count
+    against the study's total, never starting again at a batch, with the study's line."""
+    p = run(
+        tmp_path,
+        "hydra.sweep.dir=sw",
+        "hydra.launcher.progress=plain",
+        "hydra.sweeper.n_trials=4",
+        "hydra.sweeper.n_jobs=2",
+        "hydra.sweeper.seed=0",
+        "corruption_rate=interval(0,1)",
+        "max_cycles=3",
+    )
+    assert p.returncode == 0, p.stderr
+    log = (p.stdout + p.stderr).splitlines()
+    counts = [line.split("jobs ")[1].split(" done")[0] for line in log if "] jobs " in line]
+    assert counts[-1] == "4/4" and all(c.endswith("/4") for c in counts), counts
+    done = [int(c.split("/")[0]) for c in counts]
+    assert done == sorted(done) and 2 in done, counts  # the second batch goes on from 2
+    assert sum("admission:" in line for line in log) == 1
+    study = [line for line in log if "[jetson] study: " in line]
+    assert study and "study: 4/4 trials told | 0 pruned, 0 failed | best " in study[-1]

@@ -214,6 +214,10 @@ class Progress:
 
     def end(self) -> None:
         """Close the display for good (the bar's last state stays on the terminal)."""
+        if self.open and self.kept and self.mode == "plain":
+            extra = self._status()  # the sweeper's last words came after the last launch
+            if extra:
+                log.info("[jetson] %s", extra)
         self.open = False
         if self.bar is not None:
             bar, self.bar = self.bar, None
