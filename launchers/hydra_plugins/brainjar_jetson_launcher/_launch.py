@@ -193,7 +193,7 @@ def _backend(book: SweepBook, launcher: Any) -> tuple[Backend, ThermalGate | Non
         float(p.get("thermal_poll_s", 2.0)),
         read=lambda: hottest_zone_c(root),
     )
-    # a sweep whose launches share one display (a study's batches) says its banner once
+    # a sweep whose launches share one display says its banner once, not per launch
     banner = launcher.display is None or not launcher.display.open
     backend = LocalBackend(book, p, launcher.hydra_context, launcher.task_function, banner)
     return backend, gate

@@ -6,11 +6,11 @@ Elsewhere (a log file, CI) it is a log line every ``progress_every_s`` seconds a
 A job that did not complete is counted under the word the sweep's summary uses for it
 (failed, timeout, interrupted).
 
-A sweep that launches several batches (a study asking a few trials at a time) may keep one
+A sweep that launches several batches (a sweeper asking a few jobs at a time) may keep one
 display for all of them: made ``kept``, it counts every launch's jobs against the sweep's
 total, its bar stays up between launches, and it closes when the sweeper says the sweep has
 ended (or a launch is interrupted). ``status`` gives it a line of the sweeper's own words
-(a study's best trial so far), shown under the bar and logged with the plain line.
+(say, the best result so far), shown under the bar and logged with the plain line.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ job of the sweep by number, whether the sweep resumes an earlier one, and which 
 earlier (they are not launched again). The sweeper passes it once, with
 ``launcher.hand_over(plan)``.
 
-A sweeper that launches batches it makes as it goes (an Optuna study) may say how many jobs
-the whole sweep runs (``total``) and give a line of its own words (``status``): the launcher
-then keeps one progress display across the launches, and the sweeper calls
+A sweeper that makes its batches as it goes (from the results of the earlier ones) may say
+how many jobs the whole sweep runs (``total``) and give a line of its own words (``status``):
+the launcher then keeps one progress display across the launches, and the sweeper calls
 ``launcher.sweep_ended()`` when no launch follows.
 
 >>> plan = SweepPlan(jobs={0: ["x=1"], 1: ["x=2"]}, resume=True, skipped={0: Path("sw/0")})
