@@ -9,8 +9,12 @@ of the whole study (to its last trial), and the mean slot utilisation: the jobs'
 that wall time. The baseline is ``mode=batch`` in the same run on the same machine; each seed
 runs batch, async, async, batch, and the figures are sums over the runs of each mode.
 
-Run: ``python benchmarks/bench_optuna_async.py [--trials 24] [--seeds 0]``; prints a Markdown
-table; exit status 1 when async takes more than 0.75x the batch wall time.
+``--delay-s`` makes each generation of the simulated mind sleep that long
+(``mind.generate_delay_s``), as a real mind waits on llama.cpp or a server: the trials then
+wait more than they compute, as real ones do.
+
+Run: ``python benchmarks/bench_optuna_async.py [--trials 24] [--seeds 0] [--delay-s 0]``;
+prints a Markdown table; exit status 1 when async takes more than 0.75x the batch wall time.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ GOAL = 0.75
 MODES = ["batch", "async"]
 
 
-def run_study(cwd: Path, mode: str, seed: int, trials: int, k: int) -> dict[str, float]:
+def run_study(
+    cwd: Path, mode: str, seed: int, trials: int, k: int, delay_s: float
+) -> dict[str, float]:
     """Run one study (the ``k``-th of its seed); its wall seconds, summed job seconds and
     utilisation."""
     sweep = cwd / f"{mode}_{seed}_{k}"
@@ -51,6 +57,7 @@ def run_study(cwd: Path, mode: str, seed: int, trials: int, k: int) -> dict[str,
         "max_cycles=int(interval(500,12000))",
         "corruption_rate=interval(0,1)",
         "resources.ram_limit_gb=2",
+        f"mind.generate_delay_s={delay_s}",
     ]
     t0 = time.monotonic()
     subprocess.run(args, cwd=cwd, check=True, capture_output=True, timeout=3600)
@@ -64,15 +71,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=24, help="trials per study")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="sampler seeds")
+    parser.add_argument(
+        "--delay-s", type=float, default=0.0, help="seconds each generation sleeps (0: none)"
+    )
     args = parser.parse_args()
     out: dict[str, list[dict[str, float]]] = {m: [] for m in MODES}
     with tempfile.TemporaryDirectory() as tmp:
         # batch, async, async, batch: load that drifts during the run weighs on both modes
         for seed in args.seeds:
             for k, mode in enumerate([*MODES, *reversed(MODES)]):
-                out[mode].append(run_study(Path(tmp), mode, seed, args.trials, k))
+                out[mode].append(run_study(Path(tmp), mode, seed, args.trials, k, args.delay_s))
     base = sum(r["wall"] for r in out["batch"])
-    print(f"{args.trials} trials, {SLOTS} slots, sampler seeds {args.seeds}.")
+    print(
+        f"{args.trials} trials, {SLOTS} slots, sampler seeds {args.seeds}, "
+        f"{args.delay_s} s sleep per generation."
+    )
     print()
     print("| mode | wall s (sum) | x batch | job s (sum) | mean slot utilisation |")
     print("|---|---|---|---|---|")

@@ -44,6 +44,7 @@ def test_short_key_reaches_the_mode() -> None:
         (["resources.ram_limit_gb=0"], "resources.ram_limit_gb=0", "> 0"),
         (["self_report.every_n_cycles=0"], "self_report.every_n_cycles=0", ">= 1"),
         (["seed=-3"], "seed=-3", ">= 0"),
+        (["mind.generate_delay_s=-1"], "mind.generate_delay_s=-1", ">= 0"),
         (["mode=hive_cluster", "mode.num_instances=1"], "mode.num_instances=1", "[2, 16]"),
         (["mode=split_brain", "mode.claim_strength_b=2"], "mode.claim_strength_b=2", "[0, 1]"),
         (

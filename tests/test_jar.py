@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -295,3 +296,19 @@ def test_paranoia_nears_one_without_saturating() -> None:
     ]
     assert all(p < 1.0 for p in finals)
     assert finals[0] > finals[1] > finals[2]
+
+
+def test_a_simulated_mind_with_a_delay_waits_in_each_generation() -> None:
+    """``mind.generate_delay_s`` makes each generation sleep (a real mind waits on its model):
+    the replies are the same, and the run takes at least the sleeps' sum."""
+    from brainjar_sweep.minds.base import Prompt
+
+    prompt = Prompt("You are in a jar.", [], "Reflect.", 64, cycle=1)
+    plain = SimulatedMind("m", seed=1, model_size_gb=0.94).generate(prompt, limit_mb=None)
+    slow = SimulatedMind("m", seed=1, model_size_gb=0.94, generate_delay_s=0.05)
+    t0 = time.monotonic()
+    replies = [slow.generate(prompt, limit_mb=None) for _ in range(4)]
+    assert time.monotonic() - t0 >= 4 * 0.05  # a lower bound: sleeping never takes less
+    assert all(g.text == plain.text and g.tokens == plain.tokens for g in replies)
+    exp = resolve_experiment(compose(["max_cycles=2", "mind.generate_delay_s=0.01"]))
+    assert exp["mind"]["generate_delay_s"] == 0.01

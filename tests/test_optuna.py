@@ -18,17 +18,16 @@ from _extras import need
 need("optuna", module_level=True)
 import optuna  # noqa: E402
 from hydra.core.override_parser.overrides_parser import OverridesParser  # noqa: E402
-from hydra_plugins.brainjar_optuna_sweeper._core import (  # noqa: E402
-    Objective,
-    SearchSpaceError,
-    search_space,
-)
+from hydra_plugins.brainjar_optuna_sweeper._space import search_space  # noqa: E402
 from optuna.distributions import (  # noqa: E402
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
 )
 from optuna.trial import TrialState  # noqa: E402
+
+from brainjar_sweep.sweep.errors import SearchSpaceError  # noqa: E402
+from brainjar_sweep.sweep.objective import Objective  # noqa: E402
 
 # the sweeper's two ways of running trials: refilling each free slot, or batch by batch
 MODES = ["async", "batch"]
@@ -432,3 +431,77 @@ def test_async_sigterm_ends_the_running_trial_as_interrupted(tmp_path: Path) -> 
     assert by_job[0].state == TrialState.FAIL
     assert "interrupted" in by_job[0].user_attrs["fail_reason"]
     assert all(by_job[j].state == TrialState.COMPLETE for j in (1, 2, 3))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", MODES)
+def test_resume_numbers_a_trial_the_dead_sweep_asked_but_did_not_number(
+    tmp_path: Path, mode: str
+) -> None:
+    """A sweep killed between asking a trial and giving it its job number left it RUNNING
+    without ``job_num``; another was numbered but its job never started. The resumed study
+    fails both, gives the first the next free number, keeps the total, and writes no job dir
+    twice."""
+    args = (
+        "hydra.sweep.dir=sw",
+        "hydra.launcher.progress=none",
+        f"hydra.sweeper.mode={mode}",
+        "hydra.sweeper.seed=0",
+        "corruption_rate=interval(0,1)",
+        "max_cycles=3",
+    )
+    p = run(tmp_path, *args, "hydra.sweeper.n_trials=2")
+    assert p.returncode == 0, p.stderr
+    sweep = tmp_path / "sw"
+    study = optuna.load_study(
+        study_name=f"{tmp_path.name}_sw", storage=f"sqlite:///{sweep / 'optuna.db'}"
+    )
+    # what a sweep killed at those two moments leaves in the study
+    study.ask().set_user_attr("job_num", 2)  # numbered, its job not started
+    untagged = study.ask()  # asked, not numbered yet
+    assert "job_num" not in untagged.user_attrs
+    old = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/result.json")}
+    assert sorted(old) == ["0", "1"]
+
+    p = run(tmp_path, *args, "hydra.sweeper.n_trials=6")
+    assert p.returncode == 0, p.stderr
+    trials = study.get_trials()
+    assert len(trials) == 6  # the study's total: 2 run, 2 left by the dead sweep, 2 more
+    by_job = {t.user_attrs["job_num"]: t for t in trials}
+    assert sorted(by_job) == [0, 1, 2, 3, 4, 5]
+    assert by_job[3].number == untagged.number
+    assert by_job[3].state == TrialState.FAIL
+    assert "before its job started" in by_job[3].user_attrs["fail_reason"]
+    assert by_job[2].state == TrialState.FAIL
+    assert "ended before it finished" in by_job[2].user_attrs["fail_reason"]
+    assert all(by_job[j].state == TrialState.COMPLETE for j in (0, 1, 4, 5))
+    # the jobs that ran before are untouched; the new ones got new dirs; 2 and 3 never ran
+    now = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/result.json")}
+    assert {k: now[k] for k in old} == old
+    assert sorted(now) == ["0", "1", "4", "5"]
+    assert "Study '" in p.stdout and ": 6 trials, 4 complete, 0 pruned, 2 failed" in p.stdout
+
+
+@pytest.mark.slow
+def test_without_a_terminal_the_study_logs_one_count_and_its_line(tmp_path: Path) -> None:
+    """With plain progress (a log file, CI), a study in batches logs the launcher's count
+    against the study's total, never starting again at a batch, with the study's line."""
+    p = run(
+        tmp_path,
+        "hydra.sweep.dir=sw",
+        "hydra.launcher.progress=plain",
+        "hydra.sweeper.n_trials=4",
+        "hydra.sweeper.n_jobs=2",
+        "hydra.sweeper.seed=0",
+        "corruption_rate=interval(0,1)",
+        "max_cycles=3",
+    )
+    assert p.returncode == 0, p.stderr
+    log = (p.stdout + p.stderr).splitlines()
+    counts = [line.split("jobs ")[1].split(" done")[0] for line in log if "] jobs " in line]
+    assert counts[-1] == "4/4" and all(c.endswith("/4") for c in counts), counts
+    done = [int(c.split("/")[0]) for c in counts]
+    assert done == sorted(done) and 2 in done, counts  # the second batch goes on from 2
+    assert sum("admission:" in line for line in log) == 1
+    study = [line for line in log if "[jetson] study: " in line]
+    assert study and "study: 4/4 trials told | 0 pruned, 0 failed | best " in study[-1]

@@ -144,3 +144,49 @@ def test_after_ctrl_c_the_display_shows_no_job_running(
     lines = p.text()
     last = _progress_lines(lines)[-1]
     assert "0 run" in last and "1 interrupted" in last, "\n".join(lines)
+
+
+@pytest.mark.parametrize("mode", ["batch", "async"])
+def test_a_study_keeps_one_display_across_its_batches(
+    tmp_path: Path, pane: Callable[..., Pane], mode: str
+) -> None:
+    """An Optuna study in batches of 2 (or asked slot by slot): one display counts all 6
+    trials (it does not start again at each batch), the launcher's banner is said once, and
+    the study's line under the bar shows the best trial so far with its values rounded."""
+    pytest.importorskip(
+        "optuna", reason='needs the [optuna] extra: pip install "brainjar-sweep[optuna]"'
+    )
+    command = _sweep_command(
+        tmp_path,
+        "hydra/sweeper=brainjar_optuna",
+        "hydra.sweeper.validator=null",
+        "hydra.sweeper.objective=[square / 3]",
+        "hydra.sweeper.n_trials=6",
+        "hydra.sweeper.n_jobs=2",
+        f"hydra.sweeper.mode={mode}",
+        "hydra.sweeper.seed=0",
+        "hydra.launcher.max_parallel=2",
+        "x=range(1,10)",
+    )
+    p = pane(tmp_path, command, 80)
+    assert p.ended() == 0
+    lines = p.text()
+    screen = "\n".join(lines)
+    shown = _progress_lines(lines)
+    # one display for the study: every state of it left on the screen counts against the
+    # study's 6 trials and never goes back (a display per batch would have left a "2/2 done"
+    # line per batch), and the last one says all 6 are done
+    assert shown and all("/6 done" in line for line in shown), screen
+    counts = [int(line.split("/6 done")[0].split()[-1]) for line in shown]
+    assert counts == sorted(counts) and counts[-1] == 6, screen
+    assert "0 run" in shown[-1], screen
+    assert sum("admission:" in line for line in lines) == 1, screen
+    # the trials' lines are above the display, each counted against the study's total
+    told = [line for line in lines if line.startswith("[") and "] trial #" in line]
+    assert [line.split("]")[0] for line in told] == [f"[{k}/6" for k in range(1, 7)], screen
+    study = [line for line in lines if line.startswith("study: 6/6 trials told")]
+    assert study and " | 0 pruned, 0 failed | best " in study[-1], screen
+    best = study[-1].split("best ", 1)[1]
+    value = best.split(" ", 1)[0]
+    assert len(value.replace(".", "").lstrip("0")) <= 4, best  # rounded, not 17 digits
+    assert all(len(line) <= 80 for line in shown + study), screen

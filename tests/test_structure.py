@@ -1,6 +1,7 @@
-"""The launcher stays a place one can change with confidence: no import cycle between its
-modules, no function over 80 lines, no module over 500, and no fact of the brainjar app; and
-Hydra's and OmegaConf's private API is used in one module only, for the app and the plugins.
+"""The launcher and the Optuna sweeper stay places one can change with confidence: no import
+cycle between their modules, no function over 80 lines, no module over 500, and no fact of the
+brainjar app in the launcher; and Hydra's and OmegaConf's private API is used in one module
+only, for the app and the plugins.
 
 The imports are read from the source (``ast``), each module's imports of modules of the same
 set, wherever they are in the file (deferred imports included): a cycle among them means two
@@ -18,7 +19,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LAUNCHER = ROOT / "launchers" / "hydra_plugins" / "brainjar_jetson_launcher"
 COMPAT = LAUNCHER.parent / "_brainjar_hydra_compat.py"
-CHECKED = [*sorted(LAUNCHER.rglob("*.py")), ROOT / "brainjar_sweep" / "_supervisor.py", COMPAT]
+OPTUNA = LAUNCHER.parent / "brainjar_optuna_sweeper"
+CHECKED = [
+    *sorted(LAUNCHER.rglob("*.py")),
+    ROOT / "brainjar_sweep" / "_supervisor.py",
+    COMPAT,
+    *sorted(OPTUNA.rglob("*.py")),
+]
 MAX_FUNCTION, MAX_MODULE = 80, 500
 
 
@@ -85,6 +92,14 @@ def test_no_import_cycle_between_the_launchers_modules() -> None:
         "hydra_plugins.brainjar_jetson_launcher._book"
         in graph["hydra_plugins.brainjar_jetson_launcher._backend"]
     )
+    assert cycles(graph) == []
+
+
+def test_no_import_cycle_between_the_optuna_sweepers_modules() -> None:
+    graph = import_graph(sorted(OPTUNA.rglob("*.py")))
+    assert len(graph) >= 10, sorted(graph)  # the modules of one concept each were found
+    core = "hydra_plugins.brainjar_optuna_sweeper._core"
+    assert "hydra_plugins.brainjar_optuna_sweeper._batch" in graph[core]
     assert cycles(graph) == []
 
 

@@ -135,6 +135,12 @@ class SimulatedMindConfig(MindConfig):
         allowed=non_negative(),
         help="standard deviation of the transient memory spike while generating, MB",
     )
+    generate_delay_s: float = setting(
+        0.0,
+        allowed=non_negative(),
+        help="seconds each generation waits, sleeping (as a real mind waits on its model or "
+        "server)",
+    )
 
 
 @dataclass

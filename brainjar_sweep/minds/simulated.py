@@ -20,6 +20,7 @@ when the weights and buffers alone pass it.
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
 from brainjar_sweep.minds._memory_model import MemoryModel
@@ -78,10 +79,14 @@ class SimulatedMind:
         *,
         seed: int,
         temperature: float = 0.7,
+        generate_delay_s: float = 0.0,
         **options: Any,
     ) -> None:
         """``options``: the memory model's knobs (:meth:`MemoryModel.of`); others are ignored."""
         self.mind_id = mind_id
+        # a real mind's generation waits on its model (llama.cpp, a server): this one sleeps
+        # that long, so its trials can be I/O-bound as real ones are (0: no wait)
+        self.generate_delay_s = generate_delay_s
         self.seed = seed
         self.temperature = temperature
         self.memory = MemoryModel.from_options(options)
@@ -108,6 +113,8 @@ class SimulatedMind:
         peak = self.memory.peak(ctx_tokens + tokens, rng)
         self.memory.check(peak, limit_mb, "generating")
         text = self._compose(rng, prompt, tokens)
+        if self.generate_delay_s > 0:
+            time.sleep(self.generate_delay_s)
         return Generation(text=text, tokens=tokens, memory_mb=peak)
 
     def _compose(self, rng: random.Random, prompt: Prompt, tokens: int) -> str:

@@ -171,5 +171,6 @@ def drive(
             except Exception:  # noqa: BLE001  the error that got us here is the headline
                 log.exception("[jetson] job #%d could not be recorded", out.idx)
         show(force=True)
-        progress.close()
-        _close(book, failing=sys.exc_info()[1] is not None)
+        failing = sys.exc_info()[1] is not None
+        progress.close(failing)  # a display kept for the whole sweep stays, unless failing
+        _close(book, failing)

@@ -81,13 +81,25 @@ def _book(
 
 
 def _progress(launcher: Any, total: int, backend: Backend) -> Progress:
-    p = launcher.params
-    return Progress(
+    """This launch's progress display; with a plan that gives the sweep's total, one display
+    kept across the sweep's launches (made by the first)."""
+    p, plan, kept = launcher.params, launcher.plan, launcher.display
+    whole = getattr(plan, "total", None)
+    if kept is not None and kept.open:
+        kept.next_launch(backend.budget_gb)
+        kept.total = max(whole or 0, 1)
+        return kept
+    progress = Progress(
         str(p.get("progress", "auto")),
-        total,
+        total if whole is None else max(whole, 1),
         backend.budget_gb,
         float(p.get("progress_every_s", 5.0)),
+        status=getattr(plan, "status", None),
+        kept=whole is not None,
     )
+    if whole is not None:
+        launcher.display = progress
+    return progress
 
 
 def launch_each(
@@ -181,4 +193,7 @@ def _backend(book: SweepBook, launcher: Any) -> tuple[Backend, ThermalGate | Non
         float(p.get("thermal_poll_s", 2.0)),
         read=lambda: hottest_zone_c(root),
     )
-    return LocalBackend(book, p, launcher.hydra_context, launcher.task_function), gate
+    # a sweep whose launches share one display says its banner once, not per launch
+    banner = launcher.display is None or not launcher.display.open
+    backend = LocalBackend(book, p, launcher.hydra_context, launcher.task_function, banner)
+    return backend, gate

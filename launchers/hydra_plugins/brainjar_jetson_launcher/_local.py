@@ -29,7 +29,10 @@ GiB = 1024**3
 class LocalBackend:
     """Jobs as processes of this machine (forked from a preloaded server, or spawned)."""
 
-    def __init__(self, book: SweepBook, p: dict[str, Any], hydra_context: Any, task: Any) -> None:
+    def __init__(
+        self, book: SweepBook, p: dict[str, Any], hydra_context: Any, task: Any, banner: bool = True
+    ) -> None:
+        """``banner``: log the capacity and admission lines (once per sweep, not per launch)."""
         import psutil
 
         self.book = book
@@ -40,7 +43,8 @@ class LocalBackend:
             psutil.virtual_memory().total / GiB,
             os.cpu_count() or 1,
         )
-        log.info("[jetson] %s", plan.describe())
+        if banner:
+            log.info("[jetson] %s", plan.describe())
         self.budget_gb = plan.budget_gb
         self.cpu_slots = plan.cpu_slots
         self.needs = needs_capped(book.declared, plan.cpu_slots)
@@ -53,7 +57,8 @@ class LocalBackend:
             policy=policy_of(p),
             seconds=book.seconds,
         )
-        log.info("[jetson] admission: %s", self.admission.policy)
+        if banner:
+            log.info("[jetson] admission: %s", self.admission.policy)
         self.timeout: float | None = p.get("timeout_s")
         self.payload = cloudpickle.dumps((hydra_context, task, hydra_state()))
         self.ctx = job_context(

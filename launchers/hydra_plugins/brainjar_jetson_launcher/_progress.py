@@ -5,6 +5,12 @@ terminal's width; the launcher's log lines are printed above it (never spliced i
 Elsewhere (a log file, CI) it is a log line every ``progress_every_s`` seconds and at the end.
 A job that did not complete is counted under the word the sweep's summary uses for it
 (failed, timeout, interrupted).
+
+A sweep that launches several batches (a sweeper asking a few jobs at a time) may keep one
+display for all of them: made ``kept``, it counts every launch's jobs against the sweep's
+total, its bar stays up between launches, and it closes when the sweeper says the sweep has
+ended (or a launch is interrupted). ``status`` gives it a line of the sweeper's own words
+(say, the best result so far), shown under the bar and logged with the plain line.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -43,21 +49,66 @@ class Progress:
     ['jobs 1/3 done', '2 running', '0 failed', '1 timeout', 'memory 4.0/8.0 GB reserved']
     >>> len(p.line(1, 2, {"failed": 0, "timeout": 1}, 4.0, 52.0, width=60)) <= 60
     True
+
+    Kept across launches, it counts on from the launches before:
+
+    >>> k = Progress("none", total=4, budget_gb=8.0, every_s=5.0, kept=True)
+    >>> k.update(2, 0, {"failed": 1}, 0.0, None)
+    >>> k.next_launch(8.0)
+    >>> k.update(1, 1, {}, 1.0, None)
+    >>> k.counts()
+    (3, {'failed': 1})
     """
 
-    def __init__(self, mode: str, total: int, budget_gb: float, every_s: float) -> None:
+    def __init__(
+        self,
+        mode: str,
+        total: int,
+        budget_gb: float,
+        every_s: float,
+        status: Callable[[], str] | None = None,
+        kept: bool = False,
+    ) -> None:
         if mode == "auto":
             mode = "rich" if sys.stdout.isatty() else "plain"
         self.mode = mode
         self.total = total
         self.budget = budget_gb
         self.every = every_s
+        self.status = status
+        # one display for every launch of a sweep: closed by ``end``, not by each launch
+        self.kept = kept
+        self.open = True
         self.t0 = time.monotonic()
         self.last = 0.0
         self.bar: Any = None
+        # the jobs of the launches before this one (a kept display), and this launch's
+        self._before: tuple[int, dict[str, int]] = (0, {})
+        self._now: tuple[int, dict[str, int]] = (0, {})
         self._streams: list[tuple[logging.StreamHandler, Any]] = []
         if mode == "rich":
             self._start_bar()
+
+    def counts(self) -> tuple[int, dict[str, int]]:
+        """Jobs done and how the others ended, over every launch this display showed."""
+        done, ended = self._before
+        now_done, now_ended = self._now
+        keys = [k for k in ENDINGS if k in ended or k in now_ended]
+        return done + now_done, {k: ended.get(k, 0) + now_ended.get(k, 0) for k in keys}
+
+    def next_launch(self, budget_gb: float) -> None:
+        """A kept display's next launch: the counts so far become the ones before it."""
+        self._before, self._now = self.counts(), (0, {})
+        self.budget = budget_gb
+
+    def _status(self) -> str:
+        if self.status is None:
+            return ""
+        try:
+            return str(self.status())
+        except Exception:  # noqa: BLE001  the sweeper's words must not stop the jobs
+            log.debug("[jetson] the status line failed", exc_info=True)
+            return ""
 
     # ------------------------------------------------------------------ the words
 
@@ -106,9 +157,9 @@ class Progress:
 
     def _start_bar(self) -> None:
         from rich.progress import BarColumn, TextColumn
-        from rich.progress import Progress as Bar
 
-        self.bar = Bar(
+        self.bar = _status_bar(
+            self._status,
             BarColumn(bar_width=None),
             TextColumn("{task.description}"),
             transient=False,
@@ -134,20 +185,40 @@ class Progress:
         temp: float | None,
         force: bool = False,
     ) -> None:
+        self._now = (done, dict(ended))
+        done, ended = self.counts()
         if self.mode == "rich" and self.bar is not None:
             try:
                 text = self.line(done, running, ended, reserved, temp, width=self._text_width())
-                self.bar.update(self.task, completed=done, description=text)
+                self.bar.update(
+                    self.task, total=max(self.total, 1), completed=done, description=text
+                )
             except OSError:  # the terminal is gone (a dropped SSH session): no more bar
-                self.close()
+                self.end()
                 self.mode = "none"
         elif self.mode == "plain":
             now = time.monotonic()
             if force or now - self.last >= self.every:
                 self.last = now
                 log.info("[jetson] %s", self.line(done, running, ended, reserved, temp))
+                extra = self._status()
+                if extra:
+                    log.info("[jetson] %s", extra)
 
-    def close(self) -> None:
+    def close(self, failing: bool = False) -> None:
+        """The end of a launch: a kept display stays up for the next one, unless the launch
+        failed or was interrupted (then it closes too)."""
+        if self.kept and not failing:
+            return
+        self.end()
+
+    def end(self) -> None:
+        """Close the display for good (the bar's last state stays on the terminal)."""
+        if self.open and self.kept and self.mode == "plain":
+            extra = self._status()  # the sweeper's last words came after the last launch
+            if extra:
+                log.info("[jetson] %s", extra)
+        self.open = False
         if self.bar is not None:
             bar, self.bar = self.bar, None
             try:
@@ -158,6 +229,34 @@ class Progress:
         for handler, stream in self._streams:
             handler.setStream(stream)
         self._streams = []
+
+
+def _bar_class() -> Any:
+    from rich.progress import Progress as Bar
+    from rich.text import Text
+
+    class StatusBar(Bar):
+        """rich's progress bar with the sweeper's status line under it."""
+
+        def __init__(self, status: Callable[[], str], *columns: Any, **kw: Any) -> None:
+            self.status_line = status
+            super().__init__(*columns, **kw)
+
+        def get_renderables(self) -> Any:
+            yield self.make_tasks_table(self.tasks)
+            extra = self.status_line()
+            if extra:
+                # wrapped to the width, each line padded to it: the jobs' own output, written
+                # straight to the terminal, then starts on a line of its own, as after the bar
+                yield Text(extra, justify="left", overflow="fold")
+
+    return StatusBar
+
+
+def _status_bar(status: Callable[[], str], *columns: Any, **kw: Any) -> Any:
+    """A rich progress bar whose renderables end with the ``status`` line (rich is imported
+    only when a live bar is shown)."""
+    return _bar_class()(status, *columns, **kw)
 
 
 def _terminal_handlers() -> list[logging.StreamHandler]:

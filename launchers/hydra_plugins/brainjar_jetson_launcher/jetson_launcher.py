@@ -30,6 +30,8 @@ class JetsonLauncher(Launcher):
         self.hooks = Hooks(kwargs)  # a hook that names nothing is one line too
         self.plan: Any = None
         self._report: Any = None
+        # the progress display kept across the launches of one sweep (a plan with a total)
+        self.display: Any = None
         # every job this launcher was given, by number (the book's entries)
         self.jobs: dict[int, Any] = {}
         self.config: DictConfig | None = None
@@ -45,8 +47,16 @@ class JetsonLauncher(Launcher):
 
     def hand_over(self, plan: Any) -> None:
         """The sweeper's plan (a ``plan.SweepPlan``): every job of the sweep, before the first launch."""
+        self.sweep_ended()  # a display of an earlier sweep does not go on
         self.plan = plan
         self._report = None
+
+    def sweep_ended(self) -> None:
+        """The sweeper's word that no launch of this sweep follows: the progress display
+        kept across its launches closes (its last state stays on the terminal)."""
+        if self.display is not None:
+            display, self.display = self.display, None
+            display.end()
 
     def ended(self) -> dict[int, tuple[str, str | None]]:
         """How each job that ended, of those given so far, ended: number -> (status, reason)."""

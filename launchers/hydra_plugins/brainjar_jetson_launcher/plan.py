@@ -5,6 +5,11 @@ job of the sweep by number, whether the sweep resumes an earlier one, and which 
 earlier (they are not launched again). The sweeper passes it once, with
 ``launcher.hand_over(plan)``.
 
+A sweeper that makes its batches as it goes (from the results of the earlier ones) may say
+how many jobs the whole sweep runs (``total``) and give a line of its own words (``status``):
+the launcher then keeps one progress display across the launches, and the sweeper calls
+``launcher.sweep_ended()`` when no launch follows.
+
 >>> plan = SweepPlan(jobs={0: ["x=1"], 1: ["x=2"]}, resume=True, skipped={0: Path("sw/0")})
 >>> sorted(plan.jobs), plan.to_run()
 ([0, 1], [1])
@@ -12,6 +17,7 @@ earlier (they are not launched again). The sweeper passes it once, with
 
 # no `from __future__ import annotations` here: Hydra's plugin scan executes this module
 # outside sys.modules, where dataclasses cannot resolve string annotations
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +32,11 @@ class SweepPlan:
     resume: bool = False
     # jobs that completed earlier (not launched again): number -> output dir
     skipped: dict[int, Path] = field(default_factory=dict)
+    # jobs the whole sweep runs over all its launches (one progress display for them all);
+    # None: each launch shows its own jobs. The sweeper may lower it as it goes.
+    total: int | None = None
+    # the sweeper's own words for the progress display (called at each refresh: keep it cheap)
+    status: Callable[[], str] | None = None
 
     def to_run(self) -> list[int]:
         """The numbers of the jobs still to run, in order."""

@@ -98,3 +98,28 @@ def normalize(sweeper: Any) -> None:
             f"hydra.sweeper.report_every={sweeper.report_every} is not allowed: "
             "a whole number of cycles >= 1"
         )
+
+
+DIRECTIONS = ("minimize", "maximize")
+
+
+def check(sweeper: Any) -> None:
+    """Refuse, on one line, options that do not fit together (after :func:`normalize`)."""
+    if sweeper.n_trials < 1 or sweeper.n_jobs < 1:
+        raise SearchSpaceError("hydra.sweeper.n_trials and hydra.sweeper.n_jobs must be >= 1")
+    if len(sweeper.direction) != len(sweeper.objective):
+        raise SearchSpaceError(
+            f"hydra.sweeper.direction has {len(sweeper.direction)} entries but "
+            f"hydra.sweeper.objective has {len(sweeper.objective)}: give one direction per objective"
+        )
+    bad_dir = [d for d in sweeper.direction if d not in DIRECTIONS]
+    if bad_dir:
+        raise SearchSpaceError(
+            f"hydra.sweeper.direction={bad_dir[0]} is not allowed: minimize or maximize"
+        )
+    if sweeper.pruner != "none" and len(sweeper.objective) > 1:
+        raise SearchSpaceError(
+            f"hydra.sweeper.pruner={sweeper.pruner} is not allowed with "
+            f"{len(sweeper.objective)} objectives: Optuna prunes single-objective studies "
+            "only (use hydra.sweeper.pruner=none)"
+        )
