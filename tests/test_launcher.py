@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,27 +24,36 @@ APPS = Path(__file__).parent / "apps"
 TIMEOUT_S = 30
 
 
+def chaos_command(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of a sweep of ``tests/apps/chaos_app.py`` through the
+    jetson launcher (``env``: the environment to add it to, this process's by default)."""
+    base = os.environ if env is None else env
+    env = dict(base, PYTHONPATH=f"{APPS}{os.pathsep}{base.get('PYTHONPATH', '')}")
+    cmd = [
+        sys.executable,
+        "-m",
+        "chaos_app",
+        "-m",
+        "hydra/launcher=jetson",
+        "hydra.launcher.job_resources=chaos_app.needs",
+        # the sweep files come from the brainjar app's report hook, which any app may name
+        "hydra.launcher.sweep_report=brainjar_sweep.sweep.launch_hooks.SweepFiles",
+        "hydra.launcher.progress=plain",
+        f"hydra.sweep.dir={cwd / 'sweep'}",
+        *args,
+    ]
+    return cmd, env
+
+
 def chaos(
     cwd: Path, *args: str, timeout: float = 180, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """A sweep of ``tests/apps/chaos_app.py`` through the jetson launcher (``env``: the
-    environment to add it to, this process's by default)."""
-    base = os.environ if env is None else env
-    env = dict(base, PYTHONPATH=f"{APPS}{os.pathsep}{base.get('PYTHONPATH', '')}")
+    """A sweep of ``tests/apps/chaos_app.py`` through the jetson launcher."""
+    cmd, env = chaos_command(cwd, *args, env=env)
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "chaos_app",
-            "-m",
-            "hydra/launcher=jetson",
-            "hydra.launcher.job_resources=chaos_app.needs",
-            # the sweep files come from the brainjar app's report hook, which any app may name
-            "hydra.launcher.sweep_report=brainjar_sweep.sweep.launch_hooks.SweepFiles",
-            "hydra.launcher.progress=plain",
-            f"hydra.sweep.dir={cwd / 'sweep'}",
-            *args,
-        ],
+        cmd,
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -298,25 +306,29 @@ def test_admission_pauses_while_hot_and_resumes(tmp_path: Path) -> None:
     zone.mkdir(parents=True)
     (zone / "type").write_text("tj-thermal\n")
     (zone / "temp").write_text("86500\n")
-    cool_at = []
-
-    def cool_down() -> None:
-        time.sleep(3.0)
-        cool_at.append(time.time())
-        (zone / "temp").write_text("52000\n")
-
-    t = threading.Thread(target=cool_down)
-    t.start()
-    proc = chaos(
+    cmd, env = chaos_command(
         tmp_path,
         "x=range(0,2)",
         f"hydra.launcher.device_root={tmp_path / 'dev'}",
         "hydra.launcher.thermal_poll_s=0.2",
     )
-    t.join()
-    assert proc.returncode == 0, proc.stderr
-    log = proc.stdout + proc.stderr
-    assert "admission paused: 86.5 C" in log and "admission resumed" in log
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: list[str] = []
+    cool_at: list[float] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # the zone cools only once the launcher has said it waits
+            lines.append(line)
+            if not cool_at and "admission paused: 86.5 C" in line:
+                cool_at.append(time.time())
+                (zone / "temp").write_text("52000\n")
+        assert proc.wait(timeout=180) == 0, "".join(lines)
+    finally:
+        proc.kill()
+    log = "".join(lines)
+    assert cool_at and "admission resumed" in log, log
     assert min(s["start"] for s in times(tmp_path)) >= cool_at[0]
 
 
