@@ -66,9 +66,9 @@ class LocalBackend:
 
     def ready(self, pending: list[int]) -> list[int]:
         live = self._psutil.virtual_memory().available / GiB
-        # jobs booked after the start (a streamed launch) have their needs capped here
-        new = {i: self.book.declared[i] for i in pending if i not in self.needs}
-        self.needs.update(needs_capped(new, self.cpu_slots))
+        if len(self.needs) < self.book.n:  # jobs booked after the start (a streamed launch)
+            new = {i: self.book.declared[i] for i in pending if i not in self.needs}
+            self.needs.update(needs_capped(new, self.cpu_slots))
         return self.admission.pick(pending, self.needs, self.running(), live)
 
     def submit(self, i: int) -> None:
