@@ -15,6 +15,7 @@ from hydra_plugins.brainjar_jetson_launcher._book import Outcome, SweepBook, nee
 from hydra_plugins.brainjar_jetson_launcher._options import policy_of
 from hydra_plugins.brainjar_jetson_launcher._worker import (
     job_context,
+    pickled_modules,
     run_job_in_process,
     task_module,
 )
@@ -56,10 +57,11 @@ class LocalBackend:
         log.info("[jetson] admission: %s", self.admission.policy)
         self.timeout: float | None = p.get("timeout_s")
         self.payload = cloudpickle.dumps((hydra_context, task, Singleton.get_state()))
+        # the server preloads what every job's payload names, so no job imports it again
         self.ctx = job_context(
             p.get("start_method", "forkserver"),
             task_module(task),
-            ("brainjar_sweep._supervisor", *book.hooks.preload()),
+            ("brainjar_sweep._supervisor", *book.hooks.preload(), *pickled_modules(self.payload)),
         )
         self.procs: dict[int, Supervised] = {}
         self.timed_out: set[int] = set()
