@@ -22,13 +22,16 @@ overrides (a *group* of jobs), and then:
   (:meth:`compose`, then resolve). Equal to resolving :meth:`compose`'s config (tested).
 
 A sweep's plan therefore costs one composition per group plus, per job, parsing its
-overrides (each distinct override once) and resolving what it touches.
+overrides (each distinct override once per config loader, shared by the composers of one
+sweep) and resolving what it touches. :class:`JobConfigs` holds a sweep's jobs as overrides
+and composes a job's config when it is read: what a running sweep keeps per job.
 """
 
 from __future__ import annotations
 
 import copy
 import pickle
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -90,6 +93,10 @@ def _resolve_keys(cfg: DictConfig, keys: Sequence[str]) -> dict[str, Any]:
         raise interpolation_error(cfg, e) from None
 
 
+# parsed overrides by config loader (Hydra's parser takes about 1 ms an override)
+_PARSED: weakref.WeakKeyDictionary[Any, dict[str, Override]] = weakref.WeakKeyDictionary()
+
+
 def _drop_keys(cfg: DictConfig, keys: Sequence[str]) -> None:
     """Take the top-level ``keys`` a job added out of ``cfg`` again."""
     if keys:
@@ -111,7 +118,9 @@ class JobComposer:
         self.master = master
         self.parser = OverridesParser.create(config_loader=loader)
         self._groups: dict[tuple[str, ...], _Group] = {}
-        self._parsed: dict[str, Override] = {}
+        # each distinct override parsed once per config loader: the sweeper's plan and the
+        # launcher's composer (another JobComposer of the same sweep) share the parses
+        self._parsed: dict[str, Override] = _PARSED.setdefault(loader, {})
         self._structural: dict[str, bool] = {}
         hydra_ovr = OmegaConf.to_container(master.hydra.overrides.hydra)
         assert isinstance(hydra_ovr, list)
