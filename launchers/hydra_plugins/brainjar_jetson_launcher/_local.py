@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -17,6 +18,7 @@ from hydra_plugins.brainjar_jetson_launcher._worker import (
     job_context,
     pickled_modules,
     run_job_in_process,
+    server_payload,
     task_module,
 )
 
@@ -57,9 +59,12 @@ class LocalBackend:
         log.info("[jetson] admission: %s", self.admission.policy)
         self.timeout: float | None = p.get("timeout_s")
         self.payload = cloudpickle.dumps((hydra_context, task, Singleton.get_state()))
-        # the server preloads what every job's payload names, so no job imports it again
+        # the server preloads what every job's payload names, and the payload itself, so no job
+        # imports or unpickles them again
+        method = p.get("start_method", "forkserver")
+        self._payload_file = server_payload(self.payload) if method == "forkserver" else None
         self.ctx = job_context(
-            p.get("start_method", "forkserver"),
+            method,
             task_module(task),
             ("brainjar_sweep._supervisor", *book.hooks.preload(), *pickled_modules(self.payload)),
         )
@@ -83,8 +88,18 @@ class LocalBackend:
         )
         name = f"jetson-job-{self.book.initial_job_idx + i}"
         proc = Supervised(self.ctx, run_job_in_process, args, name=name).start()
+        self._drop_payload_file()  # the server has started, with the payload loaded
         self.procs[i] = proc
         self.book.started(i, pid=proc.pid)
+
+    def _drop_payload_file(self) -> None:
+        from hydra_plugins.brainjar_jetson_launcher._warm import PAYLOAD_ENV
+
+        if self._payload_file is not None:
+            os.environ.pop(PAYLOAD_ENV, None)
+            with contextlib.suppress(OSError):
+                os.unlink(self._payload_file)
+            self._payload_file = None
 
     def running(self) -> dict[int, Slot]:
         return {i: self.needs[i] for i in self.procs}
@@ -135,6 +150,7 @@ class LocalBackend:
             )
 
     def abort(self) -> list[Outcome]:
+        self._drop_payload_file()  # no job started (the launch ended first): the file goes
         out = []
         for i, proc in list(self.procs.items()):
             proc.kill()

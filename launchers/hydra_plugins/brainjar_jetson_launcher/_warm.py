@@ -1,5 +1,5 @@
-"""Preloaded by the job-process server: imports Hydra, scans plugins and warms OmegaConf's
-interpolation parser once, so jobs fork warm.
+"""Preloaded by the job-process server: imports Hydra, scans plugins, warms OmegaConf's
+interpolation parser and unpickles the jobs' payload once, so jobs fork warm.
 
 Loaded in the server the launcher starts (``BRAINJAR_JOB_SERVER_PARENT`` names the launching
 process), it also ties the server's life to the sweep's: Linux kills the server when the sweep
@@ -16,8 +16,36 @@ from hydra.core.plugins import Plugins
 from hydra.core.utils import run_job  # noqa: F401
 
 PARENT_ENV = "BRAINJAR_JOB_SERVER_PARENT"
+# a file holding the jobs' payload (Hydra's context, the task, Hydra's singletons), pickled
+PAYLOAD_ENV = "BRAINJAR_JOB_PAYLOAD"
 # the job-process server's pid, in the server and in the jobs it forks (None elsewhere)
 SERVER_PID = None
+# (the payload's sha1, the payload unpickled) as the server loaded it for the jobs it forks:
+# a job whose payload is the same uses it instead of unpickling its own (None: none loaded)
+PAYLOAD = None
+
+
+def payload_digest(data: bytes) -> str:
+    """What names a payload (the server's and a job's are compared by it)."""
+    import hashlib
+
+    return hashlib.sha1(data).hexdigest()
+
+
+def _load_payload() -> None:
+    """In the launcher's server: unpickle the jobs' payload once (the launcher wrote it)."""
+    global PAYLOAD
+    path = os.environ.get(PAYLOAD_ENV)
+    if SERVER_PID is None or not path:
+        return
+    try:
+        import cloudpickle
+
+        with open(path, "rb") as f:
+            data = f.read()
+        PAYLOAD = (payload_digest(data), cloudpickle.loads(data))
+    except Exception:  # noqa: BLE001  gone or unreadable: each job unpickles its own
+        PAYLOAD = None
 
 
 def _arm() -> None:
@@ -56,3 +84,4 @@ def _warm_grammar() -> None:
 Plugins.instance()
 _warm_grammar()
 _arm()
+_load_payload()

@@ -112,6 +112,33 @@ def _tie_to_owner(owner_pid: int) -> None:
     die_with_parent(expected)
 
 
+def server_payload(payload: bytes) -> str | None:
+    """Before the job-process server starts: write the jobs' ``payload`` to a file the server
+    unpickles once (``_warm``); its jobs then fork with it unpickled. Return the file, for the
+    caller to remove once the server has started (None: the server runs already)."""
+    import tempfile
+    from multiprocessing import forkserver
+
+    from hydra_plugins.brainjar_jetson_launcher._warm import PAYLOAD_ENV
+
+    if getattr(forkserver._forkserver, "_forkserver_pid", None) is not None:
+        return None  # started already (an earlier launch): each job unpickles its payload
+    fd, path = tempfile.mkstemp(prefix="brainjar-job-payload-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(payload)
+    os.environ[PAYLOAD_ENV] = path
+    return path
+
+
+def _unpickled_payload(payload: bytes) -> Any:
+    """The payload as the server unpickled it, if it is the same; else unpickled here."""
+    warm = sys.modules.get("hydra_plugins.brainjar_jetson_launcher._warm")
+    held = getattr(warm, "PAYLOAD", None)
+    if held is not None and warm is not None and held[0] == warm.payload_digest(payload):
+        return held[1]
+    return cloudpickle.loads(payload)
+
+
 def run_job_in_process(
     payload: bytes, job: bytes, cwd: str, env: dict[str, str], owner_pid: int, conn: Connection
 ) -> None:
@@ -131,7 +158,7 @@ def run_job_in_process(
         os.chdir(cwd)
         os.environ.clear()
         os.environ.update(env)
-        hydra_context, task_function, state = cloudpickle.loads(payload)
+        hydra_context, task_function, state = _unpickled_payload(payload)
         sweep_config = cloudpickle.loads(job)
         setup_globals()
         _restore_state(state)
