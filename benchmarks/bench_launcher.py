@@ -128,8 +128,13 @@ def main() -> None:
     ap.add_argument("--ray", action="store_true", help="also the Ray backend ([ray] extra)")
     ap.add_argument("--apps", nargs="+", default=list(APPS), choices=list(APPS))
     ap.add_argument("--launchers", nargs="+", default=list(CASES), choices=list(CASES))
+    ap.add_argument(
+        "--skip-basic", action="store_true", help="no baseline (e.g. a large sweep's per-job cost)"
+    )
     args = ap.parse_args()
     cases = {k: CASES[k] for k in ("basic", *args.launchers)}
+    if args.skip_basic:
+        del cases["basic"]
     if args.ray:
         cases["jetson, backend=ray (one-machine Ray)"] = RAY_CASE
     adopt_orphans()
@@ -149,19 +154,21 @@ def main() -> None:
     print(
         f"| app | launcher ({args.jobs} no-op jobs, {os.cpu_count()} cores) "
         "| wall time (s), median | vs. basic (median of each round's ratio) "
-        "| CPU time (s), jobs included, median | vs. basic |"
+        "| CPU time (s), jobs included, median | vs. basic | |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for (app, name), ws in walls.items():
-        base = walls[app, "basic"]
+        base = walls.get((app, "basic"), ws)
         ratio = statistics.median(w / b for w, b in zip(ws, base, strict=True))
         cpu = statistics.median(cpus[app, name])
         cpu_ratio = statistics.median(
-            c / b for c, b in zip(cpus[app, name], cpus[app, "basic"], strict=True)
+            c / b
+            for c, b in zip(cpus[app, name], cpus.get((app, "basic"), cpus[app, name]), strict=True)
         )
         print(
             f"| {app} | {name} | {statistics.median(ws):.2f} | {ratio:.2f}x "
-            f"| {cpu:.2f} | {cpu_ratio:.2f}x |"
+            f"| {cpu:.2f} | {cpu_ratio:.2f}x | per job: {statistics.median(ws) / args.jobs * 1000:.1f} ms "
+            f"wall, {cpu / args.jobs * 1000:.1f} ms CPU |"
         )
 
 
