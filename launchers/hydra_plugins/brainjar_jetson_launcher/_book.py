@@ -141,6 +141,9 @@ class SweepBook:
         # kept as jobs end, so that the progress line costs the same at any sweep size
         self._done = 0
         self._ended: dict[str, int] = {}
+        # the jobs whose state changed since the report last heard of them
+        self._changed: set[int] = set()
+        self._reported = False
 
     def add(self, overrides: Sequence[str]) -> int:
         """Book one more job (a streamed launch): it is job ``initial_job_idx + n``; return its
@@ -153,6 +156,7 @@ class SweepBook:
         self.declared[i], self.seconds[i] = declared[0], seconds[0]
         self.jobs.append(Job(self.initial_job_idx + i, list(overrides), self.declared[i].memory_gb))
         self.results.append(None)
+        self._changed.add(i)  # the report hears of it (pending)
         self.n += 1
         return i
 
@@ -176,6 +180,7 @@ class SweepBook:
         job.status, job.start_time = "running", _now()
         if node is not None:
             job.node = node
+        self._changed.add(i)
         self.dirty = True  # the report lists running jobs too
         log.info("[jetson] \t#%d : %s", self.initial_job_idx + i, " ".join(self.job_overrides[i]))
 
@@ -266,15 +271,22 @@ class SweepBook:
             job.value = ret._return_value
         self.cfgs.release(i)
         # the report is rewritten after the next admission, so a free slot is refilled first
+        self._changed.add(i)
         self.dirty = True
 
     # ----------------------------------------------------------------- the launch
 
     def flush(self) -> None:
-        """Hand every job's state to the ``sweep_report`` hook."""
+        """Hand the ``sweep_report`` hook the jobs whose state changed since the last time
+        (every job the first time): a job's event costs the same at any sweep size."""
         self.dirty = False
         if self.report is not None:
-            self.report.update(self.jobs)
+            if self._reported:
+                changed = [self.jobs[i] for i in sorted(self._changed)]
+            else:
+                changed, self._reported = self.jobs, True
+            self._changed.clear()
+            self.report.update(changed)
 
     def close(self) -> None:
         """The launch ended, however it ended: the report gets every job's last state and

@@ -17,8 +17,9 @@ hook is asked (docs/launcher.md#hooks):
 - ``job_end(cfg, job_dir, status, reason, pid)``: record the job's one outcome;
 - ``job_files(files, node) -> files``: a job's files as they come back from another machine;
 - ``sweep_report(sweep_dir, config, plan)``: an object whose ``update(jobs)`` is called with
-  every job of the launch whenever one starts or ends, and at the end; its ``flush()``, if it
-  has one, once the launch ends however it ends (completed, interrupted, failed);
+  every job of the launch first, then with the jobs whose state changed whenever one starts
+  or ends, and at the end; its ``flush()``, if it has one, once the launch ends however it
+  ends (completed, interrupted, failed);
 - ``job_duration(cfg) -> seconds | None``: a job's predicted seconds (policy longest_first);
 - ``job_preload() -> module names``: modules the job-process server imports once.
 """
