@@ -93,8 +93,12 @@ def real_sweep(n: int, tmp: str, python: str) -> tuple[float, float]:
     return wall, rss
 
 
+# CPU seconds (user + system) of the last command measured
+CPU: list[float] = []
+
+
 def measure(cmd: list[str], cwd: str, env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Wall seconds and the child's peak RSS (MB)."""
+    """Wall seconds and the child's peak RSS (MB); its CPU seconds go to ``CPU``."""
     tic = time.perf_counter()
     pid = os.fork()
     if pid == 0:  # a fresh child per measure, so its rusage is its own
@@ -107,6 +111,7 @@ def measure(cmd: list[str], cwd: str, env: dict[str, str] | None = None) -> tupl
         os._exit(proc.returncode)
     _, status, usage = os.wait4(pid, 0)
     wall = time.perf_counter() - tic
+    CPU.append(usage.ru_utime + usage.ru_stime)
     if status != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}")
     return wall, usage.ru_maxrss / 1024
@@ -131,14 +136,19 @@ def main() -> None:
         plan_child(args.plan_child)
         return
     if args.real:
-        print("| jobs | interpreter | round | until the first job starts (s) | peak RSS (MB) |")
-        print("|---|---|---|---|---|")
+        print(
+            "| jobs | interpreter | round | until the first job starts (s) | CPU (s) "
+            "| peak RSS (MB) |"
+        )
+        print("|---|---|---|---|---|---|")
         with tempfile.TemporaryDirectory() as tmp:
             for n in args.jobs:
                 for r in range(args.rounds):
                     for python in args.python:
                         wall, rss = real_sweep(n, tmp, python)
-                        print(f"| {n} | {python} | {r + 1} | {wall:.2f} | {rss:.0f} |")
+                        print(
+                            f"| {n} | {python} | {r + 1} | {wall:.2f} | {CPU[-1]:.2f} | {rss:.0f} |"
+                        )
         return
     print("| jobs | path | wall (s) | peak RSS (MB) |")
     print("|---|---|---|---|")
