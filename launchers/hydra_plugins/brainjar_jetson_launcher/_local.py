@@ -62,7 +62,9 @@ class LocalBackend:
         # the server preloads what every job's payload names, and the payload itself, so no job
         # imports or unpickles them again
         method = p.get("start_method", "forkserver")
-        self._payload_file = server_payload(self.payload) if method == "forkserver" else None
+        # written just before the first job starts the server, which reads and removes it
+        self._serve_payload = method == "forkserver"
+        self._payload_file: str | None = None
         self.ctx = job_context(
             method,
             task_module(task),
@@ -87,8 +89,13 @@ class LocalBackend:
             os.getpid(),
         )
         name = f"jetson-job-{self.book.initial_job_idx + i}"
-        proc = Supervised(self.ctx, run_job_in_process, args, name=name).start()
-        self._drop_payload_file()  # the server has started, with the payload loaded
+        if self._serve_payload:
+            self._serve_payload = False
+            self._payload_file = server_payload(self.payload)
+        try:
+            proc = Supervised(self.ctx, run_job_in_process, args, name=name).start()
+        finally:
+            self._drop_payload_file()  # the server has started (and read it), or failed to
         self.procs[i] = proc
         self.book.started(i, pid=proc.pid)
 

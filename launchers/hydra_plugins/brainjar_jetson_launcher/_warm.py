@@ -43,6 +43,7 @@ def _load_payload() -> None:
 
         with open(path, "rb") as f:
             data = f.read()
+        os.unlink(path)  # read once: nothing of it stays on disk
         PAYLOAD = (payload_digest(data), cloudpickle.loads(data))
     except Exception:  # noqa: BLE001  gone or unreadable: each job unpickles its own
         PAYLOAD = None

@@ -113,9 +113,10 @@ def _tie_to_owner(owner_pid: int) -> None:
 
 
 def server_payload(payload: bytes) -> str | None:
-    """Before the job-process server starts: write the jobs' ``payload`` to a file the server
-    unpickles once (``_warm``); its jobs then fork with it unpickled. Return the file, for the
-    caller to remove once the server has started (None: the server runs already)."""
+    """Just before the job-process server starts: write the jobs' ``payload`` to a private
+    file (mode 0600) the server reads, removes and unpickles once (``_warm``); its jobs then
+    fork with it unpickled. Return the file, for the caller to remove if the server did not
+    (None: the server runs already)."""
     import tempfile
     from multiprocessing import forkserver
 
