@@ -83,6 +83,16 @@ PLAN_JOBS = [
     ["~tags"],  # a deleted top-level key: the full path
     ["+mind.extra_field=1"],
     ["interventions=periodic_corruption", "~interventions.0.trigger_params.n"],
+    # appended and forced keys (+key=, ++key=) and deletions (~key), at the top and below
+    ["++seed=5"],  # forced over a key that exists
+    ["++new_top=2", "seed=3"],  # forced, the key new: added like +key=
+    ["+new_a=1", "+new_b=${seed}"],  # new keys, one an interpolation of an existing one
+    ["+extra.nested=[1,2]"],  # a new top-level dict
+    ["+new_a=1", "~new_a"],  # added, then deleted again
+    ["~mode.claim_strength"],  # a nested key deleted
+    ["~seed"],  # a top-level key deleted
+    ["+seed=1"],  # appending a key that exists: Hydra's error
+    ["~nope"],  # deleting a key that does not exist: Hydra's error
 ]
 
 
@@ -153,3 +163,73 @@ def test_a_job_composed_with_its_number_is_numbered_as_the_sweeper_numbers_it() 
         master = loader.load_configuration("config", overrides=[], run_mode=RunMode.MULTIRUN)
         cfg = JobComposer(loader, master).compose(["seed=2"], num=5)
         assert (cfg.hydra.job.num, cfg.hydra.job.id) == (5, "brainjar_5")
+
+
+# a plain Hydra app with no config file: every key comes from an append override
+PLAIN_JOBS = [
+    ["+x=1"],
+    ["++x=2"],
+    ["+x=${y}", "+y=3"],
+    ["+x.a=1", "+x.b=[1,2]"],
+    ["+x=1", "~x"],
+    ["x=1"],  # not appended: Hydra's error (no such key)
+    ["~x"],  # nothing to delete: Hydra's error
+    [],
+]
+
+
+def test_append_overrides_of_an_app_with_no_config_file_compose_as_hydra_composes_them() -> None:
+    """``+key=``, ``++key=`` and ``~key`` on an app without a config file: the fast
+    composition and the job's experiment equal Hydra's, and nothing a job added stays in the
+    group's config for the next job."""
+    from hydra import initialize
+
+    with initialize(version_base="1.3", config_path=None):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration(None, overrides=[], run_mode=RunMode.MULTIRUN)
+        composer = JobComposer(loader, master)
+        checked = 0
+        for job in [*PLAIN_JOBS, *reversed(PLAIN_JOBS)]:
+            try:
+                slow = loader.load_sweep_config(master_config=master, sweep_overrides=job)
+            except Exception as e:  # noqa: BLE001 - then the fast paths must refuse it too
+                with pytest.raises(type(e)):
+                    composer.compose(job)
+                with pytest.raises(type(e)):
+                    composer.experiment(job)
+                continue
+            fast = composer.compose(job)
+            assert OmegaConf.to_container(fast, resolve=False) == OmegaConf.to_container(
+                slow, resolve=False
+            ), job
+            assert composer.experiment(job) == _experiment_of(slow), job
+            checked += 1
+        assert checked == 2 * 6
+        assert composer.experiment([]) == {}
+
+
+def test_a_sweep_s_job_configs_are_composed_when_read_and_kept_only_while_held() -> None:
+    from brainjar_sweep.sweep.compose import JobConfigs
+
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration("config", overrides=[], run_mode=RunMode.MULTIRUN)
+        composer = JobComposer(loader, master)
+        jobs = [["seed=1"], ["seed=2", "mode=split_brain"], ["+tags=[a]"]]
+        cfgs = JobConfigs(composer, jobs, [10, 11, 12])
+        assert len(cfgs) == 3
+        for i, job in enumerate(jobs):
+            want = OmegaConf.to_container(composer.compose(job, num=10 + i), resolve=False)
+            assert OmegaConf.to_container(cfgs[i], resolve=False) == want
+        assert cfgs[-1].hydra.job.num == 12
+        assert cfgs[0] is not cfgs[0]  # composed afresh at each read: nothing kept
+        held = cfgs.hold(1)
+        assert cfgs[1] is held and cfgs.hold(1) is held
+        cfgs.release(1)
+        assert cfgs[1] is not held
+        only = cfgs.only([2, 0])
+        assert [c.hydra.job.num for c in only] == [12, 10]
+        cfgs.append(["seed=9"], 13)
+        assert (len(cfgs), cfgs[3].seed, cfgs[3].hydra.job.id) == (4, 9, "brainjar_13")
+        with pytest.raises(IndexError):
+            cfgs[4]

@@ -59,7 +59,6 @@ NO_EXAMPLES = {
     "hydra_plugins.brainjar_jetson_launcher._local",
     "hydra_plugins.brainjar_jetson_launcher._ray",
     "hydra_plugins.brainjar_jetson_launcher._ray._node",
-    "hydra_plugins.brainjar_jetson_launcher._worker",
     "hydra_plugins.brainjar_jetson_launcher._warm",
     "hydra_plugins.brainjar_jetson_launcher.config",
     "hydra_plugins.brainjar_jetson_launcher.jetson_launcher",

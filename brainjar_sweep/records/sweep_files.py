@@ -320,6 +320,19 @@ class SweepFilesWriter:
         self._last: float | None = None
         self._pending: list[JobRecord] | None = None
 
+    def due(self) -> bool:
+        """Whether :meth:`update` would write now (the last write is ``min_interval_s`` old):
+        a caller can build the records only then.
+
+        >>> import tempfile
+        >>> w = SweepFilesWriter(tempfile.mkdtemp(), "s", min_interval_s=60)
+        >>> w.due(), w.update([]), w.due()
+        (True, True, False)
+        """
+        import time
+
+        return self._last is None or time.monotonic() - self._last >= self.min_interval_s
+
     def update(self, records: list[JobRecord]) -> bool:
         """The records now; written if the last write is ``min_interval_s`` old (True)."""
         import time

@@ -22,16 +22,19 @@ overrides (a *group* of jobs), and then:
   (:meth:`compose`, then resolve). Equal to resolving :meth:`compose`'s config (tested).
 
 A sweep's plan therefore costs one composition per group plus, per job, parsing its
-overrides (each distinct override once) and resolving what it touches.
+overrides (each distinct override once per config loader, shared by the composers of one
+sweep) and resolving what it touches. :class:`JobConfigs` holds a sweep's jobs as overrides
+and composes a job's config when it is read: what a running sweep keeps per job.
 """
 
 from __future__ import annotations
 
 import copy
 import pickle
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
@@ -90,6 +93,18 @@ def _resolve_keys(cfg: DictConfig, keys: Sequence[str]) -> dict[str, Any]:
         raise interpolation_error(cfg, e) from None
 
 
+# parsed overrides by config loader (Hydra's parser takes about 1 ms an override)
+_PARSED: weakref.WeakKeyDictionary[Any, dict[str, Override]] = weakref.WeakKeyDictionary()
+
+
+def _drop_keys(cfg: DictConfig, keys: Sequence[str]) -> None:
+    """Take the top-level ``keys`` a job added out of ``cfg`` again."""
+    if keys:
+        with open_dict(cfg):
+            for k in keys:
+                del cfg[k]
+
+
 class JobComposer:
     """Builds job configs of one sweep; caches the composition per group-override set.
 
@@ -103,7 +118,9 @@ class JobComposer:
         self.master = master
         self.parser = OverridesParser.create(config_loader=loader)
         self._groups: dict[tuple[str, ...], _Group] = {}
-        self._parsed: dict[str, Override] = {}
+        # each distinct override parsed once per config loader: the sweeper's plan and the
+        # launcher's composer (another JobComposer of the same sweep) share the parses
+        self._parsed: dict[str, Override] = _PARSED.setdefault(loader, {})
         self._structural: dict[str, bool] = {}
         hydra_ovr = OmegaConf.to_container(master.hydra.overrides.hydra)
         assert isinstance(hydra_ovr, list)
@@ -200,26 +217,104 @@ class JobComposer:
         the dict ``config.validate`` checks. Raises as :meth:`compose` does on a bad override,
         and ``ConfigError`` on an interpolation that does not resolve. The dict is the job's
         own (nothing in it is shared with another job's). One thread at a time: the group's
-        config holds the job's values while they are resolved."""
+        config holds the job's values while they are resolved.
+
+        A top-level key a job adds (``+x=1``, ``++x=1``) is added to the group's config for
+        that moment and taken out again; a job that deletes a top-level key (``~x``) takes
+        the full path (:meth:`compose`, then resolve).
+        """
         _, group, values = self._split(overrides)
         touched: list[str] = []
+        added: list[str] = []
         for ov in values:
             top = ov.key_or_group.split(".", 1)[0]
-            if top not in group.keys or (ov.is_delete() and top == ov.key_or_group):
-                # a new or deleted top-level key: the whole config, as Hydra composes it
+            if ov.is_delete() and top == ov.key_or_group and top in group.keys:
+                # a deleted top-level key: the whole config, as Hydra composes it
                 cfg = self.compose(overrides)
                 return _resolve_keys(cfg, [str(k) for k in cfg.keys() if k != "hydra"])
-            if top not in touched:
+            if top not in group.keys:
+                if top not in added:
+                    added.append(top)  # a new top-level key (or Hydra's error for it)
+            elif top not in touched:
                 touched.append(top)
         cfg = group.cfg
         originals = {k: swap_child(cfg, k, copy.deepcopy(child_node(cfg, k))) for k in touched}
         try:
             apply_value_overrides(values, cfg)
+            new = [k for k in (str(k) for k in cfg.keys()) if k not in group.keys and k != "hydra"]
             fresh = _resolve_keys(
-                cfg, [k for k in group.keys if k in group.dynamic or k in touched]
+                cfg, [k for k in group.keys if k in group.dynamic or k in touched] + new
             )
         finally:
             for k, node in originals.items():
                 swap_child(cfg, k, node)
+            _drop_keys(cfg, [k for k in added if k in cfg.keys()])
         static = pickle.loads(group.static)
-        return {k: fresh[k] if k in fresh else static[k] for k in group.keys}
+        out = {k: fresh[k] if k in fresh else static[k] for k in group.keys}
+        out.update((k, fresh[k]) for k in new)
+        return out
+
+
+class JobConfigs(Sequence[DictConfig]):
+    """A sweep's job configs, each composed by a :class:`JobComposer` when it is asked for
+    and not kept: what a sweep holds per job is its overrides and its number.
+
+    ``cfgs[i]`` composes job ``i`` (numbered ``nums[i]``, its position by default) afresh;
+    :meth:`hold` keeps one composed config (a job that is running) until :meth:`release`.
+    Checks that read every job's config (the sweep's id, resume, the Ray check) read them
+    one at a time, so a sweep of thousands of jobs never holds thousands of configs.
+    """
+
+    def __init__(
+        self,
+        composer: JobComposer,
+        jobs: Sequence[Sequence[str]],
+        nums: Sequence[int] | None = None,
+    ) -> None:
+        self.composer = composer
+        self.jobs = [list(ov) for ov in jobs]
+        self.nums = list(nums) if nums is not None else list(range(len(self.jobs)))
+        self._held: dict[int, DictConfig] = {}
+
+    def __len__(self) -> int:
+        return len(self.jobs)
+
+    @overload
+    def __getitem__(self, i: int) -> DictConfig: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[DictConfig]: ...
+
+    def __getitem__(self, i: int | slice) -> DictConfig | list[DictConfig]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        held = self._held.get(i)
+        if held is not None:
+            return held
+        if not 0 <= i < len(self.jobs):
+            raise IndexError(i)
+        return self.composer.compose(self.jobs[i], num=self.nums[i])
+
+    def only(self, positions: Sequence[int]) -> JobConfigs:
+        """The configs of the jobs at ``positions`` (in that order), composed when asked."""
+        return JobConfigs(
+            self.composer, [self.jobs[p] for p in positions], [self.nums[p] for p in positions]
+        )
+
+    def append(self, overrides: Sequence[str], num: int) -> None:
+        """One more job (a streamed launch)."""
+        self.jobs.append(list(overrides))
+        self.nums.append(num)
+
+    def hold(self, i: int) -> DictConfig:
+        """Job ``i``'s config, composed once and kept until :meth:`release` (a running job)."""
+        cfg = self._held.get(i)
+        if cfg is None:
+            cfg = self._held[i] = self[i]
+        return cfg
+
+    def release(self, i: int) -> None:
+        """Forget job ``i``'s held config (it ended)."""
+        self._held.pop(i, None)

@@ -168,6 +168,7 @@ class SweepFiles:
         self.writer = SweepFilesWriter(self.sweep_dir, self.sweep_id, min_interval_s)
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
+        self._held = False  # a state not written yet (the throttle held it back)
         jobs: dict[int, list[str]] = dict(getattr(plan, "jobs", None) or {})
         self.book = {num: JobRecord(job_num=num, overrides=list(ov)) for num, ov in jobs.items()}
         if getattr(plan, "resume", False):
@@ -181,7 +182,9 @@ class SweepFiles:
                     self.book[num] = rec
 
     def update(self, jobs: Sequence[Any]) -> None:
-        """Take the state of the launcher's ``jobs``; the files follow (throttled)."""
+        """Take the state of the launcher's ``jobs`` (those whose state changed); the files
+        follow (throttled: the whole list is built only when a write is due, so a job's event
+        costs the same in a sweep of any size)."""
         for job in jobs:
             rec = JobRecord(job_num=job.num, overrides=list(job.overrides), memory_gb=job.memory_gb)
             rec.status, rec.reason, rec.node = job.status, job.reason, job.node
@@ -192,8 +195,22 @@ class SweepFiles:
                 rec.experiment_id = job.value.get("experiment_id")
             self.book[job.num] = rec
         with self._lock:
-            if not self.writer.update([self.book[k] for k in sorted(self.book)]):
+            if self.writer.due():
+                self.writer.update(self._records())
+                self._held = False
+            else:
+                self._held = True
                 self._write_later()
+
+    def _records(self) -> list[JobRecord]:
+        return [self.book[k] for k in sorted(self.book)]
+
+    def _write_held(self) -> None:
+        """Write the state held back (the caller holds the lock)."""
+        if self._held:
+            self.writer.update(self._records())
+            self._held = False
+        self.writer.flush()
 
     def _write_later(self) -> None:
         """What the throttle held back is written once the interval is over, even if no job
@@ -206,7 +223,7 @@ class SweepFiles:
     def _due(self) -> None:
         with self._lock:
             self._timer = None
-            self.writer.flush()
+            self._write_held()
 
     def flush(self) -> None:
         """Write what the throttle held back: the files then say every job's last state."""
@@ -214,4 +231,4 @@ class SweepFiles:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-            self.writer.flush()
+            self._write_held()

@@ -99,6 +99,8 @@ class Admission:
         for idx in self.order(pending, needs):
             if self.max_parallel is not None and count >= self.max_parallel:
                 break
+            if count and threads >= self.cpu_slots:
+                break  # every job takes a thread: no other fits (a long queue is not scanned)
             need = needs[idx]
             # the machine must keep the margin free after the job takes its memory; with
             # nothing running, only the margin itself is asked for (or nothing would ever start)

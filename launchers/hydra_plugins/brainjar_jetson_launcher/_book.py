@@ -1,9 +1,10 @@
 """The sweep book: one ``launch`` call's jobs, their needs, and each job's one outcome.
 
-Both backends share it. It composes every job's config, asks the hooks for each job's needs,
-keeps one :class:`Job` entry per job (shown to the ``sweep_report`` hook), and turns what a
-job's process left (an :class:`Outcome`) into the job's status, its records (``job_end``)
-and Hydra's ``JobReturn``: a job's end is decided here, once.
+Both backends share it. It holds each job's overrides and a config composed when asked
+(``JobConfigs``: the config of a running job is kept until it ends, no other), asks the hooks
+for each job's needs once, keeps one :class:`Job` entry per job (shown to the ``sweep_report``
+hook), and turns what a job's process left (an :class:`Outcome`) into the job's status, its
+records (``job_end``) and Hydra's ``JobReturn``: a job's end is decided here, once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cloudpickle
 from hydra.core.utils import JobReturn, JobStatus
@@ -25,6 +26,9 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from brainjar_sweep._clock import utc_now
 from brainjar_sweep._supervisor import exit_reason
 from brainjar_sweep.sweep.errors import JobFailure, JobInterrupted, JobTimeout
+
+if TYPE_CHECKING:
+    from brainjar_sweep.sweep.compose import JobConfigs
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +96,12 @@ def failed_return(cfg: DictConfig, overrides: Sequence[str], exc: BaseException)
 
 
 class SweepBook:
-    """The jobs of one ``launch`` call (``cfgs[i]`` is job ``initial_job_idx + i``)."""
+    """The jobs of one ``launch`` call (``cfgs[i]`` is job ``initial_job_idx + i``, composed
+    when asked; held from :meth:`before` until the job's end is recorded)."""
 
     def __init__(
         self,
-        cfgs: list[DictConfig],
+        cfgs: JobConfigs,
         job_overrides: Sequence[Sequence[str]],
         initial_job_idx: int,
         sweep_dir: Path,
@@ -117,10 +122,10 @@ class SweepBook:
         self.ownership = ownership
         self.report = report
         self.n = len(cfgs)
-        # each job's needs as its config declares them (threads not yet capped by a machine)
-        self.declared = hooks.needs(cfgs, default_memory_gb)
-        # each job's predicted seconds, for admission longest_first (None: not predicted)
-        self.seconds = hooks.durations(cfgs)
+        # each job's needs as its config declares them (threads not yet capped by a machine),
+        # and its predicted seconds, for admission longest_first (None: not predicted); each
+        # job's config is composed once for both, and not kept
+        self.declared, self.seconds = hooks.plan_facts(cfgs, default_memory_gb)
         self.jobs = [
             Job(initial_job_idx + i, list(ov), self.declared[i].memory_gb)
             for i, ov in enumerate(job_overrides)
@@ -129,15 +134,25 @@ class SweepBook:
         self.dirty = False
         self.pids: dict[int, int] = {}
         self._t0: dict[int, float] = {}
+        # kept as jobs end, so that the progress line costs the same at any sweep size
+        self._done = 0
+        self._ended: dict[str, int] = {}
+        # the jobs whose state changed since the report last heard of them
+        self._changed: set[int] = set()
+        self._reported = False
 
-    def add(self, cfg: DictConfig, overrides: Sequence[str]) -> int:
-        """Book one more job (a streamed launch): it is job ``initial_job_idx + n``; return its index."""
+    def add(self, overrides: Sequence[str]) -> int:
+        """Book one more job (a streamed launch): it is job ``initial_job_idx + n``; return its
+        index. It is asked for when it could start: its config is composed now and held."""
         i = self.n
-        self.cfgs.append(cfg)
+        self.cfgs.append(overrides, self.initial_job_idx + i)
         self.job_overrides = [*self.job_overrides, list(overrides)]
-        self.declared[i] = self.hooks.needs([cfg], self.default_memory_gb)[0]
+        cfg = self.cfgs.hold(i)
+        declared, seconds = self.hooks.plan_facts([cfg], self.default_memory_gb)
+        self.declared[i], self.seconds[i] = declared[0], seconds[0]
         self.jobs.append(Job(self.initial_job_idx + i, list(overrides), self.declared[i].memory_gb))
         self.results.append(None)
+        self._changed.add(i)  # the report hears of it (pending)
         self.n += 1
         return i
 
@@ -148,8 +163,9 @@ class SweepBook:
         return self.sweep_dir / str(OmegaConf.select(self.cfgs[i], "hydra.sweep.subdir"))
 
     def before(self, i: int) -> None:
-        """Before job ``i`` starts: what an earlier attempt left unfinished goes (``job_before``)."""
-        self.hooks.call("job_before", self.cfgs[i], self.job_dir(i))
+        """Before job ``i`` starts: what an earlier attempt left unfinished goes (``job_before``).
+        Its config is composed here and held until its end is recorded."""
+        self.hooks.call("job_before", self.cfgs.hold(i), self.job_dir(i))
 
     def started(self, i: int, node: str | None = None, pid: int | None = None) -> None:
         self._t0[i] = time.monotonic()
@@ -160,6 +176,7 @@ class SweepBook:
         job.status, job.start_time = "running", utc_now("seconds")
         if node is not None:
             job.node = node
+        self._changed.add(i)
         self.dirty = True  # the report lists running jobs too
         log.info("[jetson] \t#%d : %s", self.initial_job_idx + i, " ".join(self.job_overrides[i]))
 
@@ -229,6 +246,8 @@ class SweepBook:
 
     def _finish(self, i: int, ret: JobReturn, status: str, reason: str | None) -> None:
         """Job ``i`` ended: its one outcome goes to its records (``job_end``), the report and Hydra."""
+        if self.results[i] is None:
+            self._done += 1
         self.results[i] = ret
         try:
             self.hooks.call(
@@ -238,20 +257,32 @@ class SweepBook:
             log.error("[jetson] job #%d: could not record its end: %s", i, e)
         self.ownership.job_ended(self.initial_job_idx + i)
         job = self.jobs[i]
+        if job.status in self._ended:
+            self._ended[job.status] -= 1
+        if status not in ("pending", "running", "completed"):
+            self._ended[status] = self._ended.get(status, 0) + 1
         job.status, job.reason, job.end_time = status, reason, utc_now("seconds")
         job.duration_seconds = round(time.monotonic() - self._t0.get(i, time.monotonic()), 3)
         if status == "completed":
             job.value = ret._return_value
+        self.cfgs.release(i)
         # the report is rewritten after the next admission, so a free slot is refilled first
+        self._changed.add(i)
         self.dirty = True
 
     # ----------------------------------------------------------------- the launch
 
     def flush(self) -> None:
-        """Hand every job's state to the ``sweep_report`` hook."""
+        """Hand the ``sweep_report`` hook the jobs whose state changed since the last time
+        (every job the first time): a job's event costs the same at any sweep size."""
         self.dirty = False
         if self.report is not None:
-            self.report.update(self.jobs)
+            if self._reported:
+                changed = [self.jobs[i] for i in sorted(self._changed)]
+            else:
+                changed, self._reported = self.jobs, True
+            self._changed.clear()
+            self.report.update(changed)
 
     def close(self) -> None:
         """The launch ended, however it ended: the report gets every job's last state and
@@ -263,15 +294,11 @@ class SweepBook:
             flush()
 
     def done_count(self) -> int:
-        return sum(r is not None for r in self.results)
+        return self._done
 
     def ended_counts(self) -> dict[str, int]:
         """How many jobs ended each way but completed (failed, timeout, interrupted)."""
-        counts: dict[str, int] = {}
-        for job in self.jobs:
-            if job.status not in ("pending", "running", "completed"):
-                counts[job.status] = counts.get(job.status, 0) + 1
-        return counts
+        return {status: n for status, n in self._ended.items() if n}
 
     def wrap_up(self) -> Sequence[JobReturn]:
         """Report, log what did not complete, return the JobReturns in order."""
@@ -289,25 +316,6 @@ class SweepBook:
         log.info("[jetson] %d completed, %d failed", self.n - len(bad), len(bad))
         assert all(r is not None for r in self.results)
         return self.results  # type: ignore[return-value]
-
-
-def compose_jobs(
-    config_loader: Any, config: DictConfig, job_overrides: Sequence[Sequence[str]], first: int
-) -> list[DictConfig]:
-    """Every job's config (composed once per group choice), numbered from ``first``."""
-    from brainjar_sweep.sweep.compose import JobComposer
-
-    composer = JobComposer(config_loader, config)
-    return [compose_job(composer, ov, first + i) for i, ov in enumerate(job_overrides)]
-
-
-def compose_job(composer: Any, overrides: Sequence[str], num: int) -> DictConfig:
-    """Job ``num``'s config from its overrides (its id and number set), by a ``JobComposer``."""
-    cfg = composer.compose(list(overrides))
-    with open_dict(cfg):
-        cfg.hydra.job.id = f"{cfg.hydra.job.name}_{num}"
-        cfg.hydra.job.num = num
-    return cfg
 
 
 def needs_capped(declared: dict[int, Slot], slots: int) -> dict[int, Slot]:

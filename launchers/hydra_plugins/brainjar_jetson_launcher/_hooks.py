@@ -17,8 +17,9 @@ hook is asked (docs/launcher.md#hooks):
 - ``job_end(cfg, job_dir, status, reason, pid)``: record the job's one outcome;
 - ``job_files(files, node) -> files``: a job's files as they come back from another machine;
 - ``sweep_report(sweep_dir, config, plan)``: an object whose ``update(jobs)`` is called with
-  every job of the launch whenever one starts or ends, and at the end; its ``flush()``, if it
-  has one, once the launch ends however it ends (completed, interrupted, failed);
+  every job of the launch first, then with the jobs whose state changed whenever one starts
+  or ends, and at the end; its ``flush()``, if it has one, once the launch ends however it
+  ends (completed, interrupted, failed);
 - ``job_duration(cfg) -> seconds | None``: a job's predicted seconds (policy longest_first);
 - ``job_preload() -> module names``: modules the job-process server imports once.
 """
@@ -67,23 +68,38 @@ class Hooks:
 
     def needs(self, cfgs: Sequence[DictConfig], default_memory_gb: float) -> dict[int, Slot]:
         """Each job's memory and threads as its config declares them (``job_resources``)."""
-        fn = self.fns.get("job_resources")
-        out = {}
-        for i, cfg in enumerate(cfgs):
-            mem, threads = fn(cfg) if fn else (None, 1)
-            out[i] = Slot(
-                float(mem) if mem is not None else default_memory_gb, max(1, int(threads))
-            )
-        return out
+        return self.plan_facts(cfgs, default_memory_gb, durations=False)[0]
 
     def durations(self, cfgs: Sequence[DictConfig]) -> dict[int, float | None]:
         """Each job's predicted seconds (``job_duration``; None: not predicted)."""
-        fn = self.fns.get("job_duration")
-        out: dict[int, float | None] = {}
-        for i, cfg in enumerate(cfgs):
-            got = fn(cfg) if fn else None
-            out[i] = None if got is None else float(got)
-        return out
+        return self.plan_facts(cfgs, 1.0, needs=False)[1]
+
+    def plan_facts(
+        self,
+        cfgs: Sequence[DictConfig],
+        default_memory_gb: float,
+        needs: bool = True,
+        durations: bool = True,
+    ) -> tuple[dict[int, Slot], dict[int, float | None]]:
+        """:meth:`needs` and :meth:`durations` in one pass: each config is read once, and
+        only when a hook asks for it (``cfgs`` may compose each job as it is read).
+
+        >>> Hooks({}).plan_facts([None], 2.0)
+        ({0: Slot(memory_gb=2.0, threads=1)}, {0: None})
+        """
+        res = self.fns.get("job_resources") if needs else None
+        dur = self.fns.get("job_duration") if durations else None
+        slots: dict[int, Slot] = {}
+        seconds: dict[int, float | None] = {}
+        for i in range(len(cfgs)):
+            cfg = cfgs[i] if res is not None or dur is not None else None
+            mem, threads = res(cfg) if res is not None else (None, 1)
+            slots[i] = Slot(
+                float(mem) if mem is not None else default_memory_gb, max(1, int(threads))
+            )
+            got = dur(cfg) if dur is not None else None
+            seconds[i] = None if got is None else float(got)
+        return slots, seconds
 
     def preload(self) -> tuple[str, ...]:
         """The modules each job starts with imported (``job_preload``)."""

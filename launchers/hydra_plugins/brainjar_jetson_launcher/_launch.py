@@ -9,23 +9,32 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hydra.core.utils import JobReturn, configure_log, setup_globals
 from hydra_plugins.brainjar_jetson_launcher._admission import ThermalGate
 from hydra_plugins.brainjar_jetson_launcher._backend import Backend, drive
-from hydra_plugins.brainjar_jetson_launcher._book import SweepBook, compose_job, compose_jobs
+from hydra_plugins.brainjar_jetson_launcher._book import SweepBook
 from hydra_plugins.brainjar_jetson_launcher._progress import Progress
+
+if TYPE_CHECKING:
+    from brainjar_sweep.sweep.compose import JobConfigs
 
 
 def launch(
     launcher: Any, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
 ) -> Sequence[JobReturn]:
-    """Run the jobs with the configured backend (``local`` processes or ``ray`` tasks)."""
+    """Run the jobs with the configured backend (``local`` processes or ``ray`` tasks).
+
+    Each job's config is composed (by one ``JobComposer``, Hydra's own override code) when
+    the hooks ask for its needs and again when it starts; only a running job's is kept.
+    """
+    from brainjar_sweep.sweep.compose import JobComposer, JobConfigs
+
     with _owned_sweep(launcher) as (sweep_dir, ownership):
-        cfgs = compose_jobs(
-            launcher.hydra_context.config_loader, launcher.config, job_overrides, initial_job_idx
-        )
+        composer = JobComposer(launcher.hydra_context.config_loader, launcher.config)
+        nums = range(initial_job_idx, initial_job_idx + len(job_overrides))
+        cfgs = JobConfigs(composer, job_overrides, nums)
         book = _book(launcher, cfgs, job_overrides, initial_job_idx, sweep_dir, ownership)
         backend, gate = _backend(book, launcher)
         progress = _progress(launcher, book.n, backend)
@@ -57,7 +66,7 @@ def _owned_sweep(launcher: Any) -> Iterator[tuple[Path, Any]]:
 
 def _book(
     launcher: Any,
-    cfgs: list[Any],
+    cfgs: JobConfigs,
     job_overrides: Sequence[Sequence[str]],
     initial_job_idx: int,
     sweep_dir: Path,
@@ -116,7 +125,7 @@ def launch_each(
     The Ray backend admits a batch at a time: there the jobs are asked and launched in
     batches of ``max_parallel`` (2 when unset), each batch's returns handed back in order.
     """
-    from brainjar_sweep.sweep.compose import JobComposer
+    from brainjar_sweep.sweep.compose import JobComposer, JobConfigs
 
     p, config = launcher.params, launcher.config
     if p.get("backend", "local") == "ray":  # the Ray backend admits a batch at a time
@@ -127,8 +136,9 @@ def launch_each(
         return
     with _owned_sweep(launcher) as (sweep_dir, ownership):
         composer = JobComposer(launcher.hydra_context.config_loader, config)
-        first_cfg = compose_job(composer, first, initial_job_idx)
-        book = _book(launcher, [first_cfg], [list(first)], initial_job_idx, sweep_dir, ownership)
+        cfgs = JobConfigs(composer, [first], [initial_job_idx])
+        cfgs.hold(0)  # it starts now
+        book = _book(launcher, cfgs, [list(first)], initial_job_idx, sweep_dir, ownership)
         backend, gate = _backend(book, launcher)
         progress = _progress(launcher, max(total or 0, 1), backend)
 
@@ -136,7 +146,7 @@ def launch_each(
             ovs = next_job()
             if ovs is None:
                 return None
-            i = book.add(compose_job(composer, ovs, initial_job_idx + book.n), ovs)
+            i = book.add(ovs)
             launcher.jobs[book.jobs[i].num] = book.jobs[i]
             progress.total = max(progress.total, book.n)
             return i

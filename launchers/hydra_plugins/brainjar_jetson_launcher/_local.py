@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -15,7 +16,9 @@ from hydra_plugins.brainjar_jetson_launcher._book import Outcome, SweepBook, nee
 from hydra_plugins.brainjar_jetson_launcher._options import policy_of
 from hydra_plugins.brainjar_jetson_launcher._worker import (
     job_context,
+    pickled_modules,
     run_job_in_process,
+    server_payload,
     task_module,
 )
 
@@ -61,19 +64,25 @@ class LocalBackend:
             log.info("[jetson] admission: %s", self.admission.policy)
         self.timeout: float | None = p.get("timeout_s")
         self.payload = cloudpickle.dumps((hydra_context, task, hydra_state()))
+        # the server preloads what every job's payload names, and the payload itself, so no job
+        # imports or unpickles them again
+        method = p.get("start_method", "forkserver")
+        # written just before the first job starts the server, which reads and removes it
+        self._serve_payload = method == "forkserver"
+        self._payload_file: str | None = None
         self.ctx = job_context(
-            p.get("start_method", "forkserver"),
+            method,
             task_module(task),
-            ("brainjar_sweep._supervisor", *book.hooks.preload()),
+            ("brainjar_sweep._supervisor", *book.hooks.preload(), *pickled_modules(self.payload)),
         )
         self.procs: dict[int, Supervised] = {}
         self.timed_out: set[int] = set()
 
     def ready(self, pending: list[int]) -> list[int]:
         live = self._psutil.virtual_memory().available / GiB
-        # jobs booked after the start (a streamed launch) have their needs capped here
-        new = {i: self.book.declared[i] for i in pending if i not in self.needs}
-        self.needs.update(needs_capped(new, self.cpu_slots))
+        if len(self.needs) < self.book.n:  # jobs booked after the start (a streamed launch)
+            new = {i: self.book.declared[i] for i in pending if i not in self.needs}
+            self.needs.update(needs_capped(new, self.cpu_slots))
         return self.admission.pick(pending, self.needs, self.running(), live)
 
     def submit(self, i: int) -> None:
@@ -85,9 +94,24 @@ class LocalBackend:
             os.getpid(),
         )
         name = f"jetson-job-{self.book.initial_job_idx + i}"
-        proc = Supervised(self.ctx, run_job_in_process, args, name=name).start()
+        if self._serve_payload:
+            self._serve_payload = False
+            self._payload_file = server_payload(self.payload)
+        try:
+            proc = Supervised(self.ctx, run_job_in_process, args, name=name).start()
+        finally:
+            self._drop_payload_file()  # the server has started (and read it), or failed to
         self.procs[i] = proc
         self.book.started(i, pid=proc.pid)
+
+    def _drop_payload_file(self) -> None:
+        from hydra_plugins.brainjar_jetson_launcher._warm import PAYLOAD_ENV
+
+        if self._payload_file is not None:
+            os.environ.pop(PAYLOAD_ENV, None)
+            with contextlib.suppress(OSError):
+                os.unlink(self._payload_file)
+            self._payload_file = None
 
     def running(self) -> dict[int, Slot]:
         return {i: self.needs[i] for i in self.procs}
@@ -138,6 +162,7 @@ class LocalBackend:
             )
 
     def abort(self) -> list[Outcome]:
+        self._drop_payload_file()  # no job started (the launch ended first): the file goes
         out = []
         for i, proc in list(self.procs.items()):
             proc.kill()

@@ -1,4 +1,5 @@
-"""Preloaded by the job-process server: imports Hydra and scans plugins once, so jobs fork warm.
+"""Preloaded by the job-process server: imports Hydra, scans plugins, warms OmegaConf's
+interpolation parser and unpickles the jobs' payload once, so jobs fork warm.
 
 Loaded in the server the launcher starts (``BRAINJAR_JOB_SERVER_PARENT`` names the launching
 process), it also ties the server's life to the sweep's: Linux kills the server when the sweep
@@ -15,8 +16,37 @@ from hydra.core.plugins import Plugins
 from hydra.core.utils import run_job  # noqa: F401
 
 PARENT_ENV = "BRAINJAR_JOB_SERVER_PARENT"
+# a file holding the jobs' payload (Hydra's context, the task, Hydra's singletons), pickled
+PAYLOAD_ENV = "BRAINJAR_JOB_PAYLOAD"
 # the job-process server's pid, in the server and in the jobs it forks (None elsewhere)
 SERVER_PID = None
+# (the payload's sha1, the payload unpickled) as the server loaded it for the jobs it forks:
+# a job whose payload is the same uses it instead of unpickling its own (None: none loaded)
+PAYLOAD = None
+
+
+def payload_digest(data: bytes) -> str:
+    """What names a payload (the server's and a job's are compared by it)."""
+    import hashlib
+
+    return hashlib.sha1(data).hexdigest()
+
+
+def _load_payload() -> None:
+    """In the launcher's server: unpickle the jobs' payload once (the launcher wrote it)."""
+    global PAYLOAD
+    path = os.environ.get(PAYLOAD_ENV)
+    if SERVER_PID is None or not path:
+        return
+    try:
+        import cloudpickle
+
+        with open(path, "rb") as f:
+            data = f.read()
+        os.unlink(path)  # read once: nothing of it stays on disk
+        PAYLOAD = (payload_digest(data), cloudpickle.loads(data))
+    except Exception:  # noqa: BLE001  gone or unreadable: each job unpickles its own
+        PAYLOAD = None
 
 
 def _arm() -> None:
@@ -33,5 +63,26 @@ def _arm() -> None:
         os._exit(1)  # the sweep died while the server started
 
 
+def _warm_grammar() -> None:
+    """Parse interpolations of the kinds Hydra's configs hold once, here: OmegaConf's parser
+    builds its tables on first use (about 30 ms), and each job forked from this server
+    starts with them built."""
+    from omegaconf import grammar_parser
+
+    for text in (
+        "${a}",
+        "${a.b}",
+        "${a.b}/${c}",
+        "x_${a}_${b:c,d}",
+        "${now:%Y-%m-%d}/${now:%H-%M-%S}",
+        "${oc.env:X,1}",
+        "${hydra.sweep.dir}/${hydra.job.num}",
+        "[${a}, {b: ${c}}]",
+    ):
+        grammar_parser.parse(text)
+
+
 Plugins.instance()
+_warm_grammar()
 _arm()
+_load_payload()

@@ -95,7 +95,7 @@ class JetsonLauncher(Launcher):
         if self.checks_jobs:
             from hydra_plugins.brainjar_jetson_launcher._ray._cluster import check_jobs
 
-            cfgs = list(configs)
+            cfgs = configs if isinstance(configs, Sequence) else list(configs)
             default = float(self.params.get("default_job_memory_gb", 1.0))
             check_jobs(self.params, cfgs, self.hooks.needs(cfgs, default), self.hooks)
 

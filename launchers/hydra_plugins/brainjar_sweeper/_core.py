@@ -1,7 +1,8 @@
 """The ``brainjar`` sweeper's lifecycle, kept out of the module Hydra's plugin scan imports.
 
-A sweep here: expand the grid exactly as Hydra's basic sweeper does and compose and validate
-every job before the first starts (``_grid``); on a dry run, print the plan and stop
+A sweep here: expand the grid exactly as Hydra's basic sweeper does and check every job before
+the first starts, keeping only its overrides (``_grid``; a job's config is composed when a check
+reads it and when the launcher starts it); on a dry run, print the plan and stop
 (``_dry_run``); own the sweep dir (``_sweep_dir``); on resume, skip jobs whose result says
 completed with the same config; hand the plan over and launch the rest (a failed job never
 stops the others); re-run failed jobs up to ``max_retries``; print a summary (``_summary``);
@@ -15,13 +16,13 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hydra.core.utils import JobReturn
 from hydra_plugins.brainjar_sweeper._dry_run import dry_run
 from hydra_plugins.brainjar_sweeper._grid import (
     SweepValidationError,
-    compose_all,
+    check_all,
     experiments_all,
     grid,
 )
@@ -37,10 +38,13 @@ from hydra_plugins.brainjar_sweeper._sweep_dir import (
     check_sweep_dir,
     own_new_dir,
 )
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 from brainjar_sweep._hooks import load_dotted
 from brainjar_sweep.sweep.errors import SweepDefinitionChanged, SweepFailed
+
+if TYPE_CHECKING:
+    from brainjar_sweep.sweep.compose import JobConfigs
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ __all__ = ["SweepValidationError", "sweep"]
 
 def _check_kept(
     sweeper: Any,
-    cfgs: list[DictConfig],
+    cfgs: JobConfigs,
     jobs: list[list[str]],
     sweep_dir: Path,
     rows: dict[int, tuple[str, str | None]],
@@ -66,8 +70,9 @@ def _check_kept(
     for num, (status, _) in sorted(rows.items()):
         if status != "completed":
             continue
-        job_dir = sweep_dir / str(OmegaConf.select(cfgs[num], "hydra.sweep.subdir"))
-        now = state(cfgs[num], job_dir)
+        cfg = cfgs[num]  # composed for this check, not kept
+        job_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
+        now = state(cfg, job_dir)
         if now != "completed":
             rows[num] = ("lost", f"completed, but now {now} (deleted or replaced mid-sweep?)")
             lost[num] = rows[num]
@@ -107,7 +112,7 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     if sweeper.dry_run:  # a plan only: each job's experiment, not its whole config
         dry_run(sweeper, jobs, experiments_all(sweeper, jobs))
         return []
-    cfgs = compose_all(sweeper, jobs, keep=True)
+    cfgs = check_all(sweeper, jobs)  # each job checked; its config composed when read
 
     from brainjar_sweep.records import resolve_sweep_dir
     from brainjar_sweep.sweep.ownership import claim
@@ -138,7 +143,7 @@ def _sweep_owned(
     sweeper: Any,
     arguments: list[str],
     jobs: list[list[str]],
-    cfgs: list[DictConfig],
+    cfgs: JobConfigs,
     sweep_dir: Path,
     launcher_checks: bool,
 ) -> Any:
@@ -150,7 +155,7 @@ def _sweep_owned(
     if sweeper.resume:
         skipped = _resume(sweeper, arguments, cfgs, sweep_dir, shown)
     if launcher_checks:  # e.g. the Ray backend: the jobs to run fit some node
-        launcher.check_jobs([cfg for num, cfg in enumerate(cfgs) if num not in skipped])
+        launcher.check_jobs(cfgs.only([n for n in range(len(cfgs)) if n not in skipped]))
     sweep_dir.mkdir(parents=True, exist_ok=True)
     if not (sweeper.resume and (sweep_dir / "multirun.yaml").is_file()):
         OmegaConf.save(sweeper.config, sweep_dir / "multirun.yaml")
@@ -184,7 +189,7 @@ def _sweep_owned(
 
 
 def _resume(
-    sweeper: Any, arguments: list[str], cfgs: list[DictConfig], sweep_dir: Path, shown: str
+    sweeper: Any, arguments: list[str], cfgs: JobConfigs, sweep_dir: Path, shown: str
 ) -> dict[int, Path]:
     """Where resume decides: the jobs completed earlier with this same config (skipped, by
     number -> dir); attempts a dead owner left running are settled as interrupted first."""
@@ -213,8 +218,9 @@ def _resume(
         from brainjar_sweep.sweep.job_end import DEAD_OWNER
         from brainjar_sweep.sweep.resume import check_left_running
 
-        for num, cfg in enumerate(cfgs):
+        for num in range(len(cfgs)):
             if num not in skipped:
+                cfg = cfgs[num]
                 check_left_running(cfg)  # never run a job whose attempt may still be alive
                 job_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
                 job_end(cfg, job_dir, "interrupted", DEAD_OWNER, None)

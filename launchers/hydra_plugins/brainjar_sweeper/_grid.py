@@ -1,18 +1,20 @@
-"""The sweep's grid, as Hydra's basic sweeper builds it, and every job composed and validated."""
+"""The sweep's grid, as Hydra's basic sweeper builds it, and every job checked before the first starts."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from hydra_plugins._brainjar_hydra_compat import grid_batches
-from omegaconf import DictConfig
 
 from brainjar_sweep._hooks import load_dotted
+
+if TYPE_CHECKING:
+    from brainjar_sweep.sweep.compose import JobConfigs
 
 log = logging.getLogger(__name__)
 
@@ -70,19 +72,21 @@ def definition(sweeper: Any, arguments: list[str]) -> list[str]:
     return params_conf + list(arguments)
 
 
-def compose_all(sweeper: Any, jobs: list[list[str]], keep: bool) -> list[DictConfig]:
-    """Compose and validate every job; raise on the first bad one. Keep the configs if asked.
+def check_all(sweeper: Any, jobs: list[list[str]]) -> JobConfigs:
+    """Check every job as the dry run plans it (its experiment built and validated, nothing
+    kept); raise on the first bad one. Return the jobs' configs, each composed when asked.
 
     Composition goes through :class:`brainjar_sweep.sweep.compose.JobComposer`, which
-    composes once per group-choice set and applies each job's value overrides with
-    Hydra's own function: the same configs as Hydra's serial check, for a fraction of
-    its cost.
+    composes once per group-choice set and applies each job's value overrides with Hydra's
+    own function. What a sweep keeps per job is its overrides: the checks that read every
+    job's config (the sweep's id, resume, the Ray check) compose them one at a time, and the
+    launcher composes each job when it starts.
     """
-    from brainjar_sweep.sweep.compose import JobComposer
+    from brainjar_sweep.sweep.compose import JobComposer, JobConfigs
 
     composer = JobComposer(sweeper.hydra_context.config_loader, sweeper.config)
-    build = lambda num, ovs: composer.compose(ovs, num=num)  # noqa: E731
-    return _checked(sweeper, jobs, build, "validated", keep=keep)
+    _checked(sweeper, jobs, lambda num, ovs: composer.experiment(ovs), "checked", keep=False)
+    return JobConfigs(composer, jobs)
 
 
 def _checked(

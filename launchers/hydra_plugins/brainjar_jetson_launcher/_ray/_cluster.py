@@ -11,6 +11,7 @@ import signal
 import socket
 import tempfile
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from hydra_plugins.brainjar_jetson_launcher._hooks import Hooks
@@ -136,7 +137,7 @@ def _describe(node: dict[str, Any]) -> str:
 
 def check_jobs(
     p: dict[str, Any],
-    cfgs: list[DictConfig],
+    cfgs: Sequence[DictConfig],
     needs: dict[int, Any],
     hooks: Hooks,
     *,
