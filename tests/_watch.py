@@ -1,4 +1,4 @@
-"""Real watch servers and real sweeps for the watch page's tests (tests/test_watch.py).
+"""Real watch servers and real sweeps for the watch page's tests (tests/watch/test_watch.py).
 
 ``watching(sweep_dir, ...)`` starts ``brainjar-sweep watch`` in a subprocess and yields its
 URL; ``gated_mind(tmp)`` starts the OpenAI-compatible server of ``tests/apps/`` whose answers

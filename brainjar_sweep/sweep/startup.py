@@ -5,7 +5,7 @@ already imports Hydra and the task's module (``brainjar_sweep.app``, with the co
 and the simulated mind). What a job imports beyond that, each job pays again: the experiments
 database (SQLAlchemy and the store, about 0.15 s of a job's start on a small machine) and the
 mind its config asks for. :func:`job_modules` lists them; a launcher preloads them through a
-hook (``function(job_cfg or None) -> list[str]``). ``tests/test_startup.py`` runs a real job
+hook (``function(job_cfg or None) -> list[str]``). ``tests/sweep/test_startup.py`` runs a real job
 after importing them and checks that it imports nothing more of the app or SQLAlchemy.
 
 >>> "brainjar_sweep.store._store" in job_modules()

@@ -12,7 +12,7 @@ from _cli import cli
 from brainjar_sweep.config import compose, resolve_experiment
 from brainjar_sweep.jar import Jar
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _run(overrides: list[str], caplog: pytest.LogCaptureFixture) -> tuple[dict, list[str]]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _db import run, sql
 from sqlalchemy import insert, select
-from test_store_postgres import run, sql
 
 from brainjar_sweep.analysis import load
 from brainjar_sweep.analysis.cli import main as analyze

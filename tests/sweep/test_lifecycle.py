@@ -15,37 +15,11 @@ import psutil
 import pytest
 import yaml
 from _cli import cli, db_rows, files, sweep_cli
+from _sweeps import LONG_JOB, TIMEOUT_S, results, survivors
 
 from brainjar_sweep.config import compose, conf_dir, resolve_experiment
 from brainjar_sweep.jar.runner import Jar
 from brainjar_sweep.sweep.job_end import NO_RESULT
-
-LONG_JOB = ["max_cycles=100000000", "resources=desktop", "self_report=none"]
-# sweeps in which some jobs must time out: those run for ~11 days (max_duration_seconds=1e6), the
-# others for 0.2 s, and the timeout is far longer than a short job needs on a loaded machine
-TIMEOUT_S = 30
-
-
-def results(sweep: Path) -> dict[int, dict]:
-    out = {}
-    for p in sweep.glob("*/result.json"):
-        out[int(p.parent.name)] = json.loads(p.read_text())
-    return out
-
-
-def survivors(family: list[int], limit: float = 15.0) -> list[int]:
-    """Processes of ``family`` still alive after up to ``limit`` seconds."""
-    deadline = time.monotonic() + limit
-    while True:
-        alive = [
-            p
-            for p in family
-            if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
-        ]
-        if not alive or time.monotonic() > deadline:
-            return alive
-        time.sleep(0.2)
-
 
 # --- presets -------------------------------------------------------------------------------
 
@@ -85,7 +59,9 @@ OUTCOME = {
 def test_each_swept_parameter_of_a_preset_moves_an_outcome(preset: str) -> None:
     grid = _grid(preset)
     for key, values in grid.items():
-        if key == "seed":  # replicates (tests/test_presets.py checks every level of every key)
+        if (
+            key == "seed"
+        ):  # replicates (tests/config/test_presets.py checks every level of every key)
             continue
         metric = OUTCOME[key]
         seen = set()
@@ -353,7 +329,7 @@ tags: [memory_corruption, systematic_sweep]
 
 @pytest.mark.slow
 def test_convert_an_original_sweep_file(tmp_path: Path) -> None:
-    from test_config import ORIGINAL
+    from _original import ORIGINAL
 
     (tmp_path / "experiments" / "examples").mkdir(parents=True)
     (tmp_path / "experiments" / "examples" / "unstable_memory_moderate.json").write_text(
@@ -406,7 +382,7 @@ def test_duration_estimate_is_refined_by_past_runs(
 
 @pytest.mark.slow
 def test_a_base_experiment_sweeps_and_resumes(tmp_path: Path) -> None:
-    from test_config import ORIGINAL
+    from _original import ORIGINAL
 
     (tmp_path / "orig.json").write_text(json.dumps(ORIGINAL))
     args = [

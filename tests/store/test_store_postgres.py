@@ -2,7 +2,7 @@
 
 The server comes from tests/conftest.py (a private one, or $BRAINJAR_TEST_POSTGRES_URL);
 each test has a database of its own, and its password only ever travels in PGPASSWORD. The
-store's tests every backend shares run on PostgreSQL too, from tests/test_store.py.
+store's tests every backend shares run on PostgreSQL too, from tests/store/test_store.py.
 """
 
 from __future__ import annotations
@@ -20,29 +20,16 @@ from pathlib import Path
 import psutil
 import pytest
 from _cli import files
+from _db import run, sql
 from _extras import need
+from _sweeps import LONG_JOB, TIMEOUT_S, results, survivors
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from test_lifecycle import LONG_JOB, TIMEOUT_S, results, survivors
-from test_store import HOST, _create, sql
+from test_store import HOST, _create
 
 from brainjar_sweep.store import ExperimentStore, _engine
 
 pytestmark = pytest.mark.postgres
-
-
-def run(
-    cwd: Path, env: dict[str, str], *args: str, module: str = "brainjar_sweep"
-) -> subprocess.CompletedProcess[str]:
-    """``python -m <module> <args>`` in ``cwd`` with ``env`` (PGPASSWORD in it, never in a URL)."""
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def one_line(proc: subprocess.CompletedProcess[str]) -> str:

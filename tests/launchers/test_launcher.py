@@ -18,7 +18,7 @@ from hydra.test_utils.launcher_common_tests import IntegrationTestSuite, Launche
 from hydra_plugins.brainjar_jetson_launcher._admission import Admission, Slot
 from hydra_plugins.brainjar_jetson_launcher.jetson_launcher import JetsonLauncher
 
-APPS = Path(__file__).parent / "apps"
+APPS = Path(__file__).resolve().parents[1] / "apps"
 # the timeout of sweeps in which one job must time out: that job hangs for an hour, and every
 # other job gets far longer than it needs to start and finish on a loaded machine
 TIMEOUT_S = 30

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-APPS = Path(__file__).parent / "apps"
+APPS = Path(__file__).resolve().parents[1] / "apps"
 SAFETY_S = 300
 
 pytestmark = [

@@ -3,7 +3,7 @@
 ``store_url`` gives a fresh database on SQLite (a real file) and on PostgreSQL (a database of
 its own on the server from tests/conftest.py; that leg is skipped with the reason when no server
 can be had, and fails instead under ``BRAINJAR_REQUIRE_POSTGRES=1``). What only one backend has
-is tested in tests/test_store_sqlite.py and tests/test_store_postgres.py.
+is tested in tests/store/test_store_sqlite.py and tests/store/test_store_postgres.py.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
+from _db import sql
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from brainjar_sweep.store import (
     EVENT_TABLES,
     ExperimentNotFoundError,
     ExperimentStore,
-    _engine,
     schema,
 )
 
@@ -129,16 +129,6 @@ def _batch(batch: int) -> dict[str, list[dict[str, Any]]]:
 
 def _count(events: dict[str, list[dict[str, Any]]]) -> Counter[str]:
     return Counter({name: len(rows) for name, rows in events.items()})
-
-
-def sql(url: str, query: str) -> list[tuple[Any, ...]]:
-    """Rows of ``query`` on the database at ``url``."""
-    engine = _engine.make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(query))]
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

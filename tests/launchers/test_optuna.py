@@ -323,7 +323,7 @@ def test_async_refills_a_free_slot_while_a_long_trial_runs(tmp_path: Path) -> No
     """Two slots; job 0 waits until job 3 has started, so the study ends only if the slots
     that jobs 1 and 2 leave are refilled while job 0 still runs (batch mode would wait for
     job 0 before starting job 2: job 0 would then fail at its 10-minute safety limit)."""
-    apps = Path(__file__).parent / "apps"
+    apps = Path(__file__).resolve().parents[1] / "apps"
     env = dict(os.environ, PYTHONPATH=f"{apps}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     p = subprocess.run(
         [
@@ -380,7 +380,7 @@ def test_async_refills_a_free_slot_while_a_long_trial_runs(tmp_path: Path) -> No
 def test_async_sigterm_ends_the_running_trial_as_interrupted(tmp_path: Path) -> None:
     """Job 0 waits for a job that never starts; once every other trial is told, SIGTERM stops
     the study: job 0 ends interrupted and is told FAIL, the others stay COMPLETE."""
-    apps = Path(__file__).parent / "apps"
+    apps = Path(__file__).resolve().parents[1] / "apps"
     env = dict(os.environ, PYTHONPATH=f"{apps}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     db = tmp_path / "sw" / "optuna.db"
     proc = subprocess.Popen(

@@ -1,6 +1,6 @@
 """What only the SQLite store has: pragmas, WAL, file paths, file locks, the immutable reader.
 
-The tests every backend shares are in tests/test_store.py; these use real SQLite files.
+The tests every backend shares are in tests/store/test_store.py; these use real SQLite files.
 """
 
 from __future__ import annotations
