@@ -52,6 +52,7 @@ from brainjar_sweep._device_read import (
     read_text,
     read_thermal_zones,
 )
+from brainjar_sweep._device_summary import print_summary, summary_rows
 
 __all__ = [
     "DeviceInfo",
@@ -502,73 +503,6 @@ def original_capacity(ram_per_experiment_gb: float = 2.0) -> int:
 # --------------------------------------------------------------------------- CLI
 
 
-def _fmt_gb(value: float | None) -> str:
-    return "unknown" if value is None else f"{value:.1f} GiB"
-
-
-def _summary_rows(info: DeviceInfo) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = [
-        ("Kind", info.kind),
-        ("Model", info.model or "unknown"),
-    ]
-    if info.soc:
-        rows.append(("SoC", info.soc))
-    if info.kind == "jetson":
-        module = info.jetson_module or "unknown"
-        if info.jetson_part:
-            module += f" ({info.jetson_part})"
-        rows.append(("Jetson module", module))
-        rows.append(("L4T release", info.l4t_release or "unknown"))
-    if info.kind == "raspberry_pi":
-        pi = info.pi_model or "unknown"
-        if info.pi_revision:
-            pi += f" (revision {info.pi_revision})"
-        rows.append(("Pi model", pi))
-    if info.board_ram_gb is not None:
-        rows.append(("Board RAM", f"{info.board_ram_gb:g} GB"))
-    rows.append(
-        ("RAM", f"{_fmt_gb(info.total_ram_gb)} total, {_fmt_gb(info.available_ram_gb)} available")
-    )
-    cores = "unknown" if info.cpu_cores is None else str(info.cpu_cores)
-    if info.cpu_model:
-        cores += f" ({info.cpu_model})"
-    rows.append(("CPU cores", cores))
-    gpu = info.gpu
-    if gpu.kind is None:
-        rows.append(("GPU", "none detected"))
-    else:
-        text = f"{gpu.name or 'unknown'}, {gpu.kind}, {_fmt_gb(gpu.memory_gb)}"
-        if gpu.count > 1:
-            text += f", {gpu.count} devices"
-        if gpu.cuda_arch:
-            text += f", CUDA {gpu.cuda_arch}"
-        rows.append(("GPU", text))
-    if info.thermal_zones:
-        zones = ", ".join(f"{name} {c:.1f} C" for name, c in info.thermal_zones)
-        rows.append(("Thermal", f"{zones} (max {info.max_temperature_c:.1f} C)"))
-    else:
-        rows.append(("Thermal", "no readable zones"))
-    return rows
-
-
-def _print_plain(rows: list[tuple[str, str]]) -> None:
-    width = max(len(label) for label, _ in rows)
-    for label, value in rows:
-        print(f"{label + ':':<{width + 1}} {value}")
-
-
-def _print_rich(rows: list[tuple[str, str]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="Device", show_header=False)
-    table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column()
-    for label, value in rows:
-        table.add_row(label, value)
-    Console().print(table)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point: print what :func:`detect` finds; returns the exit code.
 
@@ -591,14 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(info.to_dict(), indent=2))
         return 0
-    rows = _summary_rows(info)
-    if sys.stdout.isatty():
-        try:
-            _print_rich(rows)
-            return 0
-        except ImportError:
-            pass
-    _print_plain(rows)
+    print_summary(summary_rows(info), rich=sys.stdout.isatty())
     return 0
 
 

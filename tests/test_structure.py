@@ -117,6 +117,27 @@ def test_short_functions_and_modules(path: Path) -> None:
             assert length <= MAX_FUNCTION, f"{path.name}: {node.name} has {length} lines"
 
 
+# the package itself: a module a reader can hold (600 lines), a function that fits a screen
+PACKAGE = sorted((ROOT / "brainjar_sweep").rglob("*.py"))
+MAX_PACKAGE_MODULE = 600
+
+
+def test_the_package_has_short_functions_and_modules() -> None:
+    assert len(PACKAGE) > 100  # the package was found
+    long: list[str] = []
+    for path in PACKAGE:
+        text = path.read_text()
+        name = path.relative_to(ROOT).as_posix()
+        if text.count("\n") > MAX_PACKAGE_MODULE:
+            long.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION:
+                    long.append(f"{name}: {node.name} has {length} lines")
+    assert long == []
+
+
 def test_the_launcher_knows_no_fact_of_the_brainjar_app() -> None:
     pattern = re.compile(r"db\.|resources\.|result\.json|sweep_id|experiment_id|crash")
     hits = [
