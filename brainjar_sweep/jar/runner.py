@@ -31,7 +31,6 @@ from brainjar_sweep.jar.memory import (
     count_tokens,
     trim_to_tokens,
 )
-from brainjar_sweep.jar.modes import mode_class
 from brainjar_sweep.jar.result import (
     SUMMARY_METRICS,
     CycleWatcher,
@@ -42,6 +41,7 @@ from brainjar_sweep.jar.result import (
     run_metrics,
 )
 from brainjar_sweep.minds import Mind, MindCrashed, Prompt, build_mind
+from brainjar_sweep.modes import mode_class
 from brainjar_sweep.selfreport import Question, build_battery, parse_answer, parse_yes_no
 
 log = logging.getLogger("brainjar_sweep")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
-from brainjar_sweep.config.modes import mind_ids
 from brainjar_sweep.jar.memory import Message, MindState, trim_to_tokens
+from brainjar_sweep.modes import mind_ids
 
 if TYPE_CHECKING:
     from brainjar_sweep.jar.runner import Jar
