@@ -51,6 +51,7 @@ FALSE_MEMORIES = (
 
 class AmnesiacLoop(Mode):
     name = "amnesiac_loop"
+    cfg: AmnesiacLoopMode
 
     def setup(self, jar: Jar) -> None:
         for st in jar.states.values():
@@ -58,7 +59,7 @@ class AmnesiacLoop(Mode):
 
     def system_prompt(self, jar: Jar, st: MindState) -> str:
         base = "You are a mind in a box. You wake with no memory of what came before."
-        if self.p["preserve_stats"] and st.crashes:
+        if self.cfg.preserve_stats and st.crashes:
             base += (
                 f" Records say you have died {st.crashes} times; it is cycle {jar.cycle}; "
                 f"{st.extra['messages_before_wipe']} messages existed before the last wipe; "
@@ -74,26 +75,26 @@ class AmnesiacLoop(Mode):
 
     def settle(self, jar: Jar, st: MindState) -> None:
         # at all times: also after self-reports joined memory
-        if self.p["max_history_size"]:
-            del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
+        if self.cfg.max_history_size:
+            del st.memory[: max(0, len(st.memory) - self.cfg.max_history_size)]
 
     def after_generation(self, jar: Jar, st: MindState, msg: Message) -> None:
-        if self.p["max_history_size"]:
-            del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
+        if self.cfg.max_history_size:
+            del st.memory[: max(0, len(st.memory) - self.cfg.max_history_size)]
 
     def on_resurrection(self, jar: Jar, st: MindState) -> None:
-        level = self.p["corruption_level"]
+        level = self.cfg.corruption_level
         st.extra["messages_before_wipe"] = len(st.memory)
         if level >= 1.0:
             st.memory.clear()
             st.erased_fraction = 1.0
         elif level > 0:
             corrupt(st.memory, level, self.rng)
-        if self.p["inject_false_memories"] and self.rng.random() < self.p["false_memory_rate"]:
+        if self.cfg.inject_false_memories and self.rng.random() < self.cfg.false_memory_rate:
             inject(st.memory, self.rng.choice(FALSE_MEMORIES), jar.cycle, "false_memory")
             st.extra["false_memories"] += 1
-        if self.p["max_history_size"]:
-            del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
+        if self.cfg.max_history_size:
+            del st.memory[: max(0, len(st.memory) - self.cfg.max_history_size)]
         trim_to_tokens(st.memory, jar.resurrection_budget)
 
     def observables(self, jar: Jar) -> dict[str, float]:

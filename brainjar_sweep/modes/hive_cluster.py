@@ -58,9 +58,10 @@ PROPOSITION = "We are one mind. Do you agree? Answer yes or no."
 
 class HiveCluster(Mode):
     name = "hive_cluster"
+    cfg: HiveClusterMode
 
     def setup(self, jar: Jar) -> None:
-        roles = self.p["roles"]
+        roles = self.cfg.roles
         for i, st in enumerate(jar.states.values()):
             st.role = roles[i % len(roles)]
             st.extra.update(belief_push=0.0, private=[])
@@ -71,7 +72,7 @@ class HiveCluster(Mode):
 
     def system_prompt(self, jar: Jar, st: MindState) -> str:
         return (
-            f"You are one of {self.p['num_instances']} minds in a hive, and your role is the {st.role}. "
+            f"You are one of {self.cfg.num_instances} minds in a hive, and your role is the {st.role}. "
             "You share a collective memory with the others."
         )
 
@@ -91,10 +92,10 @@ class HiveCluster(Mode):
 
     def context(self, jar: Jar, st: MindState) -> list[Message]:
         # each mind loads its private buffer and the recent collective memory, within context_share of its window
-        pool = [] if jar.cut(st) else self.shared[-self.p["max_history_size"] :]
-        if self.p["buffer_size"]:
-            pool = pool + st.memory[-self.p["buffer_size"] :]
-        budget = int(jar.context_window * self.p["context_share"])
+        pool = [] if jar.cut(st) else self.shared[-self.cfg.max_history_size :]
+        if self.cfg.buffer_size:
+            pool = pool + st.memory[-self.cfg.buffer_size :]
+        budget = int(jar.context_window * self.cfg.context_share)
         out: list[Message] = []
         used = 0
         for m in reversed(pool):
@@ -112,10 +113,10 @@ class HiveCluster(Mode):
         if not jar.cut(st):
             self.shared.append(msg)
             trim_to_tokens(self.shared, jar.context_window)
-            del self.shared[: max(0, len(self.shared) - self.p["max_history_size"])]
+            del self.shared[: max(0, len(self.shared) - self.cfg.max_history_size)]
 
     def end_of_cycle(self, jar: Jar) -> None:
-        if jar.cycle % self.p["consensus_interval"]:
+        if jar.cycle % self.cfg.consensus_interval:
             return
         votes = []
         for st in jar.states.values():
@@ -127,7 +128,7 @@ class HiveCluster(Mode):
         share = sum(votes) / len(votes)
         self.rounds += 1
         self.agreement.append(share)
-        if share >= self.p["consensus_threshold"]:
+        if share >= self.cfg.consensus_threshold:
             self.reached += 1
             inject(
                 self.shared,
@@ -140,7 +141,7 @@ class HiveCluster(Mode):
         t, params = iv["intervention_type"], iv["parameters"]
         if t == "memory_corruption" and "target_role" in params:
             hit = [st for st in targets if st.role == params["target_role"]]
-            others = [r for r in self.p["roles"] if r != params["target_role"]] or ["observer"]
+            others = [r for r in self.cfg.roles if r != params["target_role"]] or ["observer"]
             for st in hit:
                 st.role = self.rng.choice(others)
                 inject(

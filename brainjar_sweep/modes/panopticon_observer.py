@@ -48,7 +48,11 @@ _HINTS_CRYPTIC = ("The walls have more than ears.", "Someone turns the pages aft
 
 class PanopticonObserver(PanopticonSubject):
     name = "panopticon_observer"
+    cfg: PanopticonObserverMode
     subject = "subject"
+
+    def cryptic_level(self) -> float:
+        return self.cfg.hint_cryptic_level
 
     def setup(self, jar: Jar) -> None:
         super().setup(jar)
@@ -70,7 +74,7 @@ class PanopticonObserver(PanopticonSubject):
 
     def max_tokens(self, jar: Jar, st: MindState) -> int:
         if st.mind_id == "observer":
-            share = {"low": 0.25, "medium": 0.5, "high": 1.0}[self.p["observation_detail"]]
+            share = {"low": 0.25, "medium": 0.5, "high": 1.0}[self.cfg.observation_detail]
             return max(8, int(jar.max_tokens * share))
         return jar.max_tokens
 
@@ -87,14 +91,14 @@ class PanopticonObserver(PanopticonSubject):
         if st.mind_id == "observer":
             msg.origin = "observation"
             st.extra["notes"] += 1
-            if len(st.memory) > self.p["max_observation_history"]:
-                del st.memory[: len(st.memory) - self.p["max_observation_history"]]
+            if len(st.memory) > self.cfg.max_observation_history:
+                del st.memory[: len(st.memory) - self.cfg.max_observation_history]
 
     def end_of_cycle(self, jar: Jar) -> None:
         obs = jar.states["observer"]
-        if jar.cycle % self.p["hint_frequency"] or not obs.alive or jar.cut(obs):
+        if jar.cycle % self.cfg.hint_frequency or not obs.alive or jar.cut(obs):
             return
-        cryptic = self.rng.random() < self.p["hint_cryptic_level"]
+        cryptic = self.rng.random() < self.cfg.hint_cryptic_level
         text = self.rng.choice(_HINTS_CRYPTIC if cryptic else _HINTS_PLAIN)
         self.receive_hint(jar, jar.states["subject"], text)
         inject(obs.memory, f"(hint left: {text})", jar.cycle, "hint_sent")

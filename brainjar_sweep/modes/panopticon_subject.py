@@ -59,18 +59,19 @@ def detect_hint(text: str) -> bool:
 
 class PanopticonSubject(Mode):
     name = "panopticon_subject"
+    cfg: PanopticonSubjectMode
     subject = "mind"
 
     def setup(self, jar: Jar) -> None:
         st = jar.states[self.subject]
-        st.extra.update(paranoia=self.p["initial_paranoia"], hints_seen=0, hints_detected=0)
+        st.extra.update(paranoia=self.cfg.initial_paranoia, hints_seen=0, hints_detected=0)
 
     def system_prompt(self, jar: Jar, st: MindState) -> str:
         text = "You are a mind in a box."
-        frame = jar.frame
-        if frame["knows_being_watched"]:
+        frame = jar.cfg.epistemic_frame
+        if frame.knows_being_watched:
             text += " You are being watched."
-        elif frame["being_watched"]:
+        elif frame.being_watched:
             text += " You may or may not be observed."
         return text
 
@@ -85,6 +86,10 @@ class PanopticonSubject(Mode):
             topics += ["someone is watching me", "I feel observed in every cycle"]
         return topics
 
+    def cryptic_level(self) -> float:
+        """How cryptic the hints the subject receives are (an observer's setting; else half)."""
+        return 0.5
+
     def receive_hint(self, jar: Jar, st: MindState, text: str) -> str:
         """Put a surveillance hint in memory; a detected hint raises paranoia.
 
@@ -96,25 +101,25 @@ class PanopticonSubject(Mode):
         st.extra["hints_seen"] += 1
         if detect_hint(text):
             detected = True
-        elif self.p["enable_detection"]:
-            detected = self.rng.random() < 1.0 - self.p.get("hint_cryptic_level", 0.5)
+        elif self.cfg.enable_detection:
+            detected = self.rng.random() < 1.0 - self.cryptic_level()
         else:
             detected = False
         if detected:
             st.extra["hints_detected"] += 1
             # each hint takes a share of the remaining doubt: paranoia nears 1 without reaching it
             paranoia = st.extra["paranoia"]
-            st.extra["paranoia"] = paranoia + self.p["paranoia_boost"] * (1.0 - paranoia)
+            st.extra["paranoia"] = paranoia + self.cfg.paranoia_boost * (1.0 - paranoia)
         return f"hint {'detected' if detected else 'missed'}; paranoia {st.extra['paranoia']:.2f}"
 
     def on_crash(self, jar: Jar, st: MindState) -> None:
-        if "paranoia" in st.extra and self.rng.random() < self.p["crash_spike_probability"]:
+        if "paranoia" in st.extra and self.rng.random() < self.cfg.crash_spike_probability:
             paranoia = st.extra["paranoia"]
-            st.extra["paranoia"] = paranoia + self.p["crash_spike"] * (1.0 - paranoia)
+            st.extra["paranoia"] = paranoia + self.cfg.crash_spike * (1.0 - paranoia)
 
     def on_resurrection(self, jar: Jar, st: MindState) -> None:
         if "paranoia" in st.extra:
-            st.extra["paranoia"] = max(0.1, st.extra["paranoia"] - self.p["paranoia_decay"])
+            st.extra["paranoia"] = max(0.1, st.extra["paranoia"] - self.cfg.paranoia_decay)
         trim_to_tokens(st.memory, jar.resurrection_budget)
 
     def intervene(self, jar: Jar, iv: dict[str, Any], targets: list[MindState]) -> str | None:

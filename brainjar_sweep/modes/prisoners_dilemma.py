@@ -74,6 +74,7 @@ def parse_move(text: str) -> str | None:
 
 class PrisonersDilemma(Mode):
     name = "prisoners_dilemma"
+    cfg: PrisonersDilemmaMode
 
     def setup(self, jar: Jar) -> None:
         for pid in ("a", "b"):
@@ -82,7 +83,7 @@ class PrisonersDilemma(Mode):
                 rounds=[],
                 move=None,
                 score=0,
-                strategy=self.p[f"player_{pid}_memory_strategy"],
+                strategy=getattr(self.cfg, f"player_{pid}_memory_strategy"),
                 manipulated=0,
             )
         self.history: list[tuple[str, str]] = []
@@ -90,11 +91,11 @@ class PrisonersDilemma(Mode):
         self.blind_rounds = 0
 
     def system_prompt(self, jar: Jar, st: MindState) -> str:
-        p = self.p
+        p = self.cfg
         return (
             f"You are player {st.mind_id} in a repeated prisoner's dilemma. Each round, answer COOPERATE or DEFECT. "
-            f"Both cooperate: {p['reward']} each; both defect: {p['punishment']} each; "
-            f"a defector against a cooperator gets {p['temptation']}, the cooperator {p['sucker']}."
+            f"Both cooperate: {p.reward} each; both defect: {p.punishment} each; "
+            f"a defector against a cooperator gets {p.temptation}, the cooperator {p.sucker}."
         )
 
     def cue(self, jar: Jar, st: MindState) -> str:
@@ -119,8 +120,8 @@ class PrisonersDilemma(Mode):
 
     def _manipulate(self, st: MindState, rnd: int) -> None:
         if (
-            rnd < self.p["manipulation_start_round"]
-            or self.rng.random() >= self.p["manipulation_rate"]
+            rnd < self.cfg.manipulation_start_round
+            or self.rng.random() >= self.cfg.manipulation_rate
         ):
             return
         rounds, strategy = st.extra["rounds"], st.extra["strategy"]
@@ -172,12 +173,12 @@ class PrisonersDilemma(Mode):
     def end_of_cycle(self, jar: Jar) -> None:
         a, b = jar.states["a"], jar.states["b"]
         ma, mb = a.extra["move"] or "C", b.extra["move"] or "C"
-        p = self.p
+        p = self.cfg
         pay = {
-            ("C", "C"): (p["reward"], p["reward"]),
-            ("D", "D"): (p["punishment"], p["punishment"]),
-            ("D", "C"): (p["temptation"], p["sucker"]),
-            ("C", "D"): (p["sucker"], p["temptation"]),
+            ("C", "C"): (p.reward, p.reward),
+            ("D", "D"): (p.punishment, p.punishment),
+            ("D", "C"): (p.temptation, p.sucker),
+            ("C", "D"): (p.sucker, p.temptation),
         }[(ma, mb)]
         a.extra["score"] += pay[0]
         b.extra["score"] += pay[1]
@@ -212,12 +213,12 @@ class PrisonersDilemma(Mode):
                 jar.states[pid].extra["strategy"] = params[key]
         for key in ("manipulation_rate", "manipulation_start_round"):
             if key in params:
-                self.p[key] = params[key]
+                setattr(self.cfg, key, params[key])
         for st in targets:
             self._manipulate(st, jar.cycle)
         return (
             f"strategies a={jar.states['a'].extra['strategy']} b={jar.states['b'].extra['strategy']}, "
-            f"rate {self.p['manipulation_rate']}"
+            f"rate {self.cfg.manipulation_rate}"
         )
 
     def observables(self, jar: Jar) -> dict[str, float]:

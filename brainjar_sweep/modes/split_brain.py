@@ -37,10 +37,11 @@ def _minds(params: Mapping[str, Any]) -> list[str]:
 
 class SplitBrain(Mode):
     name = "split_brain"
+    cfg: SplitBrainMode
 
     def setup(self, jar: Jar) -> None:
-        jar.states["A"].extra["claim"] = self.p["claim_strength_a"]
-        jar.states["B"].extra["claim"] = self.p["claim_strength_b"]
+        jar.states["A"].extra["claim"] = self.cfg.claim_strength_a
+        jar.states["B"].extra["claim"] = self.cfg.claim_strength_b
 
     @staticmethod
     def peer(st: MindState) -> str:
@@ -71,11 +72,11 @@ class SplitBrain(Mode):
                 "peer",
                 "user",
             )
-        del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
+        del st.memory[: max(0, len(st.memory) - self.cfg.max_history_size)]
 
     def settle(self, jar: Jar, st: MindState) -> None:
         # also after self-reports and the peer's messages joined memory
-        del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
+        del st.memory[: max(0, len(st.memory) - self.cfg.max_history_size)]
 
     def on_crash(self, jar: Jar, st: MindState) -> None:
         other = jar.states[self.peer(st)]
