@@ -44,7 +44,7 @@ class Echo(Mode):
             st.extra["heard"] = 0
 
     def cue(self, jar, st):
-        return "Answer the voice you heard."
+        return f"Answer the voice you heard ({self.cfg.loudness:.0%} of it)."
 
     def after_generation(self, jar, st, msg):
         st.extra["heard"] += 1
