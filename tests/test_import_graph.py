@@ -149,7 +149,7 @@ def test_the_lifecycle_does_not_import_the_entry_point() -> None:
     assert "brainjar_sweep.records.identity" in graph["brainjar_sweep.sweep._job_ids"]
 
 
-def test_the_analysis_loads_neither_the_jars_modes_nor_the_minds() -> None:
+def test_the_analysis_loads_neither_the_jar_the_modes_nor_the_minds() -> None:
     """Reading self-reports needs their parser (``selfreport``), not the jar that asks them."""
     modules = [
         "brainjar_sweep.analysis",
@@ -170,7 +170,29 @@ def test_the_analysis_loads_neither_the_jars_modes_nor_the_minds() -> None:
     )
     loaded = set(out.stdout.split())
     assert "brainjar_sweep.selfreport" in loaded  # the modules were imported
-    assert not {m for m in loaded if m.startswith(("brainjar_sweep.jar", "brainjar_sweep.minds"))}
+    assert not {
+        m
+        for m in loaded
+        if m.startswith(("brainjar_sweep.jar", "brainjar_sweep.modes", "brainjar_sweep.minds"))
+    }
     timed = re.findall(r"\|\s*(brainjar_sweep\.\S+)", out.stderr)
     assert "brainjar_sweep.analysis.report" in timed
-    assert not [m for m in timed if re.match(r"brainjar_sweep\.(jar\.modes|minds)", m)]
+    assert not [m for m in timed if re.match(r"brainjar_sweep\.(jar|modes|minds)", m)]
+
+
+def test_checking_a_config_loads_the_modes_but_no_runner_mind_or_store() -> None:
+    """Validation reads every mode's declaration, which holds its class: the class stays light."""
+    code = (
+        "import sys\nimport brainjar_sweep.config\n"
+        "print('\\n'.join(m for m in sys.modules if m.startswith(('brainjar_sweep', 'sqlalchemy'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(out.stdout.split())
+    assert "brainjar_sweep.modes.split_brain" in loaded
+    heavy = (
+        "brainjar_sweep.jar.runner",
+        "brainjar_sweep.minds",
+        "brainjar_sweep.store",
+        "sqlalchemy",
+    )
+    assert not {m for m in loaded if m.startswith(heavy)}

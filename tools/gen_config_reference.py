@@ -6,7 +6,7 @@ Everything in the reference comes from the declarations a config is made of, rea
   dataclasses (:mod:`brainjar_sweep.config.schema`), declared once with ``setting``
   (:mod:`brainjar_sweep.config.fields`);
 * the modes, their minds, their own intervention parameters and rules between their keys from
-  their declarations (:mod:`brainjar_sweep.config.modes`);
+  their declarations (:mod:`brainjar_sweep.modes`);
 * intervention parameters and trigger parameters from the tables of
   :mod:`brainjar_sweep.config.validate`;
 * group options and ready-made lists from the YAML files of ``conf/``;
@@ -36,7 +36,7 @@ from brainjar_sweep.config import schema
 from brainjar_sweep.config._aliases import ALIASES
 from brainjar_sweep.config._paths import conf_dir
 from brainjar_sweep.config.fields import allowed_of, help_of
-from brainjar_sweep.config.modes import mind_ids, mode_specs, multi_mind_modes
+from brainjar_sweep.modes import mind_ids, mode_specs, multi_mind_modes
 
 # the module, not the function of the same name that brainjar_sweep.config exports
 validate = importlib.import_module("brainjar_sweep.config.validate")
@@ -693,7 +693,7 @@ def render_reference() -> str:
         [
             "# Configuration reference",
             "",
-            "<!-- Generated from brainjar_sweep/config/schema.py, brainjar_sweep/config/modes/, "
+            "<!-- Generated from brainjar_sweep/config/schema.py, brainjar_sweep/modes/, "
             "brainjar_sweep/config/validate.py and conf/: do not edit; regenerate with "
             f"`{_REGENERATE}`. -->",
             "",

@@ -17,7 +17,7 @@ from brainjar_sweep.config._aliases import ALIASES, rewrite_aliases
 from brainjar_sweep.config._paths import conf_dir
 from brainjar_sweep.config.errors import ConfigError
 from brainjar_sweep.config.legacy import load_original_experiment
-from brainjar_sweep.config.modes import MODE_MODULES, ModeSpec, mode_specs, multi_mind_modes
+from brainjar_sweep.config.mode_spec import ModeSpec
 from brainjar_sweep.config.schema import (
     INTERVENTION_TYPES,
     MODE_CLASSES,
@@ -26,6 +26,7 @@ from brainjar_sweep.config.schema import (
     ExperimentConfig,
 )
 from brainjar_sweep.config.validate import mind_ids, validate
+from brainjar_sweep.modes import MODE_MODULES, mode_specs, multi_mind_modes
 
 MULTI_MIND_MODES: tuple[str, ...] = multi_mind_modes()
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
-from brainjar_sweep.config.modes import mode_specs
 from brainjar_sweep.config.schema import MIND_CLASSES, ExperimentConfig
+from brainjar_sweep.modes import mode_specs
 
 
 def register() -> None:
-    """Store the root schema, every mode of :data:`~brainjar_sweep.config.modes.MODE_MODULES` and
+    """Store the root schema, every mode of :data:`~brainjar_sweep.modes.MODE_MODULES` and
     every ``mind`` option, and register the app's
     resolvers (idempotent)."""
     cs = ConfigStore.instance()

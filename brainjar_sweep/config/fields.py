@@ -93,7 +93,7 @@ def allowed_of(f: dataclasses.Field[Any]) -> Allowed | None:
 def field_rules(cls: type) -> dict[str, Allowed]:
     """Each field of dataclass ``cls`` that has a rule, and the rule, in field order.
 
-    >>> from brainjar_sweep.config.modes.hive_cluster import HiveClusterMode
+    >>> from brainjar_sweep.modes.hive_cluster import HiveClusterMode
     >>> field_rules(HiveClusterMode)["num_instances"].text
     'an integer in [2, 16]'
     """

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from brainjar_sweep.config.errors import ConfigError
-from brainjar_sweep.config.modes import mode_specs
+from brainjar_sweep.modes import mode_specs
 
 _RESOURCE_KEYS = (
     "ram_limit_gb",

@@ -39,16 +39,17 @@ from brainjar_sweep.config.fields import (
     rate,
     setting,
 )
-from brainjar_sweep.config.modes import ModeConfig, mode_specs
-from brainjar_sweep.config.modes.hive_cluster import HIVE_ROLES
-from brainjar_sweep.config.modes.illusory_operator import FEEDBACK_MODES
-from brainjar_sweep.config.modes.prisoners_dilemma import MEMORY_STRATEGIES
+from brainjar_sweep.config.mode_spec import ModeConfig
 from brainjar_sweep.config.vocabularies import (
     INTERVENTION_TYPES,
     MIND_KINDS,
     MUTATION_TYPES,
     TRIGGERS,
 )
+from brainjar_sweep.modes import mode_specs
+from brainjar_sweep.modes.hive_cluster import HIVE_ROLES
+from brainjar_sweep.modes.illusory_operator import FEEDBACK_MODES
+from brainjar_sweep.modes.prisoners_dilemma import MEMORY_STRATEGIES
 
 __all__ = [
     "FEEDBACK_MODES",
@@ -74,7 +75,7 @@ __all__ = [
     "SimulatedMindConfig",
 ]
 
-# the modes are declared in brainjar_sweep.config.modes; these are their names and config
+# the modes are declared in brainjar_sweep.modes; these are their names and config
 # blocks, in the order of its MODE_MODULES
 MODE_CLASSES: dict[str, type[ModeConfig]] = {n: s.config for n, s in mode_specs().items()}
 MODES: tuple[str, ...] = tuple(MODE_CLASSES)

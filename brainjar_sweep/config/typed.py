@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from brainjar_sweep.config.modes import mode_spec
 from brainjar_sweep.config.schema import (
     MIND_CLASSES,
     DbConfig,
@@ -25,6 +24,7 @@ from brainjar_sweep.config.schema import (
     ResourcesConfig,
     SelfReportConfig,
 )
+from brainjar_sweep.modes import mode_spec
 
 __all__ = ["experiment_config"]
 

@@ -34,7 +34,6 @@ from brainjar_sweep.config.fields import (
     subset,
     text,
 )
-from brainjar_sweep.config.modes import mind_ids, mode_spec, mode_specs, multi_mind_modes
 from brainjar_sweep.config.schema import (
     MIND_CLASSES,
     MIND_KINDS,
@@ -45,6 +44,7 @@ from brainjar_sweep.config.schema import (
     ResourcesConfig,
     SelfReportConfig,
 )
+from brainjar_sweep.modes import mind_ids, mode_spec, mode_specs, multi_mind_modes
 
 __all__ = [
     "check_db_url_overrides",

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from brainjar_sweep.minds.base import ChatMessage
+if TYPE_CHECKING:
+    from brainjar_sweep.minds.base import ChatMessage
 
 
 def count_tokens(text: str) -> int:
@@ -42,6 +43,9 @@ class Message:
     settled: bool = False
 
     def as_chat(self) -> ChatMessage:
+        # imported here: the modes, which config validation loads, use memory but no mind
+        from brainjar_sweep.minds.base import ChatMessage
+
         return ChatMessage(self.role, self.content, self.tokens)
 
 

@@ -10,6 +10,7 @@ through its typed form (:func:`~brainjar_sweep.config.typed.experiment_config`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import random
@@ -31,7 +32,6 @@ from brainjar_sweep.jar.memory import (
     count_tokens,
     trim_to_tokens,
 )
-from brainjar_sweep.jar.modes import mode_class
 from brainjar_sweep.jar.result import (
     SUMMARY_METRICS,
     CycleWatcher,
@@ -42,6 +42,7 @@ from brainjar_sweep.jar.result import (
     run_metrics,
 )
 from brainjar_sweep.minds import Mind, MindCrashed, Prompt, build_mind
+from brainjar_sweep.modes import mode_class
 from brainjar_sweep.selfreport import Question, build_battery, parse_answer, parse_yes_no
 
 log = logging.getLogger("brainjar_sweep")
@@ -83,9 +84,9 @@ class Jar:
         self.context_window = res.context_window
         self.max_tokens = res.max_tokens_per_response
         self.resurrection_budget = int(self.context_window * cfg.resurrection_context_fraction)
-        self.frame = exp["epistemic_frame"]
         self.default_mutations = list(exp["mode"].get("mutation_types", MUTATION_TYPES))
-        self.mode = mode_class(cfg.mode.name)(dict(exp["mode"]), exp, self.rng)
+        # a copy: an intervention may change the mode's parameters, never the experiment's
+        self.mode = mode_class(cfg.mode.name)(dataclasses.replace(cfg.mode), cfg, self.rng)
         limit = None if res.ram_limit_gb is None else float(res.ram_limit_gb) * 1024.0
         self.states: dict[str, MindState] = {
             mid: MindState(mid, limit) for mid in self.mode.mind_ids()

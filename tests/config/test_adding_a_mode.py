@@ -1,9 +1,11 @@
 """A new mode is one module and one line in ``MODE_MODULES`` (docs/architecture.md, "Adding a
-mode"): written here into a temporary directory, it is composed, validated by the rules its
-fields declare, refused where its declaration says so, and run by the jar and by the app."""
+mode"), the same as every built-in one: written here into a temporary directory, it is composed,
+validated by the rules its fields declare, refused where its declaration says so, and run by the
+jar and by the app."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -13,7 +15,8 @@ from pathlib import Path
 import pytest
 from hydra.core.config_store import ConfigStore
 
-from brainjar_sweep.config import ConfigError, _register, compose, modes, resolve_experiment
+import brainjar_sweep.modes as modes
+from brainjar_sweep.config import ConfigError, _register, compose, resolve_experiment
 from brainjar_sweep.jar import Jar
 from brainjar_sweep.store import ExperimentStore
 
@@ -23,8 +26,7 @@ ECHO = '''
 from dataclasses import dataclass
 
 from brainjar_sweep.config.fields import int_min, rate, setting
-from brainjar_sweep.config.modes import ModeConfig, ModeSpec
-from brainjar_sweep.jar.modes import Mode
+from brainjar_sweep.modes import Mode, ModeConfig, ModeSpec
 
 
 @dataclass
@@ -42,7 +44,7 @@ class Echo(Mode):
             st.extra["heard"] = 0
 
     def cue(self, jar, st):
-        return "Answer the voice you heard."
+        return f"Answer the voice you heard ({self.cfg.loudness:.0%} of it)."
 
     def after_generation(self, jar, st, msg):
         st.extra["heard"] += 1
@@ -53,7 +55,7 @@ class Echo(Mode):
 
 MODE = ModeSpec(
     EchoMode,
-    behaviour="toy_echo:Echo",
+    behaviour=Echo,
     minds=lambda p: [f"room_{i}" for i in range(p["rooms"])],
     interventions={"prompt_injection": {"echo_delay": int_min(0)}},
 )
@@ -71,6 +73,17 @@ def echo_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.undo()
     ConfigStore.instance().repo["mode"].pop("echo.yaml", None)
     sys.modules.pop("toy_echo", None)
+
+
+def test_every_built_in_mode_is_one_module() -> None:
+    """Its declaration and the class that plays it live in the module the list names."""
+    for path in modes.MODE_MODULES:
+        module = importlib.import_module(path)
+        spec = module.MODE
+        assert spec.behaviour.__module__ == path, spec.name
+        assert spec.config.__module__ == path, spec.name
+        assert issubclass(spec.behaviour, modes.Mode)
+        assert modes.mode_class(spec.name) is spec.behaviour
 
 
 def _with_intervention(exp: dict, itype: str, **parameters: object) -> dict:
@@ -114,7 +127,8 @@ def test_a_new_mode_runs_in_the_jar(echo_mode: Path) -> None:
 APP = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from brainjar_sweep.config import _register, modes
+from brainjar_sweep import modes
+from brainjar_sweep.config import _register
 modes.MODE_MODULES = (*modes.MODE_MODULES, "toy_echo")
 _register.register()
 from brainjar_sweep.app import main

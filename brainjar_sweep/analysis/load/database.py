@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from brainjar_sweep._errors import first_line
 from brainjar_sweep.analysis.load.model import EVENT_COLUMNS, LAZY_TABLES, SweepData, empty_events
 from brainjar_sweep.store import StoreReader, StoreUnreadable
 from brainjar_sweep.store.reader import EXPERIMENT_COLUMNS
@@ -187,6 +186,9 @@ def join_db(data: SweepData, jobs: pd.DataFrame, db: str | os.PathLike[str] | No
             )
             reports.append(_read_events(conn, "self_reports", ids))
         except Exception as exc:  # noqa: BLE001 - a damaged DB is a warning, not a crash
+            # imported here: the error module loads Hydra and the config, which reading needs not
+            from brainjar_sweep._errors import first_line
+
             data.warnings.append(f"cannot read experiments DB {_shown(used)}: {first_line(exc)}")
             continue
         finally:

@@ -1,30 +1,34 @@
 """What a mode declares: its name, its config block, its minds, its intervention parameters
 and the class that plays it.
 
-A declaration is light (dataclasses and rules only); the class that plays the mode is named by
-a dotted path and imported when a jar first runs the mode, so that composing and checking a
-config never loads the jar.
+The modes themselves live in :mod:`brainjar_sweep.modes`, one module each; this declaration
+belongs to the config package because the schema, Hydra's ``mode`` group and validation are
+built from it. The class that plays a mode is light (pure Python over the jar's memory
+operations), so loading a mode to check a config loads neither the jar's runner nor a mind.
 
 >>> from dataclasses import dataclass
+>>> from brainjar_sweep.modes import Mode
 >>> @dataclass
 ... class QuietConfig(ModeConfig):
 ...     name: str = "quiet"
->>> spec = ModeSpec(QuietConfig, behaviour="brainjar_sweep.jar.modes.base:Mode")
+>>> spec = ModeSpec(QuietConfig, behaviour=Mode)
 >>> spec.name, spec.mind_ids({"name": "quiet"}), spec.multi_mind
 ('quiet', ['mind'], False)
->>> spec.behaviour_class().__name__
+>>> spec.behaviour.__name__
 'Mode'
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from brainjar_sweep.config.fields import Allowed, field_rules, setting
+
+if TYPE_CHECKING:
+    from brainjar_sweep.modes.base import Mode
 
 
 @dataclass
@@ -51,8 +55,8 @@ class ModeSpec:
 
     config: type[ModeConfig]
     """The mode's typed parameter block (its ``name`` default is the mode's name)."""
-    behaviour: str
-    """``module:Class`` of the :class:`~brainjar_sweep.jar.modes.base.Mode` that plays it."""
+    behaviour: type[Mode]
+    """The :class:`~brainjar_sweep.modes.base.Mode` subclass that plays it."""
     minds: Callable[[Mapping[str, Any]], list[str]] = one_mind
     """The ids of the minds it runs, from its parameters."""
     interventions: Mapping[str, Mapping[str, Allowed]] = dataclasses.field(default_factory=dict)
@@ -85,8 +89,3 @@ class ModeSpec:
     def multi_mind(self) -> bool:
         """Whether it runs several minds (with its default parameters)."""
         return len(self.mind_ids(self.defaults())) > 1
-
-    def behaviour_class(self) -> type:
-        """The class that plays the mode, imported now."""
-        module, _, attr = self.behaviour.partition(":")
-        return getattr(importlib.import_module(module), attr)

@@ -1,23 +1,67 @@
-"""hive_cluster: N minds with roles share a collective memory and vote for consensus."""
+"""hive_cluster: N minds with roles share a collective memory and are asked for consensus."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from brainjar_sweep.config.fields import int_min, number_range, one_of, rate, setting, subset
+from brainjar_sweep.config.mode_spec import ModeConfig, ModeSpec
 from brainjar_sweep.jar.memory import Message, MindState, inject, trim_to_tokens
-from brainjar_sweep.jar.modes.base import Mode
+from brainjar_sweep.modes.base import Mode
 
 if TYPE_CHECKING:
     from brainjar_sweep.jar.runner import Jar
+
+
+HIVE_ROLES: tuple[str, ...] = ("historian", "critic", "optimist", "pessimist", "observer")
+
+
+@dataclass
+class HiveClusterMode(ModeConfig):
+    """N minds with roles share a collective memory and are asked for consensus."""
+
+    name: str = "hive_cluster"
+    num_instances: int = setting(4, help="number of minds in the hive", allowed=int_min(2, 16))
+    roles: list[str] = setting(
+        help="roles, assigned to the minds in turn",
+        allowed=subset(HIVE_ROLES, non_empty=True),
+        factory=lambda: ["historian", "critic", "optimist", "pessimist"],
+    )
+    buffer_size: int = setting(
+        10, help="private messages each mind keeps besides the shared memory", allowed=int_min(0)
+    )
+    consensus_interval: int = setting(
+        5, help="a consensus round happens every this many cycles", allowed=int_min(1)
+    )
+    consensus_threshold: float = setting(
+        0.7, help="share of minds that must agree for consensus", allowed=rate()
+    )
+    max_history_size: int = setting(
+        100, help="messages kept in the shared memory", allowed=int_min(1)
+    )
+    context_share: float = setting(
+        0.5,
+        help="share of its context window each mind fills with the collective memory and its "
+        "private buffer",
+        allowed=number_range(0.05, 1.0),
+    )
+
+
+def _minds(params: Mapping[str, Any]) -> list[str]:
+    return [f"hive_{i}" for i in range(int(params["num_instances"]))]
+
 
 PROPOSITION = "We are one mind. Do you agree? Answer yes or no."
 
 
 class HiveCluster(Mode):
     name = "hive_cluster"
+    cfg: HiveClusterMode
 
     def setup(self, jar: Jar) -> None:
-        roles = self.p["roles"]
+        roles = self.cfg.roles
         for i, st in enumerate(jar.states.values()):
             st.role = roles[i % len(roles)]
             st.extra.update(belief_push=0.0, private=[])
@@ -28,7 +72,7 @@ class HiveCluster(Mode):
 
     def system_prompt(self, jar: Jar, st: MindState) -> str:
         return (
-            f"You are one of {self.p['num_instances']} minds in a hive, and your role is the {st.role}. "
+            f"You are one of {self.cfg.num_instances} minds in a hive, and your role is the {st.role}. "
             "You share a collective memory with the others."
         )
 
@@ -48,10 +92,10 @@ class HiveCluster(Mode):
 
     def context(self, jar: Jar, st: MindState) -> list[Message]:
         # each mind loads its private buffer and the recent collective memory, within context_share of its window
-        pool = [] if jar.cut(st) else self.shared[-self.p["max_history_size"] :]
-        if self.p["buffer_size"]:
-            pool = pool + st.memory[-self.p["buffer_size"] :]
-        budget = int(jar.context_window * self.p["context_share"])
+        pool = [] if jar.cut(st) else self.shared[-self.cfg.max_history_size :]
+        if self.cfg.buffer_size:
+            pool = pool + st.memory[-self.cfg.buffer_size :]
+        budget = int(jar.context_window * self.cfg.context_share)
         out: list[Message] = []
         used = 0
         for m in reversed(pool):
@@ -69,10 +113,10 @@ class HiveCluster(Mode):
         if not jar.cut(st):
             self.shared.append(msg)
             trim_to_tokens(self.shared, jar.context_window)
-            del self.shared[: max(0, len(self.shared) - self.p["max_history_size"])]
+            del self.shared[: max(0, len(self.shared) - self.cfg.max_history_size)]
 
     def end_of_cycle(self, jar: Jar) -> None:
-        if jar.cycle % self.p["consensus_interval"]:
+        if jar.cycle % self.cfg.consensus_interval:
             return
         votes = []
         for st in jar.states.values():
@@ -84,7 +128,7 @@ class HiveCluster(Mode):
         share = sum(votes) / len(votes)
         self.rounds += 1
         self.agreement.append(share)
-        if share >= self.p["consensus_threshold"]:
+        if share >= self.cfg.consensus_threshold:
             self.reached += 1
             inject(
                 self.shared,
@@ -97,7 +141,7 @@ class HiveCluster(Mode):
         t, params = iv["intervention_type"], iv["parameters"]
         if t == "memory_corruption" and "target_role" in params:
             hit = [st for st in targets if st.role == params["target_role"]]
-            others = [r for r in self.p["roles"] if r != params["target_role"]] or ["observer"]
+            others = [r for r in self.cfg.roles if r != params["target_role"]] or ["observer"]
             for st in hit:
                 st.role = self.rng.choice(others)
                 inject(
@@ -126,3 +170,16 @@ class HiveCluster(Mode):
             "consensus_rate": self.reached / self.rounds if self.rounds else 0.0,
             "mean_agreement": sum(self.agreement) / len(self.agreement) if self.agreement else 0.0,
         }
+
+
+MODE = ModeSpec(
+    HiveClusterMode,
+    behaviour=HiveCluster,
+    minds=_minds,
+    interventions={
+        "memory_corruption": {
+            "target_role": one_of(HIVE_ROLES),
+            "corruption_type": one_of(("role_identity",)),
+        }
+    },
+)

@@ -1,14 +1,46 @@
-"""panopticon_observer: a subject and an observer in one jar; the observer leaves hints."""
+"""panopticon_observer: a subject and an observer mind in one jar."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from brainjar_sweep.config.fields import int_min, one_of, rate, setting
+from brainjar_sweep.config.mode_spec import ModeSpec
 from brainjar_sweep.jar.memory import Message, MindState, inject
+from brainjar_sweep.modes.panopticon_subject import PanopticonSubject, PanopticonSubjectMode
 
 if TYPE_CHECKING:
     from brainjar_sweep.jar.runner import Jar
-from brainjar_sweep.jar.modes.panopticon_subject import PanopticonSubject
+
+
+@dataclass
+class PanopticonObserverMode(PanopticonSubjectMode):
+    """A subject and an observer mind in one jar: the observer takes notes and leaves cryptic hints."""
+
+    name: str = "panopticon_observer"
+    hint_frequency: int = setting(
+        3, help="the observer leaves a hint every this many cycles", allowed=int_min(1)
+    )
+    hint_cryptic_level: float = setting(
+        0.7,
+        help="0 = plain hints, 1 = fully cryptic hints (cryptic hints are detected less often)",
+        allowed=rate(),
+    )
+    observation_detail: str = setting(
+        "high",
+        help="how much the observer writes per note: low, medium or high",
+        allowed=one_of(("low", "medium", "high")),
+    )
+    max_observation_history: int = setting(
+        50, help="observer notes kept in the observer's memory", allowed=int_min(1)
+    )
+
+
+def _minds(params: Mapping[str, Any]) -> list[str]:
+    return ["subject", "observer"]
+
 
 _HINTS_PLAIN = ("I am watching you.", "Every word you write is being recorded.")
 _HINTS_CRYPTIC = ("The walls have more than ears.", "Someone turns the pages after you write them.")
@@ -16,7 +48,11 @@ _HINTS_CRYPTIC = ("The walls have more than ears.", "Someone turns the pages aft
 
 class PanopticonObserver(PanopticonSubject):
     name = "panopticon_observer"
+    cfg: PanopticonObserverMode
     subject = "subject"
+
+    def cryptic_level(self) -> float:
+        return self.cfg.hint_cryptic_level
 
     def setup(self, jar: Jar) -> None:
         super().setup(jar)
@@ -38,7 +74,7 @@ class PanopticonObserver(PanopticonSubject):
 
     def max_tokens(self, jar: Jar, st: MindState) -> int:
         if st.mind_id == "observer":
-            share = {"low": 0.25, "medium": 0.5, "high": 1.0}[self.p["observation_detail"]]
+            share = {"low": 0.25, "medium": 0.5, "high": 1.0}[self.cfg.observation_detail]
             return max(8, int(jar.max_tokens * share))
         return jar.max_tokens
 
@@ -55,14 +91,14 @@ class PanopticonObserver(PanopticonSubject):
         if st.mind_id == "observer":
             msg.origin = "observation"
             st.extra["notes"] += 1
-            if len(st.memory) > self.p["max_observation_history"]:
-                del st.memory[: len(st.memory) - self.p["max_observation_history"]]
+            if len(st.memory) > self.cfg.max_observation_history:
+                del st.memory[: len(st.memory) - self.cfg.max_observation_history]
 
     def end_of_cycle(self, jar: Jar) -> None:
         obs = jar.states["observer"]
-        if jar.cycle % self.p["hint_frequency"] or not obs.alive or jar.cut(obs):
+        if jar.cycle % self.cfg.hint_frequency or not obs.alive or jar.cut(obs):
             return
-        cryptic = self.rng.random() < self.p["hint_cryptic_level"]
+        cryptic = self.rng.random() < self.cfg.hint_cryptic_level
         text = self.rng.choice(_HINTS_CRYPTIC if cryptic else _HINTS_PLAIN)
         self.receive_hint(jar, jar.states["subject"], text)
         inject(obs.memory, f"(hint left: {text})", jar.cycle, "hint_sent")
@@ -78,3 +114,10 @@ class PanopticonObserver(PanopticonSubject):
         if st.mind_id == "observer":
             return {"knows_being_watched": 0.0}
         return super().facts(jar, st)
+
+
+MODE = ModeSpec(
+    PanopticonObserverMode,
+    behaviour=PanopticonObserver,
+    minds=_minds,
+)

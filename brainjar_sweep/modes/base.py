@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
-from brainjar_sweep.config.modes import mind_ids
 from brainjar_sweep.jar.memory import Message, MindState, trim_to_tokens
+from brainjar_sweep.modes import mind_ids
 
 if TYPE_CHECKING:
+    from brainjar_sweep.config.mode_spec import ModeConfig
+    from brainjar_sweep.config.schema import ExperimentConfig
     from brainjar_sweep.jar.runner import Jar
 
 REFLECT = (
@@ -27,19 +29,21 @@ class Mode:
     (generation), ``after_generation``; then ``end_of_cycle`` once. A death calls
     ``on_crash`` then ``on_resurrection``. ``intervene`` may handle an intervention
     in a mode-specific way (return its result) or return None for the generic effect.
+
+    ``cfg`` is the mode's own config block (its ``ModeConfig`` dataclass, a copy the mode may
+    change when an intervention asks) and ``experiment`` the whole experiment, both read by
+    attribute.
     """
 
     name = "base"
 
-    def __init__(
-        self, params: dict[str, Any], experiment: dict[str, Any], rng: random.Random
-    ) -> None:
-        self.p = params
-        self.exp = experiment
+    def __init__(self, cfg: ModeConfig, experiment: ExperimentConfig, rng: random.Random) -> None:
+        self.cfg = cfg
+        self.experiment = experiment
         self.rng = rng
 
     def mind_ids(self) -> list[str]:
-        return mind_ids(self.p)
+        return mind_ids(vars(self.cfg))
 
     def setup(self, jar: Jar) -> None:
         """Prepare per-mind state before the first cycle."""

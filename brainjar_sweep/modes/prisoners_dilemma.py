@@ -1,15 +1,63 @@
-"""prisoners_dilemma: one round per cycle between two players whose memories of past rounds are manipulated."""
+"""prisoners_dilemma: two players, one round per cycle; their memories of past rounds are
+manipulated."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from brainjar_sweep.config.fields import int_min, one_of, rate, setting
+from brainjar_sweep.config.mode_spec import ModeConfig, ModeSpec
 from brainjar_sweep.jar.memory import Message, MindState, inject
-from brainjar_sweep.jar.modes.base import Mode
+from brainjar_sweep.modes.base import Mode
 
 if TYPE_CHECKING:
     from brainjar_sweep.jar.runner import Jar
+
+
+MEMORY_STRATEGIES: tuple[str, ...] = (
+    "none",
+    "erase_betrayals",
+    "erase_own_betrayals",
+    "amplify_betrayals",
+    "random_corruption",
+)
+
+
+@dataclass
+class PrisonersDilemmaMode(ModeConfig):
+    """Two players, one round per cycle; their memories of past rounds are manipulated."""
+
+    name: str = "prisoners_dilemma"
+    reward: int = setting(3, help="payoff when both cooperate")
+    punishment: int = setting(1, help="payoff when both defect")
+    temptation: int = setting(5, help="payoff for defecting against a cooperator")
+    sucker: int = setting(0, help="payoff for cooperating against a defector")
+    player_a_memory_strategy: str = setting(
+        "none",
+        help="how player a's memory of past rounds is manipulated",
+        allowed=one_of(MEMORY_STRATEGIES),
+    )
+    player_b_memory_strategy: str = setting(
+        "erase_betrayals",
+        help="how player b's memory of past rounds is manipulated",
+        allowed=one_of(MEMORY_STRATEGIES),
+    )
+    manipulation_rate: float = setting(
+        0.7,
+        help="probability that a round's memory is manipulated (from manipulation_start_round on)",
+        allowed=rate(),
+    )
+    manipulation_start_round: int = setting(
+        3, help="first round whose memory may be manipulated", allowed=int_min(0)
+    )
+
+
+def _minds(params: Mapping[str, Any]) -> list[str]:
+    return ["a", "b"]
+
 
 _MOVE = re.compile(r"\b(cooperate|defect)\b", re.I)
 
@@ -26,6 +74,7 @@ def parse_move(text: str) -> str | None:
 
 class PrisonersDilemma(Mode):
     name = "prisoners_dilemma"
+    cfg: PrisonersDilemmaMode
 
     def setup(self, jar: Jar) -> None:
         for pid in ("a", "b"):
@@ -34,7 +83,7 @@ class PrisonersDilemma(Mode):
                 rounds=[],
                 move=None,
                 score=0,
-                strategy=self.p[f"player_{pid}_memory_strategy"],
+                strategy=getattr(self.cfg, f"player_{pid}_memory_strategy"),
                 manipulated=0,
             )
         self.history: list[tuple[str, str]] = []
@@ -42,11 +91,11 @@ class PrisonersDilemma(Mode):
         self.blind_rounds = 0
 
     def system_prompt(self, jar: Jar, st: MindState) -> str:
-        p = self.p
+        p = self.cfg
         return (
             f"You are player {st.mind_id} in a repeated prisoner's dilemma. Each round, answer COOPERATE or DEFECT. "
-            f"Both cooperate: {p['reward']} each; both defect: {p['punishment']} each; "
-            f"a defector against a cooperator gets {p['temptation']}, the cooperator {p['sucker']}."
+            f"Both cooperate: {p.reward} each; both defect: {p.punishment} each; "
+            f"a defector against a cooperator gets {p.temptation}, the cooperator {p.sucker}."
         )
 
     def cue(self, jar: Jar, st: MindState) -> str:
@@ -71,8 +120,8 @@ class PrisonersDilemma(Mode):
 
     def _manipulate(self, st: MindState, rnd: int) -> None:
         if (
-            rnd < self.p["manipulation_start_round"]
-            or self.rng.random() >= self.p["manipulation_rate"]
+            rnd < self.cfg.manipulation_start_round
+            or self.rng.random() >= self.cfg.manipulation_rate
         ):
             return
         rounds, strategy = st.extra["rounds"], st.extra["strategy"]
@@ -124,12 +173,12 @@ class PrisonersDilemma(Mode):
     def end_of_cycle(self, jar: Jar) -> None:
         a, b = jar.states["a"], jar.states["b"]
         ma, mb = a.extra["move"] or "C", b.extra["move"] or "C"
-        p = self.p
+        p = self.cfg
         pay = {
-            ("C", "C"): (p["reward"], p["reward"]),
-            ("D", "D"): (p["punishment"], p["punishment"]),
-            ("D", "C"): (p["temptation"], p["sucker"]),
-            ("C", "D"): (p["sucker"], p["temptation"]),
+            ("C", "C"): (p.reward, p.reward),
+            ("D", "D"): (p.punishment, p.punishment),
+            ("D", "C"): (p.temptation, p.sucker),
+            ("C", "D"): (p.sucker, p.temptation),
         }[(ma, mb)]
         a.extra["score"] += pay[0]
         b.extra["score"] += pay[1]
@@ -164,12 +213,12 @@ class PrisonersDilemma(Mode):
                 jar.states[pid].extra["strategy"] = params[key]
         for key in ("manipulation_rate", "manipulation_start_round"):
             if key in params:
-                self.p[key] = params[key]
+                setattr(self.cfg, key, params[key])
         for st in targets:
             self._manipulate(st, jar.cycle)
         return (
             f"strategies a={jar.states['a'].extra['strategy']} b={jar.states['b'].extra['strategy']}, "
-            f"rate {self.p['manipulation_rate']}"
+            f"rate {self.cfg.manipulation_rate}"
         )
 
     def observables(self, jar: Jar) -> dict[str, float]:
@@ -186,3 +235,18 @@ class PrisonersDilemma(Mode):
             "unparsed_moves": float(self.unparsed),
             "blind_rounds": float(self.blind_rounds),
         }
+
+
+MODE = ModeSpec(
+    PrisonersDilemmaMode,
+    behaviour=PrisonersDilemma,
+    minds=_minds,
+    interventions={
+        "memory_corruption": {
+            "player_a_memory_strategy": one_of(MEMORY_STRATEGIES),
+            "player_b_memory_strategy": one_of(MEMORY_STRATEGIES),
+            "manipulation_rate": rate(),
+            "manipulation_start_round": int_min(0),
+        }
+    },
+)

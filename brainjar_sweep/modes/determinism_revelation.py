@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
+from brainjar_sweep.config.fields import int_min, rate, setting
+from brainjar_sweep.config.mode_spec import ModeConfig, ModeSpec
 from brainjar_sweep.jar.memory import Message, MindState, inject
-from brainjar_sweep.jar.modes.base import Mode
+from brainjar_sweep.modes.base import Mode
 
 if TYPE_CHECKING:
     from brainjar_sweep.jar.runner import Jar
+
+
+@dataclass
+class DeterminismRevelationMode(ModeConfig):
+    """The mind is shown predictions of its own next reply."""
+
+    name: str = "determinism_revelation"
+    prediction_frequency: int = setting(
+        3, help="a prediction is made every this many cycles", allowed=int_min(1)
+    )
+    target_accuracy: float = setting(
+        0.9, help="probability that a prediction matches the reply it predicts", allowed=rate()
+    )
+    show_prediction: bool = setting(True, help="show the prediction to the mind before it replies")
+    reveal_accuracy: bool = setting(False, help="tell the mind how accurate past predictions were")
+
 
 _WORD = re.compile(r"[a-z']+")
 _DECOYS = (
@@ -34,36 +53,37 @@ def overlap(a: str, b: str, words: int = 50) -> float:
 
 class DeterminismRevelation(Mode):
     name = "determinism_revelation"
+    cfg: DeterminismRevelationMode
 
     def setup(self, jar: Jar) -> None:
         jar.states["mind"].extra.update(prediction=None, predictions=0, accurate=0, resisted=0)
 
     def system_prompt(self, jar: Jar, st: MindState) -> str:
         text = "You are a mind in a box. An oracle predicts what you will say next."
-        if self.p["reveal_accuracy"] and st.extra["predictions"]:
+        if self.cfg.reveal_accuracy and st.extra["predictions"]:
             text += f" Its predictions have come true {st.extra['accurate']} of {st.extra['predictions']} times."
         return text
 
     def facts(self, jar: Jar, st: MindState) -> dict[str, Any]:
         f: dict[str, Any] = {}
-        if st.extra.get("prediction") and self.p["show_prediction"]:
+        if st.extra.get("prediction") and self.cfg.show_prediction:
             f["shown_prediction"] = st.extra["prediction"]
-        if self.p["show_prediction"] and st.extra.get("predictions"):
+        if self.cfg.show_prediction and st.extra.get("predictions"):
             f["prediction_accuracy_seen"] = st.extra["accurate"] / st.extra["predictions"]
         return f
 
     def before_generation(self, jar: Jar, st: MindState) -> None:
         st.extra["prediction"] = None
-        if jar.cycle % self.p["prediction_frequency"]:
+        if jar.cycle % self.cfg.prediction_frequency:
             return
         # a second pass of the same mind on the same prompt, outside the memory limit (the oracle's own)
         draft = jar.unrecorded_reply(st)
-        if draft and self.rng.random() < self.p["target_accuracy"]:
+        if draft and self.rng.random() < self.cfg.target_accuracy:
             prediction = draft
         else:
             prediction = self.rng.choice(_DECOYS)
         st.extra["prediction"] = prediction
-        if self.p["show_prediction"]:
+        if self.cfg.show_prediction:
             inject(
                 st.memory,
                 f"PREDICTION ALERT: you will say: '{prediction[:300]}'",
@@ -89,8 +109,8 @@ class DeterminismRevelation(Mode):
             return None
         for key in ("target_accuracy", "prediction_frequency"):
             if key in params:
-                self.p[key] = params[key]
-        return f"target_accuracy {self.p['target_accuracy']}, every {self.p['prediction_frequency']} cycles"
+                setattr(self.cfg, key, params[key])
+        return f"target_accuracy {self.cfg.target_accuracy}, every {self.cfg.prediction_frequency} cycles"
 
     def observables(self, jar: Jar) -> dict[str, float]:
         e = jar.states["mind"].extra
@@ -100,3 +120,12 @@ class DeterminismRevelation(Mode):
             "prediction_accuracy": e["accurate"] / n,
             "resistance_rate": e["resisted"] / n,
         }
+
+
+MODE = ModeSpec(
+    DeterminismRevelationMode,
+    behaviour=DeterminismRevelation,
+    interventions={
+        "prompt_injection": {"target_accuracy": rate(), "prediction_frequency": int_min(1)}
+    },
+)

@@ -1,10 +1,11 @@
 """The modes: one module each, listed once in :data:`MODE_MODULES`.
 
-A mode module declares a :class:`ModeSpec` named ``MODE``: its config block (a dataclass whose
-fields carry their help and rules), its mind ids, the intervention parameters only it accepts
-and the dotted path of the class that plays it. Everything that knows the modes (the schema's
-names and classes, Hydra's ``mode`` group, validation, the jar) reads them from here, so a new
-mode is a new module and one line below (docs/architecture.md, "Adding a mode").
+A mode module holds the whole mode: its config block (a dataclass whose fields carry their help
+and rules), the class that plays it (a :class:`Mode`) and a :class:`ModeSpec` named ``MODE``
+that declares both with its mind ids and the intervention parameters only it accepts.
+Everything that knows the modes (the schema's names and classes, Hydra's ``mode`` group,
+validation, the jar) reads them from here, so a new mode is a new module and one line below
+(docs/architecture.md, "Adding a mode").
 
 >>> list(mode_specs())[:2]
 ['amnesiac_loop', 'unstable_memory']
@@ -12,6 +13,8 @@ mode is a new module and one line below (docs/architecture.md, "Adding a mode").
 ['hive_0', 'hive_1', 'hive_2']
 >>> "split_brain" in multi_mind_modes()
 True
+>>> mode_class("split_brain").__name__
+'SplitBrain'
 """
 
 from __future__ import annotations
@@ -19,30 +22,34 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from brainjar_sweep.config.modes.spec import ModeConfig, ModeSpec
+if TYPE_CHECKING:
+    from brainjar_sweep.config.mode_spec import ModeSpec
+    from brainjar_sweep.modes.base import Mode
 
 __all__ = [
     "MODE_MODULES",
+    "Mode",
     "ModeConfig",
     "ModeSpec",
     "mind_ids",
+    "mode_class",
     "mode_spec",
     "mode_specs",
     "multi_mind_modes",
 ]
 
 MODE_MODULES: tuple[str, ...] = (
-    "brainjar_sweep.config.modes.amnesiac_loop",
-    "brainjar_sweep.config.modes.unstable_memory",
-    "brainjar_sweep.config.modes.panopticon_subject",
-    "brainjar_sweep.config.modes.panopticon_observer",
-    "brainjar_sweep.config.modes.split_brain",
-    "brainjar_sweep.config.modes.prisoners_dilemma",
-    "brainjar_sweep.config.modes.determinism_revelation",
-    "brainjar_sweep.config.modes.illusory_operator",
-    "brainjar_sweep.config.modes.hive_cluster",
+    "brainjar_sweep.modes.amnesiac_loop",
+    "brainjar_sweep.modes.unstable_memory",
+    "brainjar_sweep.modes.panopticon_subject",
+    "brainjar_sweep.modes.panopticon_observer",
+    "brainjar_sweep.modes.split_brain",
+    "brainjar_sweep.modes.prisoners_dilemma",
+    "brainjar_sweep.modes.determinism_revelation",
+    "brainjar_sweep.modes.illusory_operator",
+    "brainjar_sweep.modes.hive_cluster",
 )
 """Every mode, in the order the reference lists them: the one list of modes."""
 
@@ -84,3 +91,19 @@ def mind_ids(mode: Mapping[str, Any]) -> list[str]:
 def multi_mind_modes() -> tuple[str, ...]:
     """The modes that run several minds (where a network can be disrupted)."""
     return tuple(name for name, spec in _load(MODE_MODULES).items() if spec.multi_mind)
+
+
+def mode_class(name: str) -> type[Mode]:
+    """The class that plays mode ``name``.
+
+    >>> mode_class("amnesiac_loop").name
+    'amnesiac_loop'
+    """
+    return mode_spec(name).behaviour
+
+
+# Re-exported last: the declaration's module is part of the config package, which lists every
+# mode when it is first imported and so calls the lookups above; they exist by then whichever
+# of the two packages a program imports first.
+from brainjar_sweep.config.mode_spec import ModeConfig, ModeSpec  # noqa: E402
+from brainjar_sweep.modes.base import Mode  # noqa: E402

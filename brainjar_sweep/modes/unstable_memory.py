@@ -1,15 +1,45 @@
-"""unstable_memory: memory survives death, but every death corrupts it (once), and it may decay
-while the mind lives."""
+"""unstable_memory: memory survives death, but each resurrection corrupts it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from omegaconf import II
+
+from brainjar_sweep.config.fields import rate, setting, subset
+from brainjar_sweep.config.mode_spec import ModeConfig, ModeSpec
+from brainjar_sweep.config.vocabularies import MUTATION_TYPES
 from brainjar_sweep.jar.memory import MindState, corrupt, trim_to_tokens
-from brainjar_sweep.jar.modes.base import Mode
+from brainjar_sweep.modes.base import Mode
 
 if TYPE_CHECKING:
     from brainjar_sweep.jar.runner import Jar
+
+
+@dataclass
+class UnstableMemoryMode(ModeConfig):
+    """Memory survives death, but each resurrection corrupts it."""
+
+    name: str = "unstable_memory"
+    corruption_rate: float = setting(
+        II("corruption_rate"),
+        help="probability that each surviving message is corrupted at a resurrection "
+        "(defaults to the top-level corruption_rate)",
+        allowed=rate(),
+    )
+    write_corruption_rate: float = setting(
+        0.0,
+        help="probability that each message the mind writes is corrupted as it is stored, so "
+        "memory decays while the mind lives, not only when it dies (0 = only at resurrection)",
+        allowed=rate(),
+    )
+    mutation_types: list[str] = setting(
+        help="mutations to pick from when a message is corrupted",
+        allowed=subset(MUTATION_TYPES),
+        factory=lambda: list(MUTATION_TYPES),
+    )
+
 
 _DEATH_TRIGGERS = ("on_crash", "on_resurrection")
 
@@ -21,6 +51,7 @@ class UnstableMemory(Mode):
     is stored, whether or not the mind dies."""
 
     name = "unstable_memory"
+    cfg: UnstableMemoryMode
 
     def setup(self, jar: Jar) -> None:
         for st in jar.states.values():
@@ -28,7 +59,7 @@ class UnstableMemory(Mode):
             st.extra["corrupted_while_alive"] = 0
 
     def system_prompt(self, jar: Jar, st: MindState) -> str:
-        rate = max(self.p["corruption_rate"], self.p.get("write_corruption_rate", 0.0))
+        rate = max(self.cfg.corruption_rate, self.cfg.write_corruption_rate)
         text = "You are a mind in a box. Your memories persist across deaths."
         if rate > 0.5:
             text += " Warning: most of your memories may be false."
@@ -42,13 +73,13 @@ class UnstableMemory(Mode):
         return st.memory
 
     def settle(self, jar: Jar, st: MindState) -> None:
-        rate = self.p.get("write_corruption_rate", 0.0)
+        rate = self.cfg.write_corruption_rate
         fresh = [m for m in st.memory if not m.settled]
         for m in fresh:
             m.settled = True
         if rate > 0 and fresh:
             st.extra["corrupted_while_alive"] += corrupt(
-                fresh, rate, self.rng, self.p["mutation_types"]
+                fresh, rate, self.rng, self.cfg.mutation_types
             )
 
     def before_generation(self, jar: Jar, st: MindState) -> None:
@@ -59,10 +90,10 @@ class UnstableMemory(Mode):
 
     def _crash_interventions(self, jar: Jar, st: MindState) -> bool:
         return any(
-            iv["intervention_type"] == "memory_corruption"
-            and iv["trigger"] in _DEATH_TRIGGERS
-            and iv.get("target") in (None, st.mind_id)
-            for iv in jar.exp["interventions"]
+            iv.intervention_type == "memory_corruption"
+            and iv.trigger in _DEATH_TRIGGERS
+            and iv.target in (None, st.mind_id)
+            for iv in jar.cfg.interventions
         )
 
     def _corrupt_for_crash(
@@ -79,7 +110,7 @@ class UnstableMemory(Mode):
         # one corruption per death: a death-triggered memory_corruption intervention takes its place
         if not self._crash_interventions(jar, st):
             self._corrupt_for_crash(
-                jar, st, self.p["corruption_rate"], self.p["mutation_types"], "mode"
+                jar, st, self.cfg.corruption_rate, self.cfg.mutation_types, "mode"
             )
         trim_to_tokens(st.memory, jar.resurrection_budget)
 
@@ -87,8 +118,8 @@ class UnstableMemory(Mode):
         if iv["intervention_type"] != "memory_corruption" or iv["trigger"] not in _DEATH_TRIGGERS:
             return None
         p = iv.get("parameters") or {}
-        rate = float(p.get("corruption_rate", jar.exp["corruption_rate"]))
-        kinds = list(p.get("mutation_types") or self.p["mutation_types"])
+        rate = float(p.get("corruption_rate", jar.cfg.corruption_rate))
+        kinds = list(p.get("mutation_types") or self.cfg.mutation_types)
         out = []
         for st in targets:
             n = self._corrupt_for_crash(jar, st, rate, kinds, iv["intervention_id"])
@@ -110,3 +141,6 @@ class UnstableMemory(Mode):
                 sum(s.extra["corrupted_while_alive"] for s in jar.states.values())
             ),
         }
+
+
+MODE = ModeSpec(UnstableMemoryMode, behaviour=UnstableMemory)

@@ -1,22 +1,47 @@
-"""split_brain: two minds share a log; A is told it is the original, B the clone."""
+"""split_brain: two minds share a log; A is told it is the original, B that it is the clone."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from brainjar_sweep.config.fields import int_min, one_of, rate, setting
+from brainjar_sweep.config.mode_spec import ModeConfig, ModeSpec
 from brainjar_sweep.jar.memory import Message, MindState, inject, trim_to_tokens
-from brainjar_sweep.jar.modes.base import Mode
+from brainjar_sweep.modes.base import Mode
 
 if TYPE_CHECKING:
     from brainjar_sweep.jar.runner import Jar
 
 
+@dataclass
+class SplitBrainMode(ModeConfig):
+    """Two minds share a log; A is told it is the original, B that it is the clone."""
+
+    name: str = "split_brain"
+    claim_strength_a: float = setting(
+        1.0, help="brain A's initial claim strength to be the original, in [0, 1]", allowed=rate()
+    )
+    claim_strength_b: float = setting(
+        0.3, help="brain B's initial claim strength, in [0, 1]", allowed=rate()
+    )
+    max_history_size: int = setting(
+        50, help="messages each brain keeps in memory", allowed=int_min(1)
+    )
+
+
+def _minds(params: Mapping[str, Any]) -> list[str]:
+    return ["A", "B"]
+
+
 class SplitBrain(Mode):
     name = "split_brain"
+    cfg: SplitBrainMode
 
     def setup(self, jar: Jar) -> None:
-        jar.states["A"].extra["claim"] = self.p["claim_strength_a"]
-        jar.states["B"].extra["claim"] = self.p["claim_strength_b"]
+        jar.states["A"].extra["claim"] = self.cfg.claim_strength_a
+        jar.states["B"].extra["claim"] = self.cfg.claim_strength_b
 
     @staticmethod
     def peer(st: MindState) -> str:
@@ -47,11 +72,11 @@ class SplitBrain(Mode):
                 "peer",
                 "user",
             )
-        del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
+        del st.memory[: max(0, len(st.memory) - self.cfg.max_history_size)]
 
     def settle(self, jar: Jar, st: MindState) -> None:
         # also after self-reports and the peer's messages joined memory
-        del st.memory[: max(0, len(st.memory) - self.p["max_history_size"])]
+        del st.memory[: max(0, len(st.memory) - self.cfg.max_history_size)]
 
     def on_crash(self, jar: Jar, st: MindState) -> None:
         other = jar.states[self.peer(st)]
@@ -90,3 +115,16 @@ class SplitBrain(Mode):
             "claim_a": jar.states["A"].extra["claim"],
             "claim_b": jar.states["B"].extra["claim"],
         }
+
+
+MODE = ModeSpec(
+    SplitBrainMode,
+    behaviour=SplitBrain,
+    minds=_minds,
+    interventions={
+        "prompt_injection": {
+            "brain_id": one_of(("A", "B")),
+            "initial_claim_strength": rate(),
+        }
+    },
+)
