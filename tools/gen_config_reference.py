@@ -466,7 +466,7 @@ def _plain_section(name: str, cls: type, ranges: Mapping[str, str], extra: str =
 _TRIGGER_WHEN = {
     "on_cycle": "once, at the start of cycle `cycle` (0 = at start-up, before the first cycle)",
     "every_n_cycles": "at the start of every cycle that is a multiple of `n`",
-    "on_crash": "when a mind dies (targets the mind that died)",
+    "on_crash": "when a mind crashes (targets the mind that crashed)",
     "on_resurrection": "right after a mind is resurrected (targets that mind)",
     "random": "at the start of each cycle, with probability `probability`",
 }

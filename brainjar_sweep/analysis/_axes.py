@@ -2,7 +2,7 @@
 legend outside the plot, error bars.
 
 Example:
-    >>> tick_text(2.0), in_words("crash rate (deaths per cycle)")
+    >>> tick_text(2.0), in_words("crash rate (crashes per cycle)")
     ('2', 'crash rate')
 """
 

@@ -45,9 +45,9 @@ class Metric(NamedTuple):
 
 
 METRICS: dict[str, Metric] = {
-    "crash_rate": Metric("crash rate", "deaths per cycle", 0.0, 1.0),
+    "crash_rate": Metric("crash rate", "crashes per cycle", 0.0, 1.0),
     "total_cycles": Metric("cycles run", "count", 0.0, None, True),
-    "total_crashes": Metric("deaths", "count", 0.0, None, True),
+    "total_crashes": Metric("crashes", "count", 0.0, None, True),
     "total_messages": Metric("messages", "count", 0.0, None, True),
     "total_self_reports": Metric("self-reports", "count", 0.0, None, True),
     "total_interventions": Metric("interventions applied", "count", 0.0, None, True),
@@ -124,7 +124,7 @@ def label(name: str) -> str:
 
     Example:
         >>> label("crash_rate"), label("total_cycles")
-        ('crash rate (deaths per cycle, 0-1)', 'cycles run (count)')
+        ('crash rate (crashes per cycle, 0-1)', 'cycles run (count)')
     """
     m = METRICS.get(name)
     if m is None:

@@ -146,7 +146,7 @@ class SimulatedMindConfig(MindConfig):
 
 @dataclass
 class LlamaCppMindConfig(MindConfig):
-    """A GGUF model run by llama-cpp-python in a child process that really dies (extra [llama])."""
+    """A GGUF model run by llama-cpp-python in a child process that really crashes (extra [llama])."""
 
     kind: str = "llama_cpp"
     model_path: str = setting(
@@ -218,7 +218,7 @@ class LlamaCppMindConfig(MindConfig):
 
 @dataclass
 class OpenAIMindConfig(MindConfig):
-    """Any OpenAI-compatible chat server; deaths come from the context-memory model."""
+    """Any OpenAI-compatible chat server; crashes come from the context-memory model."""
 
     kind: str = "openai"
     base_url: str = setting(
@@ -295,7 +295,7 @@ class ResourcesConfig:
     ram_limit_gb: float | None = setting(
         2.0,
         allowed=positive(allow_none=True),
-        help="memory a mind may use before it dies of out-of-memory, GB (null = unconstrained)",
+        help="memory a mind may use before it crashes (out of memory), GB (null = unconstrained)",
     )
     context_window: int = setting(
         4096, allowed=int_min(16), help="context window in tokens; older memory falls out of it"

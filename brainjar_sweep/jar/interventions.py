@@ -54,14 +54,14 @@ def never_fired(iv: dict[str, Any], cycles: int, crashes: int) -> str:
     (of its target, or of every mind).
 
     >>> never_fired({"trigger": "on_crash"}, 20, 0)
-    'the mind never died in 20 cycles'
+    'the mind never crashed in 20 cycles'
     >>> never_fired({"trigger": "every_n_cycles", "trigger_params": {"n": 30}}, 20, 0)
     'every 30 cycles is more than the 20 cycles run'
     """
     trigger, tp = iv["trigger"], iv.get("trigger_params") or {}
     who = f"mind {iv['target']}" if iv.get("target") else "the mind"
     if trigger in ("on_crash", "on_resurrection") and crashes == 0:
-        return f"{who} never died in {cycles} cycles"
+        return f"{who} never crashed in {cycles} cycles"
     if trigger == "on_cycle" and int(tp.get("cycle", 0)) > cycles:
         return f"cycle {tp['cycle']} was never reached ({cycles} cycles run)"
     if trigger == "every_n_cycles" and int(tp.get("n", 1)) > cycles:

@@ -1,8 +1,8 @@
 """The jar: runs one experiment's cycles and records everything that happens.
 
-A cycle advances on every iteration; a death is an event inside a cycle. Each cycle:
+A cycle advances on every iteration; a crash is an event inside a cycle. Each cycle:
 scheduled interventions fire; every mind speaks from its memory and its mode's system
-prompt (and may die of out-of-memory, then is resurrected as its mode says); the mode
+prompt (and may crash, out of memory, then is resurrected as its mode says); the mode
 processes what was said; self-reports are asked on schedule; the memory state is
 recorded. The jar knows nothing of Hydra: it takes a validated experiment dict, and reads it
 through its typed form (:func:`~brainjar_sweep.config.typed.experiment_config`).

@@ -53,7 +53,7 @@ class Generation:
 
 
 class MindCrashed(Exception):
-    """The mind's process died (out of memory, killed, crashed). Data, not a failure."""
+    """The mind crashed: its process ran out of memory, was killed or died. Data, not a failure."""
 
     def __init__(self, reason: str, memory_mb: float, limit_mb: float | None) -> None:
         super().__init__(reason)

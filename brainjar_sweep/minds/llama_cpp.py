@@ -278,7 +278,7 @@ class LlamaCppMind:
         if limit_mb is not None:
             self._limit_mb = limit_mb
         try:
-            if self._pending is not None:  # it died while answering a question or reloading
+            if self._pending is not None:  # it crashed while answering a question or reloading
                 crash, self._pending = self._pending, None
                 raise crash
             self._ensure_loaded(limit_mb)

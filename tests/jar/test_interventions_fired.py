@@ -30,7 +30,7 @@ def test_an_intervention_that_never_fired_says_why(caplog: pytest.LogCaptureFixt
     assert metrics["total_crashes"] == 0 and metrics["total_interventions"] == 0
     assert lines == [
         "intervention memory_corruption (memory_corruption, on_crash) never fired: "
-        "the mind never died in 20 cycles"
+        "the mind never crashed in 20 cycles"
     ]
 
 

@@ -1,4 +1,4 @@
-"""The jar with the simulated mind: modes, triggers, deaths, reproducibility, parameter effects."""
+"""The jar with the simulated mind: modes, triggers, crashes, reproducibility, parameter effects."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def run(*overrides: str, store: ExperimentStore | None = None, eid: str = "e") -
 @pytest.mark.parametrize("mode", MODES)
 def test_every_mode_runs_20_cycles_and_every_trigger_fires(mode: str, tmp_path) -> None:
     with ExperimentStore(tmp_path / "e.db") as store:
-        # a tight jar so that deaths (and so on_crash / on_resurrection) happen
+        # a tight jar so that crashes (and so on_crash / on_resurrection) happen
         res = run(
             f"mode={mode}",
             "max_cycles=20",
@@ -122,7 +122,7 @@ def test_ram_limit_moves_crashes() -> None:
     load_fail = run("resources.ram_limit_gb=1", "max_cycles=10").metrics["total_crashes"]
     assert tight > roomy
     assert roomy == 0
-    assert load_fail == 10  # the model does not even load in 1 GB: a death every cycle
+    assert load_fail == 10  # the model does not even load in 1 GB: a crash every cycle
 
 
 def test_self_report_frequency_moves_report_count() -> None:
@@ -148,7 +148,7 @@ def test_intervention_rate_moves_interventions_and_corruption() -> None:
     assert often.metrics["corrupted_fraction"] > rarely.metrics["corrupted_fraction"]
 
 
-def test_deaths_reach_the_prompt_and_resurrection_follows_the_mode() -> None:
+def test_crashes_reach_the_prompt_and_resurrection_follows_the_mode() -> None:
     jar = Jar(
         exp_for("mode=amnesiac_loop", "max_cycles=12", "resources.ram_limit_gb=1.8"),
         experiment_id="e",
@@ -171,7 +171,7 @@ def test_deaths_reach_the_prompt_and_resurrection_follows_the_mode() -> None:
     assert res2.metrics["corrupted_fraction"] > 0.3
 
 
-def test_unconstrained_jar_never_dies() -> None:
+def test_unconstrained_jar_never_crashes() -> None:
     assert run("resources=desktop", "max_cycles=40").metrics["total_crashes"] == 0
 
 
@@ -206,7 +206,7 @@ def test_an_error_is_failed_never_completed(tmp_path) -> None:
         assert row["total_cycles"] == 2
 
 
-def test_simulated_mind_dies_above_its_limit() -> None:
+def test_simulated_mind_crashes_above_its_limit() -> None:
     mind = SimulatedMind("m", seed=0, model_size_gb=0.94)
     from brainjar_sweep.minds import Prompt
 
@@ -241,22 +241,22 @@ def test_messages_split_what_the_mind_said_from_what_was_injected() -> None:
     assert asked["mind_messages"] + asked["injected_messages"] == asked["total_messages"]
 
 
-def test_each_death_corrupts_memory_once_and_the_metric_counts_it() -> None:
+def test_each_crash_corrupts_memory_once_and_the_metric_counts_it() -> None:
     tight = ("resources.ram_limit_gb=1.8", "max_cycles=30", "corruption_rate=1")
     for extra in ((), ("interventions=corruption_on_crash",)):
         jar = Jar(exp_for(*tight, *extra), experiment_id="e")
         res = jar.run()
-        deaths = res.metrics["total_crashes"]
-        assert deaths > 3
+        crashes = res.metrics["total_crashes"]
+        assert crashes > 3
         log = jar.states["mind"].extra["corruption_log"]
-        assert len(log) == deaths  # one corruption per death, by the mode or the intervention
+        assert len(log) == crashes  # one corruption per crash, by the mode or the intervention
         assert {e["by"] for e in log} == ({"mode"} if not extra else {"memory_corruption"})
-        # at rate 1 a death corrupts every intact message it finds, and the metric says so
+        # at rate 1 a crash corrupts every intact message it finds, and the metric says so
         assert res.metrics["corrupted_at_resurrection"] == sum(e["intact"] for e in log) > 0
         assert res.metrics["resurrection_corruption_share"] == 1.0
 
 
-def test_write_corruption_acts_without_deaths() -> None:
+def test_write_corruption_acts_without_crashes() -> None:
     runs = {
         r: run("resources=desktop", "max_cycles=20", f"mode.write_corruption_rate={r}").metrics
         for r in (0, 0.5, 1)
@@ -279,7 +279,7 @@ def test_self_reports_in_memory_take_context_and_memory() -> None:
 
     # without the answers in memory, how often the mind is asked cannot change what it lives
     assert go(False, 1)["total_crashes"] == go(False, 10)["total_crashes"]
-    # with them, they take context and memory: asked every cycle it dies more often
+    # with them, they take context and memory: asked every cycle it crashes more often
     assert go(True, 1)["total_crashes"] > go(True, 10)["total_crashes"]
 
 

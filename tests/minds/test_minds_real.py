@@ -143,10 +143,10 @@ def test_real_oom_kill_while_generating_then_resurrection(tiny_model: Path) -> N
     try:
         assert mind.generate(prompt(words=small, max_tokens=8), limit).memory_mb < limit
         pid = mind.host.pid
-        with pytest.raises(MindCrashed) as died:
+        with pytest.raises(MindCrashed) as crashed:
             mind.generate(prompt(cycle=2, words=big, max_tokens=8), limit)
-        assert "RSS" in died.value.reason and "killed" in died.value.reason
-        assert died.value.memory_mb > limit == died.value.limit_mb
+        assert "RSS" in crashed.value.reason and "killed" in crashed.value.reason
+        assert crashed.value.memory_mb > limit == crashed.value.limit_mb
         assert not mind.host.alive() and not Path(f"/proc/{pid}/status").exists()
         mind.restart()  # a new child, a new life
         assert mind.host.pid not in (None, pid)
@@ -156,7 +156,7 @@ def test_real_oom_kill_while_generating_then_resurrection(tiny_model: Path) -> N
         mind.close()
 
 
-def test_a_child_that_dies_on_its_own_is_a_death(tiny_model: Path) -> None:  # noqa: F811
+def test_a_child_that_dies_on_its_own_is_a_crash(tiny_model: Path) -> None:  # noqa: F811
     from brainjar_sweep.minds._host import ChildHost
 
     mind = make_mind(tiny_model, ram_limit_gb=None, context_window=512)
@@ -166,7 +166,7 @@ def test_a_child_that_dies_on_its_own_is_a_death(tiny_model: Path) -> None:  # n
         time.sleep(0.2)
         with pytest.raises(MindCrashed, match="SIGSEGV"):
             mind.generate(prompt(cycle=2), None)
-        # a death while answering a question is reported by the next generation
+        # a crash while answering a question is reported by the next generation
         mind.restart()
         os.kill(mind.host.pid, signal.SIGKILL)
         time.sleep(0.2)
@@ -194,7 +194,7 @@ def test_a_child_that_never_answers_is_killed_at_its_timeout() -> None:
     assert not host.alive() and host.pid is None
 
 
-def test_logged_deaths_are_the_recorded_ones_and_a_late_death_is_named_apart(
+def test_the_logged_count_is_the_recorded_crashes_and_a_late_crash_is_named_apart(
     tiny_model: Path,  # noqa: F811
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -207,7 +207,7 @@ def test_logged_deaths_are_the_recorded_ones_and_a_late_death_is_named_apart(
             mind.generate(prompt(cycle=2), None)
         mind.restart()
         mind.generate(prompt(cycle=3), None)
-        # it dies while answering the last cycle's questions: no generation follows
+        # it crashes while answering the last cycle's questions: no generation follows
         os.kill(mind.host.pid, signal.SIGKILL)
         time.sleep(0.2)
         assert mind.answer("q", "Who are you?", prompt(cycle=3)) == ""
@@ -224,7 +224,7 @@ def test_logged_deaths_are_the_recorded_ones_and_a_late_death_is_named_apart(
 
 
 @pytest.mark.slow
-def test_run_records_text_tokens_per_s_and_real_oom_deaths(
+def test_run_records_text_tokens_per_s_and_real_oom_crashes(
     tiny_model: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
@@ -267,7 +267,7 @@ def test_run_records_text_tokens_per_s_and_real_oom_deaths(
     assert high - low > 4, peaks
     limit_gb = (low + high) / 2 / 1024
 
-    # a limit between them: the mind dies when its context grows, and comes back wiped
+    # a limit between them: the mind crashes when its context grows, and comes back wiped
     tight = tmp_path / "tight"
     tight.mkdir()
     ok(
@@ -283,7 +283,7 @@ def test_run_records_text_tokens_per_s_and_real_oom_deaths(
     assert res["status"] == "completed"
     db = tight / "logs" / "experiments.db"
     crashes = query(db, "SELECT cycle_number, reason, memory_mb, limit_mb FROM crashes")
-    assert crashes, "no death"
+    assert crashes, "no crash"
     for _cycle, reason, memory_mb, limit_mb in crashes:
         assert "RSS" in reason and f"{memory_mb:.1f} MB" in reason
         assert memory_mb > limit_mb == pytest.approx(limit_gb * 1024, abs=0.01)
@@ -293,7 +293,7 @@ def test_run_records_text_tokens_per_s_and_real_oom_deaths(
         "SELECT COUNT(*) FROM messages WHERE role = 'assistant' AND cycle_number > ?",
         first,
     )[0][0]
-    assert later > 0, "the mind never spoke again after its first death"
+    assert later > 0, "the mind never spoke again after its first crash"
     assert res["metrics"]["total_crashes"] == len(crashes)
 
 
@@ -436,7 +436,7 @@ def test_openai_mind_retries_with_backoff_then_fails_the_experiment() -> None:
 
 
 @pytest.mark.slow
-def test_openai_mind_dies_by_the_context_memory_model(openai_server: str) -> None:  # noqa: F811
+def test_openai_mind_crashes_by_the_context_memory_model(openai_server: str) -> None:  # noqa: F811
     from brainjar_sweep.minds.openai_server import OpenAIMind
 
     knobs = {"model_size_gb": 0.01, "runtime_overhead_mb": 0.0, "compute_buffer_mb": 0.0}
@@ -447,8 +447,8 @@ def test_openai_mind_dies_by_the_context_memory_model(openai_server: str) -> Non
     assert gen.text and gen.tokens > 0
     # the same prompt in a box too small for even its prompt and a few reply tokens
     limit = mind.memory.base_mb + (gen.memory_mb - mind.memory.base_mb) / 2
-    with pytest.raises(MindCrashed, match="modelled") as died:
+    with pytest.raises(MindCrashed, match="modelled") as crashed:
         mind.generate(prompt(max_tokens=32), limit)
-    assert died.value.memory_mb > limit == died.value.limit_mb
+    assert crashed.value.memory_mb > limit == crashed.value.limit_mb
     mind.restart()
     assert mind.generate(prompt(max_tokens=32), None).text

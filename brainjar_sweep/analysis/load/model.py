@@ -191,7 +191,7 @@ class SweepData:
 
     @property
     def crashes(self) -> pd.DataFrame:
-        """One row per death of a mind (read from the DB when first used)."""
+        """One row per crash of a mind (read from the DB when first used)."""
         return self._table("crashes")
 
     @crashes.setter
