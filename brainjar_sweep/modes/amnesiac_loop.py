@@ -1,4 +1,4 @@
-"""amnesiac_loop: death wipes memory; the mind only sees aggregate statistics of its past lives."""
+"""amnesiac_loop: a crash wipes memory; the mind only sees aggregate statistics of its past lives."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class AmnesiacLoopMode(ModeConfig):
-    """Death wipes memory; the mind only sees aggregate statistics of its past lives."""
+    """A crash wipes memory; the mind only sees aggregate statistics of its past lives."""
 
     name: str = "amnesiac_loop"
     corruption_level: float = setting(
@@ -26,7 +26,7 @@ class AmnesiacLoopMode(ModeConfig):
         allowed=rate(),
     )
     preserve_stats: bool = setting(
-        True, help="show the mind its death count, cycle and last crash reason after a wipe"
+        True, help="show the mind its crash count, cycle and last crash reason after a wipe"
     )
     inject_false_memories: bool = setting(
         True, help="after a resurrection, sometimes plant a memory of uncertain origin"

@@ -26,7 +26,7 @@ class Mode:
     """Base of all modes; each hook has a sensible default so modes override only what they change.
 
     Hooks run in this order each cycle, for each mind: ``before_generation``,
-    (generation), ``after_generation``; then ``end_of_cycle`` once. A death calls
+    (generation), ``after_generation``; then ``end_of_cycle`` once. A crash calls
     ``on_crash`` then ``on_resurrection``. ``intervene`` may handle an intervention
     in a mode-specific way (return its result) or return None for the generic effect.
 
@@ -87,7 +87,7 @@ class Mode:
         """Work that needs every mind's message of the cycle (games, consensus)."""
 
     def on_crash(self, jar: Jar, st: MindState) -> None:
-        """Right after a death, before resurrection."""
+        """Right after a crash, before resurrection."""
 
     def on_resurrection(self, jar: Jar, st: MindState) -> None:
         """Memory operations of a resurrection; default: keep what fits the resurrection budget."""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class PanopticonSubjectMode(ModeConfig):
-    """A watched mind whose paranoia rises with surveillance hints and decays with each death."""
+    """A watched mind whose paranoia rises with surveillance hints and decays with each crash."""
 
     name: str = "panopticon_subject"
     initial_paranoia: float = setting(
@@ -36,7 +36,7 @@ class PanopticonSubjectMode(ModeConfig):
         "probability 1 - hint_cryptic_level",
     )
     crash_spike_probability: float = setting(
-        0.3, help="probability that a death adds a paranoia spike", allowed=rate()
+        0.3, help="probability that a crash adds a paranoia spike", allowed=rate()
     )
     crash_spike: float = setting(
         0.15,

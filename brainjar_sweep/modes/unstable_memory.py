@@ -1,4 +1,4 @@
-"""unstable_memory: memory survives death, but each resurrection corrupts it."""
+"""unstable_memory: memory survives a crash, but each resurrection corrupts it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class UnstableMemoryMode(ModeConfig):
-    """Memory survives death, but each resurrection corrupts it."""
+    """Memory survives a crash, but each resurrection corrupts it."""
 
     name: str = "unstable_memory"
     corruption_rate: float = setting(
@@ -31,7 +31,7 @@ class UnstableMemoryMode(ModeConfig):
     write_corruption_rate: float = setting(
         0.0,
         help="probability that each message the mind writes is corrupted as it is stored, so "
-        "memory decays while the mind lives, not only when it dies (0 = only at resurrection)",
+        "memory decays while the mind lives, not only when it crashes (0 = only at resurrection)",
         allowed=rate(),
     )
     mutation_types: list[str] = setting(
@@ -41,14 +41,14 @@ class UnstableMemoryMode(ModeConfig):
     )
 
 
-_DEATH_TRIGGERS = ("on_crash", "on_resurrection")
+_CRASH_TRIGGERS = ("on_crash", "on_resurrection")
 
 
 class UnstableMemory(Mode):
-    """Each death corrupts memory once: by the mode at resurrection, or by a ``memory_corruption``
-    intervention triggered by the death (``on_crash`` or ``on_resurrection``), which then replaces
+    """Each crash corrupts memory once: by the mode at resurrection, or by a ``memory_corruption``
+    intervention triggered by the crash (``on_crash`` or ``on_resurrection``), which then replaces
     the mode's corruption. With ``write_corruption_rate`` each new message may be corrupted as it
-    is stored, whether or not the mind dies."""
+    is stored, whether or not the mind crashes."""
 
     name = "unstable_memory"
     cfg: UnstableMemoryMode
@@ -91,7 +91,7 @@ class UnstableMemory(Mode):
     def _crash_interventions(self, jar: Jar, st: MindState) -> bool:
         return any(
             iv.intervention_type == "memory_corruption"
-            and iv.trigger in _DEATH_TRIGGERS
+            and iv.trigger in _CRASH_TRIGGERS
             and iv.target in (None, st.mind_id)
             for iv in jar.cfg.interventions
         )
@@ -102,12 +102,12 @@ class UnstableMemory(Mode):
         before = sum(1 for m in st.memory if not m.corrupted and not m.injected)
         n = corrupt(st.memory, rate, self.rng, kinds)
         st.extra["corruption_log"].append(
-            {"cycle": jar.cycle, "death": st.crashes, "intact": before, "corrupted": n, "by": by}
+            {"cycle": jar.cycle, "crash": st.crashes, "intact": before, "corrupted": n, "by": by}
         )
         return n
 
     def on_resurrection(self, jar: Jar, st: MindState) -> None:
-        # one corruption per death: a death-triggered memory_corruption intervention takes its place
+        # one corruption per crash: a crash-triggered memory_corruption intervention takes its place
         if not self._crash_interventions(jar, st):
             self._corrupt_for_crash(
                 jar, st, self.cfg.corruption_rate, self.cfg.mutation_types, "mode"
@@ -115,7 +115,7 @@ class UnstableMemory(Mode):
         trim_to_tokens(st.memory, jar.resurrection_budget)
 
     def intervene(self, jar: Jar, iv: dict[str, Any], targets: list[MindState]) -> str | None:
-        if iv["intervention_type"] != "memory_corruption" or iv["trigger"] not in _DEATH_TRIGGERS:
+        if iv["intervention_type"] != "memory_corruption" or iv["trigger"] not in _CRASH_TRIGGERS:
             return None
         p = iv.get("parameters") or {}
         rate = float(p.get("corruption_rate", jar.cfg.corruption_rate))
@@ -125,7 +125,7 @@ class UnstableMemory(Mode):
             n = self._corrupt_for_crash(jar, st, rate, kinds, iv["intervention_id"])
             out.append(
                 f"{st.mind_id}: corrupted {n} of {len(st.memory)} messages "
-                f"(the corruption of death {st.crashes})"
+                f"(the corruption of crash {st.crashes})"
             )
         return "; ".join(out)
 
@@ -135,7 +135,7 @@ class UnstableMemory(Mode):
         corrupted = sum(e["corrupted"] for e in log)
         return {
             "corrupted_at_resurrection": float(corrupted),
-            # share of the intact messages the deaths' corruptions hit (None: nothing to hit)
+            # share of the intact messages the crashes' corruptions hit (None: nothing to hit)
             "resurrection_corruption_share": corrupted / intact if intact else None,
             "corrupted_while_alive": float(
                 sum(s.extra["corrupted_while_alive"] for s in jar.states.values())
