@@ -37,8 +37,15 @@ CASES = {
         "hydra.launcher.job_resources=noop_app.needs",
         "hydra.launcher.progress=none",
         "hydra.launcher.sweep_files=false",
+        "hydra.launcher.hooks_read_plans=true",  # noop_app.needs reads the sweeper's plan
     ],
 }
+# the needs hook given each job's config composed again for it (before the sweeper's checked
+# experiments were handed over in its plan)
+CASES["jetson, hooks composed"] = [
+    *CASES["jetson"][:-1],
+    "hydra.launcher.hooks_read_plans=false",
+]
 
 
 # with --ray: the jetson launcher's Ray backend on a private one-machine Ray (started and

@@ -71,7 +71,7 @@ def first_job(cfg: object, job_dir: object) -> None:
     os._exit(0)
 
 
-def real_sweep(n: int, tmp: str, python: str) -> tuple[float, float]:
+def real_sweep(n: int, tmp: str, python: str, extra: tuple[str, ...] = ()) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of a real sweep of ``n`` jobs until its first job starts."""
     mark = os.path.join(tmp, f"first_job_{time.monotonic_ns()}")
     cmd = [
@@ -84,6 +84,7 @@ def real_sweep(n: int, tmp: str, python: str) -> tuple[float, float]:
         f"hydra.sweep.dir={os.path.join(tmp, 'sweep_' + str(time.monotonic_ns()))}",
         "hydra.launcher.job_before=bench_planning.first_job",
         "hydra.launcher.progress=none",
+        *extra,
     ]
     here = os.path.dirname(os.path.abspath(__file__))
     env = {FIRST_JOB_MARK: mark, "PYTHONPATH": here + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -131,6 +132,12 @@ def main() -> None:
         help="with --real: interpreters to compare (e.g. one per checkout), alternating",
     )
     ap.add_argument("--rounds", type=int, default=1, help="with --real: runs of each")
+    ap.add_argument(
+        "--hooks-composed",
+        action="store_true",
+        help="with --real: also each interpreter with the launcher's needs and duration hooks "
+        "given each job's config composed again (hooks_read_plans=false), alternating",
+    )
     args = ap.parse_args()
     if args.plan_child is not None:
         plan_child(args.plan_child)
@@ -142,13 +149,19 @@ def main() -> None:
         )
         print("|---|---|---|---|---|---|")
         with tempfile.TemporaryDirectory() as tmp:
+            variants = [("", ())]
+            if args.hooks_composed:
+                variants.append((", hooks composed", ("hydra.launcher.hooks_read_plans=false",)))
             for n in args.jobs:
                 for r in range(args.rounds):
                     for python in args.python:
-                        wall, rss = real_sweep(n, tmp, python)
-                        print(
-                            f"| {n} | {python} | {r + 1} | {wall:.2f} | {CPU[-1]:.2f} | {rss:.0f} |"
-                        )
+                        for name, extra in variants if r % 2 == 0 else variants[::-1]:
+                            wall, rss = real_sweep(n, tmp, python, extra)
+                            print(
+                                f"| {n} | {python}{name} | {r + 1} | {wall:.2f} | {CPU[-1]:.2f} "
+                                f"| {rss:.0f} |",
+                                flush=True,
+                            )
         return
     print("| jobs | path | wall (s) | peak RSS (MB) |")
     print("|---|---|---|---|")

@@ -38,10 +38,10 @@ def duration(cfg):  # the jetson launcher's job_duration hook: the mixed job's o
     return mixed_job(cfg.x, cfg.max_sleep)[1] if cfg.mixed else None
 
 
-def needs(cfg):  # the jetson launcher's job_resources hook
-    if cfg.mixed:
-        return mixed_job(cfg.x, cfg.max_sleep)[0], 1
-    return cfg.mem_gb, 1
+def needs(cfg):  # the jetson launcher's job_resources hook (a config or a plain dict)
+    if cfg["mixed"]:
+        return mixed_job(cfg["x"], cfg["max_sleep"])[0], 1
+    return cfg["mem_gb"], 1
 
 
 @hydra.main(version_base="1.3", config_path=None, config_name="noop")

@@ -270,10 +270,13 @@ class JobConfigs(Sequence[DictConfig]):
         composer: JobComposer,
         jobs: Sequence[Sequence[str]],
         nums: Sequence[int] | None = None,
+        experiments: Sequence[dict[str, Any]] | None = None,
     ) -> None:
         self.composer = composer
         self.jobs = [list(ov) for ov in jobs]
         self.nums = list(nums) if nums is not None else list(range(len(self.jobs)))
+        # each job's experiment as a sweeper checked it (JobComposer.experiment), when kept
+        self.experiments = list(experiments) if experiments is not None else None
         self._held: dict[int, DictConfig] = {}
 
     def __len__(self) -> int:

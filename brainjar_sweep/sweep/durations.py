@@ -39,8 +39,9 @@ from typing import Any
 
 # a job's start-up besides its experiment: forked from the launcher's preloaded server,
 # importing what the server did not, Hydra's run_job (measured on a 2-core machine:
-# benchmarks/bench_job_startup.py, 0.34 s; 0.21 s once the server preloads job_modules())
-STARTUP_SECONDS = 0.35
+# benchmarks/bench_job_startup.py, 0.22 s with job_modules() preloaded, as the brainjar app's
+# launcher does; the launcher measured 0.2 s per 3-cycle job in benchmarks/bench_real_sweep.py)
+STARTUP_SECONDS = 0.22
 # seconds per cycle and mind when nothing of the kind ran before
 DEFAULT_CYCLE_SECONDS = {"simulated": 0.0005}
 UNKNOWN_CYCLE_SECONDS = 1.0

@@ -10,6 +10,7 @@ which shows concurrency without a race against the clock. With ``meet_dir``, eve
 leaves ``started-<job number>`` there as it starts; ``wait_in=n`` with ``wait_for=m`` makes job
 number ``n`` wait until job number ``m`` has started (an order of starts, not of times).
 ``duration`` is the launcher's ``job_duration`` hook for it (job ``x`` is predicted to run ``x`` seconds, job 0 unpredicted),
+``needs_seen`` a ``job_resources`` hook that notes what it was given,
 ``preload`` its ``job_preload`` hook (``colorsys``, which nothing else imports; each job
 records whether it started with it loaded).
 """
@@ -52,6 +53,15 @@ def needs(cfg):  # the launcher's job_resources hook for this app
 
 def duration(cfg):  # the launcher's job_duration hook for this app
     return None if cfg.x == 0 else float(cfg.x)
+
+
+def needs_seen(cfg):  # a job_resources hook that reads a config or a plain experiment
+    """As ``needs``, and leaves ``seen-<x>-plan`` (a plain dict: the sweeper's plan) or
+    ``seen-<x>-config`` (a composed config) in ``meet_dir``: what the launcher gave it."""
+    kind = "plan" if isinstance(cfg, dict) else "config"
+    with open(os.path.join(cfg["meet_dir"], f"seen-{cfg['x']}-{kind}"), "a") as f:
+        f.write("seen\n")
+    return cfg["mem_gb"], cfg["threads"]
 
 
 def preload():  # the launcher's job_preload hook for this app

@@ -250,6 +250,30 @@ def test_jobs_start_in_sweep_order_without_durations_or_when_asked(tmp_path: Pat
     assert started_in_order(tmp_path / "b") == [0, 1, 2, 3, 4]
 
 
+def test_the_hooks_read_the_sweepers_plan_when_they_say_they_can(tmp_path: Path) -> None:
+    """With ``hooks_read_plans``, a new sweep's needs hook is given each job's experiment as
+    the brainjar sweeper checked it (no second composition); without, each job's config."""
+    seen = {}
+    for flag in ("true", "false"):
+        (tmp_path / flag).mkdir()
+        proc = chaos(
+            tmp_path / flag,
+            "x=0,1,2",
+            "mem_gb=0.5",
+            f"meet_dir={tmp_path / flag}",
+            "hydra/sweeper=brainjar",
+            "hydra.sweeper.validator=null",
+            "hydra.sweeper.job_state=null",
+            "hydra.launcher.job_resources=chaos_app.needs_seen",
+            f"hydra.launcher.hooks_read_plans={flag}",
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert len(times(tmp_path / flag)) == 3
+        seen[flag] = sorted(p.name for p in (tmp_path / flag).glob("seen-*"))
+    assert seen["true"] == ["seen-0-plan", "seen-1-plan", "seen-2-plan"]
+    assert seen["false"] == ["seen-0-config", "seen-1-config", "seen-2-config"]
+
+
 def test_a_bad_policy_is_one_line_before_any_job(tmp_path: Path) -> None:
     proc = chaos(tmp_path, "x=0,1", "hydra.launcher.policy=shortest_first")
     assert proc.returncode != 0

@@ -95,6 +95,46 @@ def failed_return(cfg: DictConfig, overrides: Sequence[str], exc: BaseException)
     return ret
 
 
+class Planned(Sequence[Any]):
+    """What the hooks read to plan each job: the experiment the sweeper checked (``kept[i]``,
+    a plain dict: the job's config without its ``hydra`` node), else the job's config,
+    composed when read.
+
+    >>> Planned(["cfg0", "cfg1"], {1: {"x": 1}})[:]
+    ['cfg0', {'x': 1}]
+    """
+
+    def __init__(self, cfgs: Sequence[Any], kept: dict[int, Any]) -> None:
+        self.cfgs = cfgs
+        self.kept = kept
+
+    def __len__(self) -> int:
+        return len(self.cfgs)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        got = self.kept.get(i)
+        return got if got is not None else self.cfgs[i]
+
+
+def planned_from(plan: Any, nums: Sequence[int], launched: Any) -> dict[int, Any]:
+    """The sweeper's experiments (``plan.experiments``) of the jobs at each position, by
+    position: for a job's first launch in a new sweep only. A job launched before (a retry)
+    or a resumed sweep's job is composed instead: its own earlier attempts, which the duration
+    hook reads from the job's full config, may exist.
+
+    >>> from types import SimpleNamespace
+    >>> plan = SimpleNamespace(resume=False, experiments={5: {"x": 1}, 6: {"x": 2}})
+    >>> planned_from(plan, [5, 6], launched={6})
+    {0: {'x': 1}}
+    """
+    if plan is None or getattr(plan, "resume", False):
+        return {}
+    kept = getattr(plan, "experiments", None) or {}
+    return {i: kept[n] for i, n in enumerate(nums) if n in kept and n not in launched}
+
+
 class SweepBook:
     """The jobs of one ``launch`` call (``cfgs[i]`` is job ``initial_job_idx + i``, composed
     when asked; held from :meth:`before` until the job's end is recorded)."""
@@ -111,6 +151,7 @@ class SweepBook:
         timeout_s: float | None,
         ownership: Any,
         report: Any = None,
+        planned: Sequence[Any] | None = None,
     ) -> None:
         self.cfgs = cfgs
         self.job_overrides = job_overrides
@@ -123,9 +164,12 @@ class SweepBook:
         self.report = report
         self.n = len(cfgs)
         # each job's needs as its config declares them (threads not yet capped by a machine),
-        # and its predicted seconds, for admission longest_first (None: not predicted); each
+        # and its predicted seconds, for admission longest_first (None: not predicted); read
+        # from ``planned`` (the sweeper's checked experiments, :class:`Planned`), else each
         # job's config is composed once for both, and not kept
-        self.declared, self.seconds = hooks.plan_facts(cfgs, default_memory_gb)
+        self.declared, self.seconds = hooks.plan_facts(
+            cfgs if planned is None else planned, default_memory_gb
+        )
         self.jobs = [
             Job(initial_job_idx + i, list(ov), self.declared[i].memory_gb)
             for i, ov in enumerate(job_overrides)

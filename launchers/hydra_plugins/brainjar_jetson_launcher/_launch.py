@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from hydra.core.utils import JobReturn, configure_log, setup_globals
 from hydra_plugins.brainjar_jetson_launcher._admission import ThermalGate
 from hydra_plugins.brainjar_jetson_launcher._backend import Backend, drive
-from hydra_plugins.brainjar_jetson_launcher._book import SweepBook
+from hydra_plugins.brainjar_jetson_launcher._book import Planned, SweepBook, planned_from
 from hydra_plugins.brainjar_jetson_launcher._progress import Progress
 
 if TYPE_CHECKING:
@@ -27,7 +27,8 @@ def launch(
     """Run the jobs with the configured backend (``local`` processes or ``ray`` tasks).
 
     Each job's config is composed (by one ``JobComposer``, Hydra's own override code) when
-    the hooks ask for its needs and again when it starts; only a running job's is kept.
+    it starts, and only a running job's is kept; the hooks read each job's needs from the
+    experiment the sweeper checked (the plan's), else from its config composed for them.
     """
     from brainjar_sweep.sweep.compose import JobComposer, JobConfigs
 
@@ -35,7 +36,11 @@ def launch(
         composer = JobComposer(launcher.hydra_context.config_loader, launcher.config)
         nums = range(initial_job_idx, initial_job_idx + len(job_overrides))
         cfgs = JobConfigs(composer, job_overrides, nums)
-        book = _book(launcher, cfgs, job_overrides, initial_job_idx, sweep_dir, ownership)
+        kept: dict[int, Any] = {}
+        if launcher.params.get("hooks_read_plans", False):
+            kept = planned_from(launcher.plan, nums, launcher.jobs)
+        planned = Planned(cfgs, kept) if kept else None
+        book = _book(launcher, cfgs, job_overrides, initial_job_idx, sweep_dir, ownership, planned)
         backend, gate = _backend(book, launcher)
         progress = _progress(launcher, book.n, backend)
         drive(book, backend, progress, float(launcher.params.get("stop_grace_s", 10.0)), gate)
@@ -71,6 +76,7 @@ def _book(
     initial_job_idx: int,
     sweep_dir: Path,
     ownership: Any,
+    planned: Sequence[Any] | None = None,
 ) -> SweepBook:
     """The book of a launch's jobs, its report hook made for the sweep dir."""
     p = launcher.params
@@ -84,6 +90,7 @@ def _book(
         timeout_s=p.get("timeout_s"),
         ownership=ownership,
         report=launcher.report(sweep_dir),
+        planned=planned,
     )
     launcher.jobs.update({job.num: job for job in book.jobs})
     return book

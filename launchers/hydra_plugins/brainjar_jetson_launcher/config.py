@@ -59,6 +59,10 @@ class JetsonLauncherConf:
     # hook: dotted path of function(job_config) -> predicted seconds of a job, or null when
     # unknown; read by policy longest_first (null = no predictions)
     job_duration: str | None = None
+    # the job_resources and job_duration hooks may be given, on a job's first launch in a new
+    # sweep, the job's config without its hydra node as the sweeper checked it (a plain dict),
+    # instead of its config composed again for them; true only for hooks that read either
+    hooks_read_plans: bool = False
     # hook: dotted path of function() -> names of modules the job-process server imports once,
     # so each forked job starts with them loaded (start_method forkserver; null = none)
     job_preload: str | None = None

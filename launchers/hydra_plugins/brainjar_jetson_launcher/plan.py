@@ -20,6 +20,7 @@ the launcher then keeps one progress display across the launches, and the sweepe
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -37,6 +38,10 @@ class SweepPlan:
     total: int | None = None
     # the sweeper's own words for the progress display (called at each refresh: keep it cheap)
     status: Callable[[], str] | None = None
+    # each job's config without its hydra node, as the sweeper checked it (number -> plain
+    # dict): the launcher's needs and duration hooks read it on a job's first launch of a new
+    # sweep instead of composing the job again (empty: the launcher composes each job)
+    experiments: dict[int, Any] = field(default_factory=dict)
 
     def to_run(self) -> list[int]:
         """The numbers of the jobs still to run, in order."""

@@ -91,13 +91,17 @@ def _check_kept(
         )
 
 
-def _hand_over(launcher: Any, jobs: dict[int, list[str]], resume: bool, skipped: dict) -> None:
-    """Tell a launcher that takes it (``hand_over``) the whole sweep's plan, once."""
+def _hand_over(
+    launcher: Any, jobs: dict[int, list[str]], resume: bool, skipped: dict, cfgs: JobConfigs
+) -> None:
+    """Tell a launcher that takes it (``hand_over``) the whole sweep's plan, once, with each
+    job's experiment as checked (its hooks read it instead of composing the job again)."""
     hand_over = getattr(launcher, "hand_over", None)
     if hand_over is not None:
         from hydra_plugins.brainjar_jetson_launcher.plan import SweepPlan
 
-        hand_over(SweepPlan(jobs=jobs, resume=resume, skipped=skipped))
+        experiments = dict(enumerate(cfgs.experiments or ()))
+        hand_over(SweepPlan(jobs=jobs, resume=resume, skipped=skipped, experiments=experiments))
 
 
 def sweep(sweeper: Any, arguments: list[str]) -> Any:
@@ -160,7 +164,7 @@ def _sweep_owned(
     if not (sweeper.resume and (sweep_dir / "multirun.yaml").is_file()):
         OmegaConf.save(sweeper.config, sweep_dir / "multirun.yaml")
 
-    _hand_over(launcher, dict(enumerate(jobs)), sweeper.resume, skipped)
+    _hand_over(launcher, dict(enumerate(jobs)), sweeper.resume, skipped, cfgs)
     results: dict[int, JobReturn] = {}
     rows: dict[int, tuple[str, str | None]] = {n: ("completed", None) for n in skipped}
     todo = [n for n in range(len(jobs)) if n not in skipped]

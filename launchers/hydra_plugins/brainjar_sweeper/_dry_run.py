@@ -17,6 +17,15 @@ def _elided(jobs: list[list[str]], head: int = 8, tail: int = 4) -> list[str]:
     return lines[:head] + [f"  ... {len(lines) - head - tail} more ..."] + lines[-tail:]
 
 
+def _own_seconds() -> float:
+    """Seconds since this process started: the sweep's start-up and planning, measured."""
+    import time
+
+    import psutil
+
+    return max(0.0, time.time() - psutil.Process().create_time())
+
+
 def dry_run(
     sweeper: Any, jobs: list[list[str]], cfgs: Sequence[DictConfig | dict[str, Any]]
 ) -> None:
@@ -25,7 +34,10 @@ def dry_run(
     ``cfgs`` are the jobs' configs, or (cheaper) their experiments as plain dicts: the
     launcher's needs hook and the estimate read either.
 
-    The capacity is the launcher's own plan (``capacity_plan``), when it has one.
+    The capacity is the launcher's own plan (``capacity_plan``), when it has one. The
+    estimated duration is the jobs' seconds spread over the jobs run at once, plus this
+    process's own time so far (imports, Hydra's start, the plan: measured, and paid again by
+    the sweep that runs; for a sweep of short jobs it is a good part of the whole).
     """
     from brainjar_sweep.device import detect
     from brainjar_sweep.sweep.durations import format_duration
@@ -63,8 +75,10 @@ def dry_run(
         out.append(f"Launcher: {name}")
     out.append(f"Output: {sweeper.config.hydra.sweep.dir}")
     if secs:
+        own = _own_seconds()
         out.append(
-            f"Estimated duration: {format_duration(sum(secs) / at_once)} "
-            f"({format_duration(sum(secs))} of jobs, {at_once} at a time; refined by past runs in the DB)"
+            f"Estimated duration: {format_duration(own + sum(secs) / at_once)} "
+            f"({format_duration(sum(secs))} of jobs, {at_once} at a time, "
+            f"{format_duration(own)} of start-up; refined by past runs in the DB)"
         )
     print("\n".join(out))

@@ -73,8 +73,9 @@ def definition(sweeper: Any, arguments: list[str]) -> list[str]:
 
 
 def check_all(sweeper: Any, jobs: list[list[str]]) -> JobConfigs:
-    """Check every job as the dry run plans it (its experiment built and validated, nothing
-    kept); raise on the first bad one. Return the jobs' configs, each composed when asked.
+    """Check every job as the dry run plans it (its experiment built and validated, and kept:
+    a plain dict, which the launcher's hooks read instead of composing the job again); raise
+    on the first bad one. Return the jobs' configs, each composed when asked.
 
     Composition goes through :class:`brainjar_sweep.sweep.compose.JobComposer`, which
     composes once per group-choice set and applies each job's value overrides with Hydra's
@@ -85,8 +86,8 @@ def check_all(sweeper: Any, jobs: list[list[str]]) -> JobConfigs:
     from brainjar_sweep.sweep.compose import JobComposer, JobConfigs
 
     composer = JobComposer(sweeper.hydra_context.config_loader, sweeper.config)
-    _checked(sweeper, jobs, lambda num, ovs: composer.experiment(ovs), "checked", keep=False)
-    return JobConfigs(composer, jobs)
+    experiments = _checked(sweeper, jobs, lambda num, ovs: composer.experiment(ovs), "checked")
+    return JobConfigs(composer, jobs, experiments=experiments)
 
 
 def _checked(

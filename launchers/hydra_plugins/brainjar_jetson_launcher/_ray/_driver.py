@@ -121,6 +121,7 @@ class RayBackend:
         self.node_opts = {key: p.get(key) for key in NODE_OPTIONS if key in p}
         self.node_opts.update(
             task_module=task_module(task),
+            preload=book.hooks.preload(),  # what each node's job-process server imports
             scratch_dir=opts.get("scratch_dir"),
             keep_scratch=bool(opts.get("keep_scratch", False)),
         )

@@ -7,6 +7,7 @@ returns how the job ended with its files; the launching machine writes them into
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -17,7 +18,12 @@ from typing import Any
 import cloudpickle
 from hydra.core.utils import setup_globals
 from hydra_plugins.brainjar_jetson_launcher._admission import ThermalGate
-from hydra_plugins.brainjar_jetson_launcher._worker import job_context, run_job_in_process
+from hydra_plugins.brainjar_jetson_launcher._worker import (
+    job_context,
+    pickled_modules,
+    run_job_in_process,
+    server_payload,
+)
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from brainjar_sweep._supervisor import Supervised
@@ -45,6 +51,22 @@ def _scratch_job(cfg: DictConfig, scratch_root: str | None) -> tuple[Path, Path,
     with open_dict(cfg):
         cfg.hydra.sweep.dir = str(sweep_dir)
     return scratch, sweep_dir, sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
+
+
+# the modules each payload names (by its digest), read once per Ray worker
+_PAYLOAD_MODULES: dict[str, tuple[str, ...]] = {}
+
+
+def _preload(payload: bytes, opts: dict[str, Any]) -> tuple[str, ...]:
+    """What the node's job-process server imports once, as the local backend's does: ray,
+    the modules of the ``job_preload`` hook and those the jobs' payload names."""
+    from hydra_plugins.brainjar_jetson_launcher._warm import payload_digest
+
+    digest = payload_digest(payload)
+    named = _PAYLOAD_MODULES.get(digest)
+    if named is None:
+        named = _PAYLOAD_MODULES[digest] = pickled_modules(payload)
+    return ("ray", "brainjar_sweep._supervisor", *(opts.get("preload") or ()), *named)
 
 
 def _node() -> dict[str, str]:
@@ -76,16 +98,22 @@ def node_job(
     ).wait_until_open("node")
     scratch, sweep_dir, out_dir = _scratch_job(cfg, opts.get("scratch_dir"))
     job_env = {**os.environ, **env, NODE_ENV: node["ray_node_id"]}
-    # as the local backend: jobs fork from a preloaded server; each job process runs the Ray
-    # worker's main script again (multiprocessing's "main module" fix-up), so ray is
-    # imported once in the server, not in every job
-    ctx = job_context(opts.get("start_method") or "forkserver", opts.get("task_module"), ("ray",))
+    # as the local backend: jobs fork from a preloaded server (ray, the app's modules, the
+    # payload unpickled once); each job process runs the Ray worker's main script again
+    # (multiprocessing's "main module" fix-up), so ray is imported once in the server
+    method = opts.get("start_method") or "forkserver"
+    ctx = job_context(method, opts.get("task_module"), _preload(payload, opts))
     # this node task owns the job: the job dies with it, as a local job with its sweep
     args = (payload, cloudpickle.dumps(cfg), str(scratch), job_env, os.getpid())
     proc = Supervised(ctx, run_job_in_process, args, name=f"jetson-job-{cfg.hydra.job.num}")
     timed_out = stopped = False
     try:
-        proc.start()
+        # the first job of this Ray worker starts its server, which reads the payload once
+        served = server_payload(payload) if method == "forkserver" else None
+        try:
+            proc.start()
+        finally:
+            _drop(served)
         if not proc.wait(timeout=opts.get("timeout_s")):
             timed_out = True
             proc.stop(5.0)
@@ -109,6 +137,16 @@ def node_job(
         "node": node,
         "node_sweep_dir": str(sweep_dir),
     }
+
+
+def _drop(path: str | None) -> None:
+    """The payload file the server read (or did not): gone, and its name from the env."""
+    from hydra_plugins.brainjar_jetson_launcher._warm import PAYLOAD_ENV
+
+    if path is not None:
+        os.environ.pop(PAYLOAD_ENV, None)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def _hottest(root: str) -> float | None:
