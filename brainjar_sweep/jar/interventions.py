@@ -84,7 +84,7 @@ def _generic(jar: Jar, iv: dict[str, Any], targets: list[MindState]) -> str:
     out = []
     for st in targets:
         if t == "memory_corruption":
-            rate = float(p.get("corruption_rate", jar.exp["corruption_rate"]))
+            rate = float(p.get("corruption_rate", jar.cfg.corruption_rate))
             kinds = p.get("mutation_types") or jar.default_mutations
             n = corrupt(st.memory, rate, rng, kinds)
             out.append(f"{st.mind_id}: corrupted {n} of {len(st.memory)} messages")
