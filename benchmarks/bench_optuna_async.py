@@ -13,7 +13,8 @@ runs batch, async, async, batch, and the figures are sums over the runs of each 
 (``mind.generate_delay_s``), as a real mind waits on llama.cpp or a server: the trials then
 wait more than they compute, as real ones do.
 
-Run: ``python benchmarks/bench_optuna_async.py [--trials 24] [--seeds 0] [--delay-s 0]``;
+Run: ``python benchmarks/bench_optuna_async.py [--trials 24] [--seeds 0] [--delay-s 0]
+[--cycles 500 12000]``;
 prints a Markdown table; exit status 1 when async takes more than 0.75x the batch wall time.
 """
 
@@ -33,7 +34,7 @@ MODES = ["batch", "async"]
 
 
 def run_study(
-    cwd: Path, mode: str, seed: int, trials: int, k: int, delay_s: float
+    cwd: Path, mode: str, seed: int, trials: int, k: int, delay_s: float, cycles: list[int]
 ) -> dict[str, float]:
     """Run one study (the ``k``-th of its seed); its wall seconds, summed job seconds and
     utilisation."""
@@ -54,7 +55,7 @@ def run_study(
         f"hydra.sweeper.n_trials={trials}",
         "hydra.sweeper.sampler=random",
         f"hydra.sweeper.seed={seed}",
-        "max_cycles=int(interval(500,12000))",
+        f"max_cycles=int(interval({cycles[0]},{cycles[1]}))",
         "corruption_rate=interval(0,1)",
         "resources.ram_limit_gb=2",
         f"mind.generate_delay_s={delay_s}",
@@ -74,17 +75,27 @@ def main() -> int:
     parser.add_argument(
         "--delay-s", type=float, default=0.0, help="seconds each generation sleeps (0: none)"
     )
+    parser.add_argument(
+        "--cycles",
+        type=int,
+        nargs=2,
+        default=[500, 12000],
+        metavar=("LO", "HI"),
+        help="the range max_cycles is drawn from (with --delay-s, fewer cycles keep it short)",
+    )
     args = parser.parse_args()
     out: dict[str, list[dict[str, float]]] = {m: [] for m in MODES}
     with tempfile.TemporaryDirectory() as tmp:
         # batch, async, async, batch: load that drifts during the run weighs on both modes
         for seed in args.seeds:
             for k, mode in enumerate([*MODES, *reversed(MODES)]):
-                out[mode].append(run_study(Path(tmp), mode, seed, args.trials, k, args.delay_s))
+                out[mode].append(
+                    run_study(Path(tmp), mode, seed, args.trials, k, args.delay_s, args.cycles)
+                )
     base = sum(r["wall"] for r in out["batch"])
     print(
         f"{args.trials} trials, {SLOTS} slots, sampler seeds {args.seeds}, "
-        f"{args.delay_s} s sleep per generation."
+        f"{args.delay_s} s sleep per generation, max_cycles in {args.cycles}."
     )
     print()
     print("| mode | wall s (sum) | x batch | job s (sum) | mean slot utilisation |")
