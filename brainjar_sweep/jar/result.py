@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from brainjar_sweep.jar.runner import Jar
 
 __all__ = [
-    "SUMMARY_METRICS",
     "CycleWatcher",
     "Interrupted",
     "Pruned",
@@ -101,15 +100,3 @@ def run_metrics(jar: Jar, duration: float) -> dict[str, Any]:
             m[f"deaths_{st.mind_id}"] = st.crashes
     m.update(jar.mode.observables(jar))
     return m
-
-
-SUMMARY_METRICS = (
-    "total_cycles",
-    "total_crashes",
-    "total_messages",
-    "total_self_reports",
-    "total_interventions",
-    "crash_rate",
-    "messages_per_cycle",
-    "duration_seconds",
-)

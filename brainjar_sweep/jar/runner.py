@@ -33,7 +33,6 @@ from brainjar_sweep.jar.memory import (
     trim_to_tokens,
 )
 from brainjar_sweep.jar.result import (
-    SUMMARY_METRICS,
     CycleWatcher,
     Interrupted,
     Pruned,
@@ -484,13 +483,15 @@ class Jar:
                 if status == "completed":
                     status, error = "failed", scrub(f"{type(e).__name__}: {e}")
                     tb = scrub(traceback.format_exc())
+            from brainjar_sweep.store.schema import SUMMARY_COLUMNS  # the store's own columns
+
             self.store.finish_attempt(
                 self.experiment_id,
                 self.attempt,
                 status=status,
                 error=error,
                 stop_reason=stop_reason,
-                summary={k: metrics[k] for k in SUMMARY_METRICS},
+                summary={k: metrics[k] for k in SUMMARY_COLUMNS},
                 metrics=metrics,
             )
         return RunResult(
