@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from brainjar_sweep._memory_defaults import MEMORY_DEFAULTS
 from brainjar_sweep.config._external import (
     database_url,
     env_name,
@@ -118,21 +119,23 @@ class SimulatedMindConfig(MindConfig):
         help="sampling temperature; higher means more varied message lengths and answers",
     )
     runtime_overhead_mb: float = setting(
-        200.0,
+        MEMORY_DEFAULTS["runtime_overhead_mb"],
         allowed=non_negative(),
         help="runtime overhead of the mind's process besides weights and context, MB",
     )
     compute_buffer_mb: float = setting(
-        300.0, allowed=non_negative(), help="llama.cpp-like compute buffers allocated at load, MB"
+        MEMORY_DEFAULTS["compute_buffer_mb"],
+        allowed=non_negative(),
+        help="llama.cpp-like compute buffers allocated at load, MB",
     )
     growth_mb_per_token: float = setting(
-        0.15,
+        MEMORY_DEFAULTS["growth_mb_per_token"],
         allowed=non_negative(),
         help="simulator assumption: process growth per token held in memory (history, caches, "
         "fragmentation), MB",
     )
     spike_sd_mb: float = setting(
-        60.0,
+        MEMORY_DEFAULTS["spike_sd_mb"],
         allowed=non_negative(),
         help="standard deviation of the transient memory spike while generating, MB",
     )
@@ -269,20 +272,22 @@ class OpenAIMindConfig(MindConfig):
         True, allowed=boolean(), help="check that GET {base_url}/models answers before any job runs"
     )
     runtime_overhead_mb: float = setting(
-        200.0,
+        MEMORY_DEFAULTS["runtime_overhead_mb"],
         allowed=non_negative(),
         help="memory model: runtime overhead of the server besides weights and context, MB",
     )
     compute_buffer_mb: float = setting(
-        300.0, allowed=non_negative(), help="memory model: compute buffers allocated at load, MB"
+        MEMORY_DEFAULTS["compute_buffer_mb"],
+        allowed=non_negative(),
+        help="memory model: compute buffers allocated at load, MB",
     )
     growth_mb_per_token: float = setting(
-        0.15,
+        MEMORY_DEFAULTS["growth_mb_per_token"],
         allowed=non_negative(),
         help="memory model: growth per token held in context, besides the KV cache, MB",
     )
     spike_sd_mb: float = setting(
-        60.0,
+        MEMORY_DEFAULTS["spike_sd_mb"],
         allowed=non_negative(),
         help="memory model: standard deviation of the transient spike while generating, MB",
     )
@@ -307,9 +312,11 @@ class ResourcesConfig:
     gpu_layers: int = setting(
         0, allowed=_GPU_LAYERS, help="layers offloaded to the GPU (0 = CPU only, -1 = all)"
     )
-    model_size_gb: float = setting(0.94, allowed=positive(), help="model weights size, GB")
+    model_size_gb: float = setting(
+        MEMORY_DEFAULTS["model_size_gb"], allowed=positive(), help="model weights size, GB"
+    )
     kv_mb_per_token: float = setting(
-        0.027,
+        MEMORY_DEFAULTS["kv_mb_per_token"],
         allowed=non_negative(),
         help="KV-cache cost per token of context, MB (f16 cache; Qwen2.5-1.5B: 0.027)",
     )

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from brainjar_sweep._memory_defaults import MEMORY_DEFAULTS
 from brainjar_sweep.minds.base import MindCrashed
 
 MEMORY_KNOBS = (
@@ -44,12 +45,12 @@ class MemoryModel:
     def of(
         cls,
         *,
-        model_size_gb: float = 0.94,
-        kv_mb_per_token: float = 0.027,
-        runtime_overhead_mb: float = 200.0,
-        compute_buffer_mb: float = 300.0,
-        growth_mb_per_token: float = 0.15,
-        spike_sd_mb: float = 60.0,
+        model_size_gb: float = MEMORY_DEFAULTS["model_size_gb"],
+        kv_mb_per_token: float = MEMORY_DEFAULTS["kv_mb_per_token"],
+        runtime_overhead_mb: float = MEMORY_DEFAULTS["runtime_overhead_mb"],
+        compute_buffer_mb: float = MEMORY_DEFAULTS["compute_buffer_mb"],
+        growth_mb_per_token: float = MEMORY_DEFAULTS["growth_mb_per_token"],
+        spike_sd_mb: float = MEMORY_DEFAULTS["spike_sd_mb"],
     ) -> MemoryModel:
         """The model from its six knobs: weights (GB), KV cache, overhead, buffers (MB), growth
         per token and the spike's standard deviation (MB)."""
