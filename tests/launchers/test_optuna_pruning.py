@@ -231,13 +231,12 @@ def _trial_states(db: Path) -> list[tuple[int, str]]:
         return []
 
 
-def _alive(pid: int) -> bool:
-    import psutil
+APPS = Path(__file__).resolve().parents[1] / "apps"
 
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
+
+def _at_gate(gate: Path, kind: str) -> set[int]:
+    """The jobs that left ``<kind>-<job number>`` in the gate dir (tests/apps/job_gate.py)."""
+    return {int(p.name.rsplit("-", 1)[1]) for p in gate.glob(f"{kind}-*")}
 
 
 @pytest.mark.slow
@@ -248,10 +247,16 @@ def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path, m
     import time
 
     import psutil
+    from _watch import wait_for
 
     sweep = tmp_path / "sw"
-    # the trials that are not pruned run 400 cycles, so the study is still running when the
-    # first pruned trial has been told (the rendezvous); the deadline is a safety net only
+    # every job waits at a gate before its jar starts, until the test lets it through: the
+    # test lets jobs through one at a time until a trial was told pruned, and kills the study
+    # while a job it held back waits, its trial RUNNING for sure (no race with the clock)
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    (gate / "closed").touch()
+    env = dict(os.environ, PYTHONPATH=f"{APPS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     args = [
         sys.executable,
         "-m",
@@ -261,25 +266,37 @@ def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path, m
         f"hydra.sweep.dir={sweep}",
         "hydra.sweeper.n_trials=8",
         f"hydra.sweeper.mode={mode}",
-        *[a for a in STUDY if not a.startswith("max_cycles")],
-        "max_cycles=400",
+        *STUDY,
+        "+hydra.callbacks.gate._target_=job_gate.JobGate",
+        f"+hydra.callbacks.gate.gate_dir={gate}",
     ]
     db = sweep / "optuna.db"
+
+    def held_while_one_was_pruned() -> bool:
+        """Let the next job through while no trial was told pruned and the jobs let through
+        have ended (a batch is told once all its jobs ended); true once a trial was told
+        pruned and a job is held at the gate."""
+        assert proc.poll() is None, "the study ended before it could be killed"
+        let_through = _at_gate(gate, "open")
+        held = _at_gate(gate, "waiting") - let_through
+        pruned = "PRUNED" in dict(_trial_states(db)).values()
+        if pruned:
+            return bool(held)
+        ended = all((sweep / str(n) / "result.json").is_file() for n in let_through)
+        if held and ended:
+            (gate / f"open-{min(held)}").touch()
+        return False
+
     proc = subprocess.Popen(
         args,
         cwd=tmp_path,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and proc.poll() is None:
-            states = dict(_trial_states(db))
-            if "PRUNED" in states.values() and "RUNNING" in states.values():
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the study ended before it could be killed"
+        wait_for("a pruned trial and a job held at the gate", held_while_one_was_pruned)
         family = [proc.pid, *(c.pid for c in psutil.Process(proc.pid).children(recursive=True))]
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
@@ -297,7 +314,8 @@ def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path, m
     assert len(before) < 8, before
     old = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/result.json")}
 
-    p = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    (gate / "closed").unlink()  # the continued study's jobs go straight through
+    p = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
 
     study = optuna.load_study(study_name="pr", storage=f"sqlite:///{db}")
