@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from _extras import need
+from _sweeps import apps_env, family, optuna_sweep, survivors, trial_states
 
 need("optuna", module_level=True)
 import optuna  # noqa: E402
@@ -39,20 +40,10 @@ STUDY = [
 ]
 
 
-def run(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "brainjar_sweep", "-m", "hydra/sweeper=brainjar_optuna", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 def test_pruned_trials_are_pruned_in_every_record(tmp_path: Path, mode: str) -> None:
-    p = run(
+    p = optuna_sweep(
         tmp_path,
         "hydra.sweep.dir=sw",
         "hydra.sweeper.n_trials=6",
@@ -150,7 +141,7 @@ def test_pruned_trials_are_pruned_in_every_record(tmp_path: Path, mode: str) -> 
 
 
 def dry(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run(
+    return optuna_sweep(
         tmp_path,
         "hydra.sweep.dir=sw",
         "hydra.sweeper.dry_run=true",
@@ -221,19 +212,6 @@ def test_bad_pruning_settings_are_one_line(tmp_path: Path, args: list[str], word
 # --------------------------------------------------------------------- kill and resume
 
 
-def _trial_states(db: Path) -> list[tuple[int, str]]:
-    if not db.is_file():
-        return []
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
-            return [(int(n), str(s)) for n, s in con.execute("SELECT number, state FROM trials")]
-    except sqlite3.Error:
-        return []
-
-
-APPS = Path(__file__).resolve().parents[1] / "apps"
-
-
 def _at_gate(gate: Path, kind: str) -> set[int]:
     """The jobs that left ``<kind>-<job number>`` in the gate dir (tests/apps/job_gate.py)."""
     return {int(p.name.rsplit("-", 1)[1]) for p in gate.glob(f"{kind}-*")}
@@ -244,9 +222,7 @@ def _at_gate(gate: Path, kind: str) -> set[int]:
 def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path, mode: str) -> None:
     import os
     import signal
-    import time
 
-    import psutil
     from _watch import wait_for
 
     sweep = tmp_path / "sw"
@@ -256,7 +232,7 @@ def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path, m
     gate = tmp_path / "gate"
     gate.mkdir()
     (gate / "closed").touch()
-    env = dict(os.environ, PYTHONPATH=f"{APPS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    env = apps_env()
     args = [
         sys.executable,
         "-m",
@@ -279,7 +255,7 @@ def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path, m
         assert proc.poll() is None, "the study ended before it could be killed"
         let_through = _at_gate(gate, "open")
         held = _at_gate(gate, "waiting") - let_through
-        pruned = "PRUNED" in dict(_trial_states(db)).values()
+        pruned = "PRUNED" in trial_states(db).values()
         if pruned:
             return bool(held)
         ended = all((sweep / str(n) / "result.json").is_file() for n in let_through)
@@ -297,19 +273,15 @@ def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path, m
     )
     try:
         wait_for("a pruned trial and a job held at the gate", held_while_one_was_pruned)
-        family = [proc.pid, *(c.pid for c in psutil.Process(proc.pid).children(recursive=True))]
+        everyone = family(proc)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     # the jobs die with their sweep; wait until they have (a job ending late would still write)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and any(
-        psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in family
-    ):
-        time.sleep(0.2)
-    before = dict(_trial_states(db))
+    survivors(everyone, limit=120)
+    before = trial_states(db)
     assert "PRUNED" in before.values() and "RUNNING" in before.values(), before
     assert len(before) < 8, before
     old = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/result.json")}
