@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import time
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 import psutil
@@ -44,7 +45,7 @@ def trial_states(db: Path) -> dict[int, str]:
     if not db.is_file():
         return {}
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)) as con:
             return {int(n): str(s) for n, s in con.execute("SELECT number, state FROM trials")}
     except sqlite3.Error:
         return {}
