@@ -15,6 +15,17 @@ with no process start-up, compares in one run: the static cap, today's admission
 order with backfill, and the launcher's ``_admission.choose`` (longest predicted first) with
 durations learnt from a previous run of the same sweep (each job's duration then differed from
 now by up to +-20 %) and with no history. Each makespan is given as the lower bound / makespan.
+
+Then the same 60 jobs as real brainjar experiments (``--real experiments``): the simulated mind
+sleeping :data:`CYCLE_SECONDS` per cycle, ``max_cycles`` giving each job its 0.5-4 s and the
+mind's model size its declared 1-8 GB (``resources.ram_limit_gb=null``: a mind with no limit
+declares its model and context, plus the app's overhead), swept through a config group of one
+option per job. Four sweeps with the app's own launcher config (``hydra/launcher=brainjar``),
+each into an SQLite experiments database: the static cap; sweep order; longest first with an
+empty database (no history: the ``job_duration`` hook, ``durations.predict_seconds``, predicts
+nothing); and longest first again into that database, so the hook learns every job's seconds
+from the previous run's records. Makespan is from the experiments' own ``result.json``
+timestamps; the lower bound from each sweep's own measured experiment seconds.
 """
 
 from __future__ import annotations
@@ -23,9 +34,11 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,6 +47,11 @@ sys.path.insert(0, str(HERE))
 from hydra_plugins.brainjar_jetson_launcher._admission import Waiting  # noqa: E402
 from hydra_plugins.brainjar_jetson_launcher._admission import makespan as sim_makespan  # noqa: E402
 from noop_app import mixed_job  # noqa: E402
+
+from brainjar_sweep.records import read_result  # noqa: E402
+from brainjar_sweep.records.sweep_files import load_records  # noqa: E402
+from brainjar_sweep.sweep.durations import check_predictions  # noqa: E402
+from brainjar_sweep.sweep.resources import OVERHEAD_GB  # noqa: E402
 
 BUDGET, SLOTS = 44.8, 6
 COMMON = [
@@ -63,6 +81,198 @@ CASES = {
         "hydra.launcher.max_parallel=4",
     ],
 }
+
+
+# ------------------------------------------------- the same jobs as brainjar experiments
+
+CYCLE_SECONDS = 0.05  # mind.generate_delay_s: one generation a cycle, no self-reports
+CONTEXT_WINDOW, KV_MB_PER_TOKEN = 4096, 0.027
+EXPERIMENT_COMMON = [
+    "self_report=none",
+    f"mind.generate_delay_s={CYCLE_SECONDS}",
+    "hydra.sweeper.dry_run=false",
+    "hydra/launcher=brainjar",
+    "hydra.launcher.progress=none",
+    "hydra.launcher.safety_margin_gb=0",
+    "hydra.launcher.thermal_pause_c=null",
+    f"hydra.launcher.cpu_slots={SLOTS}",
+]
+# name -> (overrides, database): a case given the database of an earlier one learns from it
+EXPERIMENT_CASES: dict[str, tuple[list[str], str]] = {
+    "static cap (4 at a time)": (
+        [
+            "hydra.launcher.memory_budget_gb=1000000",
+            "hydra.launcher.max_parallel=4",
+            "hydra.launcher.job_duration=null",
+        ],
+        "static",
+    ),
+    "sweep order": (
+        [f"hydra.launcher.memory_budget_gb={BUDGET}", "hydra.launcher.policy=sweep_order"],
+        "order",
+    ),
+    "longest first, no history": ([f"hydra.launcher.memory_budget_gb={BUDGET}"], "learn"),
+    "longest first, learnt from the previous run": (
+        [f"hydra.launcher.memory_budget_gb={BUDGET}"],
+        "learn",
+    ),
+}
+
+
+def experiment_job(x: int, max_sleep: float) -> tuple[int, float]:
+    """Mixed job ``x`` as an experiment: its ``max_cycles`` and the model size (GB) that makes
+    the app declare the job's memory (:func:`brainjar_sweep.sweep.resources.job_needs`).
+
+    >>> experiment_job(0, 4.0), mixed_job(0, 4.0)
+    ((42, 1.232), (1.84, 2.107))
+    """
+    mem, seconds = mixed_job(x, max_sleep)
+    kv_gb = CONTEXT_WINDOW * KV_MB_PER_TOKEN / 1024
+    return max(1, round(seconds / CYCLE_SECONDS)), round(mem - OVERHEAD_GB - kv_gb, 4)
+
+
+def write_job_group(conf_dir: Path, jobs: int, max_sleep: float) -> list[str]:
+    """One option per job in the config group ``bench_job`` under ``conf_dir`` (a Hydra
+    search path); returns the options, in sweep order."""
+    group = conf_dir / "bench_job"
+    group.mkdir(parents=True, exist_ok=True)
+    names = []
+    for x in range(jobs):
+        cycles, model_gb = experiment_job(x, max_sleep)
+        name = f"j{x:03d}"
+        (group / f"{name}.yaml").write_text(
+            "# @package _global_\n"
+            f"max_cycles: {cycles}\n"
+            "resources:\n"
+            "  ram_limit_gb: null\n"
+            f"  model_size_gb: {model_gb}\n"
+            f"  context_window: {CONTEXT_WINDOW}\n"
+            f"  kv_mb_per_token: {KV_MB_PER_TOKEN}\n"
+        )
+        names.append(name)
+    return names
+
+
+def experiment_sweep(
+    case: list[str], options: list[str], tmp: Path, name: str, db: str
+) -> tuple[Path, str]:
+    """Run one sweep of the experiments; its sweep dir and database url."""
+    out = tmp / "".join(c if c.isalnum() else "_" for c in name)
+    url = f"sqlite:///{tmp / db}.db"
+    cmd = [
+        sys.executable,
+        "-m",
+        "brainjar_sweep",
+        "-m",
+        f"+bench_job={','.join(options)}",
+        f"hydra.searchpath=[file://{tmp / 'conf'}]",
+        f"db.path={tmp / db}.db",
+        f"hydra.sweep.dir={out}",
+        *EXPERIMENT_COMMON,
+        *case,
+    ]
+    proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {name}\n{proc.stderr[-3000:]}")
+    return out, url
+
+
+@dataclass
+class SweepRun:
+    """What one real sweep's experiments say about it."""
+
+    spans: list[tuple[float, float]]  # (start, end) of each experiment, job order
+    run_seconds: list[float]  # each experiment's own seconds
+    wall_seconds: list[float]  # each job's wall time, as the launcher measured it
+
+    @property
+    def makespan(self) -> float:
+        return max(e for _, e in self.spans) - min(s for s, _ in self.spans)
+
+    def handover(self) -> float:
+        """Median seconds from an experiment's end to the start of the next one to start
+        (the ended job's own ending, the launcher's turn, the new job's start).
+
+        >>> SweepRun([(0, 2), (0, 3), (2.5, 4), (3.25, 5)], [], []).handover()
+        0.375
+        """
+        ends = sorted(e for _, e in self.spans)
+        gaps = []
+        for start, _ in self.spans:
+            before = [e for e in ends if e <= start]
+            if before:
+                gaps.append(start - before[-1])
+        return statistics.median(gaps) if gaps else 0.0
+
+
+def read_sweep_run(sweep_dir: Path, jobs: int) -> SweepRun:
+    from datetime import datetime
+
+    results = [read_result(sweep_dir / str(n)) for n in range(jobs)]
+    if any(r.get("status") != "completed" for r in results):
+        raise SystemExit(f"not every experiment of {sweep_dir} completed")
+    stamp = lambda text: datetime.fromisoformat(text).timestamp()  # noqa: E731
+    records = load_records(sweep_dir, {n: [] for n in range(jobs)})
+    return SweepRun(
+        [(stamp(r["started_at"]), stamp(r["ended_at"])) for r in results],
+        [float(r["duration_seconds"]) for r in results],
+        [float(records[n].duration_seconds or 0.0) for n in range(jobs)],
+    )
+
+
+def experiment_table(jobs: int, max_sleep: float, tmp: Path) -> None:
+    """Run the experiment sweeps of :data:`EXPERIMENT_CASES` and print their table.
+
+    Besides the real makespan, each sweep is replayed (``_admission.makespan``) with the
+    seconds its experiments took and what the policy was told: with no process start (what
+    the order alone costs), and with each job's wall time as the launcher measured it (the
+    order and each job's start); the rest is the launcher's reaction and the machine.
+    """
+    options = write_job_group(tmp / "conf", jobs, max_sleep)
+    mems = [mixed_job(x, max_sleep)[0] for x in range(jobs)]
+    nominal = [experiment_job(x, max_sleep)[0] * CYCLE_SECONDS for x in range(jobs)]
+    print(
+        f"{jobs} brainjar experiments, {sum(nominal):.1f} s of cycles, lower bound "
+        f"{lower_bound(list(zip(mems, nominal, strict=True))):.2f} s; load average "
+        f"{os.getloadavg()[0]:.2f} at start\n"
+    )
+    print(
+        "| scheduler (same run) | makespan (s) | lower bound (s) | lower bound / makespan "
+        "| replayed: no process start | replayed: launcher's wall time per job "
+        "| wall - experiment per job, median (s) | an end to the next start, median (s) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    notes = []
+    for name, (case, db) in EXPERIMENT_CASES.items():
+        sweep_dir, url = experiment_sweep(case, options, tmp, name, db)
+        run = read_sweep_run(sweep_dir, jobs)
+        work = list(zip(mems, run.run_seconds, strict=True))
+        walls = list(zip(mems, run.wall_seconds, strict=True))
+        bound = lower_bound(work)
+        # what the policy was told: the static cap and sweep order nothing; longest first
+        # what the duration hook learnt from the database's runs other than this sweep's
+        # (nothing in the first sweep into an empty database)
+        told: list[float | None] = [None] * jobs
+        if "longest first" in name:
+            check = check_predictions(sweep_dir, url)
+            for num, predicted, _ in check.jobs:
+                told[num] = predicted
+            notes.append(f"{name}: {check}")
+        budget, cap = (1e9, 4) if "static" in name else (BUDGET, None)
+        replays = [simulate(w, told, budget=budget, max_parallel=cap) for w in (work, walls)]
+        start = statistics.median(
+            w - r for w, r in zip(run.wall_seconds, run.run_seconds, strict=True)
+        )
+        print(
+            f"| {name} | {run.makespan:.2f} | {bound:.2f} | {bound / run.makespan:.3f} "
+            f"| {bound / replays[0]:.3f} | {bound / replays[1]:.3f} | {start:.2f} "
+            f"| {run.handover():.2f} |",
+            flush=True,
+        )
+    print()
+    for note in notes:
+        print(note)
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 
 def makespan(case: list[str], jobs: int, max_sleep: float, tmp: Path, name: str) -> float:
@@ -146,9 +356,21 @@ def main() -> None:
     ap.add_argument("--max-sleep", type=float, default=4.0)
     ap.add_argument("--sim-jobs", type=int, nargs="+", default=[60, 200, 1000])
     ap.add_argument("--simulate-only", action="store_true", help="no real sweeps")
+    ap.add_argument(
+        "--real",
+        choices=["noop", "experiments", "both"],
+        default="both",
+        help="real sweeps of the sleeping app (durations known), of brainjar experiments, or both",
+    )
     args = ap.parse_args()
     sim_table(args.sim_jobs, args.max_sleep)
     if args.simulate_only:
+        return
+    if args.real in ("experiments", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            experiment_table(args.jobs, args.max_sleep, Path(tmp))
+        print()
+    if args.real == "experiments":
         return
     work = [mixed_job(x, args.max_sleep) for x in range(args.jobs)]
     bound = lower_bound(work)

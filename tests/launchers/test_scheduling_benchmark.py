@@ -1,0 +1,64 @@
+"""The scheduling benchmark's brainjar experiments: each job is the synthetic sweep's job (its
+declared memory, its seconds), and a second sweep into the same database is told every job's
+seconds by the app's duration hook, learnt from the first."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from brainjar_sweep.config import compose
+from brainjar_sweep.sweep.durations import job_facts
+from brainjar_sweep.sweep.resources import job_needs
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import bench_scheduling as bench  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("hydra_restore_singletons")
+
+
+def test_each_experiment_declares_its_job_s_memory_and_runs_its_seconds(tmp_path: Path) -> None:
+    options = bench.write_job_group(tmp_path, 6, 4.0)
+    assert options == [f"j00{x}" for x in range(6)]
+    for x in (0, 3, 5):
+        cfg = compose([f"+bench_job={options[x]}", f"hydra.searchpath=[file://{tmp_path}]"])
+        memory, seconds = bench.mixed_job(x, 4.0)
+        assert job_needs(cfg) == (pytest.approx(memory, abs=1e-3), 1)
+        assert cfg.resources.ram_limit_gb is None  # a limit would crash the smallest minds
+        cycles = job_facts(cfg).cycles
+        assert cycles == bench.experiment_job(x, 4.0)[0]
+        assert abs(cycles * bench.CYCLE_SECONDS - seconds) <= bench.CYCLE_SECONDS / 2
+
+
+@pytest.mark.slow
+def test_the_second_sweep_into_the_database_is_told_every_job_s_seconds(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "bench_scheduling.py"),
+            "--jobs=6",
+            "--max-sleep=0.6",
+            "--sim-jobs=6",
+            "--real=experiments",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {
+        line.split("|")[1].strip(): line
+        for line in proc.stdout.splitlines()
+        if line.startswith("| ") and line.count("|") == 9
+    }
+    assert set(bench.EXPERIMENT_CASES) <= set(rows), proc.stdout
+    # the first sweep into an empty database could be told nothing; the second, every job
+    assert "longest first, no history: no job of sweep" in proc.stdout, proc.stdout
+    assert "longest first, learnt from the previous run: predicted" in proc.stdout
+    assert "(6 jobs, each off by" in proc.stdout, proc.stdout
