@@ -16,16 +16,17 @@ order with backfill, and the launcher's ``_admission.choose`` (longest predicted
 durations learnt from a previous run of the same sweep (each job's duration then differed from
 now by up to +-20 %) and with no history. Each makespan is given as the lower bound / makespan.
 
-Then the same 60 jobs as real brainjar experiments (``--real experiments``): the simulated mind
-sleeping :data:`CYCLE_SECONDS` per cycle, ``max_cycles`` giving each job its 0.5-4 s and the
-mind's model size its declared 1-8 GB (``resources.ram_limit_gb=null``: a mind with no limit
-declares its model and context, plus the app's overhead), swept through a config group of one
-option per job. Four sweeps with the app's own launcher config (``hydra/launcher=brainjar``),
-each into an SQLite experiments database: the static cap; sweep order; longest first with an
-empty database (no history: the ``job_duration`` hook, ``durations.predict_seconds``, predicts
-nothing); and longest first again into that database, so the hook learns every job's seconds
-from the previous run's records. Makespan is from the experiments' own ``result.json``
-timestamps; the lower bound from each sweep's own measured experiment seconds.
+Then 60 real brainjar experiments of the same sizes (``--real experiments``): a sweep of 6
+memories (1-8 GB) by 10 lengths (0.5-4 s), each list in a shuffled order, as a user's grid is.
+The simulated mind sleeps :data:`CYCLE_SECONDS` per cycle, so ``max_cycles`` gives each job its
+length, and its model size its declared memory (``resources.ram_limit_gb=null``: a mind with no
+limit declares its model and context, plus the app's overhead). Four sweeps with the app's own
+launcher config (``hydra/launcher=brainjar``), each into an SQLite experiments database: the
+static cap; sweep order; longest first into an empty database (no history: the
+``job_duration`` hook, ``durations.predict_seconds``, predicts nothing); and longest first
+again into that database, so the hook learns every job's seconds from the previous run's
+records. Makespan is from the experiments' own ``result.json`` timestamps; the lower bound
+from each sweep's own measured experiment seconds.
 """
 
 from __future__ import annotations
@@ -119,42 +120,50 @@ EXPERIMENT_CASES: dict[str, tuple[list[str], str]] = {
 }
 
 
-def experiment_job(x: int, max_sleep: float) -> tuple[int, float]:
-    """Mixed job ``x`` as an experiment: its ``max_cycles`` and the model size (GB) that makes
-    the app declare the job's memory (:func:`brainjar_sweep.sweep.resources.job_needs`).
+def experiment_grid(jobs: int, max_sleep: float) -> tuple[list[float], list[int]]:
+    """The experiment sweep's grid: memories (GB) of the outer key, ``max_cycles`` of the
+    inner, each evenly spread over 1-8 GB and 0.5 s to ``max_sleep``, in a seeded shuffled
+    order (6 memories, ``jobs // 6`` lengths; 2 memories under 12 jobs).
 
-    >>> experiment_job(0, 4.0), mixed_job(0, 4.0)
-    ((42, 1.232), (1.84, 2.107))
+    >>> mems, cycles = experiment_grid(60, 4.0)
+    >>> len(mems) * len(cycles), min(mems), max(mems), min(cycles), max(cycles)
+    (60, 1.0, 8.0, 10, 80)
     """
-    mem, seconds = mixed_job(x, max_sleep)
-    kv_gb = CONTEXT_WINDOW * KV_MB_PER_TOKEN / 1024
-    return max(1, round(seconds / CYCLE_SECONDS)), round(mem - OVERHEAD_GB - kv_gb, 4)
+    rng = random.Random("experiment grid")
+    n_mem = 6 if jobs >= 12 else 2
+    n_len = max(1, jobs // n_mem)
+    mems = [round(1 + 7 * k / (n_mem - 1), 2) for k in range(n_mem)]
+    low, high = 0.125 * max_sleep, max_sleep
+    seconds = [low + (high - low) * k / max(1, n_len - 1) for k in range(n_len)]
+    cycles = [max(1, round(t / CYCLE_SECONDS)) for t in seconds]
+    rng.shuffle(mems)
+    rng.shuffle(cycles)
+    return mems, cycles
 
 
-def write_job_group(conf_dir: Path, jobs: int, max_sleep: float) -> list[str]:
-    """One option per job in the config group ``bench_job`` under ``conf_dir`` (a Hydra
-    search path); returns the options, in sweep order."""
-    group = conf_dir / "bench_job"
-    group.mkdir(parents=True, exist_ok=True)
-    names = []
-    for x in range(jobs):
-        cycles, model_gb = experiment_job(x, max_sleep)
-        name = f"j{x:03d}"
-        (group / f"{name}.yaml").write_text(
-            "# @package _global_\n"
-            f"max_cycles: {cycles}\n"
-            "resources:\n"
-            "  ram_limit_gb: null\n"
-            f"  model_size_gb: {model_gb}\n"
-            f"  context_window: {CONTEXT_WINDOW}\n"
-            f"  kv_mb_per_token: {KV_MB_PER_TOKEN}\n"
-        )
-        names.append(name)
-    return names
+def model_size_gb(memory_gb: float) -> float:
+    """The model size that makes the app declare ``memory_gb`` for a mind with no RAM limit
+    (:func:`brainjar_sweep.sweep.resources.job_needs`: model, full context, overhead).
+
+    >>> model_size_gb(OVERHEAD_GB + CONTEXT_WINDOW * KV_MB_PER_TOKEN / 1024 + 1)
+    1.0
+    """
+    return round(memory_gb - OVERHEAD_GB - CONTEXT_WINDOW * KV_MB_PER_TOKEN / 1024, 4)
+
+
+def experiment_args(mems: list[float], cycles: list[int]) -> list[str]:
+    """The sweep's overrides: its grid, and what every job shares."""
+    return [
+        f"resources.model_size_gb={','.join(str(model_size_gb(m)) for m in mems)}",
+        f"max_cycles={','.join(str(c) for c in cycles)}",
+        "resources.ram_limit_gb=null",  # a limit would crash the smallest minds
+        f"resources.context_window={CONTEXT_WINDOW}",
+        f"resources.kv_mb_per_token={KV_MB_PER_TOKEN}",
+    ]
 
 
 def experiment_sweep(
-    case: list[str], options: list[str], tmp: Path, name: str, db: str
+    case: list[str], grid: list[str], tmp: Path, name: str, db: str
 ) -> tuple[Path, str]:
     """Run one sweep of the experiments; its sweep dir and database url."""
     out = tmp / "".join(c if c.isalnum() else "_" for c in name)
@@ -164,8 +173,7 @@ def experiment_sweep(
         "-m",
         "brainjar_sweep",
         "-m",
-        f"+bench_job={','.join(options)}",
-        f"hydra.searchpath=[file://{tmp / 'conf'}]",
+        *grid,
         f"db.path={tmp / db}.db",
         f"hydra.sweep.dir={out}",
         *EXPERIMENT_COMMON,
@@ -184,6 +192,7 @@ class SweepRun:
     spans: list[tuple[float, float]]  # (start, end) of each experiment, job order
     run_seconds: list[float]  # each experiment's own seconds
     wall_seconds: list[float]  # each job's wall time, as the launcher measured it
+    memory_gb: list[float]  # each job's declared memory, as the launcher read it
 
     @property
     def makespan(self) -> float:
@@ -193,7 +202,7 @@ class SweepRun:
         """Median seconds from an experiment's end to the start of the next one to start
         (the ended job's own ending, the launcher's turn, the new job's start).
 
-        >>> SweepRun([(0, 2), (0, 3), (2.5, 4), (3.25, 5)], [], []).handover()
+        >>> SweepRun([(0, 2), (0, 3), (2.5, 4), (3.25, 5)], [], [], []).handover()
         0.375
         """
         ends = sorted(e for _, e in self.spans)
@@ -217,6 +226,7 @@ def read_sweep_run(sweep_dir: Path, jobs: int) -> SweepRun:
         [(stamp(r["started_at"]), stamp(r["ended_at"])) for r in results],
         [float(r["duration_seconds"]) for r in results],
         [float(records[n].duration_seconds or 0.0) for n in range(jobs)],
+        [float(records[n].memory_gb or 0.0) for n in range(jobs)],
     )
 
 
@@ -228,11 +238,15 @@ def experiment_table(jobs: int, max_sleep: float, tmp: Path) -> None:
     the order alone costs), and with each job's wall time as the launcher measured it (the
     order and each job's start); the rest is the launcher's reaction and the machine.
     """
-    options = write_job_group(tmp / "conf", jobs, max_sleep)
-    mems = [mixed_job(x, max_sleep)[0] for x in range(jobs)]
-    nominal = [experiment_job(x, max_sleep)[0] * CYCLE_SECONDS for x in range(jobs)]
+    grid_mems, grid_cycles = experiment_grid(jobs, max_sleep)
+    grid = experiment_args(grid_mems, grid_cycles)
+    # sweep order: the last key varies fastest
+    mems = [m for m in grid_mems for _ in grid_cycles]
+    nominal = [c * CYCLE_SECONDS for _ in grid_mems for c in grid_cycles]
+    jobs = len(mems)
     print(
-        f"{jobs} brainjar experiments, {sum(nominal):.1f} s of cycles, lower bound "
+        f"{jobs} brainjar experiments ({len(grid_mems)} memories x {len(grid_cycles)} lengths), "
+        f"{sum(nominal):.1f} s of cycles, lower bound "
         f"{lower_bound(list(zip(mems, nominal, strict=True))):.2f} s; load average "
         f"{os.getloadavg()[0]:.2f} at start\n"
     )
@@ -244,8 +258,10 @@ def experiment_table(jobs: int, max_sleep: float, tmp: Path) -> None:
     print("|---|---|---|---|---|---|---|---|")
     notes = []
     for name, (case, db) in EXPERIMENT_CASES.items():
-        sweep_dir, url = experiment_sweep(case, options, tmp, name, db)
+        sweep_dir, url = experiment_sweep(case, grid, tmp, name, db)
         run = read_sweep_run(sweep_dir, jobs)
+        if any(abs(a - b) > 0.01 for a, b in zip(run.memory_gb, mems, strict=True)):
+            raise SystemExit(f"{name}: the jobs declared {run.memory_gb}, not {mems}")
         work = list(zip(mems, run.run_seconds, strict=True))
         walls = list(zip(mems, run.wall_seconds, strict=True))
         bound = lower_bound(work)

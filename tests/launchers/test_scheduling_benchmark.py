@@ -1,5 +1,5 @@
-"""The scheduling benchmark's brainjar experiments: each job is the synthetic sweep's job (its
-declared memory, its seconds), and a second sweep into the same database is told every job's
+"""The scheduling benchmark's brainjar experiments: each job declares the memory and runs the
+seconds the benchmark means, and a second sweep into the same database is told every job's
 seconds by the app's duration hook, learnt from the first."""
 
 from __future__ import annotations
@@ -22,17 +22,18 @@ import bench_scheduling as bench  # noqa: E402
 pytestmark = pytest.mark.usefixtures("hydra_restore_singletons")
 
 
-def test_each_experiment_declares_its_job_s_memory_and_runs_its_seconds(tmp_path: Path) -> None:
-    options = bench.write_job_group(tmp_path, 6, 4.0)
-    assert options == [f"j00{x}" for x in range(6)]
-    for x in (0, 3, 5):
-        cfg = compose([f"+bench_job={options[x]}", f"hydra.searchpath=[file://{tmp_path}]"])
-        memory, seconds = bench.mixed_job(x, 4.0)
-        assert job_needs(cfg) == (pytest.approx(memory, abs=1e-3), 1)
-        assert cfg.resources.ram_limit_gb is None  # a limit would crash the smallest minds
-        cycles = job_facts(cfg).cycles
-        assert cycles == bench.experiment_job(x, 4.0)[0]
-        assert abs(cycles * bench.CYCLE_SECONDS - seconds) <= bench.CYCLE_SECONDS / 2
+def test_each_experiment_declares_its_memory_and_runs_its_seconds() -> None:
+    mems, cycles = bench.experiment_grid(60, 4.0)
+    assert len(mems) * len(cycles) == 60
+    grid = bench.experiment_args(mems, cycles)
+    shared = [arg for arg in grid if "," not in arg]
+    for mem, cyc in [(mems[0], cycles[0]), (mems[-1], cycles[-1])]:
+        cfg = compose([*shared, f"resources.model_size_gb={bench.model_size_gb(mem)}"])
+        cfg.max_cycles = cyc
+        assert job_needs(cfg) == (pytest.approx(mem, abs=1e-3), 1)
+        assert job_facts(cfg).cycles == cyc
+    seconds = sorted(c * bench.CYCLE_SECONDS for c in cycles)
+    assert seconds[0] == pytest.approx(0.5) and seconds[-1] == pytest.approx(4.0)
 
 
 @pytest.mark.slow
