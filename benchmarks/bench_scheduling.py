@@ -1,6 +1,7 @@
 """Benchmark: scheduling a mixed sweep, jetson admission against the original's static cap.
 
-Run: ``python benchmarks/bench_scheduling.py [--jobs 60] [--max-sleep 4] [--simulate-only]``
+Run: ``python benchmarks/bench_scheduling.py [--jobs 60] [--max-sleep 4] [--simulate-only]
+[--real noop|experiments|both] [--rounds 3]``
 
 60 jobs declare 1-8 GB each and sleep 0.5-4 s (nothing is allocated), under a 44.8 GB
 budget and 6 CPU slots (a 64 GB Orin with 30% kept back). Makespan (first start to last
@@ -230,13 +231,15 @@ def read_sweep_run(sweep_dir: Path, jobs: int) -> SweepRun:
     )
 
 
-def experiment_table(jobs: int, max_sleep: float, tmp: Path) -> None:
-    """Run the experiment sweeps of :data:`EXPERIMENT_CASES` and print their table.
+def experiment_table(jobs: int, max_sleep: float, tmp: Path, rounds: int = 3) -> None:
+    """Run the experiment sweeps of :data:`EXPERIMENT_CASES` ``rounds`` times and print their
+    table (the learning pair first in odd rounds, last in even ones; each round has its own
+    databases).
 
     Besides the real makespan, each sweep is replayed (``_admission.makespan``) with the
     seconds its experiments took and what the policy was told: with no process start (what
     the order alone costs), and with each job's wall time as the launcher measured it (the
-    order and each job's start); the rest is the launcher's reaction and the machine.
+    order and each job's start and end); the rest is the launcher's reaction and the machine.
     """
     grid_mems, grid_cycles = experiment_grid(jobs, max_sleep)
     grid = experiment_args(grid_mems, grid_cycles)
@@ -250,42 +253,70 @@ def experiment_table(jobs: int, max_sleep: float, tmp: Path) -> None:
         f"{lower_bound(list(zip(mems, nominal, strict=True))):.2f} s; load average "
         f"{os.getloadavg()[0]:.2f} at start\n"
     )
-    print(
-        "| scheduler (same run) | makespan (s) | lower bound (s) | lower bound / makespan "
-        "| replayed: no process start | replayed: launcher's wall time per job "
-        "| wall - experiment per job, median (s) | an end to the next start, median (s) |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
+    # per case, per round: bound / makespan, the two replays, start per job, handover
+    found: dict[str, list[tuple[float, float, float, float, float]]] = {
+        name: [] for name in EXPERIMENT_CASES
+    }
     notes = []
-    for name, (case, db) in EXPERIMENT_CASES.items():
-        sweep_dir, url = experiment_sweep(case, grid, tmp, name, db)
-        run = read_sweep_run(sweep_dir, jobs)
-        if any(abs(a - b) > 0.01 for a, b in zip(run.memory_gb, mems, strict=True)):
-            raise SystemExit(f"{name}: the jobs declared {run.memory_gb}, not {mems}")
-        work = list(zip(mems, run.run_seconds, strict=True))
-        walls = list(zip(mems, run.wall_seconds, strict=True))
-        bound = lower_bound(work)
-        # what the policy was told: the static cap and sweep order nothing; longest first
-        # what the duration hook learnt from the database's runs other than this sweep's
-        # (nothing in the first sweep into an empty database)
-        told: list[float | None] = [None] * jobs
-        if "longest first" in name:
-            check = check_predictions(sweep_dir, url)
-            for num, predicted, _ in check.jobs:
-                told[num] = predicted
-            notes.append(f"{name}: {check}")
-        budget, cap = (1e9, 4) if "static" in name else (BUDGET, None)
-        replays = [simulate(w, told, budget=budget, max_parallel=cap) for w in (work, walls)]
-        start = statistics.median(
-            w - r for w, r in zip(run.wall_seconds, run.run_seconds, strict=True)
-        )
+    for r in range(rounds):
+        where = tmp / f"round{r + 1}"
+        where.mkdir()
+        names = list(EXPERIMENT_CASES)
+        if r % 2:
+            names = names[2:] + names[:2]
+        for name in names:
+            case, db = EXPERIMENT_CASES[name]
+            sweep_dir, url = experiment_sweep(case, grid, where, name, db)
+            run = read_sweep_run(sweep_dir, jobs)
+            if any(abs(a - b) > 0.01 for a, b in zip(run.memory_gb, mems, strict=True)):
+                raise SystemExit(f"{name}: the jobs declared {run.memory_gb}, not {mems}")
+            work = list(zip(mems, run.run_seconds, strict=True))
+            walls = list(zip(mems, run.wall_seconds, strict=True))
+            bound = lower_bound(work)
+            # what the policy was told: the static cap and sweep order nothing; longest
+            # first what the duration hook learnt from the database's runs other than this
+            # sweep's (nothing in the first sweep into an empty database)
+            told: list[float | None] = [None] * jobs
+            if "longest first" in name:
+                check = check_predictions(sweep_dir, url)
+                for num, predicted, _ in check.jobs:
+                    told[num] = predicted
+                notes.append(f"round {r + 1}, {name}: {check}")
+            budget, cap = (1e9, 4) if "static" in name else (BUDGET, None)
+            replays = [simulate(w, told, budget=budget, max_parallel=cap) for w in (work, walls)]
+            start = statistics.median(
+                w - s for w, s in zip(run.wall_seconds, run.run_seconds, strict=True)
+            )
+            found[name].append(
+                (
+                    bound / run.makespan,
+                    bound / replays[0],
+                    bound / replays[1],
+                    start,
+                    run.handover(),
+                )
+            )
+            print(
+                f"round {r + 1}: {name}: makespan {run.makespan:.2f} s, bound {bound:.2f} s, "
+                f"load {os.getloadavg()[0]:.2f}",
+                file=sys.stderr,
+                flush=True,
+            )
+    print(
+        "| scheduler (same runs) | lower bound / makespan, each round | median "
+        "| replayed: no process start | replayed: launcher's wall time per job "
+        "| wall - experiment per job (s) | an end to the next start (s) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, rows in found.items():
+        cols = list(zip(*rows, strict=True))
+        each = ", ".join(f"{x:.3f}" for x in cols[0])
+        med = [statistics.median(c) for c in cols]
         print(
-            f"| {name} | {run.makespan:.2f} | {bound:.2f} | {bound / run.makespan:.3f} "
-            f"| {bound / replays[0]:.3f} | {bound / replays[1]:.3f} | {start:.2f} "
-            f"| {run.handover():.2f} |",
-            flush=True,
+            f"| {name} | {each} | {med[0]:.3f} | {med[1]:.3f} | {med[2]:.3f} "
+            f"| {med[3]:.2f} | {med[4]:.2f} |"
         )
-    print()
+    print("\n(replays, start and handover: medians over the rounds)\n")
     for note in notes:
         print(note)
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
@@ -378,13 +409,14 @@ def main() -> None:
         default="both",
         help="real sweeps of the sleeping app (durations known), of brainjar experiments, or both",
     )
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the experiment sweeps")
     args = ap.parse_args()
     sim_table(args.sim_jobs, args.max_sleep)
     if args.simulate_only:
         return
     if args.real in ("experiments", "both"):
         with tempfile.TemporaryDirectory() as tmp:
-            experiment_table(args.jobs, args.max_sleep, Path(tmp))
+            experiment_table(args.jobs, args.max_sleep, Path(tmp), args.rounds)
         print()
     if args.real == "experiments":
         return

@@ -46,6 +46,7 @@ def test_the_second_sweep_into_the_database_is_told_every_job_s_seconds(tmp_path
             "--max-sleep=0.6",
             "--sim-jobs=6",
             "--real=experiments",
+            "--rounds=1",
         ],
         cwd=tmp_path,
         capture_output=True,
@@ -56,10 +57,10 @@ def test_the_second_sweep_into_the_database_is_told_every_job_s_seconds(tmp_path
     rows = {
         line.split("|")[1].strip(): line
         for line in proc.stdout.splitlines()
-        if line.startswith("| ") and line.count("|") == 9
+        if line.startswith("| ") and line.count("|") == 8
     }
     assert set(bench.EXPERIMENT_CASES) <= set(rows), proc.stdout
     # the first sweep into an empty database could be told nothing; the second, every job
-    assert "longest first, no history: no job of sweep" in proc.stdout, proc.stdout
-    assert "longest first, learnt from the previous run: predicted" in proc.stdout
+    assert "round 1, longest first, no history: no job of sweep" in proc.stdout, proc.stdout
+    assert "round 1, longest first, learnt from the previous run: predicted" in proc.stdout
     assert "(6 jobs, each off by" in proc.stdout, proc.stdout
