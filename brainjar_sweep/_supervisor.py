@@ -13,7 +13,8 @@ explain. What they share lives here:
   (:meth:`Conversation.receive` waits for the next one with a deadline and a tick);
 - :func:`exit_reason`: how a process ended, with the signal's name and an out-of-memory hint;
 - :func:`die_with_parent` / :func:`pdeathsig`: a child that Linux kills when its parent dies;
-- :func:`interrupt_on_sigterm`: SIGTERM raised as ``KeyboardInterrupt`` (as Ctrl-C).
+- :func:`interrupt_on` / :func:`interrupt_on_sigterm`: signals (SIGTERM) raised as
+  ``KeyboardInterrupt`` (as Ctrl-C), even where the process inherited them ignored.
 
 ``multiprocessing`` does the process work; this module only adds what it lacks (a death
 signal tied to the parent, a result pipe that is read while the child runs, so that a large
@@ -104,6 +105,41 @@ def die_with_parent(parent: int | None = None) -> None:
 
 
 @contextmanager
+def interrupt_on(*signals: int) -> Iterator[None]:
+    """Within the block, ``signals`` raise ``KeyboardInterrupt`` (as Ctrl-C), whatever their
+    handling was, ignored included; outside the main thread, nothing changes.
+
+    A process started in the background of a script (``cmd &``, nohup) inherits SIGINT
+    ignored, and then neither a Ctrl-C nor ``_thread.interrupt_main`` (how Ray's
+    ``ray.cancel`` stops a running task) reaches it: work that must stop when asked says so.
+
+    >>> import _thread
+    >>> old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a background process starts
+    >>> try:
+    ...     with interrupt_on(signal.SIGINT):
+    ...         _thread.interrupt_main()
+    ...         time.sleep(0.01)  # the interrupt is raised here
+    ... except KeyboardInterrupt:
+    ...     print("interrupted")
+    ... finally:
+    ...     _ = signal.signal(signal.SIGINT, old)
+    interrupted
+    """
+    import threading
+
+    old: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in signals:
+            old[sig] = signal.signal(sig, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            # a handler installed outside Python reads as None: the default is put back
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+
+
+@contextmanager
 def interrupt_on_sigterm(*extra: int) -> Iterator[None]:
     """Within the block, SIGTERM (and the ``extra`` signals) raise ``KeyboardInterrupt``.
 
@@ -114,17 +150,8 @@ def interrupt_on_sigterm(*extra: int) -> Iterator[None]:
     ...     signal.getsignal(signal.SIGTERM) is signal.default_int_handler
     True
     """
-    import threading
-
-    old: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, *extra):
-            old[sig] = signal.signal(sig, signal.default_int_handler)
-    try:
+    with interrupt_on(signal.SIGTERM, *extra):
         yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
 
 
 class Supervised:

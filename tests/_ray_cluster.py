@@ -1,7 +1,10 @@
 """A real Ray cluster of several nodes on 127.0.0.1 for the tests (``ray start`` processes).
 
 Each node is one ``ray start ... --block`` process in its own session, as on a board of a
-lab (docs/multi-jetson.md); ``kill(node)`` SIGKILLs that node's whole process tree at
+lab (docs/multi-jetson.md), with SIGINT ignored, as a node started in the background of a
+board's script (``ray start ... &``, nohup) has it: its workers inherit that, whatever the
+shell that started pytest did, and a sweep's stop must reach their jobs all the same;
+``kill(node)`` SIGKILLs that node's whole process tree at
 once, which is what a board losing power looks like to the rest of the cluster.
 ``shutdown()`` kills every node and removes Ray's files.
 """
@@ -39,6 +42,11 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _ignore_sigint() -> None:
+    """In a node's process before it starts: SIGINT ignored, as in a background process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @dataclass
@@ -161,6 +169,7 @@ class LocalCluster:
                 stderr=subprocess.STDOUT,
                 env=self.node_env(),
                 start_new_session=True,
+                preexec_fn=_ignore_sigint,
             )
         node = Node(proc, resources, num_cpus, memory_gb, log)
         self.nodes.append(node)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import tempfile
 from pathlib import Path, PurePath
@@ -26,7 +27,7 @@ from hydra_plugins.brainjar_jetson_launcher._worker import (
 )
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from brainjar_sweep._supervisor import Supervised
+from brainjar_sweep._supervisor import Supervised, interrupt_on
 
 NODE_ENV = "BRAINJAR_RAY_NODE_ID"
 """Set in a job's environment on a Ray node: the id of the node that runs it."""
@@ -87,6 +88,17 @@ def node_job(
     Returns how the job ended (its pickled ``JobReturn`` or failure, the process's exit
     code, whether it timed out or was stopped), its files and the node that ran it.
     """
+    # ray.cancel stops a running task with Python's interrupt_main (a Ctrl-C), which does
+    # nothing where SIGINT is ignored: a node started in the background of a script
+    # (`ray start ... &`, nohup) hands that to every worker it starts, and the sweep's stop
+    # would never reach the job
+    with interrupt_on(signal.SIGINT):
+        return _run_job(payload, job, env, opts)
+
+
+def _run_job(
+    payload: bytes, job: bytes, env: dict[str, str], opts: dict[str, Any]
+) -> dict[str, Any]:
     node = _node()
     setup_globals()  # Hydra's resolvers, for the job config's interpolations
     cfg = cloudpickle.loads(job)
