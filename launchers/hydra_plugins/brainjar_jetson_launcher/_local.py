@@ -8,12 +8,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import cloudpickle
 from hydra_plugins.brainjar_jetson_launcher._admission import Admission, CapacityPlan, Slot
 from hydra_plugins.brainjar_jetson_launcher._book import Outcome, SweepBook, needs_capped
 from hydra_plugins.brainjar_jetson_launcher._job_server import JobServer
 from hydra_plugins.brainjar_jetson_launcher._options import policy_of
-from hydra_plugins.brainjar_jetson_launcher._worker import run_job_in_process
+from hydra_plugins.brainjar_jetson_launcher._worker import dumps, run_job_in_process
 
 from brainjar_sweep._supervisor import Supervised, wait_many
 
@@ -81,7 +80,7 @@ class LocalBackend:
     def submit(self, i: int) -> None:
         args = (
             self.server.payload_for_job(),
-            cloudpickle.dumps(self.book.cfgs[i]),
+            dumps(self.book.cfgs[i]),
             os.getcwd(),
             dict(os.environ),
             os.getpid(),

@@ -66,6 +66,26 @@ def pickled_modules(data: bytes) -> tuple[str, ...]:
     return tuple(found)
 
 
+def dumps(obj: Any) -> bytes:
+    """``obj`` pickled for another process of this machine: with the C pickler when nothing
+    in it is defined in ``__main__`` (a job's config and result: twice as fast to write and
+    to read), else with cloudpickle, which carries what ``__main__`` defines by value.
+
+    >>> import pickle
+    >>> pickle.loads(dumps({"x": [1, 2]}))
+    {'x': [1, 2]}
+    >>> pickle.loads(dumps(lambda: 3))()  # cloudpickle's, read back by pickle
+    3
+    """
+    import pickle
+
+    try:
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001  a lambda, a local class...: cloudpickle's way
+        return cloudpickle.dumps(obj)
+    return cloudpickle.dumps(obj) if b"__main__" in data else data
+
+
 def task_module(task_function: Any) -> str | None:
     """The module of the task (preloaded by the job-process server), unless it is ``__main__``."""
     module = getattr(task_function, "__module__", None)
@@ -201,9 +221,9 @@ def run_job_in_process(
         )
         data = _pickled(ret)
     except KeyboardInterrupt as e:  # the job recorded itself as interrupted
-        data = cloudpickle.dumps(JobInterrupted(_interrupted(e)))
+        data = dumps(JobInterrupted(_interrupted(e)))
     except BaseException:
-        data = cloudpickle.dumps(JobFailure("worker error:\n" + traceback.format_exc()))
+        data = dumps(JobFailure("worker error:\n" + traceback.format_exc()))
     conn.send_bytes(data)
     conn.close()
 
@@ -226,8 +246,8 @@ def _pickled(ret: Any) -> bytes:
         ret._return_value = exc
         ret.worker_traceback = tb
     try:
-        return cloudpickle.dumps(ret)
+        return dumps(ret)
     except Exception:  # an unpicklable return value or exception
         ret._return_value = RuntimeError(repr(ret._return_value))
         ret.status = JobStatus.FAILED
-        return cloudpickle.dumps(ret)
+        return dumps(ret)
