@@ -22,6 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 from _cli import cli, db_rows, files, sweep_cli
+from _sweeps import family, results, survivors
 
 APPS = Path(__file__).parent / "apps"
 # a job that runs until it is stopped (an hour), and reacts to SIGTERM within a cycle
@@ -95,42 +96,6 @@ def start(cwd: Path, *args: str, module: str = "brainjar_sweep", **env: str) -> 
     )
     _STARTED.append(proc)
     return proc
-
-
-def family(proc: subprocess.Popen) -> list[int]:
-    try:
-        return [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return [proc.pid]
-
-
-def survivors(pids: list[int], limit: float = 60.0) -> list[int]:
-    """The processes of ``pids`` still alive after up to ``limit`` seconds (killed then)."""
-    deadline = time.monotonic() + limit
-    while True:
-        alive = []
-        for pid in pids:
-            try:
-                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                    alive.append(pid)
-            except psutil.NoSuchProcess:
-                pass
-        if not alive or time.monotonic() > deadline:
-            for pid in alive:  # leave nothing behind, even when the test fails
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            return alive
-        time.sleep(0.1)
-
-
-def results(sweep: Path) -> dict[int, dict]:
-    out = {}
-    for p in sweep.glob("*/result.json"):
-        if p.is_file():
-            out[int(p.parent.name)] = json.loads(p.read_text())
-    return out
 
 
 def table(sweep: Path) -> dict[int, dict]:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from _cli import run_module
 from _extras import need
+from _sweeps import apps_env, family, optuna_sweep, survivors, trial_counts
 
 need("optuna", module_level=True)
 import optuna  # noqa: E402
@@ -114,16 +115,6 @@ def test_objective_expressions() -> None:
 # --------------------------------------------------------------------- the command line
 
 
-def run(cwd: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "brainjar_sweep", "-m", "hydra/sweeper=brainjar_optuna", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def test_without_optuna_one_line_names_the_extra(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['optuna'] = None\n"
@@ -139,7 +130,9 @@ def test_without_optuna_one_line_names_the_extra(tmp_path: Path) -> None:
 
 
 def test_a_bad_fixed_part_is_one_line_before_any_job(tmp_path: Path) -> None:
-    p = run(tmp_path, "hydra.sweep.dir=sw", "corruption_rate=interval(0,2)", "max_cycles=3")
+    p = optuna_sweep(
+        tmp_path, "hydra.sweep.dir=sw", "corruption_rate=interval(0,2)", "max_cycles=3"
+    )
     assert p.returncode == 2, p.stderr
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "corruption_rate=2.0 is not allowed" in lines[0], p.stderr
@@ -149,7 +142,7 @@ def test_a_bad_fixed_part_is_one_line_before_any_job(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 def test_two_objectives_write_the_pareto_front(tmp_path: Path, mode: str) -> None:
-    p = run(
+    p = optuna_sweep(
         tmp_path,
         "hydra.sweep.dir=sw",
         "hydra.launcher.progress=none",
@@ -172,17 +165,6 @@ def test_two_objectives_write_the_pareto_front(tmp_path: Path, mode: str) -> Non
 
 
 # --------------------------------------------------------------------- kill and resume
-
-
-def _states(db: Path) -> dict[str, int]:
-    if not db.is_file():
-        return {}
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
-            rows = con.execute("SELECT state, COUNT(*) FROM trials GROUP BY state").fetchall()
-    except sqlite3.Error:
-        return {}
-    return {str(s): int(n) for s, n in rows}
 
 
 @pytest.mark.slow
@@ -219,18 +201,20 @@ def test_twelve_trials_killed_halfway_and_resumed(tmp_path: Path, mode: str) -> 
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and proc.poll() is None:
-            st = _states(db)
+            st = trial_counts(db)
             if st.get("COMPLETE", 0) + st.get("FAIL", 0) >= 6:
                 break
             time.sleep(0.02)
         assert proc.poll() is None, "the study ended before it could be killed"
+        everyone = family(proc)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    time.sleep(0.5)  # let orphaned jobs (which die with their parent) go
-    before = _states(db)
+    # the jobs die with their sweep; wait until they have (a job ending late would still write)
+    survivors(everyone, limit=120)
+    before = trial_counts(db)
     finished_before = before.get("COMPLETE", 0) + before.get("FAIL", 0)
     assert 6 <= finished_before < 12, before
     old = {p.parent.name: p.stat().st_mtime_ns for p in sweep_dir.glob("*/result.json")}
@@ -271,7 +255,7 @@ def test_twelve_trials_killed_halfway_and_resumed(tmp_path: Path, mode: str) -> 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 def test_grid_sampler_runs_each_point_once(tmp_path: Path, mode: str) -> None:
-    p = run(
+    p = optuna_sweep(
         tmp_path,
         "hydra.sweep.dir=sw",
         "hydra.launcher.progress=none",
@@ -293,7 +277,7 @@ def test_grid_sampler_runs_each_point_once(tmp_path: Path, mode: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 def test_failed_trials_end_the_study_past_the_failure_rate(tmp_path: Path, mode: str) -> None:
-    p = run(
+    p = optuna_sweep(
         tmp_path,
         "hydra.sweep.dir=sw",
         "hydra.launcher.progress=none",
@@ -323,36 +307,28 @@ def test_async_refills_a_free_slot_while_a_long_trial_runs(tmp_path: Path) -> No
     """Two slots; job 0 waits until job 3 has started, so the study ends only if the slots
     that jobs 1 and 2 leave are refilled while job 0 still runs (batch mode would wait for
     job 0 before starting job 2: job 0 would then fail at its 10-minute safety limit)."""
-    apps = Path(__file__).resolve().parents[1] / "apps"
-    env = dict(os.environ, PYTHONPATH=f"{apps}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "chaos_app",
-            "-m",
-            "hydra/sweeper=brainjar_optuna",
-            "hydra/launcher=jetson",
-            "hydra.launcher.job_resources=chaos_app.needs",
-            "hydra.launcher.progress=none",
-            "hydra.launcher.max_parallel=2",
-            "hydra.launcher.cpu_slots=2",
-            f"hydra.sweep.dir={tmp_path / 'sw'}",
-            "hydra.sweeper.mode=async",
-            "hydra.sweeper.objective=square",
-            "hydra.sweeper.validator=null",
-            "hydra.sweeper.n_trials=4",
-            "hydra.sweeper.seed=0",
-            "x=range(0,10)",
-            f"meet_dir={tmp_path / 'meet'}",
-            "wait_in=0",
-            "wait_for=3",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
+    p = run_module(
+        "chaos_app",
+        tmp_path,
+        "-m",
+        "hydra/sweeper=brainjar_optuna",
+        "hydra/launcher=jetson",
+        "hydra.launcher.job_resources=chaos_app.needs",
+        "hydra.launcher.progress=none",
+        "hydra.launcher.max_parallel=2",
+        "hydra.launcher.cpu_slots=2",
+        f"hydra.sweep.dir={tmp_path / 'sw'}",
+        "hydra.sweeper.mode=async",
+        "hydra.sweeper.objective=square",
+        "hydra.sweeper.validator=null",
+        "hydra.sweeper.n_trials=4",
+        "hydra.sweeper.seed=0",
+        "x=range(0,10)",
+        f"meet_dir={tmp_path / 'meet'}",
+        "wait_in=0",
+        "wait_for=3",
         timeout=900,
+        env=apps_env(),
     )
     assert p.returncode == 0, p.stderr[-3000:]
     times = {
@@ -380,8 +356,7 @@ def test_async_refills_a_free_slot_while_a_long_trial_runs(tmp_path: Path) -> No
 def test_async_sigterm_ends_the_running_trial_as_interrupted(tmp_path: Path) -> None:
     """Job 0 waits for a job that never starts; once every other trial is told, SIGTERM stops
     the study: job 0 ends interrupted and is told FAIL, the others stay COMPLETE."""
-    apps = Path(__file__).resolve().parents[1] / "apps"
-    env = dict(os.environ, PYTHONPATH=f"{apps}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    env = apps_env()
     db = tmp_path / "sw" / "optuna.db"
     proc = subprocess.Popen(
         [
@@ -414,7 +389,7 @@ def test_async_sigterm_ends_the_running_trial_as_interrupted(tmp_path: Path) -> 
     try:
         deadline = time.monotonic() + 300  # a safety net: the rendezvous is the database
         while time.monotonic() < deadline and proc.poll() is None:
-            if _states(db).get("COMPLETE", 0) == 3:
+            if trial_counts(db).get("COMPLETE", 0) == 3:
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the study ended before it could be stopped"
@@ -450,7 +425,7 @@ def test_resume_numbers_a_trial_the_dead_sweep_asked_but_did_not_number(
         "corruption_rate=interval(0,1)",
         "max_cycles=3",
     )
-    p = run(tmp_path, *args, "hydra.sweeper.n_trials=2")
+    p = optuna_sweep(tmp_path, *args, "hydra.sweeper.n_trials=2")
     assert p.returncode == 0, p.stderr
     sweep = tmp_path / "sw"
     study = optuna.load_study(
@@ -463,7 +438,7 @@ def test_resume_numbers_a_trial_the_dead_sweep_asked_but_did_not_number(
     old = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/result.json")}
     assert sorted(old) == ["0", "1"]
 
-    p = run(tmp_path, *args, "hydra.sweeper.n_trials=6")
+    p = optuna_sweep(tmp_path, *args, "hydra.sweeper.n_trials=6")
     assert p.returncode == 0, p.stderr
     trials = study.get_trials()
     assert len(trials) == 6  # the study's total: 2 run, 2 left by the dead sweep, 2 more
@@ -486,7 +461,7 @@ def test_resume_numbers_a_trial_the_dead_sweep_asked_but_did_not_number(
 def test_without_a_terminal_the_study_logs_one_count_and_its_line(tmp_path: Path) -> None:
     """With plain progress (a log file, CI), a study in batches logs the launcher's count
     against the study's total, never starting again at a batch, with the study's line."""
-    p = run(
+    p = optuna_sweep(
         tmp_path,
         "hydra.sweep.dir=sw",
         "hydra.launcher.progress=plain",

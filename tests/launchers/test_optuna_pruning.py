@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from _extras import need
+from _sweeps import apps_env, family, optuna_sweep, survivors, trial_states
 
 need("optuna", module_level=True)
 import optuna  # noqa: E402
@@ -39,20 +40,10 @@ STUDY = [
 ]
 
 
-def run(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "brainjar_sweep", "-m", "hydra/sweeper=brainjar_optuna", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 def test_pruned_trials_are_pruned_in_every_record(tmp_path: Path, mode: str) -> None:
-    p = run(
+    p = optuna_sweep(
         tmp_path,
         "hydra.sweep.dir=sw",
         "hydra.sweeper.n_trials=6",
@@ -150,7 +141,7 @@ def test_pruned_trials_are_pruned_in_every_record(tmp_path: Path, mode: str) -> 
 
 
 def dry(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run(
+    return optuna_sweep(
         tmp_path,
         "hydra.sweep.dir=sw",
         "hydra.sweeper.dry_run=true",
@@ -221,23 +212,9 @@ def test_bad_pruning_settings_are_one_line(tmp_path: Path, args: list[str], word
 # --------------------------------------------------------------------- kill and resume
 
 
-def _trial_states(db: Path) -> list[tuple[int, str]]:
-    if not db.is_file():
-        return []
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
-            return [(int(n), str(s)) for n, s in con.execute("SELECT number, state FROM trials")]
-    except sqlite3.Error:
-        return []
-
-
-def _alive(pid: int) -> bool:
-    import psutil
-
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
+def _at_gate(gate: Path, kind: str) -> set[int]:
+    """The jobs that left ``<kind>-<job number>`` in the gate dir (tests/apps/job_gate.py)."""
+    return {int(p.name.rsplit("-", 1)[1]) for p in gate.glob(f"{kind}-*")}
 
 
 @pytest.mark.slow
@@ -245,13 +222,17 @@ def _alive(pid: int) -> bool:
 def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path, mode: str) -> None:
     import os
     import signal
-    import time
 
-    import psutil
+    from _watch import wait_for
 
     sweep = tmp_path / "sw"
-    # the trials that are not pruned run 400 cycles, so the study is still running when the
-    # first pruned trial has been told (the rendezvous); the deadline is a safety net only
+    # every job waits at a gate before its jar starts, until the test lets it through: the
+    # test lets jobs through one at a time until a trial was told pruned, and kills the study
+    # while a job it held back waits, its trial RUNNING for sure (no race with the clock)
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    (gate / "closed").touch()
+    env = apps_env()
     args = [
         sys.executable,
         "-m",
@@ -261,43 +242,52 @@ def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path, m
         f"hydra.sweep.dir={sweep}",
         "hydra.sweeper.n_trials=8",
         f"hydra.sweeper.mode={mode}",
-        *[a for a in STUDY if not a.startswith("max_cycles")],
-        "max_cycles=400",
+        *STUDY,
+        "+hydra.callbacks.gate._target_=job_gate.JobGate",
+        f"+hydra.callbacks.gate.gate_dir={gate}",
     ]
     db = sweep / "optuna.db"
+
+    def held_while_one_was_pruned() -> bool:
+        """Let the next job through while no trial was told pruned and the jobs let through
+        have ended (a batch is told once all its jobs ended); true once a trial was told
+        pruned and a job is held at the gate."""
+        assert proc.poll() is None, "the study ended before it could be killed"
+        let_through = _at_gate(gate, "open")
+        held = _at_gate(gate, "waiting") - let_through
+        pruned = "PRUNED" in trial_states(db).values()
+        if pruned:
+            return bool(held)
+        ended = all((sweep / str(n) / "result.json").is_file() for n in let_through)
+        if held and ended:
+            (gate / f"open-{min(held)}").touch()
+        return False
+
     proc = subprocess.Popen(
         args,
         cwd=tmp_path,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and proc.poll() is None:
-            states = dict(_trial_states(db))
-            if "PRUNED" in states.values() and "RUNNING" in states.values():
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the study ended before it could be killed"
-        family = [proc.pid, *(c.pid for c in psutil.Process(proc.pid).children(recursive=True))]
+        wait_for("a pruned trial and a job held at the gate", held_while_one_was_pruned)
+        everyone = family(proc)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     # the jobs die with their sweep; wait until they have (a job ending late would still write)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and any(
-        psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in family
-    ):
-        time.sleep(0.2)
-    before = dict(_trial_states(db))
+    survivors(everyone, limit=120)
+    before = trial_states(db)
     assert "PRUNED" in before.values() and "RUNNING" in before.values(), before
     assert len(before) < 8, before
     old = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/result.json")}
 
-    p = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    (gate / "closed").unlink()  # the continued study's jobs go straight through
+    p = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
 
     study = optuna.load_study(study_name="pr", storage=f"sqlite:///{db}")

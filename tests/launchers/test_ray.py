@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from _cli import cli, files, sweep_cli
+from _cli import cli, files, run_module, sweep_cli
 from _extras import need
 from _ray_cluster import LocalCluster, NetNamespace, Node
+from _sweeps import results as job_results
 from sqlalchemy.exc import ProgrammingError
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -61,10 +62,6 @@ def _long_jobs(count: int, seconds: float) -> list[str]:
         "resources=desktop",
         "self_report=none",
     ]
-
-
-def _results(sweep_dir: Path) -> dict[int, dict]:
-    return {int(p.parent.name): json.loads(p.read_text()) for p in sweep_dir.glob("*/result.json")}
 
 
 def _pg(db_url: str, sql: str) -> list[tuple]:
@@ -109,26 +106,19 @@ def test_a_sweep_spreads_over_two_nodes_and_lands_in_postgres_and_the_sweep_dir(
     head, worker = cluster.nodes[0], cluster.nodes[1]
     sweep_dir = tmp_path / "sweep"
     env = {**pg_env, **cluster.env()}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "brainjar_sweep",
-            "-m",
-            "seed=0,1,2,3",
-            "resources=default,orin_nano_8gb",
-            "max_cycles=200",
-            *_ray_args(cluster, sweep_dir, pg_url),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
+    done = cli(
+        tmp_path,
+        "-m",
+        "seed=0,1,2,3",
+        "resources=default,orin_nano_8gb",
+        "max_cycles=200",
+        *_ray_args(cluster, sweep_dir, pg_url),
         timeout=600,
+        env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
 
-    results = _results(sweep_dir)
+    results = job_results(sweep_dir)
     assert sorted(results) == list(range(8))
     assert all(r["status"] == "completed" for r in results.values())
     ran_on = {n: r["node"]["ray_node_id"] for n, r in results.items()}
@@ -163,13 +153,8 @@ def test_a_sweep_spreads_over_two_nodes_and_lands_in_postgres_and_the_sweep_dir(
         assert password.encode() not in path.read_bytes(), path
 
     # brainjar-analyze reads the sweep and its rows back from PostgreSQL
-    report = subprocess.run(
-        [sys.executable, "-m", "brainjar_sweep.analysis.cli", str(sweep_dir), "--db", pg_url],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    report = run_module(
+        "brainjar_sweep.analysis.cli", tmp_path, str(sweep_dir), "--db", pg_url, env=env
     )
     assert report.returncode == 0, report.stderr[-3000:]
     assert "8 jobs" in report.stdout + report.stderr
@@ -250,13 +235,13 @@ def test_a_node_that_dies_mid_sweep_leaves_it_resumable_with_nothing_lost_or_dou
     )
     assert code == 1, err[-3000:]
     assert "Ray node or worker died" in out + err, out[-3000:]
-    first = _results(sweep_dir)
+    first = job_results(sweep_dir)
     lost = [n for n in range(6) if first.get(n, {}).get("status") != "completed"]
     assert lost, "the dead node's jobs should have failed"
 
     resumed = sweep_cli(tmp_path, "resume", str(sweep_dir), timeout=600, env=env)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    results = _results(sweep_dir)
+    results = job_results(sweep_dir)
     assert sorted(results) == list(range(6))
     assert all(r["status"] == "completed" for r in results.values())
     # jobs completed before the node died were not run again
@@ -283,22 +268,15 @@ def test_a_job_no_node_can_hold_and_a_closed_address_are_one_line_before_any_job
 ) -> None:
     env = cluster.env()
     # no node offers an Orin AGX: one line before any job, nothing written
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "brainjar_sweep",
-            "-m",
-            "seed=0,1",
-            "resources=orin_agx_64gb",
-            "hydra.launcher.backend=ray",
-            f"hydra.launcher.ray.address={cluster.address}",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
+    done = cli(
+        tmp_path,
+        "-m",
+        "seed=0,1",
+        "resources=orin_agx_64gb",
+        "hydra.launcher.backend=ray",
+        f"hydra.launcher.ray.address={cluster.address}",
         timeout=300,
+        env=env,
     )
     assert done.returncode == 2
     line = done.stderr.strip().splitlines()[-1]
@@ -367,7 +345,7 @@ def test_a_node_that_dies_mid_sweep_has_its_jobs_rerun_elsewhere_by_ray(
     )
     # the sweep did not notice more than a delay: every job completed, once
     assert code == 0, err[-3000:]
-    results = _results(sweep_dir)
+    results = job_results(sweep_dir)
     assert sorted(results) == list(range(6))
     assert all(r["status"] == "completed" for r in results.values())
     assert spare.node_id not in {r["node"]["ray_node_id"] for r in results.values()}
@@ -398,8 +376,8 @@ def test_sigterm_stops_the_jobs_on_their_nodes_and_the_sweep_resumes(
     code, out, err = _sweep_while(tmp_path, env, args, stop_when_two_run)
     assert code == 130, err[-3000:]
     assert "Resume with: brainjar-sweep resume" in err
-    stopped = {n: r for n, r in _results(sweep_dir).items() if r["status"] == "interrupted"}
-    assert len(stopped) >= 2, (_results(sweep_dir), err[-3000:])  # their files came back
+    stopped = {n: r for n, r in job_results(sweep_dir).items() if r["status"] == "interrupted"}
+    assert len(stopped) >= 2, (job_results(sweep_dir), err[-3000:])  # their files came back
     assert _pg(pg_url, "SELECT count(*) FROM attempts WHERE status = 'running'") == [(0,)]
     summary = json.loads((sweep_dir / "sweep_results.json").read_text())
     assert {e["job_num"] for e in summary["results"] if e["status"] == "interrupted"} >= set(
@@ -408,7 +386,7 @@ def test_sigterm_stops_the_jobs_on_their_nodes_and_the_sweep_resumes(
 
     resumed = sweep_cli(tmp_path, "resume", str(sweep_dir), timeout=600, env=env)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    results = _results(sweep_dir)
+    results = job_results(sweep_dir)
     assert sorted(results) == list(range(4))
     assert all(r["status"] == "completed" for r in results.values())
     _check_db(pg_url, results)
@@ -459,7 +437,7 @@ def test_jobs_whose_only_board_died_fail_after_a_while_instead_of_hanging(
     cluster.add_node(num_cpus=2, memory_gb=12, resources={"orin_nx": 1})
     resumed = sweep_cli(tmp_path, "resume", str(sweep_dir), timeout=600, env=env)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    results = _results(sweep_dir)
+    results = job_results(sweep_dir)
     assert sorted(results) == list(range(4))
     assert all(r["status"] == "completed" for r in results.values())
     _check_db(pg_url, results)
@@ -484,7 +462,7 @@ def test_an_optuna_study_runs_its_trials_on_ray_with_sqlite_on_a_one_machine_clu
         env=cluster.env(),
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    results = _results(sweep_dir)
+    results = job_results(sweep_dir)
     assert sorted(results) == [0, 1, 2, 3]
     # the preset prunes trials still far from the crossing: a pruned trial also ran on a node
     assert all(
