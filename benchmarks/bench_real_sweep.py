@@ -70,8 +70,24 @@ def dry_run(jobs: int, cycles: int, tmp: Path) -> tuple[float, float, int, str]:
     return parse_duration(found[1]), parse_duration(found[2]), int(found[3]), line
 
 
-def run(case: list[str], jobs: int, cycles: int, tmp: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds with every job's process) of one whole sweep command."""
+def job_starts(sweep_dir: Path, jobs: int) -> list[float]:
+    """Each job's start-up as the launcher paid it: the seconds the launcher measured for the
+    job (from asking for its process to its end) minus the experiment's own seconds."""
+    from brainjar_sweep.records import load_records, read_result
+
+    records = load_records(sweep_dir, {n: [] for n in range(jobs)})
+    return [
+        float(records[n].duration_seconds)
+        - float(read_result(sweep_dir / str(n))["duration_seconds"])
+        for n in sorted(records)
+    ]
+
+
+def run(
+    case: list[str], jobs: int, cycles: int, tmp: Path, starts: list[float] | None = None
+) -> tuple[float, float]:
+    """(wall seconds, CPU seconds with every job's process) of one whole sweep command;
+    ``starts`` gets each job's start-up (:func:`job_starts`)."""
     cmd, out = _cmd(jobs, cycles, tmp, "run")
     cpu0 = _cpu()
     tic = time.perf_counter()
@@ -84,6 +100,8 @@ def run(case: list[str], jobs: int, cycles: int, tmp: Path) -> tuple[float, floa
     done = len(list(out.glob("*/result.json")))
     if done != jobs:
         raise SystemExit(f"{done} of {jobs} experiments completed with {case}")
+    if starts is not None:
+        starts.extend(job_starts(out, jobs))
     return wall, cpu
 
 
@@ -96,6 +114,7 @@ def main() -> None:
     adopt_orphans()
     walls: dict[str, list[float]] = {k: [] for k in CASES}
     cpus: dict[str, list[float]] = {k: [] for k in CASES}
+    starts: list[float] = []
     print(f"load average at start: {os.getloadavg()}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
@@ -104,7 +123,9 @@ def main() -> None:
         for r in range(args.rounds):
             order = list(CASES) if r % 2 == 0 else list(reversed(CASES))
             for name in order:
-                wall, cpu = run(CASES[name], args.jobs, args.cycles, tmp)
+                wall, cpu = run(
+                    CASES[name], args.jobs, args.cycles, tmp, starts if name == "jetson" else None
+                )
                 walls[name].append(wall)
                 cpus[name].append(cpu)
                 print(
@@ -130,6 +151,11 @@ def main() -> None:
     print(
         f"\ndry run estimate: {est:.0f} s ({est_jobs:.0f} s of jobs, {at_once} at a time); "
         f"jetson took {actual:.2f} s (median): estimate / actual = {est / actual:.2f}"
+    )
+    q = statistics.quantiles(starts, n=10)
+    print(
+        f"a job's start-up as the jetson launcher paid it: median {statistics.median(starts):.3f} s "
+        f"(10-90 %: {q[0]:.3f} to {q[-1]:.3f} s, {len(starts)} jobs, {at_once} at a time)"
     )
 
 

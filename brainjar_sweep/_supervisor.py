@@ -177,6 +177,7 @@ class Supervised:
         self.started_at = 0.0
         self._ps: Any = None
         self._hwm = False
+        self._pipe_ended = False  # the child closed its end without a result
 
     def start(self) -> Supervised:
         """Start the child (and close the child's end of the pipe in this process)."""
@@ -198,8 +199,12 @@ class Supervised:
 
     def handles(self) -> list[Any]:
         """What :func:`multiprocessing.connection.wait` can wait on for this child (its end,
-        and its result; a conversation's messages are not waited for here)."""
-        return [self.proc.sentinel] if self.duplex else [self.conn, self.proc.sentinel]
+        and its result until it came or the pipe closed: a pipe at its end is always ready,
+        and waiting on it would spin while the child exits; a conversation's messages are
+        not waited for here)."""
+        if self.duplex or self.result is not None or self._pipe_ended:
+            return [self.proc.sentinel]
+        return [self.conn, self.proc.sentinel]
 
     def collect(self, wait_s: float = 0.0) -> None:
         """Read the child's result if it has sent it (waiting up to ``wait_s`` for it)."""
@@ -209,7 +214,7 @@ class Supervised:
             try:
                 self.result = self.conn.recv_bytes()
             except (EOFError, OSError):
-                pass
+                self._pipe_ended = True
 
     def reap(self, grace_s: float | None = None) -> None:
         """After the child ended: join it, take its result, close the pipe. With ``grace_s``,

@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# a job's start-up besides its experiment: forked from the launcher's preloaded server,
-# importing what the server did not, Hydra's run_job (measured on a 2-core machine:
-# benchmarks/bench_job_startup.py, 0.22 s with job_modules() preloaded, as the brainjar app's
-# launcher does; the launcher measured 0.2 s per 3-cycle job in benchmarks/bench_real_sweep.py)
-STARTUP_SECONDS = 0.22
+# a job's start-up besides its experiment, as the jetson launcher pays it: its process forked
+# from the preloaded server, Hydra's run_job, the result sent back (benchmarks/bench_real_sweep.py
+# on a 2-core machine, two jobs at once: the launcher's seconds for each job minus the
+# experiment's own, median 0.089 s of 80 jobs)
+STARTUP_SECONDS = 0.09
 # seconds per cycle and mind when nothing of the kind ran before
 DEFAULT_CYCLE_SECONDS = {"simulated": 0.0005}
 UNKNOWN_CYCLE_SECONDS = 1.0

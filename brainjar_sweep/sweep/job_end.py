@@ -55,7 +55,8 @@ def record_job_end(
     ``running``, or ``completed`` though no ``result.json`` says so: the caller knows their
     processes are gone, see :func:`check_left_running`) gets that outcome (see
     :data:`DB_STATUS`) unless it says so already; ``result.json`` is written unless it says so
-    already. A config that is not a brainjar experiment is left alone:
+    already. A completed job recorded itself (this costs nothing then), and a config that is
+    not a brainjar experiment is left alone:
 
     >>> record_job_end(OmegaConf.create({"x": 1}), "/nonexistent", "failed", "boom", None)
     """
@@ -63,7 +64,8 @@ def record_job_end(
 
     from brainjar_sweep.records import ResultUnreadable, config_hash, read_result, write_result
 
-    if OmegaConf.select(cfg, "db") is None or OmegaConf.select(cfg, "mode") is None:
+    # a completed job recorded itself, in the DB and its result.json, as it ended
+    if status == "completed" or OmegaConf.select(cfg, "db") is None or cfg.get("mode") is None:
         return
     exp, eid, sweep_id, url = experiment_ids(cfg)
     attempt = None

@@ -414,3 +414,88 @@ def test_a_bad_launcher_option_is_one_line_before_any_job(
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"error: {expected}"
     assert files(tmp_path) == []
+
+
+# --- the job-process server ---------------------------------------------------------------
+
+_SERVER_SCRIPT = """
+import multiprocessing as mp, os, pickle, sys, tempfile
+from brainjar_sweep._supervisor import Supervised
+from hydra_plugins.brainjar_jetson_launcher._job_server import JobServer
+import payload_probe
+
+def run(server):
+    proc = Supervised(server.ctx, payload_probe.probe, (server.payload_for_job(),), name="p")
+    server.start()
+    proc.start()
+    server.job_started()
+    assert proc.wait(timeout=120)
+    return pickle.loads(proc.result)
+
+if __name__ == "__main__":
+    server = JobServer({"context": 1}, payload_probe.task, "forkserver")
+    server.start()
+    first = run(server)
+    files = sorted(f for f in os.listdir(tempfile.gettempdir()) if "payload" in f)
+    second = run(server)
+    # another launch with another payload: its jobs get their payload, not the server's
+    other = run(JobServer({"context": 2}, payload_probe.task, "forkserver"))
+    print(repr((first, second, other, files)))
+"""
+
+
+def test_jobs_are_given_the_digest_of_the_payload_their_server_holds(tmp_path: Path) -> None:
+    """The job-process server reads the jobs' payload once, from a private file it removes;
+    after the first job, jobs are given its digest and read the server's copy."""
+    env = dict(os.environ, PYTHONPATH=f"{APPS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    env["TMPDIR"] = str(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", _SERVER_SCRIPT],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    first, second, other, files = eval(proc.stdout.strip().splitlines()[-1])  # noqa: S307
+    assert first == ("bytes", {"context": 1}, "task")  # given before the server was known up
+    assert second == ("digest", {"context": 1}, "task")
+    assert other == ("bytes", {"context": 2}, "task")
+    assert files == []  # the payload's file went once the server read it
+
+
+def test_a_sweep_leaves_no_payload_file_when_it_runs_or_is_refused(tmp_path: Path) -> None:
+    """The sweeper starts the job-process server before it checks its jobs; whether the
+    jobs then run or are refused, nothing of the payload stays in the temporary dir."""
+    env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    base = [
+        sys.executable,
+        "-m",
+        "brainjar_sweep",
+        "-m",
+        "max_cycles=2",
+        "hydra.launcher.progress=none",
+    ]
+    ran = subprocess.run(
+        [*base, "seed=0,1", f"hydra.sweep.dir={tmp_path / 'ok'}", f"db.path={tmp_path / 'ok.db'}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert len(list((tmp_path / "ok").glob("*/result.json"))) == 2
+    refused = subprocess.run(
+        [*base, "corruption_rate=0,7", f"hydra.sweep.dir={tmp_path / 'bad'}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert refused.returncode != 0 and "corruption_rate" in refused.stderr
+    assert not (tmp_path / "bad").exists()
+    assert [p.name for p in (tmp_path / "tmp").iterdir() if "payload" in p.name] == []

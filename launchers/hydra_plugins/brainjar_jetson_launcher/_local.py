@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import cloudpickle
-from hydra_plugins._brainjar_hydra_compat import hydra_state
 from hydra_plugins.brainjar_jetson_launcher._admission import Admission, CapacityPlan, Slot
 from hydra_plugins.brainjar_jetson_launcher._book import Outcome, SweepBook, needs_capped
+from hydra_plugins.brainjar_jetson_launcher._job_server import JobServer
 from hydra_plugins.brainjar_jetson_launcher._options import policy_of
-from hydra_plugins.brainjar_jetson_launcher._worker import (
-    job_context,
-    pickled_modules,
-    run_job_in_process,
-    server_payload,
-    task_module,
-)
+from hydra_plugins.brainjar_jetson_launcher._worker import dumps, run_job_in_process
 
 from brainjar_sweep._supervisor import Supervised, wait_many
 
@@ -33,9 +25,16 @@ class LocalBackend:
     """Jobs as processes of this machine (forked from a preloaded server, or spawned)."""
 
     def __init__(
-        self, book: SweepBook, p: dict[str, Any], hydra_context: Any, task: Any, banner: bool = True
+        self,
+        book: SweepBook,
+        p: dict[str, Any],
+        hydra_context: Any,
+        task: Any,
+        banner: bool = True,
+        server: JobServer | None = None,
     ) -> None:
-        """``banner``: log the capacity and admission lines (once per sweep, not per launch)."""
+        """``banner``: log the capacity and admission lines (once per sweep, not per launch);
+        ``server``: the jobs' process server, if the launcher made it already."""
         import psutil
 
         self.book = book
@@ -63,18 +62,11 @@ class LocalBackend:
         if banner:
             log.info("[jetson] admission: %s", self.admission.policy)
         self.timeout: float | None = p.get("timeout_s")
-        self.payload = cloudpickle.dumps((hydra_context, task, hydra_state()))
-        # the server preloads what every job's payload names, and the payload itself, so no job
-        # imports or unpickles them again
-        method = p.get("start_method", "forkserver")
-        # written just before the first job starts the server, which reads and removes it
-        self._serve_payload = method == "forkserver"
-        self._payload_file: str | None = None
-        self.ctx = job_context(
-            method,
-            task_module(task),
-            ("brainjar_sweep._supervisor", *book.hooks.preload(), *pickled_modules(self.payload)),
+        # the server started by the launcher while the sweeper checked its jobs, or now
+        self.server = server or JobServer(
+            hydra_context, task, p.get("start_method", "forkserver"), tuple(book.hooks.preload())
         )
+        self.ctx = self.server.ctx
         self.procs: dict[int, Supervised] = {}
         self.timed_out: set[int] = set()
 
@@ -87,31 +79,20 @@ class LocalBackend:
 
     def submit(self, i: int) -> None:
         args = (
-            self.payload,
-            cloudpickle.dumps(self.book.cfgs[i]),
+            self.server.payload_for_job(),
+            dumps(self.book.cfgs[i]),
             os.getcwd(),
             dict(os.environ),
             os.getpid(),
         )
         name = f"jetson-job-{self.book.initial_job_idx + i}"
-        if self._serve_payload:
-            self._serve_payload = False
-            self._payload_file = server_payload(self.payload)
+        self.server.start()
         try:
             proc = Supervised(self.ctx, run_job_in_process, args, name=name).start()
         finally:
-            self._drop_payload_file()  # the server has started (and read it), or failed to
+            self.server.job_started()  # the server has started (and read its payload), or failed to
         self.procs[i] = proc
         self.book.started(i, pid=proc.pid)
-
-    def _drop_payload_file(self) -> None:
-        from hydra_plugins.brainjar_jetson_launcher._warm import PAYLOAD_ENV
-
-        if self._payload_file is not None:
-            os.environ.pop(PAYLOAD_ENV, None)
-            with contextlib.suppress(OSError):
-                os.unlink(self._payload_file)
-            self._payload_file = None
 
     def running(self) -> dict[int, Slot]:
         return {i: self.needs[i] for i in self.procs}
@@ -162,7 +143,7 @@ class LocalBackend:
             )
 
     def abort(self) -> list[Outcome]:
-        self._drop_payload_file()  # no job started (the launch ended first): the file goes
+        self.server.drop_file()  # no job started (the launch ended first): the file goes
         out = []
         for i, proc in list(self.procs.items()):
             proc.kill()

@@ -1,5 +1,6 @@
 """Preloaded by the job-process server: imports Hydra, scans plugins, warms OmegaConf's
-interpolation parser and unpickles the jobs' payload once, so jobs fork warm.
+interpolation parser and Hydra's override parser, and unpickles the jobs' payload once, so
+jobs fork warm.
 
 Loaded in the server the launcher starts (``BRAINJAR_JOB_SERVER_PARENT`` names the launching
 process), it also ties the server's life to the sweep's: Linux kills the server when the sweep
@@ -82,7 +83,31 @@ def _warm_grammar() -> None:
         grammar_parser.parse(text)
 
 
+def _warm_overrides() -> None:
+    """Parse overrides of the kinds a sweep's command line holds once, here: Hydra's override
+    parser builds its tables on first use too (about 7 ms), and a job that reads its sweep's
+    overrides (an app recording its grid, say) starts with them built."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    OverridesParser.create().parse_overrides(
+        [
+            "a=1",
+            "a.b=x,y",
+            "+a=range(0,3)",
+            "++a=[1,2]",
+            "~a",
+            "a/b=c",
+            "a=choice(1,2)",
+            "a=interval(0,1)",
+            "a='x y'",
+            "a=${b}",
+            "a={b: 1}",
+        ]
+    )
+
+
 Plugins.instance()
 _warm_grammar()
+_warm_overrides()
 _arm()
 _load_payload()

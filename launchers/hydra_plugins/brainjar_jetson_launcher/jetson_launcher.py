@@ -37,6 +37,8 @@ class JetsonLauncher(Launcher):
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
         self.task_function: TaskFunction | None = None
+        # the jobs' process server started by warm_up, until a launch takes it
+        self.warm_server: Any = None
 
     def setup(
         self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
@@ -44,6 +46,23 @@ class JetsonLauncher(Launcher):
         self.config = config
         self.hydra_context = hydra_context
         self.task_function = task_function
+
+    def warm_up(self) -> None:
+        """Start what the jobs' processes start from now, in the background (the sweeper
+        calls it before it checks its jobs): the local backend's job-process server imports
+        the app while the sweeper works, instead of before the first job."""
+        if self.params.get("backend", "local") != "local" or self.warm_server is not None:
+            return
+        from hydra_plugins.brainjar_jetson_launcher._job_server import JobServer
+
+        server = JobServer(
+            self.hydra_context,
+            self.task_function,
+            self.params.get("start_method", "forkserver"),
+            tuple(self.hooks.preload()),
+        )
+        server.start()
+        self.warm_server = server
 
     def hand_over(self, plan: Any) -> None:
         """The sweeper's plan (a ``plan.SweepPlan``): every job of the sweep, before the first launch."""

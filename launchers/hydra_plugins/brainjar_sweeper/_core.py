@@ -116,6 +116,9 @@ def sweep(sweeper: Any, arguments: list[str]) -> Any:
     if sweeper.dry_run:  # a plan only: each job's experiment, not its whole config
         dry_run(sweeper, jobs, experiments_all(sweeper, jobs))
         return []
+    warm_up = getattr(launcher, "warm_up", None)
+    if warm_up is not None:  # the launcher's job processes get ready while the jobs are checked
+        warm_up()
     cfgs = check_all(sweeper, jobs)  # each job checked; its config composed when read
 
     from brainjar_sweep.records import resolve_sweep_dir

@@ -1,0 +1,93 @@
+"""The local jobs' process server: what every job's process starts from, started once per sweep.
+
+A :class:`JobServer` holds the jobs' payload (Hydra's context, the task and Hydra's state,
+pickled) and the ``multiprocessing`` context their processes start from. With the forkserver
+start method, :meth:`JobServer.start` spawns the server (which imports Hydra, the plugins, the
+task's module and the modules the payload names, and unpickles the payload once: ``_warm``)
+and returns at once: the launcher starts it while the sweeper still checks its jobs, so the
+server's imports run beside that work instead of before the first job. Once the server holds
+the payload, each job is given its digest instead of the payload (:meth:`payload_for_job`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+from typing import Any
+
+import cloudpickle
+from hydra_plugins._brainjar_hydra_compat import hydra_state
+from hydra_plugins.brainjar_jetson_launcher._worker import (
+    job_context,
+    pickled_modules,
+    served_digest,
+    server_payload,
+    task_module,
+)
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+class JobServer:
+    """The payload and start context of one sweep's local jobs (see the module docstring).
+
+    ``method`` is ``forkserver`` (a preloaded server) or ``spawn``; ``preload`` names modules
+    the server imports besides Hydra's, the task's and the payload's (the ``job_preload`` hook).
+
+    >>> server = JobServer({"context": 1}, len, "spawn")
+    >>> server.start()  # spawn: each job starts afresh, there is no server to start
+    >>> isinstance(server.payload_for_job(), bytes)  # so each job is given the payload
+    True
+    """
+
+    def __init__(
+        self, hydra_context: Any, task: Any, method: str, preload: tuple[str, ...] = ()
+    ) -> None:
+        self.payload = cloudpickle.dumps((hydra_context, task, hydra_state()))
+        self.method = method
+        self.ctx = job_context(
+            method,
+            task_module(task),
+            ("brainjar_sweep._supervisor", *preload, *pickled_modules(self.payload)),
+        )
+        self._file: str | None = None  # the payload's file, until the server has read it
+        self._started = False
+        self._served: str | None = None  # the payload's digest once the server holds it
+
+    def start(self) -> None:
+        """Spawn the server now, if it is not running; return without waiting for its imports."""
+        if self._started or self.method != "forkserver":
+            return
+        self._started = True
+        from multiprocessing import forkserver
+
+        from hydra_plugins.brainjar_jetson_launcher._warm import PAYLOAD_ENV
+
+        self._file = server_payload(self.payload)
+        if self._file is not None:
+            # a sweep that ends before its server read the file leaves nothing behind
+            atexit.register(_unlink, self._file)
+        try:
+            forkserver.ensure_running()
+        finally:
+            os.environ.pop(PAYLOAD_ENV, None)  # the server has its copy of the environment
+
+    def payload_for_job(self) -> bytes | str:
+        """What a job is given: the payload's digest if the server holds it, else the payload."""
+        return self._served or self.payload
+
+    def job_started(self) -> None:
+        """After a job's process started (the server is up and has read its preloads)."""
+        if self._served is None and self.method == "forkserver":
+            self._served = served_digest(self.payload, self._file)
+        self.drop_file()
+
+    def drop_file(self) -> None:
+        """The payload's file goes (the server read it, or will never read it)."""
+        if self._file is not None:
+            _unlink(self._file)
+            self._file = None

@@ -1,0 +1,23 @@
+"""A job target for the job-process server's tests: it reports the payload it was given
+(the payload itself, or the digest of the one its server holds) as the job would read it."""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+from hydra_plugins.brainjar_jetson_launcher import _worker
+
+
+def probe(payload: bytes | str, conn: Any) -> None:
+    """Send back what the job was given ("digest" or "bytes"), and the context and the task's
+    answer of the payload as it reads it."""
+    given = "digest" if isinstance(payload, str) else "bytes"
+    context, task_function, _state = _worker._unpickled_payload(payload)
+    conn.send_bytes(pickle.dumps((given, context, task_function())))
+    conn.close()
+
+
+def task() -> str:
+    """Stands for a Hydra task in the payload."""
+    return "task"
