@@ -91,3 +91,13 @@ class JobServer:
         if self._file is not None:
             _unlink(self._file)
             self._file = None
+
+
+def launcher_server(launcher: Any) -> JobServer:
+    """The job server of a jetson launcher's local jobs: its start method and preload hook."""
+    return JobServer(
+        launcher.hydra_context,
+        launcher.task_function,
+        launcher.params.get("start_method", "forkserver"),
+        tuple(launcher.hooks.preload()),
+    )

@@ -212,24 +212,16 @@ def _backend(book: SweepBook, launcher: Any) -> tuple[Backend, ThermalGate | Non
     )
     # a sweep whose launches share one display says its banner once, not per launch
     banner = launcher.display is None or not launcher.display.open
-    backend = LocalBackend(
-        book, p, launcher.hydra_context, launcher.task_function, banner, _server(launcher)
-    )
+    backend = LocalBackend(book, p, _server(launcher), banner)
     return backend, gate
 
 
 def _server(launcher: Any) -> Any:
     """The jobs' process server for this launch: the one :meth:`warm_up` started if its
     payload is this launch's (Hydra's state unchanged since), else a new one."""
-    from hydra_plugins.brainjar_jetson_launcher._job_server import JobServer
+    from hydra_plugins.brainjar_jetson_launcher._job_server import launcher_server
 
-    p = launcher.params
-    server = JobServer(
-        launcher.hydra_context,
-        launcher.task_function,
-        p.get("start_method", "forkserver"),
-        tuple(launcher.hooks.preload()),
-    )
+    server = launcher_server(launcher)
     warm, launcher.warm_server = launcher.warm_server, None
     if warm is not None:
         if warm.payload == server.payload:

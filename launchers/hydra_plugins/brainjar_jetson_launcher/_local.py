@@ -28,13 +28,11 @@ class LocalBackend:
         self,
         book: SweepBook,
         p: dict[str, Any],
-        hydra_context: Any,
-        task: Any,
+        server: JobServer,
         banner: bool = True,
-        server: JobServer | None = None,
     ) -> None:
-        """``banner``: log the capacity and admission lines (once per sweep, not per launch);
-        ``server``: the jobs' process server, if the launcher made it already."""
+        """``server``: the jobs' process server (``_job_server.launcher_server``); ``banner``:
+        log the capacity and admission lines (once per sweep, not per launch)."""
         import psutil
 
         self.book = book
@@ -62,10 +60,8 @@ class LocalBackend:
         if banner:
             log.info("[jetson] admission: %s", self.admission.policy)
         self.timeout: float | None = p.get("timeout_s")
-        # the server started by the launcher while the sweeper checked its jobs, or now
-        self.server = server or JobServer(
-            hydra_context, task, p.get("start_method", "forkserver"), tuple(book.hooks.preload())
-        )
+        # started by the launcher while the sweeper checked its jobs, or at the first job
+        self.server = server
         self.ctx = self.server.ctx
         self.procs: dict[int, Supervised] = {}
         self.timed_out: set[int] = set()

@@ -53,14 +53,9 @@ class JetsonLauncher(Launcher):
         the app while the sweeper works, instead of before the first job."""
         if self.params.get("backend", "local") != "local" or self.warm_server is not None:
             return
-        from hydra_plugins.brainjar_jetson_launcher._job_server import JobServer
+        from hydra_plugins.brainjar_jetson_launcher._job_server import launcher_server
 
-        server = JobServer(
-            self.hydra_context,
-            self.task_function,
-            self.params.get("start_method", "forkserver"),
-            tuple(self.hooks.preload()),
-        )
+        server = launcher_server(self)
         server.start()
         self.warm_server = server
 
