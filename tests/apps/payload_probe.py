@@ -21,3 +21,17 @@ def probe(payload: bytes | str, conn: Any) -> None:
 def task() -> str:
     """Stands for a Hydra task in the payload."""
     return "task"
+
+
+def wait_for_sigterm(ready: str, conn: Any) -> None:
+    """A job that installs no signal handler of its own: it says it runs (the file
+    ``ready``), then waits; a SIGTERM that interrupts it is reported back."""
+    import time
+    from pathlib import Path
+
+    Path(ready).write_text("running")
+    try:
+        while True:
+            time.sleep(0.05)
+    except KeyboardInterrupt as e:
+        conn.send_bytes(pickle.dumps(str(e)))

@@ -499,3 +499,50 @@ def test_a_sweep_leaves_no_payload_file_when_it_runs_or_is_refused(tmp_path: Pat
     assert refused.returncode != 0 and "corruption_rate" in refused.stderr
     assert not (tmp_path / "bad").exists()
     assert [p.name for p in (tmp_path / "tmp").iterdir() if "payload" in p.name] == []
+
+
+_EARLY_STOP_SCRIPT = """
+import os, pickle, signal, sys
+from pathlib import Path
+from brainjar_sweep._supervisor import Supervised
+from hydra_plugins.brainjar_jetson_launcher._job_server import JobServer
+sys.path.insert(0, os.getcwd())
+from _watch import wait_for
+import payload_probe
+
+if __name__ == "__main__":
+    server = JobServer({"context": 1}, payload_probe.task, "forkserver")
+    server.start()
+    ready = Path("ready")
+    proc = Supervised(server.ctx, payload_probe.wait_for_sigterm, (str(ready),), name="p").start()
+    server.job_started()
+    try:
+        wait_for("the job to run", ready.exists, timeout=120)
+        os.kill(proc.pid, signal.SIGTERM)
+        ended = proc.wait(timeout=60)
+    finally:
+        if proc.alive():
+            proc.kill()
+    print(repr((ended, pickle.loads(proc.result) if proc.result else None)))
+"""
+
+
+def test_a_job_stopped_before_it_installs_its_handlers_is_interrupted(tmp_path: Path) -> None:
+    """The job-process server ignores SIGTERM (a service manager's, sent to the whole group);
+    a job it forks must not inherit that: a stop that comes before the job installs its own
+    handler interrupts it."""
+    import shutil
+
+    shutil.copy(Path(__file__).parent.parent / "_watch.py", tmp_path / "_watch.py")
+    env = dict(os.environ, PYTHONPATH=f"{APPS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    proc = subprocess.run(
+        [sys.executable, "-c", _EARLY_STOP_SCRIPT],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    ended, reason = eval(proc.stdout.strip().splitlines()[-1])  # noqa: S307
+    assert ended and reason == "interrupted (stopped as it started)"

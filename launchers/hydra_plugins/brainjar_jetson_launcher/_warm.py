@@ -7,7 +7,8 @@ process), it also ties the server's life to the sweep's: Linux kills the server 
 dies (``PR_SET_PDEATHSIG``), and each job, whose parent the server is, dies with the server
 (see ``_worker._tie_to_owner``). The server ignores the signals a terminal or a service
 manager sends to a whole process group (SIGINT, SIGTERM, SIGHUP): the sweep stops its jobs
-itself, so that each records how it ended.
+itself, so that each records how it ended. A job it forks takes SIGTERM as an interrupt from
+its first instruction (``_on_sigterm``), before it installs its own handler.
 """
 
 import os
@@ -50,14 +51,23 @@ def _load_payload() -> None:
         PAYLOAD = None
 
 
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM in the server: nothing (the sweep stops its jobs itself). In a job forked from
+    it that has not installed its own handler yet, an interrupt: a stop sent that early is
+    not lost (an ignored SIGTERM, inherited, would be)."""
+    if os.getpid() != SERVER_PID:
+        raise KeyboardInterrupt("interrupted (stopped as it started)")
+
+
 def _arm() -> None:
     global SERVER_PID
     parent = os.environ.get(PARENT_ENV)
     if parent is None or parent != str(os.getppid()):
         return  # not the launcher's job-process server
     SERVER_PID = os.getpid()
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     from brainjar_sweep._supervisor import pdeathsig
 
     if not pdeathsig(signal.SIGKILL, int(parent)):
