@@ -444,21 +444,29 @@ if __name__ == "__main__":
 """
 
 
-def test_jobs_are_given_the_digest_of_the_payload_their_server_holds(tmp_path: Path) -> None:
-    """The job-process server reads the jobs' payload once, from a private file it removes;
-    after the first job, jobs are given its digest and read the server's copy."""
-    env = dict(os.environ, PYTHONPATH=f"{APPS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    env["TMPDIR"] = str(tmp_path)
+def _script_answer(script: str, cwd: Path, **env: str) -> object:
+    """Run ``script`` in a fresh interpreter (the test apps and tests/ importable, ``env``
+    added) and return the Python literal its last line prints."""
+    from _sweeps import apps_env
+
+    full = apps_env()
+    full["PYTHONPATH"] += f"{os.pathsep}{Path(__file__).resolve().parents[1]}"
     proc = subprocess.run(
-        [sys.executable, "-c", _SERVER_SCRIPT],
-        cwd=tmp_path,
-        env=env,
+        [sys.executable, "-c", script],
+        cwd=cwd,
+        env={**full, **env},
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    first, second, other, files = eval(proc.stdout.strip().splitlines()[-1])  # noqa: S307
+    return eval(proc.stdout.strip().splitlines()[-1])  # noqa: S307
+
+
+def test_jobs_are_given_the_digest_of_the_payload_their_server_holds(tmp_path: Path) -> None:
+    """The job-process server reads the jobs' payload once, from a private file it removes;
+    after the first job, jobs are given its digest and read the server's copy."""
+    first, second, other, files = _script_answer(_SERVER_SCRIPT, tmp_path, TMPDIR=str(tmp_path))
     assert first == ("bytes", {"context": 1}, "task")  # given before the server was known up
     assert second == ("digest", {"context": 1}, "task")
     assert other == ("bytes", {"context": 2}, "task")
@@ -506,7 +514,6 @@ import os, pickle, signal, sys
 from pathlib import Path
 from brainjar_sweep._supervisor import Supervised
 from hydra_plugins.brainjar_jetson_launcher._job_server import JobServer
-sys.path.insert(0, os.getcwd())
 from _watch import wait_for
 import payload_probe
 
@@ -531,18 +538,5 @@ def test_a_job_stopped_before_it_installs_its_handlers_is_interrupted(tmp_path: 
     """The job-process server ignores SIGTERM (a service manager's, sent to the whole group);
     a job it forks must not inherit that: a stop that comes before the job installs its own
     handler interrupts it."""
-    import shutil
-
-    shutil.copy(Path(__file__).parent.parent / "_watch.py", tmp_path / "_watch.py")
-    env = dict(os.environ, PYTHONPATH=f"{APPS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    proc = subprocess.run(
-        [sys.executable, "-c", _EARLY_STOP_SCRIPT],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    ended, reason = eval(proc.stdout.strip().splitlines()[-1])  # noqa: S307
+    ended, reason = _script_answer(_EARLY_STOP_SCRIPT, tmp_path)
     assert ended and reason == "interrupted (stopped as it started)"

@@ -302,18 +302,12 @@ def test_failed_trials_end_the_study_past_the_failure_rate(tmp_path: Path, mode:
 # --------------------------------------------------------------------- async: slots refilled
 
 
-@pytest.mark.slow
-def test_async_refills_a_free_slot_while_a_long_trial_runs(tmp_path: Path) -> None:
-    """Two slots; job 0 waits until job 3 has started, so the study ends only if the slots
-    that jobs 1 and 2 leave are refilled while job 0 still runs (batch mode would wait for
-    job 0 before starting job 2: job 0 would then fail at its 10-minute safety limit)."""
-    p = run_module(
-        "chaos_app",
-        tmp_path,
-        "-m",
+def _async_study(tmp_path: Path) -> list[str]:
+    """The async study of the chaos app both slot tests run: two slots, four trials of
+    ``x`` (job 0 waits in ``meet_dir`` for the job its ``wait_for`` names)."""
+    return [
         "hydra/sweeper=brainjar_optuna",
         "hydra/launcher=jetson",
-        "hydra.launcher.job_resources=chaos_app.needs",
         "hydra.launcher.progress=none",
         "hydra.launcher.max_parallel=2",
         "hydra.launcher.cpu_slots=2",
@@ -326,6 +320,20 @@ def test_async_refills_a_free_slot_while_a_long_trial_runs(tmp_path: Path) -> No
         "x=range(0,10)",
         f"meet_dir={tmp_path / 'meet'}",
         "wait_in=0",
+    ]
+
+
+@pytest.mark.slow
+def test_async_refills_a_free_slot_while_a_long_trial_runs(tmp_path: Path) -> None:
+    """Two slots; job 0 waits until job 3 has started, so the study ends only if the slots
+    that jobs 1 and 2 leave are refilled while job 0 still runs (batch mode would wait for
+    job 0 before starting job 2: job 0 would then fail at its 10-minute safety limit)."""
+    p = run_module(
+        "chaos_app",
+        tmp_path,
+        "-m",
+        "hydra.launcher.job_resources=chaos_app.needs",
+        *_async_study(tmp_path),
         "wait_for=3",
         timeout=900,
         env=apps_env(),
@@ -364,20 +372,7 @@ def test_async_sigterm_ends_the_running_trial_as_interrupted(tmp_path: Path) -> 
             "-m",
             "chaos_app",
             "-m",
-            "hydra/sweeper=brainjar_optuna",
-            "hydra/launcher=jetson",
-            "hydra.launcher.progress=none",
-            "hydra.launcher.max_parallel=2",
-            "hydra.launcher.cpu_slots=2",
-            f"hydra.sweep.dir={tmp_path / 'sw'}",
-            "hydra.sweeper.mode=async",
-            "hydra.sweeper.objective=square",
-            "hydra.sweeper.validator=null",
-            "hydra.sweeper.n_trials=4",
-            "hydra.sweeper.seed=0",
-            "x=range(0,10)",
-            f"meet_dir={tmp_path / 'meet'}",
-            "wait_in=0",
+            *_async_study(tmp_path),
             "wait_for=99",
         ],
         cwd=tmp_path,
