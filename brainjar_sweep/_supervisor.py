@@ -14,7 +14,9 @@ explain. What they share lives here:
 - :func:`exit_reason`: how a process ended, with the signal's name and an out-of-memory hint;
 - :func:`die_with_parent` / :func:`pdeathsig`: a child that Linux kills when its parent dies;
 - :func:`interrupt_on` / :func:`interrupt_on_sigterm`: signals (SIGTERM) raised as
-  ``KeyboardInterrupt`` (as Ctrl-C), even where the process inherited them ignored.
+  ``KeyboardInterrupt`` (as Ctrl-C), even where the process inherited them ignored;
+- :func:`interrupts_deferred`: a stop that arrives while a child is being started waits
+  until the start has finished, so that no child is left running unknown to its owner.
 
 ``multiprocessing`` does the process work; this module only adds what it lacks (a death
 signal tied to the parent, a result pipe that is read while the child runs, so that a large
@@ -134,9 +136,7 @@ def interrupt_on(*signals: int) -> Iterator[None]:
     try:
         yield
     finally:
-        for sig, handler in old.items():
-            # a handler installed outside Python reads as None: the default is put back
-            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        _restore(old)
 
 
 @contextmanager
@@ -152,6 +152,53 @@ def interrupt_on_sigterm(*extra: int) -> Iterator[None]:
     """
     with interrupt_on(signal.SIGTERM, *extra):
         yield
+
+
+# the handlers interrupts_deferred replaced, while it holds signals
+_HELD: list[dict[int, Any]] = []
+
+
+@contextmanager
+def interrupts_deferred(*signals: int) -> Iterator[None]:
+    """Within the block, ``signals`` (by default SIGINT and SIGTERM) that Python handles are
+    held; at its end the handlers are put back and each signal that came is handled as it
+    would have been. Signals ignored or left to their default action are left so (a child
+    started meanwhile inherits them as before).
+
+    Starting a child is not atomic: with forkserver, the server forks the child before this
+    process has read its pid. An interrupt (Ctrl-C, a SIGTERM, Ray's ``ray.cancel``) raised
+    in between would leave a child that runs on, unknown to the code that must stop it.
+    Outside the main thread, signals cannot be handled, and nothing changes.
+
+    >>> with interrupt_on(signal.SIGTERM):
+    ...     try:
+    ...         with interrupts_deferred():
+    ...             os.kill(os.getpid(), signal.SIGTERM)
+    ...             time.sleep(0.01)  # not interrupted here
+    ...             print("the block ran to its end")
+    ...     except KeyboardInterrupt:
+    ...         print("then interrupted")
+    the block ran to its end
+    then interrupted
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    held = [
+        sig for sig in signals or (signal.SIGINT, signal.SIGTERM) if callable(signal.getsignal(sig))
+    ]
+    old = {sig: signal.signal(sig, lambda signum, _frame: came.append(signum)) for sig in held}
+    _HELD.append(old)  # a child forked meanwhile puts them back (see _run)
+    try:
+        yield
+    finally:
+        _HELD.remove(old)
+        _restore(old)
+        for sig in dict.fromkeys(came):
+            old[sig](sig, None)
 
 
 class Supervised:
@@ -180,8 +227,13 @@ class Supervised:
         self._pipe_ended = False  # the child closed its end without a result
 
     def start(self) -> Supervised:
-        """Start the child (and close the child's end of the pipe in this process)."""
-        self.proc.start()
+        """Start the child (and close the child's end of the pipe in this process).
+
+        A stop that comes during the start is raised once the child is known (see
+        :func:`interrupts_deferred`): the caller can then stop it.
+        """
+        with interrupts_deferred():
+            self.proc.start()
         self._send.close()
         self.started_at = time.monotonic()
         return self
@@ -390,7 +442,18 @@ def clear_peak(pid: int) -> bool:
         return False
 
 
+def _restore(handlers: dict[int, Any]) -> None:
+    for sig, handler in handlers.items():
+        # a handler installed outside Python reads as None: the default is put back
+        signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+
+
 def _run(target: Callable[..., Any], args: tuple[Any, ...], conn: Any) -> None:
+    # a child forked while its parent held its signals (interrupts_deferred) starts with the
+    # handlers the parent had before, not with the parent's holding ones
+    for handlers in reversed(_HELD):
+        _restore(handlers)
+    _HELD.clear()
     target(*args, conn)
 
 

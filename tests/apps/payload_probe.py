@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import pickle
+import signal
+from types import SimpleNamespace
 from typing import Any
 
 from hydra_plugins.brainjar_jetson_launcher import _worker
@@ -35,3 +39,27 @@ def wait_for_sigterm(ready: str, conn: Any) -> None:
             time.sleep(0.05)
     except KeyboardInterrupt as e:
         conn.send_bytes(pickle.dumps(str(e)))
+
+
+def _stopped_while_starting(base: type) -> type:
+    class StoppedWhileStarting(base):  # type: ignore[misc, valid-type]
+        """A process whose owner is told to stop (SIGTERM) as it starts the process."""
+
+        def start(self) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)  # handled at the next instruction
+            super().start()
+
+    StoppedWhileStarting.__qualname__ = StoppedWhileStarting.__name__ = f"Stopped{base.__name__}"
+    return StoppedWhileStarting
+
+
+# importable by name, as a forkserver's job unpickles its process object
+StoppedForkProcess = _stopped_while_starting(mp.get_context("fork").Process)
+StoppedForkServerProcess = _stopped_while_starting(mp.get_context("forkserver").Process)
+
+
+def stopped_while_starting(method: str) -> Any:
+    """A multiprocessing context of ``method`` whose processes' owner gets a SIGTERM as it
+    starts one."""
+    process = StoppedForkProcess if method == "fork" else StoppedForkServerProcess
+    return SimpleNamespace(Pipe=mp.get_context(method).Pipe, Process=process)

@@ -540,3 +540,47 @@ def test_a_job_stopped_before_it_installs_its_handlers_is_interrupted(tmp_path: 
     handler interrupts it."""
     ended, reason = _script_answer(_EARLY_STOP_SCRIPT, tmp_path)
     assert ended and reason == "interrupted (stopped as it started)"
+
+
+_STOP_WHILE_STARTING_SCRIPT = """
+import pickle, sys
+from pathlib import Path
+from brainjar_sweep._supervisor import Supervised, interrupt_on_sigterm
+from _watch import wait_for
+import payload_probe
+
+if __name__ == "__main__":
+    ctx = payload_probe.stopped_while_starting(sys.argv[1])
+    ready = Path("ready")
+    proc = Supervised(ctx, payload_probe.wait_for_sigterm, (str(ready),), name="p")
+    interrupted = by_itself = False
+    with interrupt_on_sigterm():
+        try:
+            proc.start()
+        except KeyboardInterrupt:
+            interrupted = True
+    try:
+        known = proc.pid is not None
+        if known:
+            wait_for("the job to run", ready.exists, timeout=120)
+            by_itself = proc.stop(60.0)  # False: it was killed after the grace
+    finally:
+        if proc.pid is not None and proc.alive():
+            proc.kill()
+    heard = pickle.loads(proc.result) if proc.result else None
+    print(repr((interrupted, known, by_itself, heard)))
+"""
+
+
+@pytest.mark.parametrize("method", ["forkserver", "fork"])
+def test_a_stop_that_comes_while_a_job_starts_reaches_the_job(tmp_path: Path, method: str) -> None:
+    """Starting a child is not atomic (a job-process server forks it before its owner has
+    read its pid): a stop raised in between must leave no job running that its owner does
+    not know of. The stop is raised once the job is known, and the job, stopped, hears it
+    (a forked one does not keep the owner's holding of signals)."""
+    script = _STOP_WHILE_STARTING_SCRIPT.replace("sys.argv[1]", repr(method))
+    interrupted, known, by_itself, heard = _script_answer(script, tmp_path)
+    assert interrupted and known
+    assert by_itself  # it ended on its SIGTERM, before the grace
+    if method == "fork":  # it has the owner's handler from before the start: an interrupt
+        assert heard == ""

@@ -83,12 +83,14 @@ class LocalBackend:
         )
         name = f"jetson-job-{self.book.initial_job_idx + i}"
         self.server.start()
+        proc = Supervised(self.ctx, run_job_in_process, args, name=name)
         try:
-            proc = Supervised(self.ctx, run_job_in_process, args, name=name).start()
+            proc.start()
         finally:
             self.server.job_started()  # the server has started (and read its payload), or failed to
-        self.procs[i] = proc
-        self.book.started(i, pid=proc.pid)
+            if proc.pid is not None:  # started, even if a stop came meanwhile (raised now)
+                self.procs[i] = proc
+                self.book.started(i, pid=proc.pid)
 
     def running(self) -> dict[int, Slot]:
         return {i: self.needs[i] for i in self.procs}
