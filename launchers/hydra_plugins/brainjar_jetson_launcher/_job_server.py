@@ -76,6 +76,22 @@ class JobServer:
         finally:
             os.environ.pop(PAYLOAD_ENV, None)  # the server has its copy of the environment
 
+    def holds_payload_of(self, other: JobServer) -> bool:
+        """Whether ``other``'s jobs can run from this server's payload: the same objects,
+        pickled. Two picklings of equal objects can differ in their bytes (objects shared
+        or not between Hydra's context and its state, a class of ``__main__`` pickled by
+        value), so unequal bytes are compared once more, both unpickled, then pickled again.
+
+        >>> JobServer({"a": [1]}, len, "spawn").holds_payload_of(JobServer({"a": [1]}, len, "spawn"))
+        True
+        >>> JobServer({"a": [1]}, len, "spawn").holds_payload_of(JobServer({"a": [2]}, len, "spawn"))
+        False
+        """
+        if self.payload == other.payload:
+            return True
+        mine, theirs = cloudpickle.loads(self.payload), cloudpickle.loads(other.payload)
+        return bool(cloudpickle.dumps(mine) == cloudpickle.dumps(theirs))
+
     def payload_for_job(self) -> bytes | str:
         """What a job is given: the payload's digest if the server holds it, else the payload."""
         return self._served or self.payload

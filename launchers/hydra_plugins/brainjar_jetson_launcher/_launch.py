@@ -224,7 +224,7 @@ def _server(launcher: Any) -> Any:
     server = launcher_server(launcher)
     warm, launcher.warm_server = launcher.warm_server, None
     if warm is not None:
-        if warm.payload == server.payload:
+        if warm.holds_payload_of(server):
             return warm
         warm.drop_file()
     return server
