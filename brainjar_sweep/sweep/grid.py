@@ -55,10 +55,17 @@ def _saved_task(sweep_dir: Path) -> list[str]:
 
 
 def record_sweep_job(store: Any, sweep_id: str, exp: Mapping[str, Any], hc: Any) -> None:
-    """Register the sweep of this job (its description, question, grid and dir) in ``store``."""
+    """Register the sweep of this job (its description, question, grid and dir) in ``store``.
+
+    Once a job of the sweep has recorded it from the same sweep dir, a later job only reads
+    the row: the grid comes from that dir's ``multirun.yaml``, which every job reads alike,
+    and reading and parsing it, then writing, cost each short job more than its own records.
+    """
     sweep_dir = Path(str(hc.sweep.dir))
     if not sweep_dir.is_absolute():
         sweep_dir = Path(str(hc.runtime.cwd)) / sweep_dir
+    if _recorded(store.sweep(sweep_id), exp, sweep_dir):
+        return
     params = OmegaConf.select(hc, "sweeper.params", default=None)
     params = OmegaConf.to_container(params) if params is not None else None
     store.record_sweep(
@@ -67,4 +74,24 @@ def record_sweep_job(store: Any, sweep_id: str, exp: Mapping[str, Any], hc: Any)
         research_question=exp.get("research_question"),
         grid=grid_of(params, _saved_task(sweep_dir)),
         sweep_dir=str(sweep_dir),
+    )
+
+
+def _recorded(row: Mapping[str, Any] | None, exp: Mapping[str, Any], sweep_dir: Path) -> bool:
+    """Whether ``row`` (the sweep's, or None) holds all this job would record.
+
+    >>> row = {"grid_json": '{"seed": "0,1"}', "sweep_dir": "/s", "description": "d",
+    ...        "research_question": None}
+    >>> _recorded(row, {"description": "d"}, Path("/s"))
+    True
+    >>> _recorded(row, {"research_question": "why?"}, Path("/s"))
+    False
+    >>> _recorded(row, {}, Path("/elsewhere"))
+    False
+    """
+    return (
+        row is not None
+        and row["grid_json"] is not None
+        and row["sweep_dir"] == str(sweep_dir)
+        and all(row[key] or not exp.get(key) for key in ("description", "research_question"))
     )

@@ -452,3 +452,26 @@ def test_the_summary_says_how_the_predicted_durations_compared(tmp_path: Path) -
     assert second.returncode == 0, second.stderr
     (line,) = [x for x in second.stdout.splitlines() if x.startswith("Durations:")]
     assert line.startswith("Durations: predicted ") and ", took " in line and "(2 jobs" in line
+
+
+def test_a_sweep_is_recorded_once_with_its_whole_grid(tmp_path: Path) -> None:
+    """Every job of a sweep knows the sweep's design; the first to start records it, the
+    others find it recorded: one row, with the command line's grid, its dir and its words."""
+    proc = cli(
+        tmp_path,
+        "-m",
+        "seed=0,1,2",
+        "max_cycles=2,3",
+        "research_question=does length matter?",
+        "hydra.sweep.dir=sweep",
+        "hydra.launcher.progress=none",
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = db_rows(tmp_path, "SELECT grid_json, sweep_dir, research_question FROM sweeps")
+    assert len(rows) == 1
+    grid, sweep_dir, question = rows[0]
+    assert json.loads(grid) == {"seed": "0,1,2", "max_cycles": "2,3"}
+    assert sweep_dir == str(tmp_path / "sweep")
+    assert question == "does length matter?"
+    jobs = db_rows(tmp_path, "SELECT count(DISTINCT sweep_id) FROM experiments")
+    assert jobs == [(1,)]
