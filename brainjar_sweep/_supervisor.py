@@ -13,6 +13,7 @@ explain. What they share lives here:
   (:meth:`Conversation.receive` waits for the next one with a deadline and a tick);
 - :func:`exit_reason`: how a process ended, with the signal's name and an out-of-memory hint;
 - :func:`die_with_parent` / :func:`pdeathsig`: a child that Linux kills when its parent dies;
+- :func:`signals_handled`: signals sent to a handler within a block, then put back;
 - :func:`interrupt_on` / :func:`interrupt_on_sigterm`: signals (SIGTERM) raised as
   ``KeyboardInterrupt`` (as Ctrl-C), even where the process inherited them ignored;
 - :func:`interrupts_deferred`: a stop that arrives while a child is being started waits
@@ -107,6 +108,28 @@ def die_with_parent(parent: int | None = None) -> None:
 
 
 @contextmanager
+def signals_handled(handler: Any, *signals: int) -> Iterator[dict[int, Any]]:
+    """Within the block, ``signals`` go to ``handler`` (a function, or ``signal.SIG_IGN``);
+    the block is given the handlers they had, which come back at its end. Outside the main
+    thread, where signals cannot be handled, nothing changes (and the block is given ``{}``).
+
+    >>> with signals_handled(signal.SIG_IGN, signal.SIGTERM) as old:
+    ...     signal.getsignal(signal.SIGTERM) is signal.SIG_IGN, signal.SIGTERM in old
+    (True, True)
+    """
+    import threading
+
+    old: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in signals:
+            old[sig] = signal.signal(sig, handler)
+    try:
+        yield old
+    finally:
+        _restore(old)
+
+
+@contextmanager
 def interrupt_on(*signals: int) -> Iterator[None]:
     """Within the block, ``signals`` raise ``KeyboardInterrupt`` (as Ctrl-C), whatever their
     handling was, ignored included; outside the main thread, nothing changes.
@@ -127,16 +150,8 @@ def interrupt_on(*signals: int) -> Iterator[None]:
     ...     _ = signal.signal(signal.SIGINT, old)
     interrupted
     """
-    import threading
-
-    old: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in signals:
-            old[sig] = signal.signal(sig, signal.default_int_handler)
-    try:
+    with signals_handled(signal.default_int_handler, *signals):
         yield
-    finally:
-        _restore(old)
 
 
 @contextmanager
@@ -181,22 +196,18 @@ def interrupts_deferred(*signals: int) -> Iterator[None]:
     the block ran to its end
     then interrupted
     """
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     came: list[int] = []
     held = [
         sig for sig in signals or (signal.SIGINT, signal.SIGTERM) if callable(signal.getsignal(sig))
     ]
-    old = {sig: signal.signal(sig, lambda signum, _frame: came.append(signum)) for sig in held}
-    _HELD.append(old)  # a child forked meanwhile puts them back (see _run)
     try:
-        yield
+        with signals_handled(lambda signum, _frame: came.append(signum), *held) as old:
+            _HELD.append(old)  # a child forked meanwhile puts them back (see _run)
+            try:
+                yield
+            finally:
+                _HELD.remove(old)
     finally:
-        _HELD.remove(old)
-        _restore(old)
         for sig in dict.fromkeys(came):
             old[sig](sig, None)
 

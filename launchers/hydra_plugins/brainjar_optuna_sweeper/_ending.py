@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import signal
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from hydra_plugins.brainjar_optuna_sweeper._summary import write_results
 from hydra_plugins.brainjar_optuna_sweeper._trials import Study
 
+from brainjar_sweep._supervisor import signals_handled
 from brainjar_sweep.sweep.errors import SweepFailed
 
 INTERRUPTS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -29,15 +28,8 @@ def muted() -> Iterator[None]:
     ...     signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
     True
     """
-    old: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in INTERRUPTS:
-            old[sig] = signal.signal(sig, signal.SIG_IGN)
-    try:
+    with signals_handled(signal.SIG_IGN, *INTERRUPTS):
         yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
 
 
 def record_interrupt(run: Study, sweep_dir: Path) -> None:
