@@ -169,14 +169,17 @@ def interrupt_on_sigterm(*extra: int) -> Iterator[None]:
         yield
 
 
+# what a sweep takes as a stop (Ctrl-C, a service manager's, a closed terminal's)
+_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
 # the handlers interrupts_deferred replaced, while it holds signals
 _HELD: list[dict[int, Any]] = []
 
 
 @contextmanager
 def interrupts_deferred(*signals: int) -> Iterator[None]:
-    """Within the block, ``signals`` (by default SIGINT and SIGTERM) that Python handles are
-    held; at its end the handlers are put back and each signal that came is handled as it
+    """Within the block, ``signals`` (by default SIGINT, SIGTERM and SIGHUP: those a sweep
+    takes as a stop) that Python handles are held; at its end the handlers are put back and each signal that came is handled as it
     would have been. Signals ignored or left to their default action are left so (a child
     started meanwhile inherits them as before).
 
@@ -197,9 +200,7 @@ def interrupts_deferred(*signals: int) -> Iterator[None]:
     then interrupted
     """
     came: list[int] = []
-    held = [
-        sig for sig in signals or (signal.SIGINT, signal.SIGTERM) if callable(signal.getsignal(sig))
-    ]
+    held = [sig for sig in signals or _STOPS if callable(signal.getsignal(sig))]
     try:
         with signals_handled(lambda signum, _frame: came.append(signum), *held) as old:
             _HELD.append(old)  # a child forked meanwhile puts them back (see _run)
