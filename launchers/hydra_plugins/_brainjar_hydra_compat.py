@@ -21,6 +21,7 @@ hydra_plugins._brainjar_hydra_compat.IncompatibleHydra: brainjar-sweep needs hyd
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,16 +65,19 @@ __all__ = [
     "check_versions",
     "child_node",
     "config_repository",
+    "flush_loggers",
     "grid_batches",
     "grid_jobs",
     "hydra_state",
     "is_interpolation",
+    "job_chdir",
     "node_value",
     "override_value",
     "overrides_dirname",
     "raw_value",
     "restore_hydra_state",
     "swap_child",
+    "task_and_hydra_copies",
 ]
 
 
@@ -234,6 +238,68 @@ def is_interpolation(node: Any) -> bool:
     True
     """
     return bool(node._is_interpolation())
+
+
+def task_and_hydra_copies(
+    config: omegaconf.DictConfig,
+) -> tuple[omegaconf.DictConfig, omegaconf.DictConfig]:
+    """A job's task config (``config`` but its ``hydra`` node) and its Hydra config (``{"hydra":
+    ...}``), as Hydra's ``run_job`` makes them, from one deep copy of ``config``.
+
+    ``run_job`` copies the whole config and drops the copy's ``hydra`` node for the task, and
+    copies the masked copy ``HydraConfig`` holds for the ``JobReturn``: the ``hydra`` node,
+    most of a small app's config, copied twice where once does. Here the one copy's ``hydra``
+    node is moved under a root made as ``OmegaConf.masked_copy`` makes it.
+
+    >>> cfg = omegaconf.OmegaConf.create({"a": 1, "hydra": {"job": {"num": 3}}})
+    >>> task, hydra_cfg = task_and_hydra_copies(cfg)
+    >>> dict(task), hydra_cfg.hydra.job.num, "hydra" in cfg
+    ({'a': 1}, 3, True)
+    """
+    whole = copy.deepcopy(config)
+    node = whole.__dict__["_content"].pop("hydra")
+    hydra_cfg = omegaconf.DictConfig(content={})
+    node._set_parent(hydra_cfg)
+    node._invalidate_flags_cache()
+    hydra_cfg.__dict__["_content"]["hydra"] = node
+    return whole, hydra_cfg
+
+
+def job_chdir(hydra_cfg: omegaconf.DictConfig) -> bool:
+    """Whether a job runs in its output dir, as Hydra's ``run_job`` decides (``hydra.job.chdir``;
+    unset: no from ``version_base`` 1.2 on, else yes, with Hydra's deprecation warning).
+
+    >>> job_chdir(omegaconf.OmegaConf.create({"hydra": {"job": {"chdir": True}}}))
+    True
+    """
+    chdir = hydra_cfg.hydra.job.chdir
+    if chdir is not None:
+        return bool(chdir)
+    from hydra import version
+
+    if version.base_at_least("1.2"):
+        return False
+    from textwrap import dedent
+
+    from hydra._internal.deprecation_warning import deprecation_warning
+
+    url = "https://hydra.cc/docs/1.2/upgrades/1.1_to_1.2/changes_to_job_working_dir/"
+    deprecation_warning(
+        message=dedent(
+            f"""\
+            Future Hydra versions will no longer change working directory at job runtime by default.
+            See {url} for more information."""
+        ),
+        stacklevel=3,
+    )
+    return True
+
+
+def flush_loggers() -> None:
+    """Flush every logging handler, as Hydra's ``run_job`` does after the task."""
+    from hydra.core.utils import _flush_loggers
+
+    _flush_loggers()
 
 
 def _basic_sweeper() -> Any:

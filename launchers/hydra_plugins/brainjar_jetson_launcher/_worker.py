@@ -1,8 +1,8 @@
 """The job worker: what runs in a job's own process, and how that process is started.
 
-:func:`run_job_in_process` restores Hydra's state, runs the job with Hydra's ``run_job`` and
-sends back its pickled ``JobReturn`` (or the failure that stopped it). :func:`job_context`
-gives the ``multiprocessing`` context jobs start from: a forkserver with Hydra, the plugins
+:func:`run_job_in_process` restores Hydra's state, runs the job as Hydra's ``run_job`` does
+(``_run_job``) and sends back its pickled ``JobReturn`` (or the failure that stopped it).
+:func:`job_context` gives the ``multiprocessing`` context jobs start from: a forkserver with Hydra, the plugins
 and the task's module imported already (``_warm``), or spawn.
 """
 
@@ -17,8 +17,9 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import cloudpickle
-from hydra.core.utils import JobStatus, run_job, setup_globals
+from hydra.core.utils import JobStatus, setup_globals
 from hydra_plugins._brainjar_hydra_compat import restore_hydra_state
+from hydra_plugins.brainjar_jetson_launcher._run_job import run_job
 
 from brainjar_sweep._supervisor import die_with_parent
 from brainjar_sweep.sweep.errors import JobFailure, JobInterrupted
