@@ -39,8 +39,8 @@ _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0}
 
 
 def parse_duration(text: str) -> float:
-    """Seconds of ``format_duration``'s ``1h 05m``, ``3m 20s`` or ``12s``."""
-    return sum(float(n) * _UNIT[u] for n, u in re.findall(r"(\d+)([hms])", text))
+    """Seconds of ``format_duration``'s ``1h 05m``, ``3m 20s``, ``12s`` or ``2.4s``."""
+    return sum(float(n) * _UNIT[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)([hms])", text))
 
 
 def _cmd(jobs: int, cycles: int, tmp: Path, tag: str) -> tuple[list[str], Path]:
@@ -149,7 +149,7 @@ def main() -> None:
         )
     actual = statistics.median(walls["jetson"])
     print(
-        f"\ndry run estimate: {est:.0f} s ({est_jobs:.0f} s of jobs, {at_once} at a time); "
+        f"\ndry run estimate: {est:.1f} s ({est_jobs:.1f} s of jobs, {at_once} at a time); "
         f"jetson took {actual:.2f} s (median): estimate / actual = {est / actual:.2f}"
     )
     q = statistics.quantiles(starts, n=10)

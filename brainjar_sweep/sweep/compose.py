@@ -95,6 +95,11 @@ def _resolve_keys(cfg: DictConfig, keys: Sequence[str]) -> dict[str, Any]:
 
 # parsed overrides by config loader (Hydra's parser takes about 1 ms an override)
 _PARSED: weakref.WeakKeyDictionary[Any, dict[str, Override]] = weakref.WeakKeyDictionary()
+# composed groups by config loader, with the sweep config they were composed for: the
+# sweeper's plan and the launcher's composer share each composition (about 0.1 s each)
+_GROUPS: weakref.WeakKeyDictionary[Any, tuple[DictConfig, dict[tuple[str, ...], _Group]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _drop_keys(cfg: DictConfig, keys: Sequence[str]) -> None:
@@ -117,7 +122,10 @@ class JobComposer:
         self.loader = loader
         self.master = master
         self.parser = OverridesParser.create(config_loader=loader)
-        self._groups: dict[tuple[str, ...], _Group] = {}
+        shared = _GROUPS.get(loader)
+        if shared is None or shared[0] is not master:
+            shared = _GROUPS[loader] = (master, {})
+        self._groups: dict[tuple[str, ...], _Group] = shared[1]
         # each distinct override parsed once per config loader: the sweeper's plan and the
         # launcher's composer (another JobComposer of the same sweep) share the parses
         self._parsed: dict[str, Override] = _PARSED.setdefault(loader, {})

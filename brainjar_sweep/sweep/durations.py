@@ -342,11 +342,14 @@ def estimate_seconds(job_cfg: Any) -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """``~1h 05m``, ``~3m 20s`` or ``~12s``.
+    """``~1h 05m``, ``~3m 20s``, ``~12s``, or to a tenth under 10 s (``~2.4s``): a sweep of
+    short jobs, estimated at "~2s" for 2.7 s, would look a quarter off when it is not.
 
-    >>> format_duration(3900), format_duration(200), format_duration(12.4)
-    ('~1h 05m', '~3m 20s', '~12s')
+    >>> format_duration(3900), format_duration(200), format_duration(12.4), format_duration(2.44)
+    ('~1h 05m', '~3m 20s', '~12s', '~2.4s')
     """
+    if seconds < 9.95:
+        return f"~{seconds:.1f}s"
     s = int(round(seconds))
     if s >= 3600:
         return f"~{s // 3600}h {s % 3600 // 60:02d}m"

@@ -233,3 +233,28 @@ def test_a_sweep_s_job_configs_are_composed_when_read_and_kept_only_while_held()
         assert (len(cfgs), cfgs[3].seed, cfgs[3].hydra.job.id) == (4, 9, "brainjar_13")
         with pytest.raises(IndexError):
             cfgs[4]
+
+
+def test_composers_of_one_sweep_share_each_composition_and_no_job_s_overrides() -> None:
+    """The sweeper's and the launcher's composers of one sweep compose each group once; a
+    job composed by one after the other planned and composed jobs is still Hydra's config, and
+    a composer of another sweep config composes its own."""
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration("config", overrides=[], run_mode=RunMode.MULTIRUN)
+        plan, launch = JobComposer(loader, master), JobComposer(loader, master)
+        for job in JOBS:
+            plan.experiment([o for o in job if not o.startswith("+")])
+            plan.compose(job)
+        assert launch._groups is plan._groups and len(launch._groups) == len(JOBS)
+        for job in reversed(JOBS):
+            fast = OmegaConf.to_container(launch.compose(job), resolve=False)
+            slow = loader.load_sweep_config(master_config=master, sweep_overrides=job)
+            assert fast == OmegaConf.to_container(slow, resolve=False), job
+        other_master = loader.load_configuration(
+            "config", overrides=["hydra.job.chdir=true"], run_mode=RunMode.MULTIRUN
+        )
+        other = JobComposer(loader, other_master)
+        assert other._groups is not plan._groups
+        assert other.compose([]).hydra.job.chdir is True
+        assert launch.compose([]).hydra.job.chdir is None
