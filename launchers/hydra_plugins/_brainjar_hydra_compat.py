@@ -65,7 +65,9 @@ __all__ = [
     "check_versions",
     "child_node",
     "config_repository",
+    "check_hydra_context",
     "flush_loggers",
+    "hydra_view",
     "grid_batches",
     "grid_jobs",
     "hydra_state",
@@ -263,6 +265,28 @@ def task_and_hydra_copies(
     node._invalidate_flags_cache()
     hydra_cfg.__dict__["_content"]["hydra"] = node
     return whole, hydra_cfg
+
+
+def hydra_view(config: omegaconf.DictConfig) -> omegaconf.DictConfig:
+    """``{"hydra": ...}`` holding ``config``'s own ``hydra`` node, no copy: what
+    ``HydraConfig.set_config`` holds (a masked copy whose ``hydra`` node's parent is
+    ``config``), for reading it while nothing changes it.
+
+    >>> cfg = omegaconf.OmegaConf.create({"a": 1, "hydra": {"job": {"num": "${a}"}}})
+    >>> view = hydra_view(cfg)
+    >>> list(view), view.hydra.job.num, view.hydra is cfg.hydra
+    (['hydra'], 1, True)
+    """
+    view = omegaconf.DictConfig(content={})
+    view.__dict__["_content"]["hydra"] = config._get_node("hydra")
+    return view
+
+
+def check_hydra_context(hydra_context: Any) -> None:
+    """Raise Hydra's own error for a missing ``hydra_context`` (as its ``run_job`` does)."""
+    from hydra.core.utils import _check_hydra_context
+
+    _check_hydra_context(hydra_context)
 
 
 def job_chdir(hydra_cfg: omegaconf.DictConfig) -> bool:

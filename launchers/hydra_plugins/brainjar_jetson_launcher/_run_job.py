@@ -7,7 +7,9 @@ known, one inside the task's copy of the whole config, which it then drops, and 
 the ``JobReturn``); :func:`run_job` makes two, with the same results (the ``.hydra`` files,
 ``HydraConfig`` during the task, the ``JobReturn``, the callbacks; compared with Hydra's in
 ``tests/launchers/test_run_job.py``). For a short job that is a third of ``run_job``'s time
-(docs/benchmarks.md).
+(docs/benchmarks.md). One difference is left, by design: while the output dir's keys are read,
+``HydraConfig`` holds the job's own ``hydra`` node, not a copy of it (same keys, same values);
+only a resolver that compared the node's identity could tell.
 """
 
 from __future__ import annotations
@@ -15,10 +17,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hydra.conf import HydraConf
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobReturn, JobRuntime, JobStatus, configure_log, env_override
 from hydra.types import HydraContext, TaskFunction
-from hydra_plugins._brainjar_hydra_compat import flush_loggers, job_chdir, task_and_hydra_copies
+from hydra_plugins._brainjar_hydra_compat import (
+    check_hydra_context,
+    flush_loggers,
+    hydra_view,
+    job_chdir,
+    task_and_hydra_copies,
+)
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 
@@ -30,14 +39,16 @@ def _save_config(cfg: DictConfig, filename: str, output_dir: Path) -> None:
 
 
 def _output_dir(config: DictConfig, job_dir_key: str, job_subdir_key: str | None) -> str:
-    """The job's output dir, its keys read with ``HydraConfig`` holding ``config``.
+    """The job's output dir, its keys read as Hydra's ``run_job`` reads them.
 
-    Hydra's ``run_job`` reads them with ``HydraConfig`` holding a masked copy of ``config``
-    whose ``hydra`` node's parent is ``config``: a ``${hydra:...}`` in them resolves the same
-    against ``config`` itself, with no copy.
+    Hydra's first ``HydraConfig.set_config`` makes the ``hydra`` node read-only and holds a
+    masked copy of it, whose parent is ``config``, while the keys are read; here ``HydraConfig``
+    holds a view of the node itself (:func:`hydra_view`): the same keys and values, no copy.
     """
+    hydra_type = OmegaConf.get_type(config, "hydra")
+    assert hydra_type is not None and issubclass(hydra_type, HydraConf)
     OmegaConf.set_readonly(config.hydra, True)
-    HydraConfig.instance().cfg = config  # type: ignore[assignment]
+    HydraConfig.instance().cfg = hydra_view(config)  # type: ignore[assignment]
     output_dir = str(OmegaConf.select(config, job_dir_key))
     if job_subdir_key is not None:
         output_dir = os.path.join(output_dir, str(OmegaConf.select(config, job_subdir_key)))
@@ -50,6 +61,7 @@ def run_job(
     job_dir_key: str,
     job_subdir_key: str | None,
     hydra_context: HydraContext,
+    configure_logging: bool = True,
 ) -> JobReturn:
     """Run one job as Hydra's ``run_job`` does (same arguments, same result), in fewer copies.
 
@@ -68,6 +80,7 @@ def run_job(
     >>> run_job(lambda c: c.x + 1, cfg, "hydra.sweep.dir", "hydra.sweep.subdir", ctx).return_value
     2
     """
+    check_hydra_context(hydra_context)
     callbacks = hydra_context.callbacks
     old_cwd = os.getcwd()
     orig_hydra_cfg = HydraConfig.instance().cfg
@@ -92,7 +105,8 @@ def run_job(
             ret.working_dir = output_dir
         else:
             ret.working_dir = os.getcwd()
-        configure_log(config.hydra.job_logging, config.hydra.verbose)
+        if configure_logging:
+            configure_log(config.hydra.job_logging, config.hydra.verbose)
         if config.hydra.output_subdir is not None:
             hydra_output = Path(config.hydra.runtime.output_dir) / Path(config.hydra.output_subdir)
             _save_config(task_cfg, "config.yaml", hydra_output)
