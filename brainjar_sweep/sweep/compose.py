@@ -97,9 +97,9 @@ def _resolve_keys(cfg: DictConfig, keys: Sequence[str]) -> dict[str, Any]:
 _PARSED: weakref.WeakKeyDictionary[Any, dict[str, Override]] = weakref.WeakKeyDictionary()
 # composed groups by config loader, with the sweep config they were composed for: the
 # sweeper's plan and the launcher's composer share each composition (about 0.1 s each)
-_GROUPS: weakref.WeakKeyDictionary[Any, tuple[DictConfig, dict[tuple[str, ...], _Group]]] = (
-    weakref.WeakKeyDictionary()
-)
+_GROUPS: weakref.WeakKeyDictionary[
+    Any, tuple[DictConfig, tuple[str, ...], dict[tuple[str, ...], _Group]]
+] = weakref.WeakKeyDictionary()
 
 
 def _drop_keys(cfg: DictConfig, keys: Sequence[str]) -> None:
@@ -122,10 +122,6 @@ class JobComposer:
         self.loader = loader
         self.master = master
         self.parser = OverridesParser.create(config_loader=loader)
-        shared = _GROUPS.get(loader)
-        if shared is None or shared[0] is not master:
-            shared = _GROUPS[loader] = (master, {})
-        self._groups: dict[tuple[str, ...], _Group] = shared[1]
         # each distinct override parsed once per config loader: the sweeper's plan and the
         # launcher's composer (another JobComposer of the same sweep) share the parses
         self._parsed: dict[str, Override] = _PARSED.setdefault(loader, {})
@@ -133,6 +129,12 @@ class JobComposer:
         hydra_ovr = OmegaConf.to_container(master.hydra.overrides.hydra)
         assert isinstance(hydra_ovr, list)
         self.hydra_overrides: list[str] = [str(x) for x in hydra_ovr]
+        # shared only while the sweep config and its Hydra overrides are the same: a sweep moved
+        # to another dir (``hydra.sweep.dir`` overridden again) composes its own
+        shared = _GROUPS.get(loader)
+        if shared is None or shared[0] is not master or shared[1] != tuple(self.hydra_overrides):
+            shared = _GROUPS[loader] = (master, tuple(self.hydra_overrides), {})
+        self._groups: dict[tuple[str, ...], _Group] = shared[2]
         # the config repository as this sweep sees it (a hydra.searchpath override adds to it)
         self.repo = config_repository(loader, master.hydra.job.config_name, self.hydra_overrides)
 

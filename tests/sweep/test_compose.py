@@ -6,7 +6,7 @@ import pytest
 from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.types import RunMode
-from omegaconf import OmegaConf
+from omegaconf import OmegaConf, open_dict
 
 from brainjar_sweep.config import conf_dir
 from brainjar_sweep.sweep.compose import JobComposer
@@ -258,3 +258,13 @@ def test_composers_of_one_sweep_share_each_composition_and_no_job_s_overrides() 
         assert other._groups is not plan._groups
         assert other.compose([]).hydra.job.chdir is True
         assert launch.compose([]).hydra.job.chdir is None
+        # the sweep moved to another dir (as a sweep started beside another does): the
+        # launcher's composer, made afterwards, composes the new dir
+        plan = JobComposer(loader, master)
+        plan.compose([])
+        with open_dict(master):
+            master.hydra.overrides.hydra = [*master.hydra.overrides.hydra, "hydra.sweep.dir=moved"]
+        moved = JobComposer(loader, master)
+        assert moved._groups is not plan._groups
+        assert moved.compose([]).hydra.sweep.dir == "moved"
+        assert plan.compose([]).hydra.sweep.dir != "moved"
