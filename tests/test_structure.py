@@ -156,7 +156,7 @@ PRIVATE_API = re.compile(
     r"|\bsplit_arguments\b|\bConfigLoaderImpl\b|\bget_overrides_dirname\b"
     r"|_apply_overrides_to_config|_parse_overrides_and_create_caching_repo|\b_get_node\b"
     r"|\._value\(\)|\._set_parent\(|\._is_interpolation\(|\b_content\b|omegaconf\.basecontainer"
-    r"|\b_flush_loggers\b|_invalidate_flags_cache|_check_hydra_context"
+    r"|\b_flush_loggers\b|_invalidate_flags_cache|_check_hydra_context|\b_save_config\b"
 )
 
 

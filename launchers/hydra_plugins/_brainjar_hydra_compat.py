@@ -78,6 +78,7 @@ __all__ = [
     "overrides_dirname",
     "raw_value",
     "restore_hydra_state",
+    "save_config",
     "swap_child",
     "task_and_hydra_copies",
 ]
@@ -317,6 +318,13 @@ def job_chdir(hydra_cfg: omegaconf.DictConfig) -> bool:
         stacklevel=3,
     )
     return True
+
+
+def save_config(cfg: omegaconf.DictConfig, filename: str, output_dir: Any) -> None:
+    """Write one of a job's ``.hydra`` files as Hydra's ``run_job`` writes it."""
+    from hydra.core.utils import _save_config
+
+    _save_config(cfg, filename, output_dir)
 
 
 def flush_loggers() -> None:

@@ -26,16 +26,10 @@ from hydra_plugins._brainjar_hydra_compat import (
     flush_loggers,
     hydra_view,
     job_chdir,
+    save_config,
     task_and_hydra_copies,
 )
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
-
-
-def _save_config(cfg: DictConfig, filename: str, output_dir: Path) -> None:
-    """One of the ``.hydra`` files, written as Hydra writes it."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    with open(str(output_dir / filename), "w", encoding="utf-8") as file:
-        file.write(OmegaConf.to_yaml(cfg))
 
 
 def _output_dir(config: DictConfig, job_dir_key: str, job_subdir_key: str | None) -> str:
@@ -109,9 +103,9 @@ def run_job(
             configure_log(config.hydra.job_logging, config.hydra.verbose)
         if config.hydra.output_subdir is not None:
             hydra_output = Path(config.hydra.runtime.output_dir) / Path(config.hydra.output_subdir)
-            _save_config(task_cfg, "config.yaml", hydra_output)
-            _save_config(hydra_cfg, "hydra.yaml", hydra_output)
-            _save_config(config.hydra.overrides.task, "overrides.yaml", hydra_output)
+            save_config(task_cfg, "config.yaml", hydra_output)
+            save_config(hydra_cfg, "hydra.yaml", hydra_output)
+            save_config(config.hydra.overrides.task, "overrides.yaml", hydra_output)
         with env_override(hydra_cfg.hydra.job.env_set):
             callbacks.on_job_start(config=config, task_function=task_function)
             try:
