@@ -62,17 +62,16 @@ from omegaconf.basecontainer import BaseContainer  # noqa: E402
 __all__ = [
     "IncompatibleHydra",
     "apply_value_overrides",
+    "check_hydra_context",
     "check_versions",
     "child_node",
     "config_repository",
-    "check_hydra_context",
     "flush_loggers",
-    "hydra_view",
     "grid_batches",
     "grid_jobs",
     "hydra_state",
+    "hydra_view",
     "is_interpolation",
-    "job_chdir",
     "node_value",
     "override_value",
     "overrides_dirname",
@@ -288,36 +287,6 @@ def check_hydra_context(hydra_context: Any) -> None:
     from hydra.core.utils import _check_hydra_context
 
     _check_hydra_context(hydra_context)
-
-
-def job_chdir(hydra_cfg: omegaconf.DictConfig) -> bool:
-    """Whether a job runs in its output dir, as Hydra's ``run_job`` decides (``hydra.job.chdir``;
-    unset: no from ``version_base`` 1.2 on, else yes, with Hydra's deprecation warning).
-
-    >>> job_chdir(omegaconf.OmegaConf.create({"hydra": {"job": {"chdir": True}}}))
-    True
-    """
-    chdir = hydra_cfg.hydra.job.chdir
-    if chdir is not None:
-        return bool(chdir)
-    from hydra import version
-
-    if version.base_at_least("1.2"):
-        return False
-    from textwrap import dedent
-
-    from hydra._internal.deprecation_warning import deprecation_warning
-
-    url = "https://hydra.cc/docs/1.2/upgrades/1.1_to_1.2/changes_to_job_working_dir/"
-    deprecation_warning(
-        message=dedent(
-            f"""\
-            Future Hydra versions will no longer change working directory at job runtime by default.
-            See {url} for more information."""
-        ),
-        stacklevel=3,
-    )
-    return True
 
 
 def save_config(cfg: omegaconf.DictConfig, filename: str, output_dir: Any) -> None:

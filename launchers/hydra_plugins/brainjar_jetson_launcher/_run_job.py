@@ -9,7 +9,9 @@ the ``JobReturn``); :func:`run_job` makes two, with the same results (the ``.hyd
 ``tests/launchers/test_run_job.py``). For a short job that is a third of ``run_job``'s time
 (docs/benchmarks.md). One difference is left, by design: while the output dir's keys are read,
 ``HydraConfig`` holds the job's own ``hydra`` node, not a copy of it (same keys, same values);
-only a resolver that compared the node's identity could tell.
+only a resolver that compared the node's identity could tell. An app on Hydra 1.1's defaults
+(``version_base`` below 1.2) with ``hydra.job.chdir`` unset gets Hydra's own ``run_job``, which
+decides where the job runs and gives its deprecation warning.
 """
 
 from __future__ import annotations
@@ -17,15 +19,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hydra import version
 from hydra.conf import HydraConf
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.utils import JobReturn, JobRuntime, JobStatus, configure_log, env_override
+from hydra.core.utils import (
+    JobReturn,
+    JobRuntime,
+    JobStatus,
+    configure_log,
+    env_override,
+)
+from hydra.core.utils import run_job as hydras_run_job
 from hydra.types import HydraContext, TaskFunction
 from hydra_plugins._brainjar_hydra_compat import (
     check_hydra_context,
     flush_loggers,
     hydra_view,
-    job_chdir,
     save_config,
     task_and_hydra_copies,
 )
@@ -75,6 +84,10 @@ def run_job(
     2
     """
     check_hydra_context(hydra_context)
+    if config.hydra.job.chdir is None and not version.base_at_least("1.2"):
+        return hydras_run_job(
+            task_function, config, job_dir_key, job_subdir_key, hydra_context, configure_logging
+        )
     callbacks = hydra_context.callbacks
     old_cwd = os.getcwd()
     orig_hydra_cfg = HydraConfig.instance().cfg
@@ -93,7 +106,7 @@ def run_job(
         assert isinstance(overrides, list)
         ret.overrides = overrides
         Path(output_dir).mkdir(parents=True, exist_ok=True)
-        chdir = job_chdir(hydra_cfg)
+        chdir = bool(hydra_cfg.hydra.job.chdir)
         if chdir:
             os.chdir(output_dir)
             ret.working_dir = output_dir

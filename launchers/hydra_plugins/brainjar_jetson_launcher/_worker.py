@@ -2,8 +2,8 @@
 
 :func:`run_job_in_process` restores Hydra's state, runs the job as Hydra's ``run_job`` does
 (``_run_job``) and sends back its pickled ``JobReturn`` (or the failure that stopped it).
-:func:`job_context` gives the ``multiprocessing`` context jobs start from: a forkserver with Hydra, the plugins
-and the task's module imported already (``_warm``), or spawn.
+:func:`job_context` gives the ``multiprocessing`` context jobs start from: a forkserver with
+Hydra, the plugins and the task's module imported already (``_warm``), or spawn.
 """
 
 from __future__ import annotations
