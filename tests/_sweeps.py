@@ -56,6 +56,21 @@ def trial_counts(db: Path) -> dict[str, int]:
     return dict(Counter(trial_states(db).values()))
 
 
+def settled_trial_states(db: Path) -> dict[int, str]:
+    """The state of each trial of the Optuna study in ``db`` once every process that wrote it
+    is dead. A sweep killed inside a transaction leaves a hot journal, which a read-only
+    connection cannot roll back (SQLITE_READONLY_ROLLBACK), so this opens the file for writing
+    and rolls it back, as the next sweep on the study would; any error is raised, not hidden."""
+    with closing(sqlite3.connect(db, timeout=30)) as con:
+        return {int(n): str(s) for n, s in con.execute("SELECT number, state FROM trials")}
+
+
+def settled_trial_counts(db: Path) -> dict[str, int]:
+    """How many trials of the study in ``db`` are in each state (see
+    :func:`settled_trial_states`)."""
+    return dict(Counter(settled_trial_states(db).values()))
+
+
 def results(sweep: Path) -> dict[int, dict]:
     """Each job's ``result.json`` in the sweep dir ``sweep``, by job number."""
     out = {}

@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 from _cli import run_module
 from _extras import need
-from _sweeps import apps_env, family, optuna_sweep, survivors, trial_counts
+from _sweeps import (
+    apps_env,
+    family,
+    optuna_sweep,
+    settled_trial_counts,
+    survivors,
+    trial_counts,
+)
 
 need("optuna", module_level=True)
 import optuna  # noqa: E402
@@ -214,7 +221,7 @@ def test_twelve_trials_killed_halfway_and_resumed(tmp_path: Path, mode: str) -> 
             os.killpg(proc.pid, signal.SIGKILL)
     # the jobs die with their sweep; wait until they have (a job ending late would still write)
     survivors(everyone, limit=120)
-    before = trial_counts(db)
+    before = settled_trial_counts(db)
     finished_before = before.get("COMPLETE", 0) + before.get("FAIL", 0)
     assert 6 <= finished_before < 12, before
     old = {p.parent.name: p.stat().st_mtime_ns for p in sweep_dir.glob("*/result.json")}

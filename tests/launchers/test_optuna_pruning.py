@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 from _extras import need
-from _sweeps import apps_env, family, optuna_sweep, survivors, trial_states
+from _sweeps import (
+    apps_env,
+    family,
+    optuna_sweep,
+    settled_trial_states,
+    survivors,
+    trial_states,
+)
 
 need("optuna", module_level=True)
 import optuna  # noqa: E402
@@ -281,7 +288,7 @@ def test_a_pruning_study_killed_and_resumed_keeps_what_it_told(tmp_path: Path, m
             os.killpg(proc.pid, signal.SIGKILL)
     # the jobs die with their sweep; wait until they have (a job ending late would still write)
     survivors(everyone, limit=120)
-    before = trial_states(db)
+    before = settled_trial_states(db)
     assert "PRUNED" in before.values() and "RUNNING" in before.values(), before
     assert len(before) < 8, before
     old = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/result.json")}
