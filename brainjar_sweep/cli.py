@@ -15,7 +15,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -354,5 +354,13 @@ def main(argv: list[str] | None = None) -> int:
     return app_main(argv)
 
 
+def run() -> NoReturn:
+    """The ``brainjar-sweep`` program: :func:`main`'s exit code, the process ended by
+    :func:`~brainjar_sweep._exit.exit_program`."""
+    from brainjar_sweep._exit import exit_program
+
+    exit_program(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -1,7 +1,6 @@
 """``python -m brainjar_sweep.analysis PATH...``: the same as ``brainjar-analyze``."""
 
-import sys
-
+from brainjar_sweep._exit import exit_program
 from brainjar_sweep.analysis.cli import main
 
-sys.exit(main())
+exit_program(main())

@@ -23,7 +23,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = ["main"]
 
@@ -390,5 +390,13 @@ def _draw(sweeps: list[Any], reports: list[Any], n_boot: int, seed: int) -> dict
     return images
 
 
+def run() -> NoReturn:
+    """The ``brainjar-analyze`` program: :func:`main`'s exit code, the process ended by
+    :func:`~brainjar_sweep._exit.exit_program`."""
+    from brainjar_sweep._exit import exit_program
+
+    exit_program(main())
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import os
 from typing import Any
 
@@ -49,19 +50,27 @@ class JobServer:
     ) -> None:
         self.payload = cloudpickle.dumps((hydra_context, task, hydra_state()))
         self.method = method
-        self.ctx = job_context(
-            method,
-            task_module(task),
-            ("brainjar_sweep._supervisor", *preload, *pickled_modules(self.payload)),
-        )
+        self._task_module = task_module(task)
+        self._preload = preload
         self._file: str | None = None  # the payload's file, until the server has read it
         self._started = False
         self._served: str | None = None  # the payload's digest once the server holds it
+
+    @functools.cached_property
+    def ctx(self) -> Any:
+        """The ``multiprocessing`` context the jobs start from (with the forkserver method, the
+        server's preloads named: read from the payload, so only once a server is wanted)."""
+        return job_context(
+            self.method,
+            self._task_module,
+            ("brainjar_sweep._supervisor", *self._preload, *pickled_modules(self.payload)),
+        )
 
     def start(self) -> None:
         """Spawn the server now, if it is not running; return without waiting for its imports."""
         if self._started or self.method != "forkserver":
             return
+        self.ctx  # noqa: B018  the server's preloads named before it starts
         self._started = True
         from multiprocessing import forkserver
 

@@ -9,6 +9,8 @@ dies (``PR_SET_PDEATHSIG``), and each job, whose parent the server is, dies with
 manager sends to a whole process group (SIGINT, SIGTERM, SIGHUP): the sweep stops its jobs
 itself, so that each records how it ended. A job it forks takes SIGTERM as an interrupt from
 its first instruction (``_on_sigterm``), before it installs its own handler.
+
+Imported by any other process (the launcher reads this module's names), it does nothing.
 """
 
 import os
@@ -116,8 +118,9 @@ def _warm_overrides() -> None:
     )
 
 
-Plugins.instance()
-_warm_grammar()
-_warm_overrides()
 _arm()
-_load_payload()
+if SERVER_PID is not None:  # the server; a process that reads a name of this module goes on
+    Plugins.instance()
+    _warm_grammar()
+    _warm_overrides()
+    _load_payload()
