@@ -12,7 +12,8 @@ number ``n`` wait until job number ``m`` has started (an order of starts, not of
 ``duration`` is the launcher's ``job_duration`` hook for it (job ``x`` is predicted to run ``x`` seconds, job 0 unpredicted),
 ``needs_seen`` a ``job_resources`` hook that notes what it was given,
 ``preload`` its ``job_preload`` hook (``colorsys``, which nothing else imports; each job
-records whether it started with it loaded).
+records whether it started with it loaded). ``times.json`` also holds the command line
+of the job's parent process (``parent``).
 """
 
 import ctypes
@@ -89,6 +90,12 @@ def _wait_for(path: str) -> None:
         time.sleep(0.05)
 
 
+def _parent_command() -> list[str]:
+    """The command line of this job's parent process (the job-process server, say)."""
+    with open(f"/proc/{os.getppid()}/cmdline", "rb") as f:
+        return [a.decode() for a in f.read().split(b"\0") if a]
+
+
 @hydra.main(version_base="1.3", config_path=None, config_name="chaos")
 def main(cfg: ChaosConfig) -> dict:
     out = HydraConfig.get().runtime.output_dir
@@ -115,7 +122,7 @@ def main(cfg: ChaosConfig) -> dict:
     time.sleep(cfg.sleep)
     with open(os.path.join(out, "times.json"), "w") as f:
         span = {"pid": os.getpid(), "start": start, "end": time.time(), "x": cfg.x}
-        json.dump(dict(span, preloaded=preloaded), f)
+        json.dump(dict(span, preloaded=preloaded, parent=_parent_command()), f)
     return {"x": cfg.x, "square": cfg.x * cfg.x}
 
 

@@ -63,3 +63,28 @@ def stopped_while_starting(method: str) -> Any:
     starts one."""
     process = StoppedForkProcess if method == "fork" else StoppedForkServerProcess
     return SimpleNamespace(Pipe=mp.get_context(method).Pipe, Process=process)
+
+
+def _forkserver_child_ran() -> bool:
+    """Whether a process started with the forkserver method, from here, runs and ends."""
+    proc = mp.get_context("forkserver").Process(target=os.getpid, name="nested")
+    proc.start()
+    proc.join(120)
+    return proc.exitcode == 0
+
+
+def inherited(fd: int, conn: Any) -> None:
+    """Send back what file descriptor ``fd`` (one the launching process holds open) is in
+    this job, and whether this job can start a forkserver process of its own."""
+    import threading
+
+    try:
+        target = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        target = None
+    ran: list[bool] = []
+    worker = threading.Thread(target=lambda: ran.append(_forkserver_child_ran()), daemon=True)
+    worker.start()
+    worker.join(180)  # a forkserver lock left held would block it for ever
+    conn.send_bytes(pickle.dumps({"fd": target, "nested": bool(ran and ran[0])}))
+    conn.close()

@@ -293,6 +293,21 @@ def test_the_job_process_server_preloads_what_the_job_preload_hook_names(tmp_pat
     assert [t["preloaded"] for t in times(tmp_path / "without")] == [False, False]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the server is forked on Linux")
+def test_the_job_process_server_is_the_sweep_forked_unless_told_otherwise(tmp_path: Path) -> None:
+    """By default the jobs' parent runs the sweep's own command (the sweep, forked); with
+    ``server_from_sweep=false`` it is multiprocessing's new interpreter. Both run the jobs."""
+    for where, option in (("forked", []), ("new", ["hydra.launcher.server_from_sweep=false"])):
+        (tmp_path / where).mkdir()
+        proc = chaos(tmp_path / where, "x=0,1", *option)
+        assert proc.returncode == 0, proc.stderr
+        parents = [t["parent"] for t in times(tmp_path / where)]
+        assert len(parents) == 2 and parents[0] == parents[1]
+        forked = parents[0][1:3] == ["-m", "chaos_app"]
+        assert forked == (where == "forked"), parents[0]
+        assert ("multiprocessing.forkserver" in " ".join(parents[0])) == (where == "new")
+
+
 def test_a_failed_job_keeps_its_own_traceback(tmp_path: Path) -> None:
     proc = chaos(tmp_path, "x=0,1", "fail_on=1")
     assert proc.returncode == 1

@@ -69,13 +69,25 @@ class Outcome:
     then: Callable[[JobReturn], None] | None = None
 
 
-def _completed(data: bytes | None) -> bool:
+@dataclass
+class _Unreadable:
+    """A job's result that could not be unpickled here, and why."""
+
+    error: Exception
+
+
+def _read(data: bytes | None) -> Any:
+    """What a job's process sent back, unpickled (its ``JobReturn`` or ``JobFailure``), or
+    :class:`_Unreadable`; None if it sent nothing."""
     if data is None:
-        return False
+        return None
     try:
-        obj = cloudpickle.loads(data)
-    except Exception:  # noqa: BLE001
-        return False
+        return cloudpickle.loads(data)
+    except Exception as e:  # noqa: BLE001  e.g. an exception type that cannot be rebuilt here
+        return _Unreadable(e)
+
+
+def _completed(obj: Any) -> bool:
     return isinstance(obj, JobReturn) and obj.status == JobStatus.COMPLETED
 
 
@@ -246,7 +258,8 @@ class SweepBook:
     def _settle_process(self, out: Outcome) -> None:
         i = out.idx
         left = self.hooks.left(self.cfgs[i], self.job_dir(i))
-        if left is not None and not _completed(out.data):
+        sent = _read(out.data)  # once: a job's JobReturn takes milliseconds to read
+        if left is not None and not _completed(sent):
             ret = failed_return(self.cfgs[i], self.job_overrides[i], JobFailure(""))
             ret.status, ret._return_value = JobStatus.COMPLETED, left
             self._finish(i, ret, "completed", None)
@@ -262,12 +275,12 @@ class SweepBook:
                 reason = f"exited with code {code} without a result"
             self._fail(i, JobFailure(reason), "failed")
         else:
-            self._settle_data(i, out.data)
+            self._settle_data(i, sent)
 
-    def _settle_data(self, i: int, data: bytes) -> None:
-        try:
-            obj = cloudpickle.loads(data)
-        except Exception as e:  # e.g. an exception type that cannot be rebuilt here
+    def _settle_data(self, i: int, obj: Any) -> None:
+        """Job ``i`` ended with what its process sent back (see :func:`_read`)."""
+        if isinstance(obj, _Unreadable):
+            e = obj.error
             reason = f"the job's result could not be read back ({type(e).__name__}: {e})"
             self._fail(i, JobFailure(reason), "failed")
             return

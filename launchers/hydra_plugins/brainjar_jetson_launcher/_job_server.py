@@ -37,7 +37,8 @@ class JobServer:
     """The payload and start context of one sweep's local jobs (see the module docstring).
 
     ``method`` is ``forkserver`` (a preloaded server) or ``spawn``; ``preload`` names modules
-    the server imports besides Hydra's, the task's and the payload's (the ``job_preload`` hook).
+    the server imports besides Hydra's, the task's and the payload's (the ``job_preload`` hook);
+    ``fork``: the server is this process forked when that is safe (``_forked_server``).
 
     >>> server = JobServer({"context": 1}, len, "spawn")
     >>> server.start()  # spawn: each job starts afresh, there is no server to start
@@ -46,12 +47,18 @@ class JobServer:
     """
 
     def __init__(
-        self, hydra_context: Any, task: Any, method: str, preload: tuple[str, ...] = ()
+        self,
+        hydra_context: Any,
+        task: Any,
+        method: str,
+        preload: tuple[str, ...] = (),
+        fork: bool = True,
     ) -> None:
         self.payload = cloudpickle.dumps((hydra_context, task, hydra_state()))
         self.method = method
         self._task_module = task_module(task)
         self._preload = preload
+        self._fork = fork
         self._file: str | None = None  # the payload's file, until the server has read it
         self._started = False
         self._served: str | None = None  # the payload's digest once the server holds it
@@ -74,6 +81,7 @@ class JobServer:
         self._started = True
         from multiprocessing import forkserver
 
+        from hydra_plugins.brainjar_jetson_launcher._forked_server import forking
         from hydra_plugins.brainjar_jetson_launcher._warm import PAYLOAD_ENV
 
         self._file = server_payload(self.payload)
@@ -81,7 +89,11 @@ class JobServer:
             # a sweep that ends before its server read the file leaves nothing behind
             atexit.register(_unlink, self._file)
         try:
-            forkserver.ensure_running()
+            if self._fork:
+                with forking():
+                    forkserver.ensure_running()
+            else:
+                forkserver.ensure_running()
         finally:
             os.environ.pop(PAYLOAD_ENV, None)  # the server has its copy of the environment
 
@@ -125,4 +137,5 @@ def launcher_server(launcher: Any) -> JobServer:
         launcher.task_function,
         launcher.params.get("start_method", "forkserver"),
         tuple(launcher.hooks.preload()),
+        bool(launcher.params.get("server_from_sweep", True)),
     )

@@ -57,6 +57,9 @@ def _owned_sweep(launcher: Any) -> Iterator[tuple[Path, Any]]:
     config = launcher.config
     setup_globals()
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
+    # the job-process server (when the sweeper did not start it), before the launch runs a
+    # thread (the dir's heartbeat, the display): while this process runs one, it is forked
+    launcher.warm_up()
     sweep_dir = resolve_sweep_dir(str(config.hydra.sweep.dir))
     ownership = held(sweep_dir)
     owns = ownership is None

@@ -118,9 +118,19 @@ def _warm_overrides() -> None:
     )
 
 
-_arm()
-if SERVER_PID is not None:  # the server; a process that reads a name of this module goes on
-    Plugins.instance()
-    _warm_grammar()
-    _warm_overrides()
-    _load_payload()
+def serve() -> None:
+    """Make this process the launcher's job-process server, if it is one (its parent is the
+    process ``BRAINJAR_JOB_SERVER_PARENT`` names): armed, warmed, the payload loaded. Run
+    when the server imports this module; a server forked from a sweep that had imported it
+    already calls it (``_forked_server``). Once per process; elsewhere, nothing."""
+    if SERVER_PID == os.getpid():
+        return
+    _arm()
+    if SERVER_PID == os.getpid():
+        Plugins.instance()
+        _warm_grammar()
+        _warm_overrides()
+        _load_payload()
+
+
+serve()

@@ -78,6 +78,10 @@ class JetsonLauncherConf:
     stop_grace_s: float = 10.0
     # how a job's process starts: forkserver (fast, preloaded) or spawn
     start_method: str = "forkserver"
+    # start_method forkserver: the job-process server is the sweep's own process forked (on
+    # Linux, while the sweep runs one thread), so it starts with what the sweep imported;
+    # false: a new interpreter that imports it all again (multiprocessing's way)
+    server_from_sweep: bool = True
     # progress display: auto (a live bar on a terminal, log lines otherwise), rich, plain or none
     progress: str = "auto"
     # seconds between plain progress lines
