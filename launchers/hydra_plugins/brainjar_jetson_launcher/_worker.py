@@ -148,6 +148,23 @@ def _server_pid() -> int | None:
     return getattr(forkserver._forkserver, "_forkserver_pid", None)
 
 
+def server_running() -> bool:
+    """Whether this process started a job-process server that has not been reaped (one that
+    ended since is restarted by the next job's start, as ``multiprocessing`` does).
+
+    >>> isinstance(server_running(), bool)
+    True
+    """
+    pid = _server_pid()
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)  # not waitpid: reaping it here would break multiprocessing's own check
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def served_digest(payload: bytes, path: str | None) -> str | None:
     """The digest of ``payload`` if this process's job-process server holds it, else None.
 

@@ -54,6 +54,10 @@ class JetsonLauncher(Launcher):
         if self.params.get("backend", "local") != "local" or self.warm_server is not None:
             return
         from hydra_plugins.brainjar_jetson_launcher._job_server import launcher_server
+        from hydra_plugins.brainjar_jetson_launcher._worker import server_running
+
+        if server_running():  # an earlier launch's: a launch checks it holds its payload
+            return
 
         server = launcher_server(self)
         server.start()
