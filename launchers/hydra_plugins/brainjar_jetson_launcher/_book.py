@@ -190,6 +190,7 @@ class SweepBook:
         self.dirty = False
         self.pids: dict[int, int] = {}
         self._t0: dict[int, float] = {}
+        self._dirs: dict[int, Path] = {}  # each job's dir, once read from its config
         # kept as jobs end, so that the progress line costs the same at any sweep size
         self._done = 0
         self._ended: dict[str, int] = {}
@@ -215,8 +216,13 @@ class SweepBook:
     # ------------------------------------------------------------------ a job starts
 
     def job_dir(self, i: int) -> Path:
-        """Where job ``i``'s files belong on the launching machine."""
-        return self.sweep_dir / str(OmegaConf.select(self.cfgs[i], "hydra.sweep.subdir"))
+        """Where job ``i``'s files belong on the launching machine (read from its config once:
+        the hooks ask for it as the job starts and ends)."""
+        found = self._dirs.get(i)
+        if found is None:
+            subdir = OmegaConf.select(self.cfgs[i], "hydra.sweep.subdir")
+            found = self._dirs[i] = self.sweep_dir / str(subdir)
+        return found
 
     def before(self, i: int) -> None:
         """Before job ``i`` starts: what an earlier attempt left unfinished goes (``job_before``).

@@ -12,7 +12,8 @@ from hydra_plugins.brainjar_jetson_launcher._admission import Admission, Capacit
 from hydra_plugins.brainjar_jetson_launcher._book import Outcome, SweepBook, needs_capped
 from hydra_plugins.brainjar_jetson_launcher._job_server import JobServer
 from hydra_plugins.brainjar_jetson_launcher._options import policy_of
-from hydra_plugins.brainjar_jetson_launcher._worker import dumps, run_job_in_process
+from hydra_plugins.brainjar_jetson_launcher._sent import dumps
+from hydra_plugins.brainjar_jetson_launcher._worker import run_job_in_process
 
 from brainjar_sweep._supervisor import Supervised, wait_many
 

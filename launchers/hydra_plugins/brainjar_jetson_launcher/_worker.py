@@ -1,7 +1,8 @@
 """The job worker: what runs in a job's own process, and how that process is started.
 
 :func:`run_job_in_process` restores Hydra's state, runs the job as Hydra's ``run_job`` does
-(``_run_job``) and sends back its pickled ``JobReturn`` (or the failure that stopped it).
+(``_run_job``) and sends back its pickled ``JobReturn`` (``_sent``; or the failure that
+stopped it).
 :func:`job_context` gives the ``multiprocessing`` context jobs start from: a forkserver with
 Hydra, the plugins and the task's module imported already (``_warm``), or spawn.
 """
@@ -20,6 +21,7 @@ import cloudpickle
 from hydra.core.utils import JobStatus, setup_globals
 from hydra_plugins._brainjar_hydra_compat import restore_hydra_state
 from hydra_plugins.brainjar_jetson_launcher._run_job import run_job
+from hydra_plugins.brainjar_jetson_launcher._sent import SentJobReturn, dumps
 
 from brainjar_sweep._supervisor import die_with_parent
 from brainjar_sweep.sweep.errors import JobFailure, JobInterrupted
@@ -65,26 +67,6 @@ def pickled_modules(data: bytes) -> tuple[str, ...]:
 
     _Recorder(io.BytesIO(data)).load()
     return tuple(found)
-
-
-def dumps(obj: Any) -> bytes:
-    """``obj`` pickled for another process of this machine: with the C pickler when nothing
-    in it is defined in ``__main__`` (a job's config and result: twice as fast to write and
-    to read), else with cloudpickle, which carries what ``__main__`` defines by value.
-
-    >>> import pickle
-    >>> pickle.loads(dumps({"x": [1, 2]}))
-    {'x': [1, 2]}
-    >>> pickle.loads(dumps(lambda: 3))()  # cloudpickle's, read back by pickle
-    3
-    """
-    import pickle
-
-    try:
-        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001  a lambda, a local class...: cloudpickle's way
-        return cloudpickle.dumps(obj)
-    return cloudpickle.dumps(obj) if b"__main__" in data else data
 
 
 def task_module(task_function: Any) -> str | None:
@@ -263,9 +245,10 @@ def _pickled(ret: Any) -> bytes:
             exc.add_note("worker traceback:\n" + tb)
         ret._return_value = exc
         ret.worker_traceback = tb
+    sent = SentJobReturn.of(ret)  # its configs read back only if asked for
     try:
-        return dumps(ret)
+        return dumps(sent)
     except Exception:  # an unpicklable return value or exception
-        ret._return_value = RuntimeError(repr(ret._return_value))
-        ret.status = JobStatus.FAILED
-        return dumps(ret)
+        sent._return_value = RuntimeError(repr(sent._return_value))
+        sent.status = JobStatus.FAILED
+        return dumps(sent)
