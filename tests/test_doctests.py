@@ -59,7 +59,6 @@ NO_EXAMPLES = {
     "hydra_plugins.brainjar_optuna_sweeper.config",
     "hydra_plugins.brainjar_optuna_sweeper.optuna_sweeper",
     "hydra_plugins.brainjar_sweeper",
-    "hydra_plugins.brainjar_sweeper._core",
     "hydra_plugins.brainjar_sweeper._dry_run",
     "hydra_plugins.brainjar_sweeper._grid",
     "hydra_plugins.brainjar_sweeper._sweep_dir",

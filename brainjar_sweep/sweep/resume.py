@@ -15,11 +15,16 @@ from brainjar_sweep.sweep.errors import SweepRefused
 __all__ = ["check_left_running", "check_sweep_id", "job_state"]
 
 
-def job_state(cfg: DictConfig, job_dir: str | Path) -> str:
+def job_state(cfg: DictConfig | dict[str, Any], job_dir: str | Path) -> str:
     """What a job's ``result.json`` says: ``completed`` only if its config hash matches ``cfg``.
 
-    Anything else (missing, unreadable, failed, interrupted, another config) is returned
-    as a status that makes resume run the job again.
+    ``cfg`` is the job's config, or its experiment as the sweeper checked it (a plain dict,
+    ``hydra.sweeper.job_state_reads_plans``). Anything else (missing, unreadable, failed,
+    interrupted, another config) is returned as a status that makes resume run the job again.
+
+    >>> import tempfile
+    >>> job_state({"max_cycles": 3}, tempfile.mkdtemp())
+    'missing'
     """
     from brainjar_sweep.config import resolve_experiment
     from brainjar_sweep.records import ResultUnreadable, config_hash, read_result
@@ -39,7 +44,7 @@ def job_state(cfg: DictConfig, job_dir: str | Path) -> str:
     return _stored(exp, cfg, str(body.get("experiment_id")))
 
 
-def _stored(exp: dict[str, Any], cfg: DictConfig, experiment_id: str) -> str:
+def _stored(exp: dict[str, Any], cfg: DictConfig | dict[str, Any], experiment_id: str) -> str:
     """``completed`` if the experiments database holds the experiment as completed, else why not.
 
     A database deleted or replaced while a sweep ran lost the rows of jobs whose
@@ -48,7 +53,10 @@ def _stored(exp: dict[str, Any], cfg: DictConfig, experiment_id: str) -> str:
     from brainjar_sweep.store import experiment_db_url
     from brainjar_sweep.store._check import stored_status
 
-    cwd = OmegaConf.select(cfg, "hydra.runtime.cwd", default=None) or os.getcwd()
+    cwd = (
+        None if isinstance(cfg, dict) else OmegaConf.select(cfg, "hydra.runtime.cwd", default=None)
+    )
+    cwd = cwd or os.getcwd()  # a plain experiment: the sweep's own dir, where its jobs started
     url = experiment_db_url(exp["db"], cwd)
     try:
         status = stored_status(url, experiment_id)

@@ -475,3 +475,27 @@ def test_a_sweep_is_recorded_once_with_its_whole_grid(tmp_path: Path) -> None:
     assert question == "does length matter?"
     jobs = db_rows(tmp_path, "SELECT count(DISTINCT sweep_id) FROM experiments")
     assert jobs == [(1,)]
+
+
+# --- after the jobs: what each completed job wrote is still there -----------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        [],  # each job's dir its number, job_state given the checked experiment
+        ["hydra.sweep.subdir=job_${hydra.job.num}"],  # a dir read from the job's config
+        ["hydra.sweeper.job_state_reads_plans=false"],  # job_state given the composed config
+        ["hydra.sweep.subdir=job_${seed}", "hydra.sweeper.job_state_reads_plans=false"],
+    ],
+)
+def test_completed_jobs_are_found_kept_however_their_dir_and_config_are_read(
+    tmp_path: Path, options: list[str]
+) -> None:
+    """The check after the jobs finds every completed job's result and record where the job
+    wrote them: a job looked for in another dir, or with another config, would be lost and
+    fail the sweep (``test_bad_inputs`` loses jobs for real, their database deleted)."""
+    proc = cli(tmp_path, "-m", "seed=3,4", "max_cycles=2", "hydra.sweep.dir=sw", *options)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 jobs: 2 completed" in proc.stdout
+    assert "lost" not in proc.stdout

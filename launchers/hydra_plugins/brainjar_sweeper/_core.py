@@ -66,13 +66,22 @@ def _check_kept(
     state = load_dotted(sweeper.job_state, "hydra.sweeper.job_state")
     if state is None or len(cfgs) != len(rows):
         return
+    plans = cfgs.experiments if sweeper.job_state_reads_plans else None
+    numbered = _subdir_is_job_number(sweeper.config)
     lost: dict[int, tuple[str, str | None]] = {}
     for num, (status, _) in sorted(rows.items()):
         if status != "completed":
             continue
-        cfg = cfgs[num]  # composed for this check, not kept
-        job_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
-        now = state(cfg, job_dir)
+        cfg = None  # the job's config, composed for this check if it is needed, not kept
+        if numbered and not any(ov.lstrip("+~").startswith("hydra.") for ov in jobs[num]):
+            job_dir = sweep_dir / str(num)
+        else:
+            cfg = cfgs[num]
+            job_dir = sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
+        if plans is not None:
+            now = state(plans[num], job_dir)
+        else:
+            now = state(cfg if cfg is not None else cfgs[num], job_dir)
         if now != "completed":
             rows[num] = ("lost", f"completed, but now {now} (deleted or replaced mid-sweep?)")
             lost[num] = rows[num]
@@ -89,6 +98,22 @@ def _check_kept(
             sweep_id_for(sweep_dir, sweep_id),
             [records[k] for k in sorted(records)],
         )
+
+
+def _subdir_is_job_number(config: Any) -> bool:
+    """Whether the sweep names each job's dir by its number alone (Hydra's default subdir),
+    so that a job that overrides no ``hydra.`` key has its dir without its config composed.
+
+    >>> _subdir_is_job_number(OmegaConf.create({"hydra": {"sweep": {"subdir": "${hydra.job.num}"}}}))
+    True
+    >>> _subdir_is_job_number(OmegaConf.create({"hydra": {"sweep": {"subdir": "${now:%H}"}}}))
+    False
+    """
+    sweep = OmegaConf.select(config, "hydra.sweep")
+    if sweep is None:
+        return False
+    raw = OmegaConf.to_container(sweep, resolve=False)
+    return isinstance(raw, dict) and raw.get("subdir") == "${hydra.job.num}"
 
 
 def _hand_over(
