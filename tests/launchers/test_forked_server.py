@@ -12,12 +12,10 @@ import ast
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import psutil
 import pytest
-from _sweeps import APPS
+from _sweeps import APPS, survivors
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the server is forked on Linux")
 
@@ -68,19 +66,6 @@ def _sweep_standin(cwd: Path, mode: str) -> tuple[dict, str]:
     return ast.literal_eval(proc.stdout.strip().splitlines()[-1]), proc.stdout
 
 
-def _gone(pid: int, limit: float = 60.0) -> bool:
-    """Whether process ``pid`` has ended (or is a zombie) within ``limit`` seconds."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_the_server_is_the_sweep_forked_and_its_jobs_inherit_nothing_harmful(
     tmp_path: Path,
 ) -> None:
@@ -91,7 +76,7 @@ def test_the_server_is_the_sweep_forked_and_its_jobs_inherit_nothing_harmful(
     assert job["fd"] == os.devnull
     assert job["nested"]  # a job can start a forkserver process of its own
     assert out.count("a line the sweep said before its server started") == 1
-    assert _gone(job["server"])  # the server does not outlive the sweep
+    assert not survivors([job["server"]])  # the server does not outlive the sweep
 
 
 @pytest.mark.parametrize("mode", ["thread", "spawned"])
@@ -105,4 +90,4 @@ def test_a_sweep_running_threads_or_asking_so_gets_a_new_interpreter(
     assert not str(job["fd"]).endswith("held.txt")  # a new interpreter is passed stdio alone
     assert job["nested"]
     assert out.count("a line the sweep said before its server started") == 1
-    assert _gone(job["server"])
+    assert not survivors([job["server"]])
