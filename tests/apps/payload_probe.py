@@ -66,11 +66,16 @@ def stopped_while_starting(method: str) -> Any:
 
 
 def _forkserver_child_ran() -> bool:
-    """Whether a process started with the forkserver method, from here, runs and ends."""
+    """Whether a process started with the forkserver method, from here, runs and ends, its
+    server being a new interpreter (``multiprocessing``'s own way, not a copy of this job)."""
+    from multiprocessing import forkserver
+
     proc = mp.get_context("forkserver").Process(target=os.getpid, name="nested")
     proc.start()
     proc.join(120)
-    return proc.exitcode == 0
+    with open(f"/proc/{forkserver._forkserver._forkserver_pid}/cmdline", "rb") as f:
+        fresh = b"multiprocessing.forkserver" in f.read()
+    return proc.exitcode == 0 and fresh
 
 
 def inherited(fd: int, conn: Any) -> None:

@@ -74,7 +74,7 @@ def test_the_server_is_the_sweep_forked_and_its_jobs_inherit_nothing_harmful(
     # the file the sweep holds is /dev/null in the job: the job cannot write it, nor close
     # a file of its own that would have been given that number
     assert job["fd"] == os.devnull
-    assert job["nested"]  # a job can start a forkserver process of its own
+    assert job["nested"]  # a job can start a forkserver process of its own, the usual way
     assert out.count("a line the sweep said before its server started") == 1
     assert not survivors([job["server"]])  # the server does not outlive the sweep
 

@@ -39,7 +39,7 @@ import gc
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 # the start of the command multiprocessing runs in a new interpreter to start its forkserver
 _FORKSERVER_CODE = "from multiprocessing.forkserver import main;"
@@ -76,9 +76,12 @@ def forking() -> Iterator[None]:
 
     def spawn_or_fork(path: str, args: Sequence[str], passfds: Sequence[int]) -> int:
         code = _forkserver_code(args)
-        if code is None:
+        if code is None or not can_fork():
             return original(path, args, passfds)
-        return _fork_server(code, passfds)
+        try:
+            return _fork_server(code, passfds, original)
+        except OSError:  # no fork now (memory, process limits): a new interpreter, as before
+            return original(path, args, passfds)
 
     util.spawnv_passfds = spawn_or_fork
     try:
@@ -99,8 +102,9 @@ def _forkserver_code(args: Sequence[str]) -> str | None:
     return None
 
 
-def _fork_server(code: str, passfds: Sequence[int]) -> int:
-    """Fork; in the copy, run the forkserver's ``code`` and end there. The copy's pid."""
+def _fork_server(code: str, passfds: Sequence[int], spawn: Callable[..., int]) -> int:
+    """Fork; in the copy, run the forkserver's ``code`` and end there. The copy's pid.
+    ``spawn`` is ``multiprocessing``'s own way, put back in the copy for its jobs."""
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:
             with contextlib.suppress(Exception):
@@ -111,16 +115,18 @@ def _fork_server(code: str, passfds: Sequence[int]) -> int:
     pid = os.fork()
     if pid:
         return pid
-    _serve(code, passfds)  # never returns into the sweep's code
+    _serve(code, passfds, spawn)  # never returns into the sweep's code
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _serve(code: str, passfds: Sequence[int]) -> None:
+def _serve(code: str, passfds: Sequence[int], spawn: Callable[..., int]) -> None:
     """In the forked copy: make what it inherited harmless, run the server's loop, end."""
     status = 1
     try:
         _point_at_devnull(keep={0, 1, 2, *passfds})
-        from multiprocessing import forkserver
+        from multiprocessing import forkserver, util
+
+        util.spawnv_passfds = spawn  # a job that starts processes of its own: as it would
 
         forkserver._forkserver._lock = threading.Lock()  # held by the sweep's ensure_running
         from hydra_plugins.brainjar_jetson_launcher import _warm

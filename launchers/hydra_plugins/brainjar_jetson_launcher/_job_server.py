@@ -2,10 +2,11 @@
 
 A :class:`JobServer` holds the jobs' payload (Hydra's context, the task and Hydra's state,
 pickled) and the ``multiprocessing`` context their processes start from. With the forkserver
-start method, :meth:`JobServer.start` spawns the server (which imports Hydra, the plugins, the
-task's module and the modules the payload names, and unpickles the payload once: ``_warm``)
-and returns at once: the launcher starts it while the sweeper still checks its jobs, so the
-server's imports run beside that work instead of before the first job. Once the server holds
+start method, :meth:`JobServer.start` starts the server (this process forked when that is safe,
+``_forked_server``, else a new interpreter; either imports what Hydra, the plugins, the task's
+module and the modules the payload name that it lacks, and unpickles the payload once:
+``_warm``) and returns at once: the launcher starts it while the sweeper still checks its jobs,
+so the server's imports run beside that work instead of before the first job. Once the server holds
 the payload, each job is given its digest instead of the payload (:meth:`payload_for_job`).
 """
 
@@ -74,7 +75,8 @@ class JobServer:
         )
 
     def start(self) -> None:
-        """Spawn the server now, if it is not running; return without waiting for its imports."""
+        """Start the server now, if it is not running (forked from this process when that is
+        safe and ``fork``); return without waiting for its imports."""
         if self._started or self.method != "forkserver":
             return
         self.ctx  # noqa: B018  the server's preloads named before it starts
