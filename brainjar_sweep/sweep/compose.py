@@ -197,6 +197,11 @@ class JobComposer:
         values = [o for o in parsed if not self._is_structural(o)]
         return parsed, self._group(structural), values
 
+    def changes_composition(self, overrides: Sequence[str]) -> bool:
+        """Whether ``overrides`` hold a group choice, a package or a ``hydra.`` key: anything
+        that composes the job otherwise than the sweep's config with values set."""
+        return any(self._is_structural(o) for o in self._parse(overrides))
+
     def compose(self, overrides: Sequence[str], num: int | None = None) -> DictConfig:
         """The job config for ``overrides`` (equal to Hydra's ``load_sweep_config``).
 

@@ -18,8 +18,8 @@ __all__ = ["check_left_running", "check_sweep_id", "job_state"]
 def job_state(cfg: DictConfig | dict[str, Any], job_dir: str | Path) -> str:
     """What a job's ``result.json`` says: ``completed`` only if its config hash matches ``cfg``.
 
-    ``cfg`` is the job's config, or its experiment as the sweeper checked it (a plain dict,
-    ``hydra.sweeper.job_state_reads_plans``). Anything else (missing, unreadable, failed,
+    ``cfg`` is the job's config, or its experiment as the sweeper checked it (a plain dict:
+    the hook says it reads either, ``job_state.reads_plans``). Anything else (missing, unreadable, failed,
     interrupted, another config) is returned as a status that makes resume run the job again.
 
     >>> import tempfile
@@ -42,6 +42,9 @@ def job_state(cfg: DictConfig | dict[str, Any], job_dir: str | Path) -> str:
     if body.get("config_hash") != config_hash(exp):
         return "changed"
     return _stored(exp, cfg, str(body.get("experiment_id")))
+
+
+job_state.reads_plans = True  # type: ignore[attr-defined]  # a checked experiment will do
 
 
 def _stored(exp: dict[str, Any], cfg: DictConfig | dict[str, Any], experiment_id: str) -> str:

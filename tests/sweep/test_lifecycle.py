@@ -15,7 +15,7 @@ import psutil
 import pytest
 import yaml
 from _cli import cli, db_rows, files, sweep_cli
-from _sweeps import LONG_JOB, TIMEOUT_S, results, survivors
+from _sweeps import LONG_JOB, TIMEOUT_S, apps_env, results, survivors
 
 from brainjar_sweep.config import compose, conf_dir, resolve_experiment
 from brainjar_sweep.jar.runner import Jar
@@ -485,8 +485,9 @@ def test_a_sweep_is_recorded_once_with_its_whole_grid(tmp_path: Path) -> None:
     [
         [],  # each job's dir its number, job_state given the checked experiment
         ["hydra.sweep.subdir=job_${hydra.job.num}"],  # a dir read from the job's config
-        ["hydra.sweeper.job_state_reads_plans=false"],  # job_state given the composed config
-        ["hydra.sweep.subdir=job_${seed}", "hydra.sweeper.job_state_reads_plans=false"],
+        # a hook that reads composed configs only is given them
+        ["hydra.sweeper.job_state=config_job_state.job_state"],
+        ["hydra.sweep.subdir=job_${seed}", "hydra.sweeper.job_state=config_job_state.job_state"],
     ],
 )
 def test_completed_jobs_are_found_kept_however_their_dir_and_config_are_read(
@@ -495,7 +496,8 @@ def test_completed_jobs_are_found_kept_however_their_dir_and_config_are_read(
     """The check after the jobs finds every completed job's result and record where the job
     wrote them: a job looked for in another dir, or with another config, would be lost and
     fail the sweep (``test_bad_inputs`` loses jobs for real, their database deleted)."""
-    proc = cli(tmp_path, "-m", "seed=3,4", "max_cycles=2", "hydra.sweep.dir=sw", *options)
+    args = ["-m", "seed=3,4", "max_cycles=2", "hydra.sweep.dir=sw", *options]
+    proc = cli(tmp_path, *args, env=apps_env())
     assert proc.returncode == 0, proc.stderr
     assert "2 jobs: 2 completed" in proc.stdout
     assert "lost" not in proc.stdout

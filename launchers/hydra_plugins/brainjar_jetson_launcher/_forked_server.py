@@ -9,8 +9,8 @@ loop, its preloads, ``_warm``); everything else about the server and its jobs is
 ``multiprocessing``'s own.
 
 Only when it is safe: on Linux (the server dies with the sweep by ``PR_SET_PDEATHSIG``, see
-``_warm``) and while this process runs a single thread (a fork copies the calling thread
-alone; a lock another thread held would stay held in the copy). Otherwise the server starts
+``_warm``) and while this process runs a single thread, Python's or a library's (a fork copies
+the calling thread alone; a lock another thread held would stay held in the copy). Otherwise the server starts
 as a new interpreter, as before. What the copy inherits, and how it is made harmless:
 
 - every file descriptor but stdin, stdout, stderr and those ``multiprocessing`` hands the
@@ -24,8 +24,8 @@ as a new interpreter, as before. What the copy inherits, and how it is made harm
 - the sweep's objects are frozen out of the garbage collector (``gc.freeze``, just before
   the fork, as Python's documentation advises for a fork without exec): the server and its
   jobs never finalize them, nor touch their memory to scan it; and the sweep's own
-  collections, for the rest of the sweep, scan only what it makes after the fork (a full
-  collection of what a sweep's process holds at start takes tens of milliseconds).
+  collections, until the launch ends (:func:`thaw`), scan only what it makes after the fork
+  (a full collection of what a sweep's process holds at start takes tens of milliseconds).
 
 ``multiprocessing.util.spawnv_passfds`` (how ``ensure_running`` starts the server, Python
 3.10 to 3.13) and the forkserver's lock are ``multiprocessing``'s private API: used here
@@ -56,7 +56,36 @@ def can_fork() -> bool:
         and hasattr(os, "fork")
         and threading.active_count() == 1
         and threading.current_thread() is threading.main_thread()
+        and _os_threads() == 1  # a library's own threads too (a BLAS or OpenMP pool, say)
     )
+
+
+def _os_threads() -> int | None:
+    """How many threads the operating system counts in this process (None: unknown)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+# whether this process froze its objects for a fork (:func:`thaw` undoes it)
+_FROZEN = False
+
+
+def thaw() -> None:
+    """Give the objects frozen for the server's fork back to the garbage collector (the launch
+    that forked it ended: a process that goes on collects them again).
+
+    >>> thaw()
+    """
+    global _FROZEN
+    if _FROZEN:
+        gc.unfreeze()
+        _FROZEN = False
 
 
 @contextlib.contextmanager
@@ -111,7 +140,9 @@ def _fork_server(code: str, passfds: Sequence[int], spawn: Callable[..., int]) -
                 stream.flush()
     # what this process holds now lives as long as the sweep: out of the collector's scans,
     # here and in the copies (Python's advice before a fork without exec, see gc.freeze)
+    global _FROZEN
     gc.freeze()
+    _FROZEN = True
     pid = os.fork()
     if pid:
         return pid

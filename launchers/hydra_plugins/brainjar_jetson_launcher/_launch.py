@@ -15,6 +15,7 @@ from hydra.core.utils import JobReturn, configure_log, setup_globals
 from hydra_plugins.brainjar_jetson_launcher._admission import ThermalGate
 from hydra_plugins.brainjar_jetson_launcher._backend import Backend, drive
 from hydra_plugins.brainjar_jetson_launcher._book import Planned, SweepBook, planned_from
+from hydra_plugins.brainjar_jetson_launcher._forked_server import thaw
 from hydra_plugins.brainjar_jetson_launcher._progress import Progress
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ def _owned_sweep(launcher: Any) -> Iterator[tuple[Path, Any]]:
     try:
         yield sweep_dir, ownership
     finally:
+        thaw()  # the objects frozen for the server's fork: collected again from here
         if owns:
             ownership.release()
 

@@ -62,8 +62,9 @@ class SentJobReturn(JobReturn):
     def _configs(self) -> tuple[Any, Any]:
         state = self.__dict__
         if "_read_configs" not in state:
-            data = state.pop("_configs_data", None)
+            data = state.get("_configs_data")
             state["_read_configs"] = (None, None) if data is None else pickle.loads(data)
+            state.pop("_configs_data", None)  # once read (a failed read raises again next time)
         return state["_read_configs"]
 
     @property  # type: ignore[override]

@@ -66,14 +66,16 @@ def _check_kept(
     state = load_dotted(sweeper.job_state, "hydra.sweeper.job_state")
     if state is None or len(cfgs) != len(rows):
         return
-    plans = cfgs.experiments if sweeper.job_state_reads_plans else None
+    # a hook that says it reads either (``reads_plans``) is given each job's experiment as
+    # the sweep checked it (a plain dict) instead of the job's config composed again
+    plans = cfgs.experiments if getattr(state, "reads_plans", False) else None
     numbered = _subdir_is_job_number(sweeper.config)
     lost: dict[int, tuple[str, str | None]] = {}
     for num, (status, _) in sorted(rows.items()):
         if status != "completed":
             continue
         cfg = None  # the job's config, composed for this check if it is needed, not kept
-        if numbered and not any(ov.lstrip("+~").startswith("hydra.") for ov in jobs[num]):
+        if numbered and not cfgs.composer.changes_composition(jobs[num]):
             job_dir = sweep_dir / str(num)
         else:
             cfg = cfgs[num]
@@ -102,7 +104,8 @@ def _check_kept(
 
 def _subdir_is_job_number(config: Any) -> bool:
     """Whether the sweep names each job's dir by its number alone (Hydra's default subdir),
-    so that a job that overrides no ``hydra.`` key has its dir without its config composed.
+    so that a job that sets values only (no group choice, no ``hydra.`` key) has its dir
+    without its config composed.
 
     >>> _subdir_is_job_number(OmegaConf.create({"hydra": {"sweep": {"subdir": "${hydra.job.num}"}}}))
     True

@@ -21,7 +21,6 @@ class BrainjarSweeper(BasicSweeper):
         max_retries: int = 0,
         allow_failures: bool = False,
         job_state: str | None = None,
-        job_state_reads_plans: bool = False,
         estimate: str | None = None,
         sweep_check: str | None = None,
     ) -> None:
@@ -44,7 +43,6 @@ class BrainjarSweeper(BasicSweeper):
         self.max_retries = max_retries
         self.allow_failures = allow_failures
         self.job_state = job_state
-        self.job_state_reads_plans = job_state_reads_plans
         self.estimate = estimate
         self.sweep_check = sweep_check
 

@@ -26,9 +26,6 @@ class BrainjarSweeperConf:
     allow_failures: bool = False
     # dotted path of a function(job_config, job_dir) -> status; "completed" jobs are skipped on resume
     job_state: str | None = "brainjar_sweep.sweep.lifecycle.job_state"
-    # after the jobs, job_state is given each job's experiment as the sweep checked it (a plain
-    # dict) instead of the job's config composed again; false for a hook that reads a config only
-    job_state_reads_plans: bool = True
     # dotted path of a function(job_configs, sweep_dir) that refuses, in one line, a new sweep whose ids another sweep's records use (null = no check)
     sweep_check: str | None = "brainjar_sweep.sweep.lifecycle.check_sweep_id"
     # dotted path of a function(job_config) -> seconds, for the dry run's estimate (null = none)
