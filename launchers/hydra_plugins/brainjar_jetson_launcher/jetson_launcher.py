@@ -53,6 +53,8 @@ class JetsonLauncher(Launcher):
         the app while the sweeper works, instead of before the first job."""
         if self.params.get("backend", "local") != "local" or self.warm_server is not None:
             return
+        if self.params.get("start_method", "forkserver") != "forkserver":
+            return  # spawn: no server to start; the launch pickles its payload itself, once
         from hydra_plugins.brainjar_jetson_launcher._job_server import launcher_server
         from hydra_plugins.brainjar_jetson_launcher._worker import server_running
 
